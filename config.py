@@ -1,0 +1,196 @@
+"""Typed, frozen configuration read from the environment.
+
+`Config.from_env()` is the only place that reads environment variables or secret files.
+`create_app(config)` receives the finished value and does no I/O of its own.
+
+In development the secrets live in the instance folder (`peernotes secrets init`, which
+`make run` calls, creates them on first run). In production nothing is generated: a missing
+secret stops the app before it serves a single request, and the message names the secret.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, Mapping
+
+Environment = Literal["development", "production", "test"]
+_ENVIRONMENTS: tuple[Environment, ...] = ("development", "production", "test")
+
+#: The repository root; the default instance folder lives beside the package.
+PROJECT_ROOT = Path(__file__).resolve().parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+SECRET_KEY_FILE_NAME = "secret_key"
+MASTER_KEY_FILE_NAME = "master.key"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration PeerNotes can run with."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the app needs to know about where it runs. Immutable once built."""
+
+    env: Environment
+    database_url: str
+    secret_key: str
+    master_key_file: Path
+    instance_path: Path
+    #: Minutes without a request after which a session ends.
+    idle_timeout_minutes: int = 30
+    #: Hours after sign-in after which a session ends, however active.
+    session_lifetime_hours: int = 12
+    #: Where Flask-Limiter keeps its counters: `memory://` for one process, `redis://…` for many.
+    ratelimit_storage_uri: str = "memory://"
+    #: Failed sign-ins allowed per account, and per client address, in the window below.
+    login_attempts_per_account: int = 5
+    login_attempts_per_address: int = 30
+    login_window_minutes: int = 15
+    #: How many reverse proxies in front of the app set X-Forwarded-For (0: none, trust nothing).
+    trusted_proxies: int = 0
+    #: SQLite only: how long a writer waits for the lock before giving up.
+    sqlite_busy_timeout_ms: int = 10_000
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.env == "production"
+
+    def with_overrides(self, **changes: object) -> "Config":
+        """A copy with some fields changed (used by tests and the CLI)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+        """Build the configuration from environment variables.
+
+        Raises:
+            ConfigError: a value is malformed, or (in production) a secret is missing.
+        """
+        env = os.environ if env is None else env
+        environment = env.get("PEERNOTES_ENV", "development").strip() or "development"
+        if environment not in _ENVIRONMENTS:
+            raise ConfigError(
+                f"PEERNOTES_ENV must be one of {', '.join(_ENVIRONMENTS)}, not {environment!r}"
+            )
+        instance = Path(env.get("PEERNOTES_INSTANCE_PATH") or DEFAULT_INSTANCE).resolve()
+        production = environment == "production"
+
+        database_url = env.get("PEERNOTES_DATABASE_URL", "").strip()
+        if not database_url:
+            if production:
+                raise ConfigError(
+                    "PEERNOTES_DATABASE_URL is not set; production needs an explicit database"
+                )
+            database_url = f"sqlite:///{instance / 'peernotes.sqlite3'}"
+
+        secret_key = env.get("PEERNOTES_SECRET_KEY", "").strip()
+        if not secret_key:
+            if production:
+                raise ConfigError(
+                    "PEERNOTES_SECRET_KEY is not set; refusing to start without it"
+                )
+            secret_key = _read_secret(instance / SECRET_KEY_FILE_NAME, "PEERNOTES_SECRET_KEY")
+        if production and len(secret_key) < 32:
+            raise ConfigError("PEERNOTES_SECRET_KEY must be at least 32 characters in production")
+
+        master_key_file = Path(
+            env.get("PEERNOTES_MASTER_KEY_FILE") or instance / MASTER_KEY_FILE_NAME
+        )
+        if production and not env.get("PEERNOTES_MASTER_KEY_FILE"):
+            raise ConfigError(
+                "PEERNOTES_MASTER_KEY_FILE is not set; production keeps the master key "
+                "in a file outside the database and the instance folder"
+            )
+        if not master_key_file.is_file():
+            raise ConfigError(
+                f"PEERNOTES_MASTER_KEY_FILE: no master key file at {master_key_file}"
+                + ("" if production else " (run `peernotes secrets init`)")
+            )
+
+        return cls(
+            env=environment,  # type: ignore[arg-type]
+            database_url=database_url,
+            secret_key=secret_key,
+            master_key_file=master_key_file,
+            instance_path=instance,
+            idle_timeout_minutes=_int(env, "PEERNOTES_IDLE_TIMEOUT_MINUTES", 30),
+            session_lifetime_hours=_int(env, "PEERNOTES_SESSION_LIFETIME_HOURS", 12),
+            ratelimit_storage_uri=env.get("PEERNOTES_RATELIMIT_STORAGE_URI", "").strip()
+            or "memory://",
+            login_attempts_per_account=_int(env, "PEERNOTES_LOGIN_ATTEMPTS_PER_ACCOUNT", 5),
+            login_attempts_per_address=_int(env, "PEERNOTES_LOGIN_ATTEMPTS_PER_ADDRESS", 30),
+            login_window_minutes=_int(env, "PEERNOTES_LOGIN_WINDOW_MINUTES", 15),
+            trusted_proxies=_int(env, "PEERNOTES_TRUSTED_PROXIES", 0, minimum=0),
+            sqlite_busy_timeout_ms=_int(env, "PEERNOTES_SQLITE_BUSY_TIMEOUT_MS", 10_000),
+        )
+
+
+def _read_secret(path: Path, variable: str) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"{variable} is not set and {path} does not exist (run `peernotes secrets init`)"
+        ) from exc
+    if not value:
+        raise ConfigError(f"{variable}: {path} is empty")
+    return value
+
+
+def init_dev_secrets(instance: Path) -> list[Path]:
+    """Create the development secrets in the instance folder when missing.
+
+    Returns the files it created. Existing files are never overwritten: a new master key
+    would make every encrypted body unreadable.
+    """
+    instance.mkdir(parents=True, exist_ok=True)
+    created: list[Path] = []
+    secret_file = instance / SECRET_KEY_FILE_NAME
+    if not secret_file.exists():
+        _write_private(secret_file, secrets.token_urlsafe(48) + "\n")
+        created.append(secret_file)
+    master_file = instance / MASTER_KEY_FILE_NAME
+    if not master_file.exists():
+        # 256-bit key, hex encoded; later issues derive the data-key wrapping key from it.
+        _write_private(master_file, secrets.token_hex(32) + "\n")
+        created.append(master_file)
+    return created
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)

@@ -1,0 +1,30 @@
+"""The signed-in person, as views and services see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peernotes.auth.roles import Permission, Role, has_permission
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A frozen snapshot of who is acting in this request (also the Flask-Login user)."""
+
+    id: int
+    role: Role
+    display_name: str
+    email: str
+    must_change_password: bool
+    session_id: int
+
+    # Flask-Login's user interface.
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def can(self, permission: Permission) -> bool:
+        return has_permission(self.role, permission)

@@ -1,0 +1,74 @@
+"""Flask-Login wiring: who is signed in, checked against the server-side session on every request."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from flask import Flask, current_app, flash, g, session
+from flask_login import LoginManager, login_user
+
+from config import Config
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import LoginSession, User
+from peernotes.auth.sessions import SessionLimits, find_valid_session
+from peernotes.db import request_session, utcnow
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+# Our own server-side sessions replace Flask-Login's IP/user-agent heuristics, which sign out
+# people on mobile networks whose address changes.
+login_manager.session_protection = None
+
+
+def session_limits() -> SessionLimits:
+    config: Config = current_app.config["PEERNOTES"]
+    return SessionLimits(
+        idle=timedelta(minutes=config.idle_timeout_minutes),
+        absolute=timedelta(hours=config.session_lifetime_hours),
+    )
+
+
+def _actor(user: User, login_session: LoginSession) -> Actor:
+    return Actor(
+        id=user.id,
+        role=user.role,
+        display_name=user.display_name,
+        email=user.email,
+        must_change_password=user.must_change_password,
+        session_id=login_session.id,
+    )
+
+
+@login_manager.user_loader
+def load_actor(user_id: str) -> Actor | None:
+    token = session.get("sid")
+    seen = session.get("seen")
+    if not isinstance(token, str) or not isinstance(seen, int):
+        session.clear()
+        return None
+    last_seen = datetime.fromtimestamp(seen, timezone.utc)
+    found = find_valid_session(request_session(), token, last_seen, session_limits())
+    if found is None or str(found[1].id) != user_id:
+        session.clear()
+        g.session_ended = True
+        flash("For your privacy, you were signed out. Please sign in again.", "info")
+        return None
+    login_session, user = found
+    session["seen"] = int(utcnow().timestamp())
+    return _actor(user, login_session)
+
+
+def begin_browser_session(user: User, login_session: LoginSession, token: str) -> Actor:
+    """Replace whatever the browser had with a fresh session for `user` (no fixation)."""
+    session.clear()
+    session["sid"] = token
+    session["seen"] = int(utcnow().timestamp())
+    session.permanent = True
+    actor = _actor(user, login_session)
+    login_user(actor)
+    return actor
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)

@@ -1,0 +1,50 @@
+"""Accounts and their server-side sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peernotes.auth.roles import Role
+from peernotes.db import Base, utcnow
+from peernotes.types import enum_column
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored normalised (lower case) so that sign-in is case-insensitive and unique.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Set when an admin chose the password: the person picks their own at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    def __repr__(self) -> str:  # no names or emails in reprs: they end up in logs
+        return f"<User {self.id} {self.role.value}>"
+
+
+class LoginSession(Base):
+    """One signed-in browser. The cookie carries a random token; only its hash is stored.
+
+    A session is valid while it is not revoked and younger than the absolute lifetime. Sign-out,
+    a password change and deactivation revoke rows here, so an old cookie replayed later finds
+    its row revoked and is treated as signed out.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)

@@ -1,0 +1,91 @@
+"""Roles and permissions: enum constants, never string literals scattered through views.
+
+A permission is named `area:verb`. Each role holds an explicit set; nothing is implied by
+another role, and an unknown role holds nothing (deny by default).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CONSUMER = "consumer"
+    CARER = "carer"
+    CONSUMER_PEER_WORKER = "consumer_peer_worker"
+    CARER_PEER_WORKER = "carer_peer_worker"
+    CLINICIAN = "clinician"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.CONSUMER: "consumer",
+    Role.CARER: "carer",
+    Role.CONSUMER_PEER_WORKER: "peer worker",
+    Role.CARER_PEER_WORKER: "carer peer worker",
+    Role.CLINICIAN: "clinician",
+    Role.AUDITOR: "auditor",
+    Role.ADMIN: "coordinator",
+}
+
+#: People who receive care: the subjects of notes and records.
+SUBJECT_ROLES = frozenset({Role.CONSUMER, Role.CARER})
+#: Staff who can hold a care assignment, and the kind of subject each may be assigned to.
+ASSIGNABLE: dict[Role, Role] = {
+    Role.CLINICIAN: Role.CONSUMER,
+    Role.CONSUMER_PEER_WORKER: Role.CONSUMER,
+    Role.CARER_PEER_WORKER: Role.CARER,
+}
+#: Roles that can belong to a team.
+STAFF_ROLES = frozenset(
+    {Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER}
+)
+
+
+class Permission(StrEnum):
+    #: Any signed-in person: their home page, sign out, change their password.
+    SESSION_USE = "session:use"
+    ADMIN_ACCOUNTS = "admin:accounts"
+    ADMIN_TEAMS = "admin:teams"
+    ADMIN_ASSIGNMENTS = "admin:assignments"
+    CARERS_NOMINATE = "carers:nominate"
+    SHARING_VIEW_OWN = "sharing:view_own"
+    CASELOAD_VIEW = "caseload:view"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CONSUMER: frozenset(
+        {Permission.SESSION_USE, Permission.CARERS_NOMINATE, Permission.SHARING_VIEW_OWN}
+    ),
+    Role.CARER: frozenset({Permission.SESSION_USE}),
+    Role.CONSUMER_PEER_WORKER: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
+    Role.CARER_PEER_WORKER: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
+    Role.CLINICIAN: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
+    Role.AUDITOR: frozenset({Permission.SESSION_USE}),
+    Role.ADMIN: frozenset(
+        {
+            Permission.SESSION_USE,
+            Permission.ADMIN_ACCOUNTS,
+            Permission.ADMIN_TEAMS,
+            Permission.ADMIN_ASSIGNMENTS,
+        }
+    ),
+}
+
+
+def has_permission(role: Role, permission: Permission) -> bool:
+    """True when `role` holds `permission`.
+
+    Raises:
+        ValueError: `role` or `permission` is not one of the enum members.
+    """
+    if not isinstance(role, Role):
+        raise ValueError(f"unknown role {role!r}")
+    if not isinstance(permission, Permission):
+        raise ValueError(f"unknown permission {permission!r}")
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())

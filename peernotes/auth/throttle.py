@@ -1,0 +1,54 @@
+"""Sign-in throttling with Flask-Limiter, per account and per client address.
+
+Only failed attempts count (a successful sign-in redirects, and is not deducted). The
+per-account limit is the tighter one, so a person guessing at one account is stopped without
+locking out other people who share an address (a clinic's network, say).
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.wrappers import Response
+
+from config import Config
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def _config() -> Config:
+    config: Config = current_app.config["PEERNOTES"]
+    return config
+
+
+def _account_key() -> str:
+    # The normalised email typed in, whether or not an account has it: unknown emails are
+    # throttled exactly like real ones, so a 429 reveals nothing either.
+    return "account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _address_key() -> str:
+    return "address:" + get_remote_address()
+
+
+def _per_account() -> str:
+    c = _config()
+    return f"{c.login_attempts_per_account} per {c.login_window_minutes} minutes"
+
+
+def _per_address() -> str:
+    c = _config()
+    return f"{c.login_attempts_per_address} per {c.login_window_minutes} minutes"
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code != 302
+
+
+login_per_account = limiter.limit(
+    _per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed
+)
+login_per_address = limiter.limit(
+    _per_address, key_func=_address_key, methods=["POST"], deduct_when=_failed
+)

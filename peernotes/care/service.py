@@ -1,0 +1,244 @@
+"""Teams, care assignments and carer nominations. Flushes, never commits."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peernotes.auth.models import User
+from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role
+from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
+from peernotes.db import utcnow
+
+
+class CareError(ValueError):
+    """A care operation was refused; the message is safe to show."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+# Teams ----------------------------------------------------------------------------------
+
+
+def create_team(db: Session, name: str, description: str = "") -> Team:
+    name = name.strip()
+    if not name:
+        raise CareError("Please give the team a name.", "name")
+    if db.scalar(select(Team).where(Team.name == name)) is not None:
+        raise CareError("A team with that name already exists.", "name")
+    team = Team(name=name, description=description.strip())
+    db.add(team)
+    db.flush()
+    return team
+
+
+def deactivate_team(db: Session, team: Team) -> None:
+    if not team.active:
+        raise CareError("That team is already deactivated.")
+    team.deactivated_at = utcnow()
+    db.flush()
+
+
+def add_member(db: Session, team: Team, user: User) -> TeamMembership:
+    if not team.active:
+        raise CareError("That team is deactivated.")
+    if user.role not in STAFF_ROLES or not user.active:
+        raise CareError("Only active clinicians and peer workers can join a team.", "user_id")
+    if user.id in {m.user_id for m in current_members(db, team)}:
+        raise CareError("That person is already in the team.", "user_id")
+    membership = TeamMembership(team_id=team.id, user_id=user.id)
+    db.add(membership)
+    db.flush()
+    return membership
+
+
+def end_membership(db: Session, membership: TeamMembership) -> None:
+    if membership.left_at is not None:
+        raise CareError("That person has already left the team.")
+    membership.left_at = utcnow()
+    db.flush()
+
+
+def current_members(db: Session, team: Team) -> list[TeamMembership]:
+    return list(
+        db.scalars(
+            select(TeamMembership)
+            .where(TeamMembership.team_id == team.id, TeamMembership.left_at.is_(None))
+            .order_by(TeamMembership.joined_at)
+        )
+    )
+
+
+# Care assignments ------------------------------------------------------------------------
+
+
+def create_assignment(
+    db: Session,
+    *,
+    worker: User,
+    subject: User,
+    starts_on: date,
+    ends_on: date | None,
+    team: Team | None,
+    created_by: User,
+) -> CareAssignment:
+    """Link a worker to a subject.
+
+    Raises:
+        CareError: wrong pairing of roles, inactive accounts, bad dates, or an overlapping
+            assignment between the same two people.
+    """
+    expected_subject = ASSIGNABLE.get(worker.role)
+    if expected_subject is None:
+        raise CareError("Only clinicians and peer workers can be assigned.", "worker_id")
+    if subject.role != expected_subject:
+        raise CareError(
+            f"A {worker.role.label} is assigned to a {expected_subject.label}, "
+            f"not a {subject.role.label}.",
+            "subject_id",
+        )
+    if not worker.active or not subject.active:
+        raise CareError("Both accounts must be active.")
+    if ends_on is not None and ends_on < starts_on:
+        raise CareError("The end date can't be before the start date.", "ends_on")
+    if team is not None and not team.active:
+        raise CareError("That team is deactivated.", "team_id")
+    for existing in assignments_between(db, worker.id, subject.id):
+        if existing.ended_at is None and _overlaps(existing, starts_on, ends_on):
+            raise CareError(
+                "These two people already have an assignment covering those dates.", "starts_on"
+            )
+    assignment = CareAssignment(
+        worker_id=worker.id,
+        subject_id=subject.id,
+        team_id=team.id if team else None,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by_id=created_by.id,
+    )
+    db.add(assignment)
+    db.flush()
+    return assignment
+
+
+def _overlaps(existing: CareAssignment, starts_on: date, ends_on: date | None) -> bool:
+    existing_end = existing.ends_on or date.max
+    new_end = ends_on or date.max
+    return existing.starts_on <= new_end and starts_on <= existing_end
+
+
+def assignments_between(db: Session, worker_id: int, subject_id: int) -> list[CareAssignment]:
+    return list(
+        db.scalars(
+            select(CareAssignment).where(
+                CareAssignment.worker_id == worker_id, CareAssignment.subject_id == subject_id
+            )
+        )
+    )
+
+
+def end_assignment(db: Session, assignment: CareAssignment, now: datetime | None = None) -> None:
+    """End an assignment now. The access it gave stops with the very next request."""
+    now = now or utcnow()
+    if not assignment.is_active_at(now) and assignment.starts_on <= now.date():
+        raise CareError("That assignment has already ended.")
+    assignment.ended_at = now
+    if assignment.ends_on is None or assignment.ends_on > now.date():
+        # Keep the planned end date truthful too (never before the start, for the CHECK).
+        assignment.ends_on = max(now.date(), assignment.starts_on)
+    db.flush()
+
+
+def care_team(db: Session, subject_id: int, now: datetime) -> list[CareAssignment]:
+    """The active assignments to a subject: their care team at `now`."""
+    return list(
+        db.scalars(
+            select(CareAssignment)
+            .join(User, User.id == CareAssignment.worker_id)
+            .where(
+                CareAssignment.subject_id == subject_id,
+                CareAssignment.active_at(now),
+                User.active.is_(True),
+            )
+            .order_by(CareAssignment.starts_on)
+        )
+    )
+
+
+def caseload(db: Session, worker_id: int, now: datetime) -> list[CareAssignment]:
+    """The people a worker supports at `now`."""
+    return list(
+        db.scalars(
+            select(CareAssignment)
+            .join(User, User.id == CareAssignment.subject_id)
+            .where(
+                CareAssignment.worker_id == worker_id,
+                CareAssignment.active_at(now),
+                User.active.is_(True),
+            )
+            .order_by(User.display_name)
+        )
+    )
+
+
+# Carer nominations -----------------------------------------------------------------------
+
+
+def nominate_carer(
+    db: Session, *, consumer: User, carer: User | None, relationship_label: str
+) -> CarerNomination:
+    """A consumer names a carer. Storing the link gives the carer no access by itself.
+
+    Raises:
+        CareError: the account is not an active carer, or is already nominated.
+    """
+    if consumer.role != Role.CONSUMER:
+        raise CareError("Only consumers nominate carers.")
+    if carer is None or carer.role != Role.CARER or not carer.active:
+        # One message for "no such account" and "not a carer": it reveals no more than needed.
+        raise CareError(
+            "We couldn't find a carer account with that email. "
+            "Your care team can set one up for them.",
+            "email",
+        )
+    if any(n.carer_id == carer.id for n in nominations_by(db, consumer.id)):
+        raise CareError("You have already nominated this person.", "email")
+    nomination = CarerNomination(
+        consumer_id=consumer.id, carer_id=carer.id, relationship_label=relationship_label.strip()
+    )
+    db.add(nomination)
+    db.flush()
+    return nomination
+
+
+def end_nomination(db: Session, nomination: CarerNomination) -> None:
+    if nomination.ended_at is not None:
+        raise CareError("That nomination has already ended.")
+    nomination.ended_at = utcnow()
+    db.flush()
+
+
+def nominations_by(db: Session, consumer_id: int) -> list[CarerNomination]:
+    """The consumer's current carer nominations."""
+    return list(
+        db.scalars(
+            select(CarerNomination)
+            .where(CarerNomination.consumer_id == consumer_id, CarerNomination.ended_at.is_(None))
+            .order_by(CarerNomination.created_at)
+        )
+    )
+
+
+def nominations_of(db: Session, carer_id: int) -> list[CarerNomination]:
+    """The consumers who currently name this person as their carer."""
+    return list(
+        db.scalars(
+            select(CarerNomination)
+            .where(CarerNomination.carer_id == carer_id, CarerNomination.ended_at.is_(None))
+            .order_by(CarerNomination.created_at)
+        )
+    )

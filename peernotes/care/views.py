@@ -1,0 +1,80 @@
+"""A consumer's own pages: their carers, and who can see their information."""
+
+from __future__ import annotations
+
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from peernotes.auth import accounts
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission
+from peernotes.care import service as care
+from peernotes.care.forms import ConfirmForm, NominateCarerForm
+from peernotes.care.models import CarerNomination
+from peernotes.db import utcnow
+from peernotes.web import requires
+
+bp = Blueprint("my", __name__, url_prefix="/my")
+
+
+@bp.route("/carers", methods=["GET", "POST"])
+@requires(Permission.CARERS_NOMINATE)
+def manage_carers(actor: Actor, db: Session) -> str | Response:
+    form = NominateCarerForm()
+    if form.validate_on_submit():
+        consumer = db.get_one(User, actor.id)
+        carer = accounts.find_by_email(db, form.email.data or "")
+        try:
+            care.nominate_carer(
+                db,
+                consumer=consumer,
+                carer=carer,
+                relationship_label=form.relationship_label.data or "",
+            )
+        except care.CareError as exc:
+            form.email.errors = [*form.email.errors, str(exc)]
+        else:
+            flash(
+                "Your carer has been added. They can't see any of your information "
+                "until you choose to share it.",
+                "info",
+            )
+            return redirect(url_for("my.manage_carers"))
+    return render_template(
+        "care/carers.html",
+        form=form,
+        end_form=ConfirmForm(),
+        carers=care.nominations_by(db, actor.id),
+    )
+
+
+@bp.route("/carers/<int:nomination_id>/end", methods=["POST"])
+@requires(Permission.CARERS_NOMINATE)
+def end_carer(actor: Actor, db: Session, nomination_id: int) -> Response:
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    nomination = db.get(CarerNomination, nomination_id)
+    # Scoped to the consumer: someone else's nomination answers exactly like a missing one.
+    if nomination is None or nomination.consumer_id != actor.id:
+        abort(404)
+    try:
+        care.end_nomination(db, nomination)
+    except care.CareError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"{nomination.carer.display_name} is no longer listed as your carer.", "info")
+    return redirect(url_for("my.manage_carers"))
+
+
+@bp.route("/sharing")
+@requires(Permission.SHARING_VIEW_OWN)
+def show_sharing(actor: Actor, db: Session) -> str:
+    return render_template(
+        "care/sharing.html",
+        care_team=care.care_team(db, actor.id, utcnow()),
+        carers=care.nominations_by(db, actor.id),
+    )

@@ -1,0 +1,1 @@
+"""Consent decisions (built in a later issue)."""

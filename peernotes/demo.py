@@ -1,0 +1,114 @@
+"""A small, realistic demo service: one team, its staff, the people they support.
+
+Development only: the demo logins share one password that is printed on the screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peernotes.auth.accounts import create_user
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.care import service as care
+from peernotes.db import utcnow
+
+DEMO_PASSWORD = "peernotes-demo-2026"
+DEMO_DOMAIN = "peernotes.example"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    key: str
+    name: str
+    role: Role
+
+    @property
+    def email(self) -> str:
+        return f"{self.key}@{DEMO_DOMAIN}"
+
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    DemoPerson("admin", "Priya Raman", Role.ADMIN),
+    DemoPerson("auditor", "Graham Okafor", Role.AUDITOR),
+    DemoPerson("dr.chen", "Dr Mei Chen", Role.CLINICIAN),
+    DemoPerson("dr.walsh", "Dr Fiona Walsh", Role.CLINICIAN),
+    DemoPerson("sam", "Sam Rivera", Role.CONSUMER_PEER_WORKER),
+    DemoPerson("tui", "Tui Henare", Role.CONSUMER_PEER_WORKER),
+    DemoPerson("helen", "Helen Costa", Role.CARER_PEER_WORKER),
+    DemoPerson("alex", "Alex Nguyen", Role.CONSUMER),
+    DemoPerson("jordan", "Jordan Lee", Role.CONSUMER),
+    DemoPerson("maya", "Maya Thompson", Role.CONSUMER),
+    DemoPerson("linh", "Linh Nguyen", Role.CARER),
+    DemoPerson("robert", "Robert Thompson", Role.CARER),
+)
+
+# (worker, subject): who supports whom.
+ASSIGNMENTS: tuple[tuple[str, str], ...] = (
+    ("dr.chen", "alex"),
+    ("dr.chen", "jordan"),
+    ("dr.walsh", "maya"),
+    ("sam", "alex"),
+    ("sam", "jordan"),
+    ("tui", "maya"),
+    ("helen", "linh"),
+    ("helen", "robert"),
+)
+
+# (consumer, carer, relationship)
+NOMINATIONS: tuple[tuple[str, str, str], ...] = (
+    ("alex", "linh", "mum"),
+    ("maya", "robert", "dad"),
+)
+
+
+class DemoNotEmpty(RuntimeError):
+    """The database already has accounts; the demo only goes into an empty one."""
+
+
+def is_empty(db: Session) -> bool:
+    return not db.scalar(select(func.count()).select_from(User))
+
+
+def load_demo(db: Session) -> list[DemoPerson]:
+    """Create the demo service. Flushes; the caller commits.
+
+    Raises:
+        DemoNotEmpty: there are accounts already.
+    """
+    if not is_empty(db):
+        raise DemoNotEmpty("the database already has accounts; the demo was not loaded")
+    users = {
+        p.key: create_user(
+            db, email=p.email, display_name=p.name, role=p.role, password=DEMO_PASSWORD
+        )
+        for p in PEOPLE
+    }
+    team = care.create_team(
+        db,
+        "Borderline Support Team",
+        "Community team for people living with BPD and the people who care for them.",
+    )
+    for person in PEOPLE:
+        if person.role in (Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
+            care.add_member(db, team, users[person.key])
+    start = (utcnow() - timedelta(days=60)).date()
+    for worker, subject in ASSIGNMENTS:
+        care.create_assignment(
+            db,
+            worker=users[worker],
+            subject=users[subject],
+            starts_on=start,
+            ends_on=None,
+            team=team,
+            created_by=users["admin"],
+        )
+    for consumer, carer, relationship in NOMINATIONS:
+        care.nominate_carer(
+            db, consumer=users[consumer], carer=users[carer], relationship_label=relationship
+        )
+    return list(PEOPLE)

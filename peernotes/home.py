@@ -1,0 +1,55 @@
+"""Each role's home page: what that person does first."""
+
+from __future__ import annotations
+
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission, Role
+from peernotes.care import service as care
+from peernotes.care.models import CareAssignment, Team
+from peernotes.db import utcnow
+from peernotes.web import public, requires
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+@requires(Permission.SESSION_USE)
+def show_home(actor: Actor, db: Session) -> str:
+    now = utcnow()
+    context: dict[str, object] = {}
+    if actor.role == Role.CONSUMER:
+        context["care_team"] = care.care_team(db, actor.id, now)
+        context["carers"] = care.nominations_by(db, actor.id)
+    elif actor.role == Role.CARER:
+        context["care_team"] = care.care_team(db, actor.id, now)
+        context["nominated_by"] = care.nominations_of(db, actor.id)
+    elif actor.role in (Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
+        context["caseload"] = care.caseload(db, actor.id, now)
+    elif actor.role == Role.ADMIN:
+        context["active_accounts"] = db.scalar(
+            select(func.count()).select_from(User).where(User.active.is_(True))
+        )
+        context["active_teams"] = db.scalar(
+            select(func.count()).select_from(Team).where(Team.deactivated_at.is_(None))
+        )
+        context["active_assignments"] = db.scalar(
+            select(func.count())
+            .select_from(CareAssignment)
+            .where(CareAssignment.active_at(now))
+        )
+    return render_template(f"home/{actor.role.value}.html", **context)
+
+
+@bp.route("/health")
+@public
+def health(db: Session) -> Response:
+    """Liveness and database reachability, for load balancers. Reveals nothing else."""
+    db.execute(text("SELECT 1"))
+    return jsonify(status="ok")

@@ -1,0 +1,1 @@
+"""Medical records (built in a later issue)."""

@@ -1,0 +1,129 @@
+"""The one route decorator, and the deny-by-default guard behind it.
+
+Every view is wrapped by `requires(permission)` or `public`. The wrapper:
+  1. checks sign-in (redirecting to the sign-in page) and the declared permission (403);
+  2. sends someone whose password was set by an admin to choose their own first;
+  3. calls the view with `actor` and `db` passed in explicitly;
+  4. commits at the boundary: on a normal return, and on an HTTP error the view raised on
+     purpose (a denial must stay on record); any other exception rolls everything back.
+
+`install_guard` refuses, at request time, any endpoint that declared nothing, so a view that
+forgot its decorator fails closed instead of open. A test walks `app.url_map` for the same.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable, Concatenate, ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from peernotes.auth.actor import Actor
+from peernotes.auth.roles import Permission
+from peernotes.db import request_session
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+PERMISSION_ATTR = "__peernotes_permission__"
+PUBLIC = "public"
+
+#: Endpoints that anyone may reach without signing in. Nothing else is public.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "home.health", "static"})
+
+#: Endpoints a person who must change their password may still reach.
+_PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
+
+
+def requires(
+    permission: Permission,
+) -> Callable[[Callable[Concatenate[Actor, Session, P], R]], Callable[P, R | Response]]:
+    """Declare the permission a view needs; the view receives `(actor, db, **url_args)`."""
+    if not isinstance(permission, Permission):
+        raise TypeError(f"requires() takes a Permission, not {permission!r}")
+
+    def decorate(view: Callable[Concatenate[Actor, Session, P], R]) -> Callable[P, R | Response]:
+        @wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
+            if not current_user.is_authenticated:
+                return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+            actor: Actor = current_user._get_current_object()  # type: ignore[attr-defined]
+            if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
+                return redirect(url_for("auth.change_password"))
+            if not actor.can(permission):
+                abort(403)
+            return _run_and_commit(view, actor, *args, **kwargs)
+
+        setattr(wrapper, PERMISSION_ATTR, permission)
+        return wrapper
+
+    return decorate
+
+
+def public(view: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
+    """Declare a view reachable without signing in; it receives `(db, **url_args)`."""
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        db = request_session()
+        try:
+            result = view(db, *args, **kwargs)
+        except HTTPException:
+            db.commit()
+            raise
+        db.commit()
+        return result
+
+    setattr(wrapper, PERMISSION_ATTR, PUBLIC)
+    return wrapper
+
+
+def _run_and_commit(view: Callable[..., R], actor: Actor, *args: Any, **kwargs: Any) -> R:
+    db = request_session()
+    try:
+        result = view(actor, db, *args, **kwargs)
+    except HTTPException:
+        db.commit()
+        raise
+    db.commit()
+    return result
+
+
+def declared_permission(view: Callable[..., Any]) -> Permission | str | None:
+    value: Permission | str | None = getattr(view, PERMISSION_ATTR, None)
+    return value
+
+
+def install_guard(app: Flask) -> None:
+    """Refuse any request whose endpoint declared no permission (deny by default)."""
+
+    @app.before_request
+    def _deny_undeclared() -> None:
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None  # no route matched: Flask answers 404 / 405 itself
+        if endpoint == "static":
+            return None
+        view = app.view_functions.get(endpoint)
+        if view is None or declared_permission(view) is None:
+            app.logger.error("endpoint %s declares no permission; refused", endpoint)
+            abort(403)
+        return None
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only ever redirect back to a path on this site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if target.endswith("?"):
+        target = target[:-1]
+    return target
+

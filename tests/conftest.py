@@ -1,0 +1,182 @@
+"""Shared fixtures: a real database built by the migrations, a real app, real sign-ins.
+
+The engine is SQLite by default. Set PEERNOTES_TEST_DATABASE_URL to a PostgreSQL database
+(`.ci/run` does) and the very same tests run against PostgreSQL instead: the schema is
+migrated into that database once, and every test gets its own copy of it
+(`CREATE DATABASE … TEMPLATE …`), so tests commit for real and never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from config import Config
+from peernotes import create_app
+from peernotes.db import get_database
+from peernotes.demo import load_demo
+from peernotes.migrate import upgrade
+from tests.helpers import demo_email, sign_in
+
+PG_URL = os.environ.get("PEERNOTES_TEST_DATABASE_URL", "").strip()
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def engine_name() -> str:
+    return "postgresql" if PG_URL else "sqlite"
+
+
+# Database templates ------------------------------------------------------------------------
+
+
+@dataclass
+class Templates:
+    """Where the migrated-empty and migrated-with-demo databases live."""
+
+    empty: str
+    demo: str
+
+
+def _seed_demo(url: str, tmp: Path) -> None:
+    app = create_app(_config(url, tmp))
+    with app.app_context(), get_database(app).session() as session:
+        load_demo(session)
+        session.commit()
+    get_database(app).engine.dispose()
+
+
+def _pg_admin_engine():  # type: ignore[no-untyped-def]
+    admin_url = make_url(PG_URL).set(database="postgres")
+    return create_engine(admin_url, isolation_level="AUTOCOMMIT")
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
+    tmp = tmp_path_factory.mktemp("templates")
+    if not PG_URL:
+        empty = tmp / "empty.sqlite3"
+        upgrade(f"sqlite:///{empty}")
+        demo = tmp / "demo.sqlite3"
+        upgrade(f"sqlite:///{demo}")
+        _seed_demo(f"sqlite:///{demo}", tmp)
+        yield Templates(str(empty), str(demo))
+        return
+    # PostgreSQL: the database named in the URL is fresh (the CI script creates it) and
+    # becomes the empty template; a second one gets the demo.
+    base = make_url(PG_URL)
+    demo_name = f"{base.database}_demo"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{demo_name}"'))
+        conn.execute(text(f'CREATE DATABASE "{demo_name}"'))
+    upgrade(PG_URL)
+    demo_url = base.set(database=demo_name).render_as_string(hide_password=False)
+    upgrade(demo_url)
+    _seed_demo(demo_url, tmp)
+    yield Templates(str(base.database), demo_name)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{demo_name}"'))
+    admin.dispose()
+
+
+def _copy_database(template: str, tmp: Path) -> tuple[str, object]:
+    """A fresh database copied from `template`; returns its URL and a cleanup token."""
+    if not PG_URL:
+        target = tmp / f"db-{uuid.uuid4().hex[:8]}.sqlite3"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}", None
+    name = f"pn_t_{uuid.uuid4().hex[:12]}"
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    admin.dispose()
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False), name
+
+
+def _drop_database(token: object) -> None:
+    if token is None:
+        return
+    admin = _pg_admin_engine()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{token}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _config(url: str, tmp: Path, **overrides: object) -> Config:
+    master = tmp / "master.key"
+    if not master.exists():
+        master.write_text(uuid.uuid4().hex * 2)
+    base = Config(
+        env="test",
+        database_url=url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        master_key_file=master,
+        instance_path=tmp,
+    )
+    return base.with_overrides(**overrides)
+
+
+@pytest.fixture
+def empty_database_url(templates: Templates, tmp_path: Path) -> Iterator[str]:
+    url, token = _copy_database(templates.empty, tmp_path)
+    yield url
+    _drop_database(token)
+
+
+@pytest.fixture
+def database_url(templates: Templates, tmp_path: Path) -> Iterator[str]:
+    """A fresh database holding the demo service."""
+    url, token = _copy_database(templates.demo, tmp_path)
+    yield url
+    _drop_database(token)
+
+
+# App and clients ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, object]:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, config_overrides: dict[str, object]) -> Iterator[Flask]:
+    application = create_app(_config(database_url, tmp_path, **config_overrides))
+    yield application
+    get_database(application).engine.dispose()
+
+
+@pytest.fixture
+def make_config(tmp_path: Path):  # type: ignore[no-untyped-def]
+    def build(url: str, **overrides: object) -> Config:
+        return _config(url, tmp_path, **overrides)
+
+    return build
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient):  # type: ignore[no-untyped-def]
+    """`signed_in("alex")` signs the client in as that demo person and returns the client."""
+
+    def _sign_in(key: str) -> FlaskClient:
+        response = sign_in(client, demo_email(key))
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return _sign_in

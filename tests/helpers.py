@@ -1,0 +1,35 @@
+"""Helpers for driving the app the way a browser does: real forms, real CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from peernotes.demo import DEMO_DOMAIN, DEMO_PASSWORD
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, str], *, form_page: str | None = None) -> TestResponse:
+    """Load the page that holds the form, then submit it with its real CSRF token."""
+    page = client.get(form_page or path)
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> TestResponse:
+    return post_form(client, "/login", {"email": email, "password": password})
+
+
+def demo_email(key: str) -> str:
+    return f"{key}@{DEMO_DOMAIN}"
+
+
