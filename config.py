@@ -141,7 +141,7 @@ class Config:
             )
 
         return cls(
-            env=environment,  # type: ignore[arg-type]
+            env=environment,
             database_url=database_url,
             secret_key=secret_key,
             master_key_file=master_key_file,

@@ -52,7 +52,7 @@ def requires(
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             if not current_user.is_authenticated:
                 return redirect(url_for("auth.login", next=safe_next(request.full_path)))
-            actor: Actor = current_user._get_current_object()  # type: ignore[attr-defined]
+            actor: Actor = current_user._get_current_object()
             if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
                 return redirect(url_for("auth.change_password"))
             if not actor.can(permission):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
@@ -33,3 +34,16 @@ def demo_email(key: str) -> str:
     return f"{key}@{DEMO_DOMAIN}"
 
 
+
+
+def user_id(app: Flask, key: str) -> int:
+    """The id of a demo person, looked up the way the app would."""
+    from sqlalchemy import select
+
+    from peernotes.auth.models import User
+    from peernotes.db import get_database
+
+    with app.app_context(), get_database(app).session() as session:
+        found = session.scalar(select(User.id).where(User.email == demo_email(key)))
+    assert found is not None, key
+    return found

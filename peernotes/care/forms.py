@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class NominateCarerForm(FlaskForm):
@@ -37,7 +37,7 @@ class AssignmentForm(FlaskForm):
         "Supports", coerce=int, validators=[DataRequired("Choose the consumer or carer.")]
     )
     team_id = SelectField("Team", coerce=int, validators=[Optional()])
-    starts_on = DateField("Starts on", validators=[DataRequired("Give a start date.")])
+    starts_on = DateField("Starts on", validators=[InputRequired("Give a start date.")])
     ends_on = DateField("Ends on (optional)", validators=[Optional()])
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from peernotes.auth.models import LoginSession, User
 from peernotes.db import get_database, utcnow
 from peernotes.demo import DEMO_PASSWORD
-from tests.helpers import csrf_token, demo_email, post_form, sign_in
+from tests.helpers import csrf_token, demo_email, post_form, sign_in, user_id
 
 
 def _session_cookie(client: FlaskClient, app: Flask) -> str:
@@ -57,7 +57,9 @@ def test_unknown_email_and_wrong_password_answer_identically(app: Flask) -> None
 
 def test_deactivated_account_answers_like_a_wrong_password(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
     admin = signed_in("admin")
-    post_form(admin, "/admin/accounts/8/deactivate", {}, form_page="/admin/accounts")
+    post_form(
+        admin, f"/admin/accounts/{user_id(app, 'alex')}/deactivate", {}, form_page="/admin/accounts"
+    )
     response = sign_in(app.test_client(), demo_email("alex"))
     assert response.status_code == 200
     assert "match an active account" in response.get_data(as_text=True)
@@ -127,10 +129,7 @@ def test_deactivation_ends_the_persons_sessions_at_once(app: Flask, signed_in) -
     sign_in(consumer, demo_email("jordan"))
     assert consumer.get("/").status_code == 200
     admin = signed_in("admin")
-    with app.app_context():
-        jordan_id = get_database(app).session().scalar(
-            select(User.id).where(User.email == demo_email("jordan"))
-        )
+    jordan_id = user_id(app, "jordan")
     post_form(admin, f"/admin/accounts/{jordan_id}/deactivate", {}, form_page="/admin/accounts")
     assert consumer.get("/").status_code == 302
 

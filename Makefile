@@ -1,0 +1,52 @@
+# PeerNotes: `make run` to try it, `make test` to check it.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run install install-test test chromium typecheck clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## make run: install, create dev secrets, migrate SQLite, load the demo when empty, serve.
+run: install
+	$(BIN)/peernotes secrets init
+	$(BIN)/peernotes db upgrade
+	$(BIN)/peernotes demo load --if-empty
+	@echo "PeerNotes is at http://$(HOST):$(PORT)"
+	$(BIN)/peernotes run --host $(HOST) --port $(PORT)
+
+## Debian's Chromium for the browser tests (installed with apt-get when running as root).
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Debian's Chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "Chromium is missing: run 'sudo apt-get install -y chromium', then make test again" >&2; \
+		exit 1; \
+	fi
+
+typecheck: install-test
+	$(BIN)/mypy
+
+## make test: the whole suite (SQLite unless PEERNOTES_TEST_DATABASE_URL names PostgreSQL).
+test: install-test chromium typecheck
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache test-results
