@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -330,3 +331,27 @@ def test_successful_sign_ins_are_not_counted(app: Flask) -> None:
     for _ in range(5):
         client = app.test_client()
         assert sign_in(client, demo_email("alex")).status_code == 302
+
+
+def test_throttling_works_with_redis_storage_shared_by_processes(
+    make_config, database_url: str  # type: ignore[no-untyped-def]
+) -> None:
+    """With several gunicorn workers the counters live in Redis; two apps share them."""
+    from peernotes import create_app
+    from peernotes.auth.throttle import limiter
+
+    redis_uri = "redis://127.0.0.1:6379/15"
+    first = create_app(make_config(database_url, ratelimit_storage_uri=redis_uri,
+                                   login_attempts_per_account=3))
+    with first.app_context():
+        limiter.reset()  # a dedicated Redis database: start from zero
+    email = f"shared-{os.getpid()}@peernotes.example"
+    assert [_fail_sign_in(first.test_client(), email) for _ in range(2)] == [200, 200]
+    second = create_app(make_config(database_url, ratelimit_storage_uri=redis_uri,
+                                    login_attempts_per_account=3))
+    assert _fail_sign_in(second.test_client(), email) == 200
+    assert _fail_sign_in(second.test_client(), email) == 429  # counted across both apps
+    with second.app_context():
+        limiter.reset()
+    for app in (first, second):
+        get_database(app).engine.dispose()
