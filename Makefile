@@ -42,6 +42,7 @@ chromium:
 	fi
 
 typecheck: install-test
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 
 ## make test: the whole suite (SQLite unless PEERNOTES_TEST_DATABASE_URL names PostgreSQL).

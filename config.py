@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 Environment = Literal["development", "production", "test"]
 _ENVIRONMENTS: tuple[Environment, ...] = ("development", "production", "test")
@@ -88,12 +89,12 @@ class Config:
     def secure_cookies(self) -> bool:
         return self.env == "production"
 
-    def with_overrides(self, **changes: object) -> "Config":
+    def with_overrides(self, **changes: object) -> Config:
         """A copy with some fields changed (used by tests and the CLI)."""
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         """Build the configuration from environment variables.
 
         Raises:
@@ -119,9 +120,7 @@ class Config:
         secret_key = env.get("PEERNOTES_SECRET_KEY", "").strip()
         if not secret_key:
             if production:
-                raise ConfigError(
-                    "PEERNOTES_SECRET_KEY is not set; refusing to start without it"
-                )
+                raise ConfigError("PEERNOTES_SECRET_KEY is not set; refusing to start without it")
             secret_key = _read_secret(instance / SECRET_KEY_FILE_NAME, "PEERNOTES_SECRET_KEY")
         if production and len(secret_key) < 32:
             raise ConfigError("PEERNOTES_SECRET_KEY must be at least 32 characters in production")

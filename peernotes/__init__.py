@@ -35,17 +35,21 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 ERROR_PAGES: dict[int, tuple[str, str]] = {
-    400: ("Something went wrong with that request",
-          "The page may have been open for a long time. Go back, reload it, and try again."),
-    403: ("You don't have access to this page",
-          "If you think you should, ask your coordinator."),
-    404: ("We couldn't find that page",
-          "It may have moved, or the link may be wrong."),
+    400: (
+        "Something went wrong with that request",
+        "The page may have been open for a long time. Go back, reload it, and try again.",
+    ),
+    403: ("You don't have access to this page", "If you think you should, ask your coordinator."),
+    404: ("We couldn't find that page", "It may have moved, or the link may be wrong."),
     405: ("That didn't work", "Go back and try again from the page you were on."),
-    429: ("Too many attempts",
-          "For your safety we've paused sign-in for a little while. Please wait and try again."),
-    500: ("Something went wrong on our side",
-          "Nothing you did caused this. Please try again in a moment."),
+    429: (
+        "Too many attempts",
+        "For your safety we've paused sign-in for a little while. Please wait and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this. Please try again in a moment.",
+    ),
 }
 
 
@@ -74,8 +78,9 @@ def create_app(config: Config) -> Flask:
             app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies
         )
 
-    db.init_app(app, db.Database(config.database_url,
-                                 sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms))
+    db.init_app(
+        app, db.Database(config.database_url, sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms)
+    )
     csrf.init_app(app)
     limiter.init_app(app)
     login_setup.init_app(app)

@@ -53,8 +53,11 @@ users_group = AppGroup("users", help="Accounts.")
 
 @users_group.command("create")
 @click.option("--email", required=True)
-@click.option("--role", required=True, help="consumer, carer, consumer_peer_worker, "
-              "carer_peer_worker, clinician, auditor or admin")
+@click.option(
+    "--role",
+    required=True,
+    help="consumer, carer, consumer_peer_worker, carer_peer_worker, clinician, auditor or admin",
+)
 @click.option("--name", "display_name", default=None, help="Display name (defaults to the email).")
 def users_create(email: str, role: str, display_name: str | None) -> None:
     """Create an account. The password is read from stdin, or prompted for on a terminal."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from flask import Blueprint, jsonify, render_template
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -40,9 +39,7 @@ def show_home(actor: Actor, db: Session) -> str:
             select(func.count()).select_from(Team).where(Team.deactivated_at.is_(None))
         )
         context["active_assignments"] = db.scalar(
-            select(func.count())
-            .select_from(CareAssignment)
-            .where(CareAssignment.active_at(now))
+            select(func.count()).select_from(CareAssignment).where(CareAssignment.active_at(now))
         )
     return render_template(f"home/{actor.role.value}.html", **context)
 

@@ -13,8 +13,9 @@ forgot its decorator fails closed instead of open. A test walks `app.url_map` fo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
@@ -26,6 +27,7 @@ from werkzeug.wrappers import Response
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.db import request_session
+from peernotes.errors import Refused
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -127,3 +129,29 @@ def safe_next(target: str | None) -> str | None:
         target = target[:-1]
     return target
 
+
+def field_error(form: Any, refusal: Refused, default_field: str) -> None:
+    """Show a refusal next to the field it concerns (or `default_field`)."""
+    field = getattr(form, refusal.field or default_field, None) or getattr(form, default_field)
+    field.errors = [*field.errors, str(refusal)]
+
+
+def confirmed_action(action: Callable[[], str], back: str) -> Response:
+    """Run a one-button action that was confirmed with a CSRF-checked form, then go `back`.
+
+    `action` returns the message to show on success; a `Refused` is shown as an error and
+    leaves everything as it was.
+    """
+    from flask import flash
+
+    from peernotes.care.forms import ConfirmForm
+
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        message = action()
+    except Refused as refusal:
+        flash(str(refusal), "error")
+    else:
+        flash(message, "info")
+    return redirect(back)

@@ -6,12 +6,11 @@ loads any, and their role holds no permission that could.
 
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from wtforms.fields.choices import SelectChoice
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from peernotes.admin.forms import CreateAccountForm
 from peernotes.auth import accounts
@@ -22,19 +21,9 @@ from peernotes.care import service as care
 from peernotes.care.forms import AssignmentForm, ConfirmForm, MembershipForm, TeamForm
 from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.db import utcnow
-from peernotes.web import requires
+from peernotes.web import confirmed_action, field_error, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-def _add_error(form: object, exc: accounts.AccountError | care.CareError, default: str) -> None:
-    field = getattr(form, exc.field or default, None) or getattr(form, default)
-    field.errors = [*field.errors, str(exc)]
-
-
-def _require_confirm() -> None:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
 
 
 # Accounts --------------------------------------------------------------------------------
@@ -55,7 +44,7 @@ def list_accounts(actor: Actor, db: Session) -> str | Response:
                 must_change_password=True,
             )
         except accounts.AccountError as exc:
-            _add_error(form, exc, "email")
+            field_error(form, exc, "email")
         else:
             flash(f"Account created for {user.display_name} ({user.role.label}).", "info")
             return redirect(url_for("admin.list_accounts"))
@@ -68,29 +57,25 @@ def list_accounts(actor: Actor, db: Session) -> str | Response:
 @bp.route("/accounts/<int:user_id>/deactivate", methods=["POST"])
 @requires(Permission.ADMIN_ACCOUNTS)
 def deactivate_account(actor: Actor, db: Session, user_id: int) -> Response:
-    _require_confirm()
     user = db.get(User, user_id) or abort(404)
-    try:
+
+    def deactivate() -> str:
         accounts.deactivate_user(db, user, by=db.get_one(User, actor.id))
-    except accounts.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"{user.display_name}'s account is deactivated and signed out everywhere.", "info")
-    return redirect(url_for("admin.list_accounts"))
+        return f"{user.display_name}'s account is deactivated and signed out everywhere."
+
+    return confirmed_action(deactivate, url_for("admin.list_accounts"))
 
 
 @bp.route("/accounts/<int:user_id>/reactivate", methods=["POST"])
 @requires(Permission.ADMIN_ACCOUNTS)
 def reactivate_account(actor: Actor, db: Session, user_id: int) -> Response:
-    _require_confirm()
     user = db.get(User, user_id) or abort(404)
-    try:
+
+    def reactivate() -> str:
         accounts.reactivate_user(db, user)
-    except accounts.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"{user.display_name}'s account is active again.", "info")
-    return redirect(url_for("admin.list_accounts"))
+        return f"{user.display_name}'s account is active again."
+
+    return confirmed_action(reactivate, url_for("admin.list_accounts"))
 
 
 # Teams -----------------------------------------------------------------------------------
@@ -104,7 +89,7 @@ def list_teams(actor: Actor, db: Session) -> str | Response:
         try:
             team = care.create_team(db, form.name.data or "", form.description.data or "")
         except care.CareError as exc:
-            _add_error(form, exc, "name")
+            field_error(form, exc, "name")
         else:
             flash(f"Team “{team.name}” created.", "info")
             return redirect(url_for("admin.show_team", team_id=team.id))
@@ -138,7 +123,7 @@ def show_team(actor: Actor, db: Session, team_id: int) -> str | Response:
         try:
             care.add_member(db, team, user)
         except care.CareError as exc:
-            _add_error(form, exc, "user_id")
+            field_error(form, exc, "user_id")
         else:
             flash(f"{user.display_name} joined {team.name}.", "info")
             return redirect(url_for("admin.show_team", team_id=team.id))
@@ -154,31 +139,27 @@ def show_team(actor: Actor, db: Session, team_id: int) -> str | Response:
 @bp.route("/teams/<int:team_id>/deactivate", methods=["POST"])
 @requires(Permission.ADMIN_TEAMS)
 def deactivate_team(actor: Actor, db: Session, team_id: int) -> Response:
-    _require_confirm()
     team = db.get(Team, team_id) or abort(404)
-    try:
+
+    def deactivate() -> str:
         care.deactivate_team(db, team)
-    except care.CareError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"Team “{team.name}” is deactivated.", "info")
-    return redirect(url_for("admin.list_teams"))
+        return f"Team “{team.name}” is deactivated."
+
+    return confirmed_action(deactivate, url_for("admin.list_teams"))
 
 
 @bp.route("/teams/<int:team_id>/members/<int:membership_id>/end", methods=["POST"])
 @requires(Permission.ADMIN_TEAMS)
 def end_membership(actor: Actor, db: Session, team_id: int, membership_id: int) -> Response:
-    _require_confirm()
     membership = db.get(TeamMembership, membership_id)
     if membership is None or membership.team_id != team_id:
         abort(404)
-    try:
+
+    def end() -> str:
         care.end_membership(db, membership)
-    except care.CareError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"{membership.user.display_name} has left the team.", "info")
-    return redirect(url_for("admin.show_team", team_id=team_id))
+        return f"{membership.user.display_name} has left the team."
+
+    return confirmed_action(end, url_for("admin.show_team", team_id=team_id))
 
 
 # Care assignments ------------------------------------------------------------------------
@@ -186,9 +167,7 @@ def end_membership(actor: Actor, db: Session, team_id: int, membership_id: int) 
 
 def _assignment_form(db: Session) -> AssignmentForm:
     form = AssignmentForm()
-    people = db.scalars(
-        select(User).where(User.active.is_(True)).order_by(User.display_name)
-    ).all()
+    people = db.scalars(select(User).where(User.active.is_(True)).order_by(User.display_name)).all()
     form.worker_id.choices = [SelectChoice("0", "Choose…")] + [
         SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
         for u in people
@@ -229,11 +208,9 @@ def list_assignments(actor: Actor, db: Session) -> str | Response:
                 created_by=db.get_one(User, actor.id),
             )
         except care.CareError as exc:
-            _add_error(form, exc, "worker_id")
+            field_error(form, exc, "worker_id")
         else:
-            flash(
-                f"{worker.display_name} now supports {subject.display_name}.", "info"
-            )
+            flash(f"{worker.display_name} now supports {subject.display_name}.", "info")
             return redirect(url_for("admin.list_assignments"))
     now = utcnow()
     assignments = db.scalars(
@@ -251,16 +228,13 @@ def list_assignments(actor: Actor, db: Session) -> str | Response:
 @bp.route("/assignments/<int:assignment_id>/end", methods=["POST"])
 @requires(Permission.ADMIN_ASSIGNMENTS)
 def end_assignment(actor: Actor, db: Session, assignment_id: int) -> Response:
-    _require_confirm()
     assignment = db.get(CareAssignment, assignment_id) or abort(404)
-    try:
+
+    def end() -> str:
         care.end_assignment(db, assignment)
-    except care.CareError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(
+        return (
             f"{assignment.worker.display_name} no longer supports "
-            f"{assignment.subject.display_name}.",
-            "info",
+            f"{assignment.subject.display_name}."
         )
-    return redirect(url_for("admin.list_assignments"))
+
+    return confirmed_action(end, url_for("admin.list_assignments"))

@@ -14,14 +14,11 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions
 from peernotes.db import utcnow
+from peernotes.errors import Refused
 
 
-class AccountError(ValueError):
+class AccountError(Refused):
     """An account operation was refused; the message is safe to show to the person."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def normalise_email(raw: str) -> str:

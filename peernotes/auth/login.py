@@ -1,8 +1,8 @@
-"""Flask-Login wiring: who is signed in, checked against the server-side session on every request."""
+"""Flask-Login wiring: who is signed in, checked against the server-side session each request."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask import Flask, current_app, flash, g, session
 from flask_login import LoginManager, login_user
@@ -47,7 +47,7 @@ def load_actor(user_id: str) -> Actor | None:
     if not isinstance(token, str) or not isinstance(seen, int):
         session.clear()
         return None
-    last_seen = datetime.fromtimestamp(seen, timezone.utc)
+    last_seen = datetime.fromtimestamp(seen, UTC)
     found = find_valid_session(request_session(), token, last_seen, session_limits())
     if found is None or str(found[1].id) != user_id:
         session.clear()

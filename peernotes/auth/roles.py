@@ -42,9 +42,7 @@ ASSIGNABLE: dict[Role, Role] = {
     Role.CARER_PEER_WORKER: Role.CARER,
 }
 #: Roles that can belong to a team.
-STAFF_ROLES = frozenset(
-    {Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER}
-)
+STAFF_ROLES = frozenset({Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
 
 
 class Permission(StrEnum):

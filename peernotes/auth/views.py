@@ -15,7 +15,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions, start_session
 from peernotes.auth.throttle import login_per_account, login_per_address
-from peernotes.web import public, requires, safe_next
+from peernotes.web import field_error, public, requires, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -68,8 +68,7 @@ def change_password(actor: Actor, db: Session) -> str | Response:
                 db, user, form.current_password.data or "", form.new_password.data or ""
             )
         except accounts.AccountError as exc:
-            field = getattr(form, exc.field or "new_password")
-            field.errors = [*field.errors, str(exc)]
+            field_error(form, exc, "new_password")
         else:
             # Every old session is revoked; this browser gets a fresh one.
             login_session, token = start_session(db, user)

@@ -21,8 +21,12 @@ class NominateCarerForm(FlaskForm):
 
 
 class TeamForm(FlaskForm):
-    name = StringField("Team name", validators=[DataRequired("Give the team a name."), Length(max=120)])
-    description = TextAreaField("What the team does (optional)", validators=[Optional(), Length(max=500)])
+    name = StringField(
+        "Team name", validators=[DataRequired("Give the team a name."), Length(max=120)]
+    )
+    description = TextAreaField(
+        "What the team does (optional)", validators=[Optional(), Length(max=500)]
+    )
 
 
 class MembershipForm(FlaskForm):

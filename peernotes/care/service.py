@@ -11,14 +11,11 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.db import utcnow
+from peernotes.errors import Refused
 
 
-class CareError(ValueError):
+class CareError(Refused):
     """A care operation was refused; the message is safe to show."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # Teams ----------------------------------------------------------------------------------

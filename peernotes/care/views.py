@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -15,7 +14,7 @@ from peernotes.care import service as care
 from peernotes.care.forms import ConfirmForm, NominateCarerForm
 from peernotes.care.models import CarerNomination
 from peernotes.db import utcnow
-from peernotes.web import requires
+from peernotes.web import confirmed_action, field_error, requires
 
 bp = Blueprint("my", __name__, url_prefix="/my")
 
@@ -35,7 +34,7 @@ def manage_carers(actor: Actor, db: Session) -> str | Response:
                 relationship_label=form.relationship_label.data or "",
             )
         except care.CareError as exc:
-            form.email.errors = [*form.email.errors, str(exc)]
+            field_error(form, exc, "email")
         else:
             flash(
                 "Your carer has been added. They can't see any of your information "
@@ -54,20 +53,16 @@ def manage_carers(actor: Actor, db: Session) -> str | Response:
 @bp.route("/carers/<int:nomination_id>/end", methods=["POST"])
 @requires(Permission.CARERS_NOMINATE)
 def end_carer(actor: Actor, db: Session, nomination_id: int) -> Response:
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        abort(400)
     nomination = db.get(CarerNomination, nomination_id)
     # Scoped to the consumer: someone else's nomination answers exactly like a missing one.
     if nomination is None or nomination.consumer_id != actor.id:
         abort(404)
-    try:
+
+    def end() -> str:
         care.end_nomination(db, nomination)
-    except care.CareError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(f"{nomination.carer.display_name} is no longer listed as your carer.", "info")
-    return redirect(url_for("my.manage_carers"))
+        return f"{nomination.carer.display_name} is no longer listed as your carer."
+
+    return confirmed_action(end, url_for("my.manage_carers"))
 
 
 @bp.route("/sharing")
