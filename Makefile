@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run install install-test test chromium typecheck clean
+.PHONY: run install install-test test chromium typecheck clean bench-audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,7 @@ test: install-test chromium typecheck
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache test-results
+
+## make bench-audit: access-log verification speed, append cost, concurrent appends.
+bench-audit: install-test
+	$(BIN)/python -m bench.audit_bench $(BENCH_ARGS)

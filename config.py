@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Environment = Literal["development", "production", "test"]
 _ENVIRONMENTS: tuple[Environment, ...] = ("development", "production", "test")
@@ -26,6 +27,7 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 
 SECRET_KEY_FILE_NAME = "secret_key"
 MASTER_KEY_FILE_NAME = "master.key"
+SIGNING_KEY_FILE_NAME = "audit_signing_key.pem"
 
 
 class ConfigError(RuntimeError):
@@ -65,6 +67,10 @@ class Config:
     secret_key: str
     master_key_file: Path
     instance_path: Path
+    #: Ed25519 private key (PEM) that signs access-log checkpoints; outside the database.
+    audit_signing_key_file: Path | None = None
+    #: The service's time zone, for the times people read ("on 3 May at 10:14").
+    timezone: str = "UTC"
     #: Minutes without a request after which a session ends.
     idle_timeout_minutes: int = 30
     #: Hours after sign-in after which a session ends, however active.
@@ -139,12 +145,33 @@ class Config:
                 + ("" if production else " (run `peernotes secrets init`)")
             )
 
+        signing_key_file = Path(
+            env.get("PEERNOTES_AUDIT_SIGNING_KEY_FILE") or instance / SIGNING_KEY_FILE_NAME
+        )
+        if production and not env.get("PEERNOTES_AUDIT_SIGNING_KEY_FILE"):
+            raise ConfigError(
+                "PEERNOTES_AUDIT_SIGNING_KEY_FILE is not set; production signs access-log "
+                "checkpoints with a key kept outside the database"
+            )
+        if not signing_key_file.is_file():
+            raise ConfigError(
+                f"PEERNOTES_AUDIT_SIGNING_KEY_FILE: no signing key at {signing_key_file}"
+                + ("" if production else " (run `peernotes secrets init`)")
+            )
+        timezone = env.get("PEERNOTES_TIMEZONE", "").strip() or "UTC"
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"PEERNOTES_TIMEZONE: unknown time zone {timezone!r}") from exc
+
         return cls(
             env=environment,
             database_url=database_url,
             secret_key=secret_key,
             master_key_file=master_key_file,
             instance_path=instance,
+            audit_signing_key_file=signing_key_file,
+            timezone=timezone,
             idle_timeout_minutes=_int(env, "PEERNOTES_IDLE_TIMEOUT_MINUTES", 30),
             session_lifetime_hours=_int(env, "PEERNOTES_SESSION_LIFETIME_HOURS", 12),
             ratelimit_storage_uri=env.get("PEERNOTES_RATELIMIT_STORAGE_URI", "").strip()
@@ -186,6 +213,12 @@ def init_dev_secrets(instance: Path) -> list[Path]:
         # 256-bit key, hex encoded; later issues derive the data-key wrapping key from it.
         _write_private(master_file, secrets.token_hex(32) + "\n")
         created.append(master_file)
+    signing_file = instance / SIGNING_KEY_FILE_NAME
+    if not signing_file.exists():
+        from peernotes.keys import generate_signing_key_pem
+
+        _write_private(signing_file, generate_signing_key_pem().decode("ascii"))
+        created.append(signing_file)
     return created
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 from flask import Flask, render_template, request
@@ -11,10 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from config import Config
-from peernotes import db
+from peernotes import db, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS
-from peernotes.auth.throttle import limiter
+from peernotes.auth.throttle import limiter, record_throttled_sign_in
+from peernotes.keys import audit_chain_key
 
 csrf = CSRFProtect()
 
@@ -78,8 +80,14 @@ def create_app(config: Config) -> Flask:
             app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies
         )
 
+    requests.init_app(app)  # first, so every later hook and the log can use the id
     db.init_app(
-        app, db.Database(config.database_url, sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms)
+        app,
+        db.Database(
+            config.database_url,
+            audit_key=functools.partial(audit_chain_key, config.master_key_file),
+            sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
+        ),
     )
     csrf.init_app(app)
     limiter.init_app(app)
@@ -94,11 +102,12 @@ def create_app(config: Config) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from peernotes import home
     from peernotes.admin.views import bp as admin_bp
+    from peernotes.audit.views import bp as audit_bp
     from peernotes.auth.views import bp as auth_bp
     from peernotes.care.views import bp as my_bp
     from peernotes.web import install_guard
 
-    for blueprint in (auth_bp, home.bp, my_bp, admin_bp):
+    for blueprint in (auth_bp, home.bp, my_bp, admin_bp, audit_bp):
         app.register_blueprint(blueprint)
     install_guard(app)
 
@@ -136,6 +145,12 @@ def _install_error_pages(app: Flask) -> None:
             "Go back, reload the page, and try again. Nothing was saved."
         )
         return render_template("errors/error.html", code=400, title=title, message=message), 400
+
+    @app.errorhandler(429)
+    def _too_many(_exc: HTTPException) -> tuple[str, int]:
+        if request.endpoint == "auth.login" and request.method == "POST":
+            record_throttled_sign_in()
+        return render_error(429)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
@@ -26,7 +27,14 @@ def _config() -> Config:
     return config
 
 
-def _fail(message: str, status: int = 2) -> None:
+def cli_request_id() -> str:
+    """Entries written by one command share an id, as a web request's do."""
+    import secrets
+
+    return f"cli-{secrets.token_hex(6)}"
+
+
+def _fail(message: str, status: int = 2) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(status)
 
@@ -61,6 +69,7 @@ users_group = AppGroup("users", help="Accounts.")
 @click.option("--name", "display_name", default=None, help="Display name (defaults to the email).")
 def users_create(email: str, role: str, display_name: str | None) -> None:
     """Create an account. The password is read from stdin, or prompted for on a terminal."""
+    from peernotes.audit.writer import By
     from peernotes.auth.accounts import AccountError, create_user
     from peernotes.db import get_database
 
@@ -76,10 +85,10 @@ def users_create(email: str, role: str, display_name: str | None) -> None:
                 display_name=display_name or email.split("@")[0],
                 role=role,
                 password=password,
+                by=By(None, None, cli_request_id()),
             )
         except AccountError as exc:
             _fail(str(exc))
-            return
         session.commit()
         click.echo(f"Created {user.role.value} account {user.email} (id {user.id}).")
 
@@ -103,15 +112,86 @@ def demo_load(if_empty: bool) -> None:
             click.echo("The database already has accounts; demo not loaded.")
             return
         try:
-            people = load_demo(session)
+            people = load_demo(session, cli_request_id())
         except DemoNotEmpty as exc:
             _fail(str(exc), status=1)
-            return
         session.commit()
     click.echo("Demo loaded. Everyone's password is: " + DEMO_PASSWORD)
     width = max(len(p.email) for p in people)
     for person in people:
         click.echo(f"  {person.email:<{width}}  {person.role.label:<18} {person.name}")
+
+
+# Access log -------------------------------------------------------------------------------
+
+audit_group = AppGroup("audit", help="The tamper-evident access log.")
+
+
+@audit_group.command("checkpoint")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+def audit_checkpoint(out: str) -> None:
+    """Write the log's current head, signed with the checkpoint key, to FILE."""
+    from pathlib import Path
+
+    from peernotes.audit import checkpoint
+    from peernotes.audit.log import head
+    from peernotes.db import get_database, utcnow
+    from peernotes.keys import KeyFileError, read_signing_key
+
+    config = _config()
+    if config.audit_signing_key_file is None:
+        _fail("PEERNOTES_AUDIT_SIGNING_KEY_FILE is not set")
+    try:
+        key = read_signing_key(config.audit_signing_key_file)
+    except KeyFileError as exc:
+        _fail(str(exc))
+    with get_database().session() as session:
+        seq, mac = head(session)
+    signed = checkpoint.sign(key, seq, mac, utcnow())
+    Path(out).write_text(signed.to_json() + "\n", encoding="utf-8")
+    click.echo(f"Checkpoint of entry {seq} written to {out}.")
+
+
+@audit_group.command("verify")
+@click.option(
+    "--checkpoint",
+    "checkpoints",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A signed checkpoint file to check the log against (repeatable).",
+)
+def audit_verify(checkpoints: tuple[str, ...]) -> None:
+    """Recompute the whole chain. Exit 0 when intact, 1 when not, 2 on unusable input."""
+    from pathlib import Path
+
+    from peernotes.audit import checkpoint
+    from peernotes.audit.verify import verify_database
+    from peernotes.db import get_database
+    from peernotes.keys import KeyFileError, audit_chain_key, read_verify_key
+
+    config = _config()
+    try:
+        key = audit_chain_key(config.master_key_file)
+        loaded = []
+        if checkpoints:
+            if config.audit_signing_key_file is None:
+                _fail("PEERNOTES_AUDIT_SIGNING_KEY_FILE is not set")
+            public = read_verify_key(config.audit_signing_key_file)
+            loaded = [checkpoint.load(Path(p), public) for p in checkpoints]
+    except (KeyFileError, checkpoint.CheckpointMalformed) as exc:
+        _fail(str(exc))
+    except checkpoint.CheckpointSignatureInvalid as exc:
+        _fail(str(exc), status=1)
+    url = get_database().engine.url.render_as_string(hide_password=False)
+    timed = verify_database(url, key, loaded)
+    verdict = timed.verdict
+    if not verdict.ok:
+        _fail(f"FAILED at entry {verdict.first_bad_seq}: {verdict.problem}", status=1)
+    click.echo(
+        f"OK: {verdict.count} entries verified in {timed.seconds:.2f} s "
+        f"({timed.rate:,.0f} entries/s)"
+        + (f"; {len(loaded)} checkpoint(s) match" if loaded else "")
+    )
 
 
 # Secrets (no app needed: it runs before there is a configuration) ------------------------
@@ -150,6 +230,7 @@ cli = FlaskGroup(
 cli.add_command(db_group)
 cli.add_command(users_group)
 cli.add_command(demo_group)
+cli.add_command(audit_group)
 cli.add_command(secrets_group)
 
 

@@ -6,6 +6,8 @@ is the route decorator in `peernotes.web` (and each CLI command, at its own boun
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -57,22 +59,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 10_000, **kwargs: Any) -> Engine:
+def make_engine(
+    url: str, *, sqlite_busy_timeout_ms: int = 10_000, read_only: bool = False, **kwargs: Any
+) -> Engine:
     """Create an engine; for SQLite, configure WAL, a busy timeout and IMMEDIATE writes.
 
     Why IMMEDIATE: a SQLite transaction that starts as a reader and later writes cannot
     wait for the write lock (it would deadlock), so it fails at once with "database is
     locked". Taking the write lock at BEGIN makes concurrent writers queue for up to the busy
     timeout instead. Every request that reads governed content also writes an audit entry, so
-    nearly every transaction is a writer anyway.
+    nearly every transaction is a writer anyway. A `read_only` engine (the log verifier)
+    begins DEFERRED instead, so that it reads a snapshot without holding up any writer.
     """
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, sqlite_busy_timeout_ms)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms, "DEFERRED" if read_only else "IMMEDIATE")
     return engine
 
 
-def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Hand transaction control to us: pysqlite's own implicit BEGIN is DEFERRED.
@@ -85,17 +90,34 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {begin}")
+
+
+#: The key under which every session's `info` holds the function yielding the audit chain key.
+AUDIT_KEY_SOURCE = "peernotes.audit_key"
 
 
 class Database:
-    """The engine and session factory of one app. Creating it opens no connection."""
+    """The engine and session factory of one app. Creating it opens no connection.
 
-    def __init__(self, url: str, *, sqlite_busy_timeout_ms: int = 10_000) -> None:
+    `audit_key` yields the access log's chain key; it is called (and may read its key file)
+    only when the first entry is written, never at construction.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        audit_key: Callable[[], bytes],
+        sqlite_busy_timeout_ms: int = 10_000,
+    ) -> None:
         self.engine = make_engine(
             url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, pool_pre_ping=True
         )
-        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        cached = functools.cache(audit_key)
+        self.sessions = sessionmaker(
+            bind=self.engine, expire_on_commit=False, info={AUDIT_KEY_SOURCE: cached}
+        )
 
     def session(self) -> Session:
         return self.sessions()

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.audit.writer import By
 from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -74,7 +75,7 @@ def is_empty(db: Session) -> bool:
     return not db.scalar(select(func.count()).select_from(User))
 
 
-def load_demo(db: Session) -> list[DemoPerson]:
+def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     """Create the demo service. Flushes; the caller commits.
 
     Raises:
@@ -82,20 +83,24 @@ def load_demo(db: Session) -> list[DemoPerson]:
     """
     if not is_empty(db):
         raise DemoNotEmpty("the database already has accounts; the demo was not loaded")
+    loader = By(None, None, request_id)
     users = {
         p.key: create_user(
-            db, email=p.email, display_name=p.name, role=p.role, password=DEMO_PASSWORD
+            db, email=p.email, display_name=p.name, role=p.role, password=DEMO_PASSWORD, by=loader
         )
         for p in PEOPLE
     }
+    # From here on the demo acts as its coordinator would, so the log reads naturally.
+    coordinator = By(users["admin"].id, Role.ADMIN, request_id)
     team = care.create_team(
         db,
         "Borderline Support Team",
         "Community team for people living with BPD and the people who care for them.",
+        by=coordinator,
     )
     for person in PEOPLE:
         if person.role in (Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
-            care.add_member(db, team, users[person.key])
+            care.add_member(db, team, users[person.key], by=coordinator)
     start = (utcnow() - timedelta(days=60)).date()
     for worker, subject in ASSIGNMENTS:
         care.create_assignment(
@@ -105,10 +110,14 @@ def load_demo(db: Session) -> list[DemoPerson]:
             starts_on=start,
             ends_on=None,
             team=team,
-            created_by=users["admin"],
+            by=coordinator,
         )
     for consumer, carer, relationship in NOMINATIONS:
         care.nominate_carer(
-            db, consumer=users[consumer], carer=users[carer], relationship_label=relationship
+            db,
+            consumer=users[consumer],
+            carer=users[carer],
+            relationship_label=relationship,
+            by=By(users[consumer].id, Role.CONSUMER, request_id),
         )
     return list(PEOPLE)

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.db import request_session
@@ -58,6 +60,7 @@ def requires(
             if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
                 return redirect(url_for("auth.change_password"))
             if not actor.can(permission):
+                _record_denial(actor, request.endpoint or "unknown")
                 abort(403)
             return _run_and_commit(view, actor, *args, **kwargs)
 
@@ -83,6 +86,21 @@ def public(view: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
 
     setattr(wrapper, PERMISSION_ATTR, PUBLIC)
     return wrapper
+
+
+def _record_denial(actor: Actor, endpoint: str) -> None:
+    """A refused route is on record, committed even though the request fails."""
+    db = request_session()
+    record_event(
+        db,
+        actor,
+        Action.ACCESS_DENIED,
+        None,
+        Target("route", endpoint),
+        Outcome.DENIED,
+        Basis.NO_PERMISSION,
+    )
+    db.commit()
 
 
 def _run_and_commit(view: Callable[..., R], actor: Actor, *args: Any, **kwargs: Any) -> R:

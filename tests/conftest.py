@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from config import Config
+from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME, Config, init_dev_secrets
 from peernotes import create_app
 from peernotes.db import get_database
 from peernotes.demo import load_demo
@@ -112,16 +113,26 @@ def _drop_database(token: object) -> None:
     admin.dispose()
 
 
+# One master key and one checkpoint signing key for the whole run: the demo template's log
+# is chained under the same key that every test's app then verifies and appends with.
+TEST_KEYS = Path(tempfile.mkdtemp(prefix="peernotes-test-keys-"))
+init_dev_secrets(TEST_KEYS)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_keys() -> Iterator[None]:
+    yield
+    shutil.rmtree(TEST_KEYS, ignore_errors=True)
+
+
 def _config(url: str, tmp: Path, **overrides: object) -> Config:
-    master = tmp / "master.key"
-    if not master.exists():
-        master.write_text(uuid.uuid4().hex * 2)
     base = Config(
         env="test",
         database_url=url,
         secret_key="test-secret-" + uuid.uuid4().hex,
-        master_key_file=master,
+        master_key_file=TEST_KEYS / MASTER_KEY_FILE_NAME,
         instance_path=tmp,
+        audit_signing_key_file=TEST_KEYS / SIGNING_KEY_FILE_NAME,
     )
     return base.with_overrides(**overrides)
 

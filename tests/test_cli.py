@@ -125,6 +125,7 @@ def test_demo_load_refuses_in_production(cli_env: dict[str, str], tmp_path: Path
         "PEERNOTES_ENV": "production",
         "PEERNOTES_SECRET_KEY": "p" * 40,
         "PEERNOTES_MASTER_KEY_FILE": str(tmp_path / "master.key"),
+        "PEERNOTES_AUDIT_SIGNING_KEY_FILE": str(tmp_path / "audit_signing_key.pem"),
     }
     result = _peernotes(["demo", "load"], env)
     assert result.returncode == 2

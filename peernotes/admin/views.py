@@ -41,6 +41,7 @@ def list_accounts(actor: Actor, db: Session) -> str | Response:
                 display_name=form.display_name.data or "",
                 role=form.role.data or "",
                 password=form.password.data or "",
+                by=actor,
                 must_change_password=True,
             )
         except accounts.AccountError as exc:
@@ -60,7 +61,7 @@ def deactivate_account(actor: Actor, db: Session, user_id: int) -> Response:
     user = db.get(User, user_id) or abort(404)
 
     def deactivate() -> str:
-        accounts.deactivate_user(db, user, by=db.get_one(User, actor.id))
+        accounts.deactivate_user(db, user, by=actor)
         return f"{user.display_name}'s account is deactivated and signed out everywhere."
 
     return confirmed_action(deactivate, url_for("admin.list_accounts"))
@@ -72,7 +73,7 @@ def reactivate_account(actor: Actor, db: Session, user_id: int) -> Response:
     user = db.get(User, user_id) or abort(404)
 
     def reactivate() -> str:
-        accounts.reactivate_user(db, user)
+        accounts.reactivate_user(db, user, by=actor)
         return f"{user.display_name}'s account is active again."
 
     return confirmed_action(reactivate, url_for("admin.list_accounts"))
@@ -87,7 +88,7 @@ def list_teams(actor: Actor, db: Session) -> str | Response:
     form = TeamForm()
     if form.validate_on_submit():
         try:
-            team = care.create_team(db, form.name.data or "", form.description.data or "")
+            team = care.create_team(db, form.name.data or "", form.description.data or "", by=actor)
         except care.CareError as exc:
             field_error(form, exc, "name")
         else:
@@ -121,7 +122,7 @@ def show_team(actor: Actor, db: Session, team_id: int) -> str | Response:
     if form.validate_on_submit():
         user = db.get(User, form.user_id.data) or abort(404)
         try:
-            care.add_member(db, team, user)
+            care.add_member(db, team, user, by=actor)
         except care.CareError as exc:
             field_error(form, exc, "user_id")
         else:
@@ -142,7 +143,7 @@ def deactivate_team(actor: Actor, db: Session, team_id: int) -> Response:
     team = db.get(Team, team_id) or abort(404)
 
     def deactivate() -> str:
-        care.deactivate_team(db, team)
+        care.deactivate_team(db, team, by=actor)
         return f"Team “{team.name}” is deactivated."
 
     return confirmed_action(deactivate, url_for("admin.list_teams"))
@@ -156,7 +157,7 @@ def end_membership(actor: Actor, db: Session, team_id: int, membership_id: int) 
         abort(404)
 
     def end() -> str:
-        care.end_membership(db, membership)
+        care.end_membership(db, membership, by=actor)
         return f"{membership.user.display_name} has left the team."
 
     return confirmed_action(end, url_for("admin.show_team", team_id=team_id))
@@ -205,7 +206,7 @@ def list_assignments(actor: Actor, db: Session) -> str | Response:
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
                 team=team,
-                created_by=db.get_one(User, actor.id),
+                by=actor,
             )
         except care.CareError as exc:
             field_error(form, exc, "worker_id")
@@ -231,7 +232,7 @@ def end_assignment(actor: Actor, db: Session, assignment_id: int) -> Response:
     assignment = db.get(CareAssignment, assignment_id) or abort(404)
 
     def end() -> str:
-        care.end_assignment(db, assignment)
+        care.end_assignment(db, assignment, by=actor)
         return (
             f"{assignment.worker.display_name} no longer supports "
             f"{assignment.subject.display_name}."

@@ -9,9 +9,11 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import AuditActor, By, Target, acting_basis, record_event
 from peernotes.auth import passwords
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
+from peernotes.auth.roles import SUBJECT_ROLES, Role
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions
 from peernotes.db import utcnow
 from peernotes.errors import Refused
@@ -45,9 +47,10 @@ def create_user(
     display_name: str,
     role: Role | str,
     password: str,
+    by: AuditActor,
     must_change_password: bool = False,
 ) -> User:
-    """Create an active account.
+    """Create an active account, and record who created it.
 
     Raises:
         AccountError: unknown role, invalid or duplicate email, empty name, weak password.
@@ -77,31 +80,79 @@ def create_user(
     )
     db.add(user)
     db.flush()
+    _record_account_change(db, by, Action.ACCOUNT_CREATE, user)
     return user
 
 
-def authenticate(db: Session, email: str, password: str) -> User | None:
-    """The active account for these credentials, or None.
+def _record_account_change(db: Session, by: AuditActor, action: Action, user: User) -> None:
+    # A consumer's or carer's account is information about them: it shows on their own
+    # "who has looked at my information" page. Staff accounts are about no one's care.
+    subject = user.id if user.role in SUBJECT_ROLES else None
+    record_event(
+        db, by, action, subject, Target("user", user.id), Outcome.ALLOWED, acting_basis(by)
+    )
+
+
+def authenticate(db: Session, email: str, password: str, request_id: str) -> User | None:
+    """The active account for these credentials, or None. Either way, it is recorded.
 
     Unknown email, wrong password and deactivated account all return None after the same
-    amount of hashing work, so the answer reveals nothing about which it was.
+    amount of hashing work, so the answer reveals nothing about which it was. The log keeps
+    which it was (never what was typed) for the auditors.
     """
     user = find_by_email(db, email)
     ok = passwords.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
+    if user is None or not ok or not user.active:
+        reason = (
+            Basis.UNKNOWN_ACCOUNT
+            if user is None
+            else Basis.WRONG_PASSWORD
+            if not ok
+            else Basis.ACCOUNT_INACTIVE
+        )
+        target = Target("user", user.id) if user is not None else None
+        record_event(
+            db,
+            By(None, None, request_id),
+            Action.AUTH_LOGIN_FAILED,
+            None,
+            target,
+            Outcome.DENIED,
+            reason,
+        )
         return None
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
+    record_event(
+        db,
+        By(user.id, user.role, request_id),
+        Action.AUTH_LOGIN,
+        None,
+        Target("user", user.id),
+        Outcome.ALLOWED,
+        Basis.PASSWORD,
+    )
     return user
 
 
-def change_password(db: Session, user: User, current: str, new: str) -> None:
+def change_password(db: Session, user: User, current: str, new: str, by: AuditActor) -> None:
     """Set a new password and end every session of this person (the caller starts a new one).
 
     Raises:
         AccountError: the current password is wrong, or the new one breaks the policy.
     """
+    target = Target("user", user.id)
     if not passwords.verify_password(user.password_hash, current):
+        # Recorded before refusing: repeated wrong guesses from a live session matter.
+        record_event(
+            db,
+            by,
+            Action.AUTH_PASSWORD_CHANGE,
+            None,
+            target,
+            Outcome.DENIED,
+            Basis.WRONG_PASSWORD,
+        )
         raise AccountError("Your current password isn't right.", "current_password")
     problem = passwords.policy_problem(new, email=user.email)
     if problem:
@@ -113,9 +164,10 @@ def change_password(db: Session, user: User, current: str, new: str) -> None:
     user.password_changed_at = utcnow()
     revoke_all_sessions(db, user.id, RevokeReason.PASSWORD_CHANGED)
     db.flush()
+    record_event(db, by, Action.AUTH_PASSWORD_CHANGE, None, target, Outcome.ALLOWED, Basis.SELF)
 
 
-def deactivate_user(db: Session, user: User, *, by: User) -> None:
+def deactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
     """Deactivate an account and end its sessions at once. Nothing about it is deleted.
 
     Raises:
@@ -129,12 +181,14 @@ def deactivate_user(db: Session, user: User, *, by: User) -> None:
     user.deactivated_at = utcnow()
     revoke_all_sessions(db, user.id, RevokeReason.DEACTIVATED)
     db.flush()
+    _record_account_change(db, by, Action.ACCOUNT_DEACTIVATE, user)
 
 
-def reactivate_user(db: Session, user: User) -> None:
+def reactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
     """Let a deactivated person sign in again (their old sessions stay revoked)."""
     if user.active:
         raise AccountError("That account is already active.")
     user.active = True
     user.deactivated_at = None
     db.flush()
+    _record_account_change(db, by, Action.ACCOUNT_REACTIVATE, user)

@@ -17,6 +17,8 @@ class Actor:
     email: str
     must_change_password: bool
     session_id: int
+    #: This request's id, carried into every access-log entry the request writes.
+    request_id: str
 
     # Flask-Login's user interface.
     is_authenticated = True

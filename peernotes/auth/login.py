@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app, flash, g, session
+from flask import Flask, current_app, flash, session
 from flask_login import LoginManager, login_user
 
 from config import Config
@@ -12,6 +12,7 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import LoginSession, User
 from peernotes.auth.sessions import SessionLimits, find_valid_session
 from peernotes.db import request_session, utcnow
+from peernotes.requests import current_request_id
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -37,6 +38,7 @@ def _actor(user: User, login_session: LoginSession) -> Actor:
         email=user.email,
         must_change_password=user.must_change_password,
         session_id=login_session.id,
+        request_id=current_request_id(),
     )
 
 
@@ -51,7 +53,6 @@ def load_actor(user_id: str) -> Actor | None:
     found = find_valid_session(request_session(), token, last_seen, session_limits())
     if found is None or str(found[1].id) != user_id:
         session.clear()
-        g.session_ended = True
         flash("For your privacy, you were signed out. Please sign in again.", "info")
         return None
     login_session, user = found

@@ -54,17 +54,26 @@ class Permission(StrEnum):
     CARERS_NOMINATE = "carers:nominate"
     SHARING_VIEW_OWN = "sharing:view_own"
     CASELOAD_VIEW = "caseload:view"
+    #: Review the access log (metadata only) and verify its integrity.
+    AUDIT_REVIEW = "audit:review"
+    #: Read the access-log entries about oneself.
+    ACCESS_LOG_VIEW_OWN = "access_log:view_own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CONSUMER: frozenset(
-        {Permission.SESSION_USE, Permission.CARERS_NOMINATE, Permission.SHARING_VIEW_OWN}
+        {
+            Permission.SESSION_USE,
+            Permission.CARERS_NOMINATE,
+            Permission.SHARING_VIEW_OWN,
+            Permission.ACCESS_LOG_VIEW_OWN,
+        }
     ),
-    Role.CARER: frozenset({Permission.SESSION_USE}),
+    Role.CARER: frozenset({Permission.SESSION_USE, Permission.ACCESS_LOG_VIEW_OWN}),
     Role.CONSUMER_PEER_WORKER: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
     Role.CARER_PEER_WORKER: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
     Role.CLINICIAN: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
-    Role.AUDITOR: frozenset({Permission.SESSION_USE}),
+    Role.AUDITOR: frozenset({Permission.SESSION_USE, Permission.AUDIT_REVIEW}),
     Role.ADMIN: frozenset(
         {
             Permission.SESSION_USE,

@@ -52,3 +52,26 @@ login_per_account = limiter.limit(
 login_per_address = limiter.limit(
     _per_address, key_func=_address_key, methods=["POST"], deduct_when=_failed
 )
+
+
+def record_throttled_sign_in() -> None:
+    """Put a refused (throttled) sign-in on record. Called from the 429 page."""
+    from peernotes.audit.events import Action, Basis, Outcome
+    from peernotes.audit.writer import By, Target, record_event
+    from peernotes.auth.accounts import find_by_email
+    from peernotes.db import request_session
+    from peernotes.requests import current_request_id
+
+    db = request_session()
+    email = (request.form.get("email") or "").strip()
+    user = find_by_email(db, email) if email else None
+    record_event(
+        db,
+        By(None, None, current_request_id()),
+        Action.AUTH_LOGIN_THROTTLED,
+        None,
+        Target("user", user.id) if user is not None else None,
+        Outcome.DENIED,
+        Basis.THROTTLED,
+    )
+    db.commit()

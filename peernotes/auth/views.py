@@ -7,6 +7,8 @@ from flask_login import current_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts
 from peernotes.auth.actor import Actor
 from peernotes.auth.forms import ChangePasswordForm, LoginForm
@@ -15,6 +17,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions, start_session
 from peernotes.auth.throttle import login_per_account, login_per_address
+from peernotes.requests import current_request_id
 from peernotes.web import field_error, public, requires, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -33,7 +36,9 @@ def login(db: Session) -> str | Response:
     form = LoginForm()
     error: str | None = None
     if form.validate_on_submit():
-        user = accounts.authenticate(db, form.email.data or "", form.password.data or "")
+        user = accounts.authenticate(
+            db, form.email.data or "", form.password.data or "", current_request_id()
+        )
         if user is not None:
             login_session, token = start_session(db, user)
             begin_browser_session(user, login_session, token)
@@ -48,6 +53,9 @@ def login(db: Session) -> str | Response:
 def logout(actor: Actor, db: Session) -> Response:
     # Signing out ends every session of this person, on every device, on the server.
     revoke_all_sessions(db, actor.id, RevokeReason.SIGNED_OUT)
+    record_event(
+        db, actor, Action.AUTH_LOGOUT, None, Target("user", actor.id), Outcome.ALLOWED, Basis.SELF
+    )
     logout_user()
     session.clear()
     flash("You have signed out.", "info")
@@ -65,7 +73,7 @@ def change_password(actor: Actor, db: Session) -> str | Response:
         user = db.get_one(User, actor.id)
         try:
             accounts.change_password(
-                db, user, form.current_password.data or "", form.new_password.data or ""
+                db, user, form.current_password.data or "", form.new_password.data or "", actor
             )
         except accounts.AccountError as exc:
             field_error(form, exc, "new_password")

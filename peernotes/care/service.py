@@ -7,6 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
@@ -21,7 +23,18 @@ class CareError(Refused):
 # Teams ----------------------------------------------------------------------------------
 
 
-def create_team(db: Session, name: str, description: str = "") -> Team:
+def _record(
+    db: Session,
+    by: AuditActor,
+    action: Action,
+    subject: int | None,
+    target: Target,
+    basis: str | None = None,
+) -> None:
+    record_event(db, by, action, subject, target, Outcome.ALLOWED, basis or acting_basis(by))
+
+
+def create_team(db: Session, name: str, description: str, *, by: AuditActor) -> Team:
     name = name.strip()
     if not name:
         raise CareError("Please give the team a name.", "name")
@@ -30,17 +43,19 @@ def create_team(db: Session, name: str, description: str = "") -> Team:
     team = Team(name=name, description=description.strip())
     db.add(team)
     db.flush()
+    _record(db, by, Action.TEAM_CREATE, None, Target("team", team.id))
     return team
 
 
-def deactivate_team(db: Session, team: Team) -> None:
+def deactivate_team(db: Session, team: Team, *, by: AuditActor) -> None:
     if not team.active:
         raise CareError("That team is already deactivated.")
     team.deactivated_at = utcnow()
     db.flush()
+    _record(db, by, Action.TEAM_DEACTIVATE, None, Target("team", team.id))
 
 
-def add_member(db: Session, team: Team, user: User) -> TeamMembership:
+def add_member(db: Session, team: Team, user: User, *, by: AuditActor) -> TeamMembership:
     if not team.active:
         raise CareError("That team is deactivated.")
     if user.role not in STAFF_ROLES or not user.active:
@@ -50,14 +65,16 @@ def add_member(db: Session, team: Team, user: User) -> TeamMembership:
     membership = TeamMembership(team_id=team.id, user_id=user.id)
     db.add(membership)
     db.flush()
+    _record(db, by, Action.TEAM_MEMBER_ADD, None, Target("team_membership", membership.id))
     return membership
 
 
-def end_membership(db: Session, membership: TeamMembership) -> None:
+def end_membership(db: Session, membership: TeamMembership, *, by: AuditActor) -> None:
     if membership.left_at is not None:
         raise CareError("That person has already left the team.")
     membership.left_at = utcnow()
     db.flush()
+    _record(db, by, Action.TEAM_MEMBER_END, None, Target("team_membership", membership.id))
 
 
 def current_members(db: Session, team: Team) -> list[TeamMembership]:
@@ -81,7 +98,7 @@ def create_assignment(
     starts_on: date,
     ends_on: date | None,
     team: Team | None,
-    created_by: User,
+    by: AuditActor,
 ) -> CareAssignment:
     """Link a worker to a subject.
 
@@ -115,10 +132,11 @@ def create_assignment(
         team_id=team.id if team else None,
         starts_on=starts_on,
         ends_on=ends_on,
-        created_by_id=created_by.id,
+        created_by_id=by.id,
     )
     db.add(assignment)
     db.flush()
+    _record(db, by, Action.ASSIGNMENT_CREATE, subject.id, Target("care_assignment", assignment.id))
     return assignment
 
 
@@ -138,7 +156,9 @@ def assignments_between(db: Session, worker_id: int, subject_id: int) -> list[Ca
     )
 
 
-def end_assignment(db: Session, assignment: CareAssignment, now: datetime | None = None) -> None:
+def end_assignment(
+    db: Session, assignment: CareAssignment, *, by: AuditActor, now: datetime | None = None
+) -> None:
     """End an assignment now. The access it gave stops with the very next request."""
     now = now or utcnow()
     if not assignment.is_active_at(now) and assignment.starts_on <= now.date():
@@ -148,6 +168,13 @@ def end_assignment(db: Session, assignment: CareAssignment, now: datetime | None
         # Keep the planned end date truthful too (never before the start, for the CHECK).
         assignment.ends_on = max(now.date(), assignment.starts_on)
     db.flush()
+    _record(
+        db,
+        by,
+        Action.ASSIGNMENT_END,
+        assignment.subject_id,
+        Target("care_assignment", assignment.id),
+    )
 
 
 def care_team(db: Session, subject_id: int, now: datetime) -> list[CareAssignment]:
@@ -186,7 +213,12 @@ def caseload(db: Session, worker_id: int, now: datetime) -> list[CareAssignment]
 
 
 def nominate_carer(
-    db: Session, *, consumer: User, carer: User | None, relationship_label: str
+    db: Session,
+    *,
+    consumer: User,
+    carer: User | None,
+    relationship_label: str,
+    by: AuditActor,
 ) -> CarerNomination:
     """A consumer names a carer. Storing the link gives the carer no access by itself.
 
@@ -209,14 +241,30 @@ def nominate_carer(
     )
     db.add(nomination)
     db.flush()
+    _record(
+        db,
+        by,
+        Action.CARER_NOMINATE,
+        consumer.id,
+        Target("carer_nomination", nomination.id),
+        Basis.SELF if by.id == consumer.id else None,
+    )
     return nomination
 
 
-def end_nomination(db: Session, nomination: CarerNomination) -> None:
+def end_nomination(db: Session, nomination: CarerNomination, *, by: AuditActor) -> None:
     if nomination.ended_at is not None:
         raise CareError("That nomination has already ended.")
     nomination.ended_at = utcnow()
     db.flush()
+    _record(
+        db,
+        by,
+        Action.CARER_NOMINATION_END,
+        nomination.consumer_id,
+        Target("carer_nomination", nomination.id),
+        Basis.SELF if by.id == nomination.consumer_id else None,
+    )
 
 
 def nominations_by(db: Session, consumer_id: int) -> list[CarerNomination]:

@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
@@ -32,6 +34,7 @@ def manage_carers(actor: Actor, db: Session) -> str | Response:
                 consumer=consumer,
                 carer=carer,
                 relationship_label=form.relationship_label.data or "",
+                by=actor,
             )
         except care.CareError as exc:
             field_error(form, exc, "email")
@@ -54,12 +57,22 @@ def manage_carers(actor: Actor, db: Session) -> str | Response:
 @requires(Permission.CARERS_NOMINATE)
 def end_carer(actor: Actor, db: Session, nomination_id: int) -> Response:
     nomination = db.get(CarerNomination, nomination_id)
-    # Scoped to the consumer: someone else's nomination answers exactly like a missing one.
+    # Scoped to the consumer: someone else's nomination answers exactly like a missing one,
+    # and the attempt is on record (on the owner's page too, when there is an owner).
     if nomination is None or nomination.consumer_id != actor.id:
+        record_event(
+            db,
+            actor,
+            Action.CARER_NOMINATION_END,
+            nomination.consumer_id if nomination else None,
+            Target("carer_nomination", nomination_id),
+            Outcome.DENIED,
+            Basis.NOT_FOUND,
+        )
         abort(404)
 
     def end() -> str:
-        care.end_nomination(db, nomination)
+        care.end_nomination(db, nomination, by=actor)
         return f"{nomination.carer.display_name} is no longer listed as your carer."
 
     return confirmed_action(end, url_for("my.manage_carers"))

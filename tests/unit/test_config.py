@@ -7,16 +7,20 @@ from pathlib import Path
 import pytest
 
 from config import Config, ConfigError, init_dev_secrets
+from peernotes.keys import generate_signing_key_pem
 
 
 def _prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     key = tmp_path / "master.key"
     key.write_text("ab" * 32)
+    signing = tmp_path / "signing.pem"
+    signing.write_bytes(generate_signing_key_pem())
     env = {
         "PEERNOTES_ENV": "production",
         "PEERNOTES_DATABASE_URL": "postgresql+psycopg://pn@db/pn",
         "PEERNOTES_SECRET_KEY": "s" * 40,
         "PEERNOTES_MASTER_KEY_FILE": str(key),
+        "PEERNOTES_AUDIT_SIGNING_KEY_FILE": str(signing),
         "PEERNOTES_INSTANCE_PATH": str(tmp_path),
     }
     env.update(extra)
@@ -30,7 +34,13 @@ def test_production_with_every_secret_starts(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "missing", ["PEERNOTES_SECRET_KEY", "PEERNOTES_MASTER_KEY_FILE", "PEERNOTES_DATABASE_URL"]
+    "missing",
+    [
+        "PEERNOTES_SECRET_KEY",
+        "PEERNOTES_MASTER_KEY_FILE",
+        "PEERNOTES_DATABASE_URL",
+        "PEERNOTES_AUDIT_SIGNING_KEY_FILE",
+    ],
 )
 def test_production_refuses_to_start_without_a_secret_and_names_it(
     tmp_path: Path, missing: str
@@ -62,7 +72,7 @@ def test_production_never_reads_or_generates_instance_secrets(tmp_path: Path) ->
 
 def test_development_reads_generated_secrets_from_the_instance_folder(tmp_path: Path) -> None:
     created = init_dev_secrets(tmp_path)
-    assert {p.name for p in created} == {"secret_key", "master.key"}
+    assert {p.name for p in created} == {"secret_key", "master.key", "audit_signing_key.pem"}
     assert oct((tmp_path / "secret_key").stat().st_mode & 0o777) == "0o600"
     config = Config.from_env({"PEERNOTES_INSTANCE_PATH": str(tmp_path)})
     assert config.env == "development"
@@ -90,6 +100,7 @@ def test_development_without_generated_secrets_says_what_to_run(tmp_path: Path) 
         ("PEERNOTES_IDLE_TIMEOUT_MINUTES", "soon"),
         ("PEERNOTES_SESSION_LIFETIME_HOURS", "0"),
         ("PEERNOTES_LOGIN_ATTEMPTS_PER_ACCOUNT", "-1"),
+        ("PEERNOTES_TIMEZONE", "Mars/Olympus_Mons"),
     ],
 )
 def test_malformed_values_are_refused_by_name(tmp_path: Path, name: str, value: str) -> None:

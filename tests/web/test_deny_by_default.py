@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 
@@ -48,6 +50,10 @@ PAGES = {
     "/admin/teams": {Role.ADMIN},
     "/admin/teams/1": {Role.ADMIN},
     "/admin/assignments": {Role.ADMIN},
+    "/my/access-log": {Role.CONSUMER, Role.CARER},
+    "/audit": {Role.AUDITOR},
+    "/audit/entries/1": {Role.AUDITOR},
+    "/audit/export.csv": {Role.AUDITOR},
 }
 
 DEMO_BY_ROLE = {
@@ -64,11 +70,9 @@ DEMO_BY_ROLE = {
 def test_every_get_page_is_in_the_matrix(app: Flask) -> None:
     """A new page must be added to PAGES, so its access rule is tested for every role."""
     gets = {
-        rule.rule.replace("<int:team_id>", "1")
+        re.sub(r"<int:\w+>", "1", rule.rule)
         for rule in app.url_map.iter_rules()
-        if "GET" in (rule.methods or set())
-        and rule.endpoint not in PUBLIC_ENDPOINTS
-        and "<" not in rule.rule.replace("<int:team_id>", "")
+        if "GET" in (rule.methods or set()) and rule.endpoint not in PUBLIC_ENDPOINTS
     }
     assert gets == set(PAGES)
 

@@ -1,0 +1,78 @@
+"""The vocabulary of the access log: actions, outcomes, bases and deny reasons.
+
+Actions are `area:verb` constants, never free strings. A basis says why something was allowed
+(`care_assignment`, `consent:<provision>`, `emergency:<id>`, `role:admin`, …); a reason says
+why it was denied (`no_permission`, `wrong_password`, …). Both follow one small grammar so
+that they can be filtered and explained in plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    # Signing in and out.
+    AUTH_LOGIN = "auth:login"
+    AUTH_LOGIN_FAILED = "auth:login_failed"
+    AUTH_LOGIN_THROTTLED = "auth:login_throttled"
+    AUTH_LOGOUT = "auth:logout"
+    AUTH_PASSWORD_CHANGE = "auth:password_change"
+    # A route refused for lack of permission.
+    ACCESS_DENIED = "access:denied"
+    # Coordinator changes.
+    ACCOUNT_CREATE = "admin:account_create"
+    ACCOUNT_DEACTIVATE = "admin:account_deactivate"
+    ACCOUNT_REACTIVATE = "admin:account_reactivate"
+    TEAM_CREATE = "admin:team_create"
+    TEAM_DEACTIVATE = "admin:team_deactivate"
+    TEAM_MEMBER_ADD = "admin:team_member_add"
+    TEAM_MEMBER_END = "admin:team_member_end"
+    ASSIGNMENT_CREATE = "admin:assignment_create"
+    ASSIGNMENT_END = "admin:assignment_end"
+    # A consumer's own choices.
+    CARER_NOMINATE = "carer:nominate"
+    CARER_NOMINATION_END = "carer:nomination_end"
+    # Reading the access log itself.
+    AUDIT_LIST = "audit:list"
+    AUDIT_VIEW = "audit:view"
+    AUDIT_EXPORT = "audit:export"
+    AUDIT_VERIFY = "audit:verify"
+    AUDIT_VIEW_OWN = "audit:view_own"
+
+    @property
+    def area(self) -> str:
+        return self.value.split(":", 1)[0]
+
+
+class Outcome(StrEnum):
+    ALLOWED = "allowed"
+    DENIED = "denied"
+
+
+# `word` or `word:qualifier`: lower-case words, qualifiers of ids and simple tokens.
+BASIS_PATTERN = re.compile(r"^[a-z_]{1,40}(:[A-Za-z0-9_.-]{1,64})?$")
+# Request ids come from us (hex) or, behind a trusted proxy, from it: tokens only.
+REQUEST_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+TARGET_TYPE_PATTERN = re.compile(r"^[a-z_]{1,40}$")
+TARGET_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+class Basis:
+    """Common bases and reasons, so that call sites do not spell them by hand."""
+
+    PASSWORD = "password"
+    SELF = "self"
+    CARE_ASSIGNMENT = "care_assignment"
+    NO_PERMISSION = "no_permission"
+    NOT_FOUND = "not_found"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    WRONG_PASSWORD = "wrong_password"
+    ACCOUNT_INACTIVE = "account_inactive"
+    THROTTLED = "throttled"
+    CLI = "cli"
+
+    @staticmethod
+    def role(role: str) -> str:
+        return f"role:{role}"

@@ -1,0 +1,101 @@
+"""The access log in plain words, for the person it is about.
+
+"Dr Mei Chen (clinician, your care team) read your care plan on 3 May at 10:14."
+
+Each action has a phrase; each basis a reason. Later features add their actions and bases
+here (consent, emergency access); anything unknown still reads sensibly, never as a code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from peernotes.audit.models import AuditEntry
+from peernotes.auth.roles import ROLE_LABELS, Role
+
+# What someone did, completing "<who> …". `{other}` is a person named by the entry's target.
+ACTION_PHRASES: dict[str, str] = {
+    "admin:account_create": "created your account",
+    "admin:account_deactivate": "deactivated your account",
+    "admin:account_reactivate": "reactivated your account",
+    "admin:assignment_create": "set up your support with {other}",
+    "admin:assignment_end": "ended your support with {other}",
+    "carer:nominate": "named {other} as your carer",
+    "carer:nomination_end": "removed {other} as your carer",
+    "audit:list": "reviewed the access-log entries about you",
+    "audit:view": "looked at an access-log entry about you",
+    "audit:export": "exported the access-log entries about you",
+    "access:denied": "tried to open a page about you",
+}
+# The same, for an attempt that was refused: "<who> tried to … but was not allowed".
+DENIED_PHRASES: dict[str, str] = {
+    "carer:nomination_end": "tried to remove one of your carers",
+}
+# Why it was allowed. Keys are a basis, or its kind before the colon (`consent:12` → `consent`).
+BASIS_PHRASES: dict[str, str] = {
+    "self": "",
+    "cli": "from the service's command line",
+    "care_assignment": "because they are in your care team",
+    "consent": "because you gave them permission",
+    "emergency": "using emergency access, which is reviewed",
+    "duty_of_care": "because of a duty-of-care concern",
+    "role": "",  # the role already shows beside the name
+}
+
+
+@dataclass(frozen=True)
+class PlainEntry:
+    seq: int
+    sentence: str
+    denied: bool
+
+
+def _who(entry: AuditEntry, viewer_id: int, names: Mapping[int, str], team: set[int]) -> str:
+    if entry.actor_id is None:
+        return "The PeerNotes service"
+    if entry.actor_id == viewer_id:
+        return "You"
+    name = names.get(entry.actor_id, "Someone")
+    details = []
+    if entry.actor_role:
+        details.append(ROLE_LABELS.get(Role(entry.actor_role), entry.actor_role))
+    if entry.actor_id in team:
+        details.append("your care team")
+    return f"{name} ({', '.join(details)})" if details else name
+
+
+def _basis(entry: AuditEntry) -> str:
+    phrase = BASIS_PHRASES.get(entry.basis)
+    if phrase is None:
+        phrase = BASIS_PHRASES.get(entry.basis.split(":", 1)[0], "")
+    return phrase
+
+
+def describe(
+    entry: AuditEntry,
+    *,
+    viewer_id: int,
+    names: Mapping[int, str],
+    others: Mapping[int, str],
+    care_team: set[int],
+    tz: ZoneInfo,
+) -> PlainEntry:
+    """One entry as a sentence. `others` maps an entry's seq to the person its target names."""
+    who = _who(entry, viewer_id, names, care_team)
+    other = others.get(entry.seq, "someone")
+    when = entry.occurred_at.astimezone(tz)
+    stamp = f"on {when.day} {when:%B %Y} at {when:%H:%M}"
+    if entry.denied:
+        attempt = DENIED_PHRASES.get(entry.action) or ACTION_PHRASES.get(
+            entry.action, "tried to reach your information"
+        )
+        if not attempt.startswith("tried to"):
+            attempt = "tried to do something with your information"
+        sentence = f"{who} {attempt.format(other=other)} {stamp}, but was not allowed."
+    else:
+        did = ACTION_PHRASES.get(entry.action, "used your information").format(other=other)
+        reason = _basis(entry)
+        sentence = f"{who} {did} {stamp}" + (f", {reason}." if reason else ".")
+    return PlainEntry(entry.seq, sentence, entry.denied)

@@ -1,0 +1,299 @@
+"""The access log's pages: the auditor's review tools, and each person's own history.
+
+Auditors see metadata only: who, role, when, action, about whom, which object, outcome and
+basis. Every look at the log is itself logged, and shows on the page of the person it was
+about.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
+
+from config import Config
+from peernotes.audit import log, plain
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.forms import LogFilterForm
+from peernotes.audit.models import AuditEntry
+from peernotes.audit.verify import verify_connection
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
+from peernotes.care import service as care
+from peernotes.care.forms import ConfirmForm
+from peernotes.care.models import CareAssignment, CarerNomination
+from peernotes.db import utcnow
+from peernotes.keys import audit_chain_key
+from peernotes.web import requires
+
+bp = Blueprint("audit", __name__)
+
+
+def _config() -> Config:
+    config: Config = current_app.config["PEERNOTES"]
+    return config
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(_config().timezone)
+
+
+def _names(db: Session) -> dict[int, str]:
+    return {user_id: name for user_id, name in db.execute(select(User.id, User.display_name))}
+
+
+def _optional_int(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400)
+    if value < 0:
+        abort(400)
+    return value
+
+
+# The auditor's review --------------------------------------------------------------------
+
+
+def _filter_form(db: Session) -> LogFilterForm:
+    form = LogFilterForm(request.args)
+    users = db.scalars(select(User).order_by(User.display_name)).all()
+    form.actor_id.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})") for u in users
+    ]
+    form.subject_id.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
+        for u in users
+        if u.role in SUBJECT_ROLES
+    ]
+    return form
+
+
+def _filters(form: LogFilterForm) -> log.Filters:
+    outcome = Outcome.DENIED if form.denied_only.data else None
+    if outcome is None and form.outcome.data:
+        outcome = Outcome(form.outcome.data)
+    return log.Filters(
+        actor_id=_optional_int(form.actor_id.data),
+        subject_id=_optional_int(form.subject_id.data),
+        action=Action(form.action.data) if form.action.data else None,
+        outcome=outcome,
+        basis_prefix=form.basis.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
+def _record_review(
+    db: Session, actor: Actor, action: Action, subject: int | None, target: Target | None = None
+) -> None:
+    record_event(db, actor, action, subject, target, Outcome.ALLOWED, acting_basis(actor))
+
+
+@bp.route("/audit")
+@requires(Permission.AUDIT_REVIEW)
+def list_entries(actor: Actor, db: Session) -> str:
+    form = _filter_form(db)
+    page: log.Page | None = None
+    if form.validate():
+        filters = _filters(form)
+        query = filters.apply(select(AuditEntry), _tz())
+        page = log.page(
+            db,
+            query,
+            before=_optional_int(request.args.get("before")),
+            after=_optional_int(request.args.get("after")),
+        )
+        _record_review(db, actor, Action.AUDIT_LIST, filters.subject_id)
+    # Links keep the filters and change only the page position.
+    kept = {k: v for k, v in request.args.items() if k not in ("before", "after")}
+    return render_template(
+        "audit/list.html",
+        form=form,
+        page=page,
+        names=_names(db),
+        tz=_tz(),
+        kept=kept,
+        verify_form=ConfirmForm(),
+    )
+
+
+@bp.route("/audit/entries/<int:seq>")
+@requires(Permission.AUDIT_REVIEW)
+def show_entry(actor: Actor, db: Session, seq: int) -> str:
+    entry = db.get(AuditEntry, seq) or abort(404)
+    _record_review(db, actor, Action.AUDIT_VIEW, entry.subject_id, Target("audit_entry", seq))
+    return render_template("audit/entry.html", entry=entry, names=_names(db), tz=_tz())
+
+
+def _csv_safe(value: object) -> str:
+    """Neutralise spreadsheet formulas: names are typed by people, so never trust them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = (
+    "seq",
+    "occurred_at_utc",
+    "actor_id",
+    "actor_name",
+    "actor_role",
+    "action",
+    "subject_id",
+    "subject_name",
+    "target_type",
+    "target_id",
+    "outcome",
+    "basis",
+    "request_id",
+)
+
+
+@bp.route("/audit/export.csv")
+@requires(Permission.AUDIT_REVIEW)
+def export_entries(actor: Actor, db: Session) -> Response:
+    form = _filter_form(db)
+    if not form.validate():
+        abort(400)
+    filters = _filters(form)
+    names = _names(db)
+    # The export is recorded before the rows are produced, in this request's transaction.
+    _record_review(db, actor, Action.AUDIT_EXPORT, filters.subject_id)
+    entries = list(log.all_matching(db, filters.apply(select(AuditEntry), _tz())))
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        for e in entries:
+            writer.writerow(
+                [
+                    e.seq,
+                    e.occurred_at.isoformat(),
+                    e.actor_id,
+                    _csv_safe(names.get(e.actor_id or -1, "")),
+                    e.actor_role,
+                    e.action,
+                    e.subject_id,
+                    _csv_safe(names.get(e.subject_id or -1, "")),
+                    e.target_type,
+                    e.target_id,
+                    e.outcome,
+                    e.basis,
+                    e.request_id,
+                ]
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.getvalue():
+            yield buffer.getvalue()
+
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    return Response(
+        rows(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="access-log-{stamp}.csv"'},
+    )
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@requires(Permission.AUDIT_REVIEW)
+def verify_now(actor: Actor, db: Session) -> str:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    key = audit_chain_key(_config().master_key_file)
+    timed = verify_connection(db.connection(), key)
+    _record_review(db, actor, Action.AUDIT_VERIFY, None)
+    return render_template("audit/verify.html", timed=timed)
+
+
+# A person's own history ------------------------------------------------------------------
+
+
+def _others(db: Session, entries: list[AuditEntry], names: dict[int, str]) -> dict[int, str]:
+    """For entries whose target is a link to another person, that person's name."""
+    assignment_ids = {
+        int(e.target_id) for e in entries if e.target_type == "care_assignment" and e.target_id
+    }
+    nomination_ids = {
+        int(e.target_id) for e in entries if e.target_type == "carer_nomination" and e.target_id
+    }
+    people: dict[tuple[str, int], int] = {}
+    if assignment_ids:
+        for a_id, worker_id in db.execute(
+            select(CareAssignment.id, CareAssignment.worker_id).where(
+                CareAssignment.id.in_(assignment_ids)
+            )
+        ):
+            people[("care_assignment", a_id)] = worker_id
+    if nomination_ids:
+        for n_id, carer_id in db.execute(
+            select(CarerNomination.id, CarerNomination.carer_id).where(
+                CarerNomination.id.in_(nomination_ids)
+            )
+        ):
+            people[("carer_nomination", n_id)] = carer_id
+    result: dict[int, str] = {}
+    for e in entries:
+        if e.target_type and e.target_id and e.target_id.isdigit():
+            person = people.get((e.target_type, int(e.target_id)))
+            if person is not None:
+                result[e.seq] = names.get(person, "someone")
+    return result
+
+
+@bp.route("/my/access-log")
+@requires(Permission.ACCESS_LOG_VIEW_OWN)
+def show_own_log(actor: Actor, db: Session) -> str:
+    page = log.page(
+        db,
+        log.about_subject(actor.id),
+        before=_optional_int(request.args.get("before")),
+        after=_optional_int(request.args.get("after")),
+    )
+    names = _names(db)
+    care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
+    others = _others(db, page.entries, names)
+    sentences = [
+        plain.describe(
+            e, viewer_id=actor.id, names=names, others=others, care_team=care_team, tz=_tz()
+        )
+        for e in page.entries
+    ]
+    record_event(
+        db,
+        actor,
+        Action.AUDIT_VIEW_OWN,
+        actor.id,
+        None,
+        Outcome.ALLOWED,
+        Basis.SELF,
+    )
+    return render_template("audit/own.html", page=page, sentences=sentences)
+
+
+def role_label(role: str | None) -> str:
+    return ROLE_LABELS[Role(role)] if role else "—"
+
+
+@bp.app_template_filter("audit_role")
+def _audit_role_filter(role: str | None) -> str:
+    return role_label(role)
+
+
+@bp.app_template_global("audit_page_url")
+def audit_page_url(endpoint: str, kept: dict[str, str], **position: int) -> str:
+    values: dict[str, Any] = {**kept, **position}
+    return url_for(endpoint, **values)

@@ -1,0 +1,79 @@
+"""Key material that lives outside the database: the master key and the checkpoint signing key.
+
+Purpose-specific keys are derived from the master key with HKDF, so that the audit chain's
+HMAC key and (later) the data-key wrapping key are independent even though one file holds
+the secret they come from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+class KeyFileError(RuntimeError):
+    """A key file is missing or malformed; the message names the file's role, never its bytes."""
+
+
+AUDIT_CHAIN_PURPOSE = b"peernotes/audit-chain/v1"
+
+
+def read_master_key(path: Path) -> bytes:
+    """The 32-byte master key from its file (64 hexadecimal characters)."""
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyFileError(f"cannot read the master key file {path}") from exc
+    try:
+        key = bytes.fromhex(text)
+    except ValueError as exc:
+        raise KeyFileError("the master key file must hold 64 hexadecimal characters") from exc
+    if len(key) != 32:
+        raise KeyFileError("the master key file must hold 64 hexadecimal characters")
+    return key
+
+
+def derive_key(master_key: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master_key)
+
+
+def audit_chain_key(master_key_file: Path) -> bytes:
+    return derive_key(read_master_key(master_key_file), AUDIT_CHAIN_PURPOSE)
+
+
+def generate_signing_key_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+def read_signing_key(path: Path) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise KeyFileError(f"cannot read the checkpoint signing key {path}") from exc
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyFileError("the checkpoint signing key must be an Ed25519 private key")
+    return key
+
+
+def read_verify_key(path: Path) -> Ed25519PublicKey:
+    """The public half: from a public-key PEM, or derived from the private-key PEM."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyFileError(f"cannot read the checkpoint key {path}") from exc
+    if b"PUBLIC KEY" in data:
+        try:
+            public = serialization.load_pem_public_key(data)
+        except ValueError as exc:
+            raise KeyFileError("the checkpoint verify key is not a PEM public key") from exc
+        if not isinstance(public, Ed25519PublicKey):
+            raise KeyFileError("the checkpoint verify key must be an Ed25519 public key")
+        return public
+    return read_signing_key(path).public_key()
