@@ -131,33 +131,21 @@ class Config:
         if production and len(secret_key) < 32:
             raise ConfigError("PEERNOTES_SECRET_KEY must be at least 32 characters in production")
 
-        master_key_file = Path(
-            env.get("PEERNOTES_MASTER_KEY_FILE") or instance / MASTER_KEY_FILE_NAME
+        master_key_file = _key_file(
+            env,
+            "PEERNOTES_MASTER_KEY_FILE",
+            instance / MASTER_KEY_FILE_NAME,
+            production,
+            "production keeps the master key in a file outside the database and the "
+            "instance folder",
         )
-        if production and not env.get("PEERNOTES_MASTER_KEY_FILE"):
-            raise ConfigError(
-                "PEERNOTES_MASTER_KEY_FILE is not set; production keeps the master key "
-                "in a file outside the database and the instance folder"
-            )
-        if not master_key_file.is_file():
-            raise ConfigError(
-                f"PEERNOTES_MASTER_KEY_FILE: no master key file at {master_key_file}"
-                + ("" if production else " (run `peernotes secrets init`)")
-            )
-
-        signing_key_file = Path(
-            env.get("PEERNOTES_AUDIT_SIGNING_KEY_FILE") or instance / SIGNING_KEY_FILE_NAME
+        signing_key_file = _key_file(
+            env,
+            "PEERNOTES_AUDIT_SIGNING_KEY_FILE",
+            instance / SIGNING_KEY_FILE_NAME,
+            production,
+            "production signs access-log checkpoints with a key kept outside the database",
         )
-        if production and not env.get("PEERNOTES_AUDIT_SIGNING_KEY_FILE"):
-            raise ConfigError(
-                "PEERNOTES_AUDIT_SIGNING_KEY_FILE is not set; production signs access-log "
-                "checkpoints with a key kept outside the database"
-            )
-        if not signing_key_file.is_file():
-            raise ConfigError(
-                f"PEERNOTES_AUDIT_SIGNING_KEY_FILE: no signing key at {signing_key_file}"
-                + ("" if production else " (run `peernotes secrets init`)")
-            )
         timezone = env.get("PEERNOTES_TIMEZONE", "").strip() or "UTC"
         try:
             ZoneInfo(timezone)
@@ -182,6 +170,19 @@ class Config:
             trusted_proxies=_int(env, "PEERNOTES_TRUSTED_PROXIES", 0, minimum=0),
             sqlite_busy_timeout_ms=_int(env, "PEERNOTES_SQLITE_BUSY_TIMEOUT_MS", 10_000),
         )
+
+
+def _key_file(
+    env: Mapping[str, str], variable: str, default: Path, production: bool, why: str
+) -> Path:
+    """A key file that must exist; in production its location must be given explicitly."""
+    if production and not env.get(variable):
+        raise ConfigError(f"{variable} is not set; {why}")
+    path = Path(env.get(variable) or default)
+    if not path.is_file():
+        hint = "" if production else " (run `peernotes secrets init`)"
+        raise ConfigError(f"{variable}: no key file at {path}{hint}")
+    return path
 
 
 def _read_secret(path: Path, variable: str) -> str:

@@ -39,7 +39,7 @@ def test_auditor_filters_and_exports_then_consumer_reads_it_in_plain_words(
 
     _sign_in(page, live_server, demo_email("alex"))
     page.get_by_role("link", name="Who has looked at my information").first.click()
-    history = page.locator("ol.history")
+    history = page.locator("ul.history")
     expect(history).to_contain_text("Priya Raman (coordinator) set up your support with Sam Rivera")
     expect(history).to_contain_text("Graham Okafor (auditor) reviewed the access-log entries about you")
     assert _serious(page) == []
