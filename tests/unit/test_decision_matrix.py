@@ -1,0 +1,209 @@
+"""decide() against an exhaustive matrix generated from a declarative table.
+
+Axes: 7 roles x consent none/granted/revoked/expired x every category x care assignment
+active/ended x training current/lapsed x safety flag on/off x emergency none/active/expired.
+The expected outcome comes from ROLE_POLICY below, a table written from the SPEC, not from
+the code under test.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from peernotes.auth.roles import Role
+from peernotes.consent.decision import (
+    Act,
+    Category,
+    Decision,
+    EmergencyGrant,
+    Facts,
+    GranteeKind,
+    Provision,
+    Request,
+    decide,
+)
+
+NOW = datetime(2026, 5, 3, 10, 14, tzinfo=UTC)
+ACTOR, SUBJECT = 10, 20
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the SPEC says a role gets, when it is not the subject and not the author."""
+
+    never: bool = False  # admin, auditor: no content, ever
+    assignment_reads: bool = False  # clinician: an active care assignment is enough
+    consent_reads: bool = True  # a valid provision naming them is enough...
+    needs_training: bool = False  # ...if their training is current (peer workers)
+    needs_nomination: bool = False  # ...if they are a nominated carer (all are, in the matrix)
+    flag_suspends: bool = False  # a safety flag on the subject shuts them out
+    emergency: bool = False  # may use break-the-glass
+
+
+ROLE_POLICY: dict[Role, Policy] = {
+    Role.CONSUMER: Policy(),
+    Role.CARER: Policy(needs_nomination=True, flag_suspends=True),
+    Role.CONSUMER_PEER_WORKER: Policy(needs_training=True),
+    Role.CARER_PEER_WORKER: Policy(needs_training=True, flag_suspends=True),
+    Role.CLINICIAN: Policy(assignment_reads=True, emergency=True),
+    Role.AUDITOR: Policy(never=True, consent_reads=False),
+    Role.ADMIN: Policy(never=True, consent_reads=False),
+}
+
+CONSENT = ("none", "granted", "revoked", "expired")
+EMERGENCY = ("none", "active", "expired")
+
+
+def _provisions(consent: str, category: Category) -> tuple[Provision, ...]:
+    if consent in ("none", "revoked"):
+        # A revocation is a new directive version without the provision: none in effect.
+        return ()
+    until = NOW + timedelta(days=30) if consent == "granted" else NOW - timedelta(minutes=1)
+    return (
+        Provision(
+            id=7, kind=GranteeKind.PERSON, person_id=ACTOR, role=None, team_id=None,
+            act=Act.READ, categories=frozenset({category}),
+            valid_from=NOW - timedelta(days=60), valid_until=until,
+        ),
+    )
+
+
+def _emergency(state: str) -> tuple[EmergencyGrant, ...]:
+    if state == "none":
+        return ()
+    ends = NOW + timedelta(hours=3) if state == "active" else NOW - timedelta(seconds=1)
+    return (EmergencyGrant(id=3, clinician_id=ACTOR, starts=NOW - timedelta(hours=1), ends=ends),)
+
+
+def expected(role: Role, consent: str, assigned: bool, trained: bool, flag: bool, emergency: str) -> Decision:
+    policy = ROLE_POLICY[role]
+    if policy.never:
+        return Decision.deny("role_excluded")
+    if flag and policy.flag_suspends:
+        return Decision.deny("safety_flag")
+    if policy.assignment_reads and assigned:
+        return Decision.permit("care_assignment")
+    if consent == "granted" and policy.consent_reads:
+        if policy.needs_training and not trained:
+            return Decision.deny("training_lapsed")
+        return Decision.permit("consent:7")
+    if policy.emergency and emergency == "active":
+        return Decision.permit("emergency:3")
+    return Decision.deny("no_consent")
+
+
+CASES = list(
+    itertools.product(Role, CONSENT, Category, (True, False), (True, False), (True, False), EMERGENCY)
+)
+
+
+def test_the_matrix_is_exhaustive() -> None:
+    assert len(CASES) == 7 * 4 * 8 * 2 * 2 * 2 * 3 == 5_376
+
+
+def test_every_case_of_the_matrix() -> None:
+    failures = []
+    for role, consent, category, assigned, trained, flag, emergency in CASES:
+        request = Request(ACTOR, role, SUBJECT, Act.READ, category, NOW)
+        facts = Facts(
+            assignment_active=assigned,
+            provisions=_provisions(consent, category),
+            training_current=trained,
+            safety_flag=flag,
+            carer_nominated=True,
+            emergency=_emergency(emergency),
+        )
+        got = decide(request, facts)
+        want = expected(role, consent, assigned, trained, flag, emergency)
+        if got != want:
+            failures.append((role.value, consent, category.value, assigned, trained, flag, emergency, got, want))
+    assert failures == [], f"{len(failures)} cases differ, first: {failures[:3]}"
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_subject_always_reads_their_own(role: Role) -> None:
+    for category in Category:
+        decision = decide(Request(SUBJECT, role, SUBJECT, Act.READ, category, NOW), Facts(safety_flag=True))
+        assert decision == Decision.permit("self")
+
+
+def test_an_author_reads_what_they_wrote_even_after_their_assignment_ends() -> None:
+    request = Request(ACTOR, Role.CLINICIAN, SUBJECT, Act.READ, Category.CARE_PLAN, NOW, author_id=ACTOR)
+    assert decide(request, Facts()) == Decision.permit("author")
+
+
+def test_a_carer_who_is_no_longer_nominated_is_refused_despite_a_provision() -> None:
+    facts = Facts(provisions=_provisions("granted", Category.CARE_PLAN), carer_nominated=False)
+    request = Request(ACTOR, Role.CARER, SUBJECT, Act.READ, Category.CARE_PLAN, NOW)
+    assert decide(request, facts) == Decision.deny("not_nominated")
+
+
+def test_a_role_provision_needs_the_role_within_the_care_team() -> None:
+    provision = Provision(
+        9, GranteeKind.ROLE, None, Role.CONSUMER_PEER_WORKER, None, Act.READ,
+        frozenset({Category.MEDICATION}), NOW - timedelta(days=1), NOW + timedelta(days=1),
+    )
+    request = Request(ACTOR, Role.CONSUMER_PEER_WORKER, SUBJECT, Act.READ, Category.MEDICATION, NOW)
+    outside = Facts(provisions=(provision,), training_current=True, assignment_active=False)
+    inside = Facts(provisions=(provision,), training_current=True, assignment_active=True)
+    assert decide(request, outside) == Decision.deny("no_consent")
+    assert decide(request, inside) == Decision.permit("consent:9")
+
+
+def test_a_team_provision_names_members_of_that_team_only() -> None:
+    provision = Provision(
+        4, GranteeKind.TEAM, None, None, 55, Act.READ, frozenset({Category.CARE_PLAN}),
+        NOW - timedelta(days=1), NOW + timedelta(days=1),
+    )
+    request = Request(ACTOR, Role.CONSUMER_PEER_WORKER, SUBJECT, Act.READ, Category.CARE_PLAN, NOW)
+    member = Facts(provisions=(provision,), actor_team_ids=frozenset({55}), training_current=True)
+    stranger = Facts(provisions=(provision,), actor_team_ids=frozenset({56}), training_current=True)
+    assert decide(request, member) == Decision.permit("consent:4")
+    assert decide(request, stranger) == Decision.deny("no_consent")
+
+
+def test_read_consent_does_not_allow_contributing() -> None:
+    facts = Facts(provisions=_provisions("granted", Category.CARE_PLAN), training_current=True)
+    request = Request(ACTOR, Role.CONSUMER_PEER_WORKER, SUBJECT, Act.CONTRIBUTE, Category.CARE_PLAN, NOW)
+    assert decide(request, facts) == Decision.deny("no_consent")
+
+
+def test_emergency_access_is_read_only_and_only_for_its_clinician() -> None:
+    facts = Facts(emergency=_emergency("active"))
+    write = Request(ACTOR, Role.CLINICIAN, SUBJECT, Act.CONTRIBUTE, Category.CARE_PLAN, NOW)
+    other = Request(ACTOR + 1, Role.CLINICIAN, SUBJECT, Act.READ, Category.CARE_PLAN, NOW)
+    assert decide(write, facts) == Decision.deny("no_consent")
+    assert decide(other, facts) == Decision.deny("no_consent")
+
+
+def test_validity_is_half_open_from_start_to_end() -> None:
+    start, end = NOW, NOW + timedelta(days=1)
+    provision = Provision(1, GranteeKind.PERSON, ACTOR, None, None, Act.READ, frozenset({Category.DIAGNOSIS}), start, end)
+    facts = Facts(provisions=(provision,))
+    def at(moment: datetime) -> bool:
+        return decide(Request(ACTOR, Role.CONSUMER, SUBJECT, Act.READ, Category.DIAGNOSIS, moment), facts).permitted
+    assert (at(start - timedelta(microseconds=1)), at(start), at(end - timedelta(microseconds=1)), at(end)) == (False, True, True, False)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"actor_role": "superuser"},
+        {"category": "everything"},
+        {"act": "delete"},
+    ],
+)
+def test_unknown_values_raise(bad: dict[str, str]) -> None:
+    fields = dict(actor_id=ACTOR, actor_role=Role.CLINICIAN, subject_id=SUBJECT, act=Act.READ, category=Category.CARE_PLAN, at=NOW)
+    fields.update(bad)
+    with pytest.raises(ValueError):
+        decide(Request(**fields), Facts())  # type: ignore[arg-type]
+
+
+def test_unknown_values_in_a_provision_raise() -> None:
+    with pytest.raises(ValueError):
+        Provision(1, GranteeKind.PERSON, ACTOR, None, None, Act.READ, frozenset({"secrets"}), NOW, NOW)  # type: ignore[arg-type]
