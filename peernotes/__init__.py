@@ -16,7 +16,7 @@ from peernotes import db, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS
 from peernotes.auth.throttle import limiter, record_throttled_sign_in
-from peernotes.keys import audit_chain_key
+from peernotes.keys import audit_chain_key, read_master_key
 
 csrf = CSRFProtect()
 
@@ -86,6 +86,7 @@ def create_app(config: Config) -> Flask:
         db.Database(
             config.database_url,
             audit_key=functools.partial(audit_chain_key, config.master_key_file),
+            master_key=functools.partial(read_master_key, config.master_key_file),
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )
@@ -105,9 +106,11 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.audit.views import bp as audit_bp
     from peernotes.auth.views import bp as auth_bp
     from peernotes.care.views import bp as my_bp
+    from peernotes.consent.views import bp as consent_bp
+    from peernotes.records.views import bp as records_bp
     from peernotes.web import install_guard
 
-    for blueprint in (auth_bp, home.bp, my_bp, admin_bp, audit_bp):
+    for blueprint in (auth_bp, home.bp, my_bp, admin_bp, audit_bp, records_bp, consent_bp):
         app.register_blueprint(blueprint)
     install_guard(app)
 

@@ -95,6 +95,8 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
 
 #: The key under which every session's `info` holds the function yielding the audit chain key.
 AUDIT_KEY_SOURCE = "peernotes.audit_key"
+#: The same for the master key, which wraps the per-subject data keys.
+MASTER_KEY_SOURCE = "peernotes.master_key"
 
 
 class Database:
@@ -109,15 +111,16 @@ class Database:
         url: str,
         *,
         audit_key: Callable[[], bytes],
+        master_key: Callable[[], bytes] | None = None,
         sqlite_busy_timeout_ms: int = 10_000,
     ) -> None:
         self.engine = make_engine(
             url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, pool_pre_ping=True
         )
-        cached = functools.cache(audit_key)
-        self.sessions = sessionmaker(
-            bind=self.engine, expire_on_commit=False, info={AUDIT_KEY_SOURCE: cached}
-        )
+        info: dict[str, Callable[[], bytes]] = {AUDIT_KEY_SOURCE: functools.cache(audit_key)}
+        if master_key is not None:
+            info[MASTER_KEY_SOURCE] = functools.cache(master_key)
+        self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
 
     def session(self) -> Session:
         return self.sessions()

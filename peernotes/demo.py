@@ -16,7 +16,9 @@ from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
+from peernotes.consent.models import TrainingModule, TrainingRecord
 from peernotes.db import utcnow
+from peernotes.records.service import write_entry
 
 DEMO_PASSWORD = "peernotes-demo-2026"
 DEMO_DOMAIN = "peernotes.example"
@@ -64,6 +66,32 @@ ASSIGNMENTS: tuple[tuple[str, str], ...] = (
 NOMINATIONS: tuple[tuple[str, str, str], ...] = (
     ("alex", "linh", "mum"),
     ("maya", "robert", "dad"),
+)
+
+
+# (consumer, category, title, body): a few entries Dr Chen wrote.
+RECORD_ENTRIES: tuple[tuple[str, str, str, str], ...] = (
+    (
+        "alex",
+        "care_plan",
+        "Care plan, spring",
+        "Alex wants to return to part-time study. Weekly DBT skills group; fortnightly "
+        "sessions with Sam (peer worker). When distressed, Alex prefers a phone call before "
+        "a visit. Crisis plan agreed and copied to Alex.",
+    ),
+    (
+        "alex",
+        "medication",
+        "Medication review",
+        "No changes. Alex reports sleeping better. Review again in three months.",
+    ),
+    (
+        "jordan",
+        "clinical_note",
+        "First appointment",
+        "Jordan came with their mum. Talked about what has helped before and what has not. "
+        "Jordan would like a peer worker who is also from a migrant family.",
+    ),
 )
 
 
@@ -120,4 +148,19 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
             relationship_label=relationship,
             by=By(users[consumer].id, Role.CONSUMER, request_id),
         )
+    today = utcnow().date()
+    for key in ("sam", "tui", "helen"):
+        for module in TrainingModule:
+            db.add(
+                TrainingRecord(
+                    user_id=users[key].id,
+                    module=module,
+                    completed_on=today - timedelta(days=100),
+                    expires_on=today + timedelta(days=265),
+                    recorded_by_id=users["admin"].id,
+                )
+            )
+    clinician = By(users["dr.chen"].id, Role.CLINICIAN, request_id)
+    for subject, category, title, body in RECORD_ENTRIES:
+        write_entry(db, clinician, users[subject], category, title, body)
     return list(PEOPLE)

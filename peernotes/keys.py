@@ -7,10 +7,13 @@ the secret they come from.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
@@ -77,3 +80,57 @@ def read_verify_key(path: Path) -> Ed25519PublicKey:
             raise KeyFileError("the checkpoint verify key must be an Ed25519 public key")
         return public
     return read_signing_key(path).public_key()
+
+
+# Data keys and sealed bodies ---------------------------------------------------------------
+
+DATA_KEY_WRAP_PURPOSE = b"peernotes/data-key-wrap/v1"
+KEY_ID_PURPOSE = b"peernotes/key-id/v1"
+
+
+class DecryptionFailed(RuntimeError):
+    """A ciphertext would not open: wrong key, wrong row, or altered. Deliberately vague."""
+
+    def __init__(self) -> None:
+        super().__init__("This item could not be read.")
+
+
+def master_key_id(master_key: bytes) -> str:
+    """A fingerprint naming a master key without revealing anything about it."""
+    return derive_key(master_key, KEY_ID_PURPOSE).hex()[:16]
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def _aead(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(12)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def _open(key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    try:
+        return AESGCM(key).decrypt(sealed[:12], sealed[12:], aad)
+    except (InvalidTag, ValueError) as exc:
+        raise DecryptionFailed() from exc
+
+
+def wrap_data_key(master_key: bytes, subject_id: int, data_key: bytes) -> bytes:
+    kek = derive_key(master_key, DATA_KEY_WRAP_PURPOSE)
+    return _aead(kek, data_key, f"data_keys:{subject_id}".encode())
+
+
+def unwrap_data_key(master_key: bytes, subject_id: int, wrapped: bytes) -> bytes:
+    kek = derive_key(master_key, DATA_KEY_WRAP_PURPOSE)
+    return _open(kek, wrapped, f"data_keys:{subject_id}".encode())
+
+
+def seal(data_key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM with a random nonce; `aad` binds the ciphertext to where it is stored."""
+    return _aead(data_key, plaintext, aad)
+
+
+def unseal(data_key: bytes, sealed: bytes, aad: bytes) -> bytes:
+    """Raises DecryptionFailed (and nothing more specific) when it will not open."""
+    return _open(data_key, sealed, aad)

@@ -3,13 +3,31 @@
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import LoginSession, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
+from peernotes.consent.models import (
+    ConsentDirective,
+    ConsentProvision,
+    ConsentProvisionCategory,
+    EmergencyAccess,
+    SafetyFlag,
+    TrainingRecord,
+)
 from peernotes.db import Base
+from peernotes.records.models import DataKey, RecordEntry, RecordRevision
 
 __all__ = [
     "AuditEntry",
     "Base",
     "CareAssignment",
     "CarerNomination",
+    "ConsentDirective",
+    "ConsentProvision",
+    "ConsentProvisionCategory",
+    "DataKey",
+    "EmergencyAccess",
+    "RecordEntry",
+    "RecordRevision",
+    "SafetyFlag",
+    "TrainingRecord",
     "LoginSession",
     "Team",
     "TeamMembership",

@@ -34,6 +34,14 @@ class Action(StrEnum):
     # A consumer's own choices.
     CARER_NOMINATE = "carer:nominate"
     CARER_NOMINATION_END = "carer:nomination_end"
+    # The medical record.
+    RECORD_READ = "record:read"
+    RECORD_LIST = "record:list"
+    RECORD_WRITE = "record:write"
+    RECORD_AMEND = "record:amend"
+    # Consent.
+    CONSENT_GRANT = "consent:grant"
+    CONSENT_REVOKE = "consent:revoke"
     # Reading the access log itself.
     AUDIT_LIST = "audit:list"
     AUDIT_VIEW = "audit:view"

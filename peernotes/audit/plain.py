@@ -28,10 +28,19 @@ ACTION_PHRASES: dict[str, str] = {
     "audit:view": "looked at an access-log entry about you",
     "audit:export": "exported the access-log entries about you",
     "access:denied": "tried to open a page about you",
+    "record:read": "read your {category}",
+    "record:list": "looked at the list of your record entries",
+    "record:write": "wrote a new {category} entry in your record",
+    "record:amend": "amended your {category}",
+    "consent:grant": "changed who can see your information",
+    "consent:revoke": "stopped sharing some of your information",
 }
 # The same, for an attempt that was refused: "<who> tried to … but was not allowed".
 DENIED_PHRASES: dict[str, str] = {
     "carer:nomination_end": "tried to remove one of your carers",
+    "record:read": "tried to read your {category}",
+    "record:list": "tried to look at your record",
+    "record:write": "tried to write in your record",
 }
 # Why it was allowed. Keys are a basis, or its kind before the colon (`consent:12` → `consent`).
 BASIS_PHRASES: dict[str, str] = {
@@ -78,13 +87,14 @@ def describe(
     *,
     viewer_id: int,
     names: Mapping[int, str],
-    others: Mapping[int, str],
+    details: Mapping[int, Mapping[str, str]],
     care_team: set[int],
     tz: ZoneInfo,
 ) -> PlainEntry:
-    """One entry as a sentence. `others` maps an entry's seq to the person its target names."""
+    """One entry as a sentence. `details` maps an entry's seq to what its target names: the
+    other person (`other`) or the kind of record entry (`category`)."""
     who = _who(entry, viewer_id, names, care_team)
-    other = others.get(entry.seq, "someone")
+    fill = {"other": "someone", "category": "information", **details.get(entry.seq, {})}
     when = entry.occurred_at.astimezone(tz)
     stamp = f"on {when.day} {when:%B %Y} at {when:%H:%M}"
     if entry.denied:
@@ -93,9 +103,9 @@ def describe(
         )
         if not attempt.startswith("tried to"):
             attempt = "tried to do something with your information"
-        sentence = f"{who} {attempt.format(other=other)} {stamp}, but was not allowed."
+        sentence = f"{who} {attempt.format(**fill)} {stamp}, but was not allowed."
     else:
-        did = ACTION_PHRASES.get(entry.action, "used your information").format(other=other)
+        did = ACTION_PHRASES.get(entry.action, "used your information").format(**fill)
         reason = _basis(entry)
         sentence = f"{who} {did} {stamp}" + (f", {reason}." if reason else ".")
     return PlainEntry(entry.seq, sentence, entry.denied)

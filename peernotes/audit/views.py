@@ -33,6 +33,7 @@ from peernotes.care.forms import ConfirmForm
 from peernotes.care.models import CareAssignment, CarerNomination
 from peernotes.db import utcnow
 from peernotes.keys import audit_chain_key
+from peernotes.records.models import RecordEntry
 from peernotes.web import requires
 
 bp = Blueprint("audit", __name__)
@@ -222,35 +223,49 @@ def verify_now(actor: Actor, db: Session) -> str:
 # A person's own history ------------------------------------------------------------------
 
 
-def _others(db: Session, entries: list[AuditEntry], names: dict[int, str]) -> dict[int, str]:
-    """For entries whose target is a link to another person, that person's name."""
-    assignment_ids = {
-        int(e.target_id) for e in entries if e.target_type == "care_assignment" and e.target_id
-    }
-    nomination_ids = {
-        int(e.target_id) for e in entries if e.target_type == "carer_nomination" and e.target_id
-    }
-    people: dict[tuple[str, int], int] = {}
-    if assignment_ids:
-        for a_id, worker_id in db.execute(
-            select(CareAssignment.id, CareAssignment.worker_id).where(
-                CareAssignment.id.in_(assignment_ids)
-            )
-        ):
-            people[("care_assignment", a_id)] = worker_id
-    if nomination_ids:
-        for n_id, carer_id in db.execute(
-            select(CarerNomination.id, CarerNomination.carer_id).where(
-                CarerNomination.id.in_(nomination_ids)
-            )
-        ):
-            people[("carer_nomination", n_id)] = carer_id
-    result: dict[int, str] = {}
+def _details(
+    db: Session, entries: list[AuditEntry], names: dict[int, str]
+) -> dict[int, dict[str, str]]:
+    """What each entry's target names, in words: another person, or a kind of record entry.
+
+    Only for the subject's own page: they may know everything that exists about them.
+    """
+    wanted: dict[str, set[int]] = {}
     for e in entries:
         if e.target_type and e.target_id and e.target_id.isdigit():
-            person = people.get((e.target_type, int(e.target_id)))
-            if person is not None:
-                result[e.seq] = names.get(person, "someone")
+            wanted.setdefault(e.target_type, set()).add(int(e.target_id))
+    people: dict[tuple[str, int], str] = {}
+    if wanted.get("care_assignment"):
+        for a_id, worker_id in db.execute(
+            select(CareAssignment.id, CareAssignment.worker_id).where(
+                CareAssignment.id.in_(wanted["care_assignment"])
+            )
+        ):
+            people[("care_assignment", a_id)] = names.get(worker_id, "someone")
+    if wanted.get("carer_nomination"):
+        for n_id, carer_id in db.execute(
+            select(CarerNomination.id, CarerNomination.carer_id).where(
+                CarerNomination.id.in_(wanted["carer_nomination"])
+            )
+        ):
+            people[("carer_nomination", n_id)] = names.get(carer_id, "someone")
+    categories: dict[int, str] = {}
+    if wanted.get("record_entry"):
+        for r_id, category in db.execute(
+            select(RecordEntry.id, RecordEntry.category).where(
+                RecordEntry.id.in_(wanted["record_entry"])
+            )
+        ):
+            categories[r_id] = category.label
+    result: dict[int, dict[str, str]] = {}
+    for e in entries:
+        if not (e.target_type and e.target_id and e.target_id.isdigit()):
+            continue
+        key = int(e.target_id)
+        if e.target_type == "record_entry" and key in categories:
+            result[e.seq] = {"category": categories[key]}
+        elif (e.target_type, key) in people:
+            result[e.seq] = {"other": people[(e.target_type, key)]}
     return result
 
 
@@ -265,10 +280,10 @@ def show_own_log(actor: Actor, db: Session) -> str:
     )
     names = _names(db)
     care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
-    others = _others(db, page.entries, names)
+    details = _details(db, page.entries, names)
     sentences = [
         plain.describe(
-            e, viewer_id=actor.id, names=names, others=others, care_team=care_team, tz=_tz()
+            e, viewer_id=actor.id, names=names, details=details, care_team=care_team, tz=_tz()
         )
         for e in page.entries
     ]

@@ -58,6 +58,12 @@ class Permission(StrEnum):
     AUDIT_REVIEW = "audit:review"
     #: Read the access-log entries about oneself.
     ACCESS_LOG_VIEW_OWN = "access_log:view_own"
+    #: Open record pages (what is shown is then decided per entry by consent).
+    RECORD_VIEW = "record:view"
+    #: Write and amend medical record entries (for people in one's care).
+    RECORD_WRITE = "record:write"
+    #: Change one's own consent.
+    CONSENT_MANAGE_OWN = "consent:manage_own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -67,12 +73,27 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CARERS_NOMINATE,
             Permission.SHARING_VIEW_OWN,
             Permission.ACCESS_LOG_VIEW_OWN,
+            Permission.RECORD_VIEW,
+            Permission.CONSENT_MANAGE_OWN,
         }
     ),
-    Role.CARER: frozenset({Permission.SESSION_USE, Permission.ACCESS_LOG_VIEW_OWN}),
-    Role.CONSUMER_PEER_WORKER: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
-    Role.CARER_PEER_WORKER: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
-    Role.CLINICIAN: frozenset({Permission.SESSION_USE, Permission.CASELOAD_VIEW}),
+    Role.CARER: frozenset(
+        {Permission.SESSION_USE, Permission.ACCESS_LOG_VIEW_OWN, Permission.RECORD_VIEW}
+    ),
+    Role.CONSUMER_PEER_WORKER: frozenset(
+        {Permission.SESSION_USE, Permission.CASELOAD_VIEW, Permission.RECORD_VIEW}
+    ),
+    Role.CARER_PEER_WORKER: frozenset(
+        {Permission.SESSION_USE, Permission.CASELOAD_VIEW, Permission.RECORD_VIEW}
+    ),
+    Role.CLINICIAN: frozenset(
+        {
+            Permission.SESSION_USE,
+            Permission.CASELOAD_VIEW,
+            Permission.RECORD_VIEW,
+            Permission.RECORD_WRITE,
+        }
+    ),
     Role.AUDITOR: frozenset({Permission.SESSION_USE, Permission.AUDIT_REVIEW}),
     Role.ADMIN: frozenset(
         {

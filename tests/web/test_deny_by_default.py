@@ -6,10 +6,11 @@ import re
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from peernotes.auth.roles import Permission, Role
 from peernotes.web import PUBLIC, PUBLIC_ENDPOINTS, declared_permission
-from tests.helpers import demo_email, sign_in
+from tests.helpers import demo_email, sign_in, user_id
 
 
 def test_every_route_declares_a_permission(app: Flask) -> None:
@@ -40,20 +41,42 @@ def test_an_undeclared_route_is_refused_at_request_time(app: Flask) -> None:
     assert b"secret" not in response.data
 
 
-# Which GET pages each role may open. Anything not listed for a role must be refused.
-PAGES = {
-    "/": set(Role),
-    "/account/password": set(Role),
-    "/my/carers": {Role.CONSUMER},
-    "/my/sharing": {Role.CONSUMER},
-    "/admin/accounts": {Role.ADMIN},
-    "/admin/teams": {Role.ADMIN},
-    "/admin/teams/1": {Role.ADMIN},
-    "/admin/assignments": {Role.ADMIN},
-    "/my/access-log": {Role.CONSUMER, Role.CARER},
-    "/audit": {Role.AUDITOR},
-    "/audit/entries/1": {Role.AUDITOR},
-    "/audit/export.csv": {Role.AUDITOR},
+# What each role gets from each GET page (200, a redirect, 403 by permission, or 404 where the
+# consent decision withholds: a withheld record answers exactly like a missing one).
+# Rules are written as routes; the matrix fills in Alex's id and the id of one of his entries.
+ALL = set(Role)
+
+
+def only(*roles: Role, **others: int) -> dict[Role, int]:
+    statuses = {role: 200 if role in roles else 403 for role in Role}
+    statuses.update({Role(k): v for k, v in others.items()})
+    return statuses
+
+
+PAGES: dict[str, dict[Role, int]] = {
+    "/": only(*ALL),
+    "/account/password": only(*ALL),
+    "/my/carers": only(Role.CONSUMER),
+    "/my/sharing": only(Role.CONSUMER),
+    "/my/consent": only(Role.CONSUMER),
+    "/my/record": only(
+        consumer=302, carer=302, consumer_peer_worker=302, carer_peer_worker=302, clinician=302
+    ),
+    "/people/<int:subject_id>/record": only(
+        Role.CONSUMER, Role.CLINICIAN, carer=404, consumer_peer_worker=404, carer_peer_worker=404
+    ),
+    "/people/<int:subject_id>/record/<int:entry_id>": only(
+        Role.CONSUMER, Role.CLINICIAN, carer=404, consumer_peer_worker=404, carer_peer_worker=404
+    ),
+    "/people/<int:subject_id>/record/new": only(Role.CLINICIAN),
+    "/admin/accounts": only(Role.ADMIN),
+    "/admin/teams": only(Role.ADMIN),
+    "/admin/teams/<int:team_id>": only(Role.ADMIN),
+    "/admin/assignments": only(Role.ADMIN),
+    "/my/access-log": only(Role.CONSUMER, Role.CARER),
+    "/audit": only(Role.AUDITOR),
+    "/audit/entries/<int:seq>": only(Role.AUDITOR),
+    "/audit/export.csv": only(Role.AUDITOR),
 }
 
 DEMO_BY_ROLE = {
@@ -67,10 +90,21 @@ DEMO_BY_ROLE = {
 }
 
 
+def _path(app: Flask, rule: str) -> str:
+    from peernotes.db import get_database
+    from peernotes.records.models import RecordEntry
+
+    alex = user_id(app, "alex")
+    with app.app_context(), get_database(app).session() as session:
+        entry = session.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == alex))
+    values = {"subject_id": alex, "entry_id": entry, "team_id": 1, "seq": 1}
+    return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
+
+
 def test_every_get_page_is_in_the_matrix(app: Flask) -> None:
     """A new page must be added to PAGES, so its access rule is tested for every role."""
     gets = {
-        re.sub(r"<int:\w+>", "1", rule.rule)
+        rule.rule
         for rule in app.url_map.iter_rules()
         if "GET" in (rule.methods or set()) and rule.endpoint not in PUBLIC_ENDPOINTS
     }
@@ -81,15 +115,15 @@ def test_every_get_page_is_in_the_matrix(app: Flask) -> None:
 def test_access_matrix(app: Flask, role: Role) -> None:
     client = app.test_client()
     assert sign_in(client, demo_email(DEMO_BY_ROLE[role])).status_code == 302
-    for path, allowed in PAGES.items():
+    for rule, statuses in PAGES.items():
+        path = _path(app, rule)
         status = client.get(path).status_code
-        expected = 200 if role in allowed else 403
-        assert status == expected, f"{role.value} GET {path}: {status}, expected {expected}"
+        assert status == statuses[role], f"{role.value} GET {path}: {status}, expected {statuses[role]}"
 
 
-@pytest.mark.parametrize("path", sorted(PAGES))
-def test_signed_out_visitors_are_sent_to_sign_in(client, path: str) -> None:  # type: ignore[no-untyped-def]
-    response = client.get(path)
+@pytest.mark.parametrize("rule", sorted(PAGES))
+def test_signed_out_visitors_are_sent_to_sign_in(app: Flask, client, rule: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(_path(app, rule))
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 

@@ -1,0 +1,241 @@
+"""Changing consent: every change is a new directive version; nothing is overwritten.
+
+The consumer makes the change, or a worker records it with the consumer present ("witnessed
+by"). After each change the consumer gets a receipt in plain words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import ROLE_LABELS, Role
+from peernotes.care.models import Team
+from peernotes.consent.decision import Act, Category, GranteeKind, Provision
+from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
+from peernotes.consent.repository import current_provisions
+from peernotes.db import utcnow
+from peernotes.errors import Refused
+
+MAX_DAYS = 366 * 2
+
+
+class ConsentError(Refused):
+    """A consent change was refused; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What someone asked for, before it becomes a provision."""
+
+    kind: GranteeKind
+    person_id: int | None
+    role: Role | None
+    team_id: int | None
+    act: Act
+    categories: frozenset[Category]
+    purpose: str
+    valid_from: datetime
+    valid_until: datetime
+
+
+def _check_change(db: Session, by: AuditActor, subject: User, witness: User | None) -> None:
+    if subject.role is not Role.CONSUMER:
+        raise ConsentError("Consent is set by consumers for their own information.")
+    if by.id == subject.id:
+        return
+    # Someone else may only record a change with the consumer present, and says so.
+    if witness is None or witness.id != by.id:
+        record_event(
+            db, by, Action.CONSENT_GRANT, subject.id, None, Outcome.DENIED, "not_the_subject"
+        )
+        raise ConsentError("You can only change your own consent.")
+
+
+def _validate(db: Session, grant: Grant, subject: User) -> None:
+    if not grant.categories:
+        raise ConsentError("Choose at least one kind of information.", "categories")
+    for category in grant.categories:
+        if not isinstance(category, Category):
+            raise ConsentError("Unknown kind of information.", "categories")
+    if not isinstance(grant.act, Act):
+        raise ConsentError("Unknown action.", "act")
+    if grant.valid_until <= grant.valid_from:
+        raise ConsentError("The end date must be after the start date.", "valid_until")
+    if grant.valid_until - grant.valid_from > timedelta(days=MAX_DAYS):
+        raise ConsentError("Consent can last two years at most; you can renew it.", "valid_until")
+    if not grant.purpose.strip() or len(grant.purpose) > 200:
+        raise ConsentError("Say what it is for (up to 200 characters).", "purpose")
+    if grant.kind is GranteeKind.PERSON:
+        person = db.get(User, grant.person_id) if grant.person_id else None
+        if person is None or not person.active or person.id == subject.id:
+            raise ConsentError("Choose someone to share with.", "grantee")
+        if person.role in (Role.ADMIN, Role.AUDITOR):
+            raise ConsentError("Coordinators and auditors never see notes or records.", "grantee")
+    elif grant.kind is GranteeKind.ROLE:
+        if grant.role not in (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, Role.CARER_PEER_WORKER):
+            raise ConsentError("Choose a role in your care team.", "grantee")
+    elif grant.kind is GranteeKind.TEAM:
+        if grant.team_id is None or db.get(Team, grant.team_id) is None:
+            raise ConsentError("Choose a team.", "grantee")
+    else:
+        raise ConsentError("Unknown kind of grantee.", "grantee")
+
+
+def _new_version(
+    db: Session, by: AuditActor, subject: User, witness: User | None
+) -> ConsentDirective:
+    version = (
+        db.scalar(
+            select(func.max(ConsentDirective.version)).where(
+                ConsentDirective.subject_id == subject.id
+            )
+        )
+        or 0
+    ) + 1
+    assert by.id is not None
+    directive = ConsentDirective(
+        subject_id=subject.id,
+        version=version,
+        created_by_id=by.id,
+        witnessed_by_id=witness.id if witness else None,
+    )
+    db.add(directive)
+    db.flush()
+    return directive
+
+
+def _add_provision(
+    db: Session,
+    directive: ConsentDirective,
+    p: Provision | Grant,
+    purpose: str,
+    carried_from: int | None,
+) -> ConsentProvision:
+    kind = p.kind
+    row = ConsentProvision(
+        directive_id=directive.id,
+        grantee_kind=kind,
+        person_id=p.person_id,
+        role=p.role,
+        team_id=p.team_id,
+        act=p.act,
+        purpose=purpose,
+        valid_from=p.valid_from,
+        valid_until=p.valid_until,
+        carried_from_id=carried_from,
+    )
+    db.add(row)
+    db.flush()
+    for category in sorted(p.categories):
+        db.add(ConsentProvisionCategory(provision_id=row.id, category=category))
+    db.flush()
+    return row
+
+
+def _purposes(db: Session, ids: list[int]) -> dict[int, str]:
+    return {
+        pid: purpose
+        for pid, purpose in db.execute(
+            select(ConsentProvision.id, ConsentProvision.purpose).where(
+                ConsentProvision.id.in_(ids)
+            )
+        )
+    }
+
+
+def grant(
+    db: Session, by: AuditActor, subject: User, request: Grant, *, witness: User | None = None
+) -> ConsentProvision:
+    """Add a provision: a new directive version carrying every current one forward.
+
+    Raises:
+        ConsentError: not the consumer's own consent, or bad input. Nothing is stored.
+    """
+    _check_change(db, by, subject, witness)
+    _validate(db, request, subject)
+    now = utcnow()
+    current = [p for p in current_provisions(db, subject.id, now) if p.valid_until > now]
+    purposes = _purposes(db, [p.id for p in current])
+    directive = _new_version(db, by, subject, witness)
+    for provision in current:
+        _add_provision(db, directive, provision, purposes[provision.id], provision.id)
+    new = _add_provision(db, directive, request, request.purpose.strip(), None)
+    record_event(
+        db,
+        by,
+        Action.CONSENT_GRANT,
+        subject.id,
+        Target("consent_provision", new.id),
+        Outcome.ALLOWED,
+        Basis.SELF if by.id == subject.id else "witnessed",
+    )
+    return new
+
+
+def revoke(
+    db: Session, by: AuditActor, subject: User, provision_id: int, *, witness: User | None = None
+) -> None:
+    """Stop a provision from now on: a new version without it. Takes effect on the next request.
+
+    Raises:
+        ConsentError: not theirs to change, or no such current provision.
+    """
+    _check_change(db, by, subject, witness)
+    now = utcnow()
+    current = [p for p in current_provisions(db, subject.id, now) if p.valid_until > now]
+    if provision_id not in {p.id for p in current}:
+        raise ConsentError("That permission is not in force.")
+    purposes = _purposes(db, [p.id for p in current])
+    directive = _new_version(db, by, subject, witness)
+    for provision in current:
+        if provision.id != provision_id:
+            _add_provision(db, directive, provision, purposes[provision.id], provision.id)
+    record_event(
+        db,
+        by,
+        Action.CONSENT_REVOKE,
+        subject.id,
+        Target("consent_provision", provision_id),
+        Outcome.ALLOWED,
+        Basis.SELF if by.id == subject.id else "witnessed",
+    )
+
+
+# Receipts --------------------------------------------------------------------------------------
+
+
+def grantee_words(db: Session, provision: Provision) -> str:
+    if provision.kind is GranteeKind.PERSON and provision.person_id is not None:
+        person = db.get(User, provision.person_id)
+        if person is not None:
+            return f"{person.display_name} ({ROLE_LABELS[person.role]})"
+    if provision.kind is GranteeKind.ROLE and provision.role is not None:
+        return f"any {ROLE_LABELS[provision.role]} in your care team"
+    if provision.kind is GranteeKind.TEAM and provision.team_id is not None:
+        team = db.get(Team, provision.team_id)
+        if team is not None:
+            return f"everyone in {team.name}"
+    return "someone"
+
+
+def _listing(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def receipt(db: Session, provision: Provision) -> str:
+    """ "From now on, Sam Rivera (peer worker) can read your medication and care plan until
+    1 March. You can change this at any time." """
+    what = _listing([c.label for c in sorted(provision.categories)])
+    verb = "read your" if provision.act is Act.READ else "add to your record under"
+    until = provision.valid_until
+    return (
+        f"From now on, {grantee_words(db, provision)} can {verb} {what} "
+        f"until {until.day} {until:%B %Y}. You can change this at any time."
+    )

@@ -1,0 +1,121 @@
+"""The consumer's consent page: who can see what, until when; grant, revoke, receipts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import ROLE_LABELS, Permission, Role
+from peernotes.care import service as care
+from peernotes.care.forms import ConfirmForm
+from peernotes.consent import service as consent
+from peernotes.consent.decision import Act, Category, GranteeKind
+from peernotes.consent.forms import GrantForm
+from peernotes.consent.repository import current_provisions, training_current
+from peernotes.db import utcnow
+from peernotes.web import field_error, requires
+
+bp = Blueprint("consent", __name__)
+
+
+def _grantee_choices(db: Session, actor: Actor) -> list[SelectChoice]:
+    """People the consumer already knows: their care team and the carers they named."""
+    now = utcnow()
+    people = [a.worker for a in care.care_team(db, actor.id, now)]
+    people += [n.carer for n in care.nominations_by(db, actor.id)]
+    choices = [
+        SelectChoice(f"person:{p.id}", f"{p.display_name} ({ROLE_LABELS[p.role]})") for p in people
+    ]
+    choices += [
+        SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in my care team")
+        for r in (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN)
+    ]
+    return [SelectChoice("", "Choose…"), *choices]
+
+
+@bp.route("/my/consent", methods=["GET", "POST"])
+@requires(Permission.CONSENT_MANAGE_OWN)
+def manage_consent(actor: Actor, db: Session) -> str | Response:
+    form = GrantForm()
+    form.grantee.choices = _grantee_choices(db, actor)
+    if form.validate_on_submit():
+        kind, _, value = (form.grantee.data or "").partition(":")
+        now = utcnow()
+        try:
+            grant = consent.Grant(
+                kind=GranteeKind(kind),
+                person_id=int(value) if kind == "person" else None,
+                role=Role(value) if kind == "role" else None,
+                team_id=None,
+                act=Act(form.act.data),
+                categories=frozenset(Category(c) for c in form.categories.data or []),
+                purpose=form.purpose.data or "",
+                valid_from=now,
+                valid_until=now + timedelta(days=form.days.data or 0),
+            )
+            provision = consent.grant(db, actor, db.get_one(User, actor.id), grant)
+        except (ValueError, consent.ConsentError) as exc:
+            refusal = (
+                exc
+                if isinstance(exc, consent.ConsentError)
+                else consent.ConsentError("Choose from the list.", "grantee")
+            )
+            field_error(form, refusal, "grantee")
+        else:
+            saved = next(
+                p for p in current_provisions(db, actor.id, utcnow()) if p.id == provision.id
+            )
+            flash(consent.receipt(db, saved), "info")
+            return redirect(url_for("consent.manage_consent"))
+    now = utcnow()
+    provisions = [p for p in current_provisions(db, actor.id, now) if p.valid_until > now]
+    rows = []
+    for p in provisions:
+        person = db.get(User, p.person_id) if p.person_id else None
+        rows.append(
+            {
+                "provision": p,
+                "receipt": consent.receipt(db, p)
+                .replace("From now on, ", "")
+                .replace(" You can change this at any time.", ""),
+                "training": (
+                    None
+                    if person is None
+                    or person.role not in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER)
+                    else training_current(db, person.id, now)
+                ),
+            }
+        )
+    return render_template("consent/manage.html", form=form, rows=rows, confirm=ConfirmForm())
+
+
+@bp.route("/my/consent/<int:provision_id>/revoke", methods=["POST"])
+@requires(Permission.CONSENT_MANAGE_OWN)
+def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    now = utcnow()
+    provision = next(
+        (p for p in current_provisions(db, actor.id, now) if p.id == provision_id), None
+    )
+    if provision is None:
+        abort(404)
+    words = consent.grantee_words(db, provision)
+    try:
+        consent.revoke(db, actor, db.get_one(User, actor.id), provision_id)
+    except consent.ConsentError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"From now on, {words} can no longer see "
+            f"{', '.join(c.label for c in sorted(provision.categories))}. "
+            "You can change this at any time.",
+            "info",
+        )
+    return redirect(url_for("consent.manage_consent"))

@@ -1,0 +1,381 @@
+"""The only way into the medical record: write, amend, read and list entries.
+
+Every call decides with `decide()` (or its SQL twin for lists), writes its access-log entry in
+the same transaction, and decrypts only after a permit. A denied entry raises `NotFound`,
+exactly as a missing one does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.consent.decision import RECORD_CATEGORIES, Act, Category, Decision, Request, decide
+from peernotes.consent.repository import facts_for, readable_entries
+from peernotes.db import MASTER_KEY_SOURCE, utcnow
+from peernotes.errors import Refused
+from peernotes.keys import master_key_id, new_data_key, seal, unseal, unwrap_data_key, wrap_data_key
+from peernotes.records.models import DataKey, RecordEntry, RecordRevision, RevisionKind
+
+PAGE_SIZE = 25
+MAX_TITLE = 200
+MAX_BODY = 20_000
+
+
+class NotFound(LookupError):
+    """No such entry, or one this person may not see: the two are indistinguishable."""
+
+
+class RecordError(Refused):
+    """Bad input for a record operation; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class EntryView:
+    """A decrypted entry, built only after a permit."""
+
+    id: int
+    subject_id: int
+    category: Category
+    title: str
+    body: str
+    author_id: int
+    created_at: datetime
+    revision: int
+    revised_at: datetime
+    revised_by_id: int
+    kind: RevisionKind
+    reason: str
+    entered_in_error: bool
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """What a list shows: no content, only what the reader may know exists."""
+
+    id: int
+    category: Category
+    created_at: datetime
+    author_id: int
+    revision: int
+    entered_in_error: bool
+
+
+def _aad(entry_id: int, number: int, subject_id: int) -> bytes:
+    return f"record_revisions:{entry_id}:{number}:{subject_id}".encode()
+
+
+def _master_key(db: Session) -> bytes:
+    source = db.info.get(MASTER_KEY_SOURCE)
+    if source is None:
+        raise RuntimeError("this session has no master key")
+    key: bytes = source()
+    return key
+
+
+def _data_key(db: Session, subject_id: int, *, create: bool) -> bytes:
+    master = _master_key(db)
+    row = db.scalar(select(DataKey).where(DataKey.subject_id == subject_id))
+    if row is None:
+        if not create:
+            raise NotFound()
+        key = new_data_key()
+        db.add(
+            DataKey(
+                subject_id=subject_id,
+                master_key_id=master_key_id(master),
+                wrapped_key=wrap_data_key(master, subject_id, key),
+            )
+        )
+        db.flush()
+        return key
+    return unwrap_data_key(master, subject_id, row.wrapped_key)
+
+
+def _decide(
+    db: Session,
+    actor: AuditActor,
+    subject_id: int,
+    act: Act,
+    category: Category,
+    at: datetime,
+    author_id: int | None = None,
+) -> Decision:
+    assert actor.id is not None and actor.role is not None
+    request = Request(actor.id, actor.role, subject_id, act, category, at, author_id)
+    return decide(request, facts_for(db, actor.id, subject_id, at))
+
+
+def _validate(category: str, title: str, body: str) -> tuple[Category, str, str]:
+    try:
+        parsed = Category(category)
+    except ValueError as exc:
+        raise RecordError("Choose one of the record categories.", "category") from exc
+    if parsed not in RECORD_CATEGORIES:
+        raise RecordError("Choose one of the record categories.", "category")
+    title, body = title.strip(), body.strip()
+    if not title or len(title) > MAX_TITLE:
+        raise RecordError(f"Give a title of up to {MAX_TITLE} characters.", "title")
+    if not body or len(body) > MAX_BODY:
+        raise RecordError(f"Write the entry (up to {MAX_BODY:,} characters).", "body")
+    return parsed, title, body
+
+
+def _payload(title: str, body: str, reason: str) -> bytes:
+    return json.dumps({"title": title, "body": body, "reason": reason}).encode()
+
+
+def write_entry(
+    db: Session, actor: AuditActor, subject: User, category: str, title: str, body: str
+) -> RecordEntry:
+    """A clinician writes a new entry in a consumer's record.
+
+    Raises:
+        RecordError: bad input, or no basis to write for this consumer (also logged).
+    """
+    if subject.role is not Role.CONSUMER:
+        raise RecordError("Medical records are kept for consumers only.")
+    parsed, title, body = _validate(category, title, body)
+    now = utcnow()
+    decision = _decide(db, actor, subject.id, Act.CONTRIBUTE, parsed, now)
+    if not decision.permitted or actor.role is not Role.CLINICIAN:
+        record_event(
+            db,
+            actor,
+            Action.RECORD_WRITE,
+            subject.id,
+            None,
+            Outcome.DENIED,
+            decision.basis if not decision.permitted else "not_clinician",
+        )
+        raise RecordError("You can write in the records of people in your care only.")
+    key = _data_key(db, subject.id, create=True)
+    entry = RecordEntry(subject_id=subject.id, category=parsed, author_id=actor.id, created_at=now)
+    db.add(entry)
+    db.flush()
+    db.add(
+        RecordRevision(
+            entry_id=entry.id,
+            number=1,
+            kind=RevisionKind.ORIGINAL,
+            author_id=actor.id,
+            created_at=now,
+            ciphertext=seal(key, _payload(title, body, ""), _aad(entry.id, 1, subject.id)),
+        )
+    )
+    db.flush()
+    record_event(
+        db,
+        actor,
+        Action.RECORD_WRITE,
+        subject.id,
+        Target("record_entry", entry.id),
+        Outcome.ALLOWED,
+        decision.basis,
+    )
+    return entry
+
+
+def amend_entry(
+    db: Session,
+    actor: AuditActor,
+    entry_id: int,
+    title: str,
+    body: str,
+    reason: str,
+    *,
+    entered_in_error: bool = False,
+) -> RecordEntry:
+    """Add a revision (an amendment, or "entered in error"). The old text stays as it was.
+
+    Raises:
+        NotFound: no such entry, or not one this person may amend.
+        RecordError: bad input.
+    """
+    entry = db.get(RecordEntry, entry_id)
+    now = utcnow()
+    if entry is None:
+        record_event(
+            db,
+            actor,
+            Action.RECORD_AMEND,
+            None,
+            Target("record_entry", entry_id),
+            Outcome.DENIED,
+            "not_found",
+        )
+        raise NotFound()
+    decision = _decide(db, actor, entry.subject_id, Act.CONTRIBUTE, entry.category, now)
+    if not decision.permitted or actor.role is not Role.CLINICIAN:
+        record_event(
+            db,
+            actor,
+            Action.RECORD_AMEND,
+            entry.subject_id,
+            Target("record_entry", entry.id),
+            Outcome.DENIED,
+            decision.basis if not decision.permitted else "not_clinician",
+        )
+        raise NotFound()
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise RecordError("Say why you are changing this entry (up to 500 characters).", "reason")
+    if entered_in_error:
+        current = _open_revision(db, entry, entry.latest_revision)
+        title, body = current["title"], current["body"]
+    else:
+        _, title, body = _validate(entry.category.value, title, body)
+    number = entry.latest_revision + 1
+    key = _data_key(db, entry.subject_id, create=False)
+    db.add(
+        RecordRevision(
+            entry_id=entry.id,
+            number=number,
+            kind=RevisionKind.ENTERED_IN_ERROR if entered_in_error else RevisionKind.AMENDMENT,
+            author_id=actor.id,
+            created_at=now,
+            ciphertext=seal(
+                key, _payload(title, body, reason), _aad(entry.id, number, entry.subject_id)
+            ),
+        )
+    )
+    entry.latest_revision = number
+    entry.entered_in_error = entry.entered_in_error or entered_in_error
+    db.flush()
+    record_event(
+        db,
+        actor,
+        Action.RECORD_AMEND,
+        entry.subject_id,
+        Target("record_entry", entry.id),
+        Outcome.ALLOWED,
+        decision.basis,
+    )
+    return entry
+
+
+def _open_revision(db: Session, entry: RecordEntry, number: int) -> dict[str, str]:
+    revision = db.scalar(
+        select(RecordRevision).where(
+            RecordRevision.entry_id == entry.id, RecordRevision.number == number
+        )
+    )
+    if revision is None:
+        raise NotFound()
+    key = _data_key(db, entry.subject_id, create=False)
+    payload: dict[str, str] = json.loads(
+        unseal(key, revision.ciphertext, _aad(entry.id, number, entry.subject_id))
+    )
+    return payload
+
+
+def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -> EntryView:
+    """One entry, decrypted after a permit. Every call is logged, allowed or denied.
+
+    Raises:
+        NotFound: no such entry in this subject's record, or not permitted (the same answer).
+    """
+    entry = db.get(RecordEntry, entry_id)
+    now = utcnow()
+    if entry is None or entry.subject_id != subject_id:
+        record_event(
+            db,
+            actor,
+            Action.RECORD_READ,
+            subject_id if entry is not None else None,
+            Target("record_entry", entry_id),
+            Outcome.DENIED,
+            "not_found",
+        )
+        raise NotFound()
+    decision = _decide(db, actor, entry.subject_id, Act.READ, entry.category, now, entry.author_id)
+    record_event(
+        db,
+        actor,
+        Action.RECORD_READ,
+        entry.subject_id,
+        Target("record_entry", entry.id),
+        Outcome.ALLOWED if decision.permitted else Outcome.DENIED,
+        decision.basis,
+    )
+    if not decision.permitted:
+        raise NotFound()
+    revision = db.scalar(
+        select(RecordRevision).where(
+            RecordRevision.entry_id == entry.id, RecordRevision.number == entry.latest_revision
+        )
+    )
+    assert revision is not None
+    payload = _open_revision(db, entry, entry.latest_revision)
+    return EntryView(
+        id=entry.id,
+        subject_id=entry.subject_id,
+        category=entry.category,
+        title=payload["title"],
+        body=payload["body"],
+        author_id=entry.author_id,
+        created_at=entry.created_at,
+        revision=revision.number,
+        revised_at=revision.created_at,
+        revised_by_id=revision.author_id,
+        kind=revision.kind,
+        reason=payload["reason"],
+        entered_in_error=entry.entered_in_error,
+    )
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    entries: list[EntrySummary]
+    older: int | None
+    withheld: bool
+
+
+def list_entries(
+    db: Session,
+    actor: AuditActor,
+    subject_id: int,
+    *,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
+) -> EntryPage:
+    """The entries of one record this person may read, newest first, keyset-paged.
+
+    `withheld` says only that something is not shared, never what or how much.
+    """
+    assert actor.id is not None and actor.role is not None
+    now = utcnow()
+    readable = readable_entries(actor.id, actor.role, now)
+    query = select(RecordEntry).where(RecordEntry.subject_id == subject_id, readable)
+    if before is not None:
+        query = query.where(RecordEntry.id < before)
+    rows = list(db.scalars(query.order_by(RecordEntry.id.desc()).limit(size + 1)))
+    withheld = bool(
+        db.scalar(
+            select(RecordEntry.id).where(RecordEntry.subject_id == subject_id, ~readable).limit(1)
+        )
+    )
+    record_event(
+        db,
+        actor,
+        Action.RECORD_LIST,
+        subject_id,
+        None,
+        Outcome.ALLOWED if rows or subject_id == actor.id else Outcome.DENIED,
+        "filtered" if rows or subject_id == actor.id else "no_consent",
+    )
+    entries = [
+        EntrySummary(
+            r.id, r.category, r.created_at, r.author_id, r.latest_revision, r.entered_in_error
+        )
+        for r in rows[:size]
+    ]
+    return EntryPage(entries, rows[size - 1].id if len(rows) > size else None, withheld)

@@ -1,0 +1,126 @@
+"""Medical record pages. What anyone sees is decided per entry; a refusal looks like absence."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission, Role
+from peernotes.consent.repository import facts_for
+from peernotes.db import utcnow
+from peernotes.records import service as records
+from peernotes.records.forms import AmendForm, EntryForm
+from peernotes.web import field_error, requires
+
+bp = Blueprint("records", __name__)
+
+
+def _names(db: Session) -> dict[int, str]:
+    return {i: n for i, n in db.execute(select(User.id, User.display_name))}
+
+
+def _consumer(db: Session, subject_id: int) -> User:
+    subject = db.get(User, subject_id)
+    if subject is None or subject.role is not Role.CONSUMER:
+        abort(404)
+    return subject
+
+
+@bp.route("/my/record")
+@requires(Permission.RECORD_VIEW)
+def show_own_record(actor: Actor, db: Session) -> Response:
+    return redirect(url_for("records.list_entries", subject_id=actor.id))
+
+
+@bp.route("/people/<int:subject_id>/record")
+@requires(Permission.RECORD_VIEW)
+def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
+    subject = _consumer(db, subject_id)
+    before = request.args.get("before", type=int)
+    page = records.list_entries(db, actor, subject.id, before=before)
+    # A clinician in the consumer's care may open an empty record to write its first entry.
+    in_care = (
+        actor.role is Role.CLINICIAN
+        and facts_for(db, actor.id, subject.id, utcnow()).assignment_active
+    )
+    if not page.entries and subject.id != actor.id and not in_care:
+        # Nothing shared: the same answer as for a person who does not exist.
+        abort(404)
+    return render_template(
+        "records/list.html",
+        subject=subject,
+        page=page,
+        names=_names(db),
+        own=subject.id == actor.id,
+    )
+
+
+@bp.route("/people/<int:subject_id>/record/<int:entry_id>")
+@requires(Permission.RECORD_VIEW)
+def show_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> str:
+    try:
+        entry = records.read_entry(db, actor, subject_id, entry_id)
+    except records.NotFound:
+        abort(404)
+    subject = db.get_one(User, subject_id)
+    return render_template(
+        "records/entry.html",
+        subject=subject,
+        entry=entry,
+        names=_names(db),
+        form=AmendForm(),
+        can_amend=actor.can(Permission.RECORD_WRITE) and actor.id != subject_id,
+    )
+
+
+@bp.route("/people/<int:subject_id>/record/new", methods=["GET", "POST"])
+@requires(Permission.RECORD_WRITE)
+def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
+    subject = _consumer(db, subject_id)
+    form = EntryForm()
+    if form.validate_on_submit():
+        try:
+            entry = records.write_entry(
+                db,
+                actor,
+                subject,
+                form.category.data or "",
+                form.title.data or "",
+                form.body.data or "",
+            )
+        except records.RecordError as exc:
+            field_error(form, exc, "body")
+        else:
+            flash("The entry is saved in the record.", "info")
+            return redirect(url_for("records.show_entry", subject_id=subject.id, entry_id=entry.id))
+    return render_template("records/new.html", subject=subject, form=form)
+
+
+@bp.route("/people/<int:subject_id>/record/<int:entry_id>/amend", methods=["POST"])
+@requires(Permission.RECORD_WRITE)
+def amend_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> Response:
+    form = AmendForm()
+    if not form.validate_on_submit():
+        flash("Say why you are changing the entry.", "error")
+        return redirect(url_for("records.show_entry", subject_id=subject_id, entry_id=entry_id))
+    try:
+        records.amend_entry(
+            db,
+            actor,
+            entry_id,
+            form.title.data or "",
+            form.body.data or "",
+            form.reason.data or "",
+            entered_in_error=bool(form.entered_in_error.data),
+        )
+    except records.NotFound:
+        abort(404)
+    except records.RecordError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("The entry is amended. The earlier version is kept.", "info")
+    return redirect(url_for("records.show_entry", subject_id=subject_id, entry_id=entry_id))
