@@ -44,11 +44,21 @@ SubjectRef = ColumnElement[int] | InstrumentedAttribute[int] | int
 # Conditions shared by the single-read facts and the list filter, so the two cannot drift.
 
 
+# Every subquery names the one table it is about and correlates everything else to the
+# enclosing query: nested inside another EXISTS, SQLAlchemy would otherwise pull
+# `record_entries` into the subquery's own FROM and match any entry's subject (the property
+# test caught exactly that).
+
+
 def _assignment(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        CareAssignment.worker_id == actor_id,
-        CareAssignment.subject_id == subject,
-        CareAssignment.active_at(at),
+    return (
+        exists()
+        .where(
+            CareAssignment.worker_id == actor_id,
+            CareAssignment.subject_id == subject,
+            CareAssignment.active_at(at),
+        )
+        .correlate_except(CareAssignment)
     )
 
 
@@ -67,47 +77,62 @@ def _directive_in_effect(subject: SubjectRef, at: datetime):  # type: ignore[no-
         .where(ConsentDirective.subject_id == subject, ConsentDirective.created_at <= at)
         .order_by(ConsentDirective.version.desc())
         .limit(1)
+        .correlate_except(ConsentDirective)
         .scalar_subquery()
     )
 
 
 def _flag(subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        SafetyFlag.subject_id == subject,
-        SafetyFlag.set_at <= at,
-        or_(SafetyFlag.lifted_at.is_(None), SafetyFlag.lifted_at > at),
+    return (
+        exists()
+        .where(
+            SafetyFlag.subject_id == subject,
+            SafetyFlag.set_at <= at,
+            or_(SafetyFlag.lifted_at.is_(None), SafetyFlag.lifted_at > at),
+        )
+        .correlate_except(SafetyFlag)
     )
 
 
 def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        CarerNomination.carer_id == actor_id,
-        CarerNomination.consumer_id == subject,
-        CarerNomination.created_at <= at,
-        or_(CarerNomination.ended_at.is_(None), CarerNomination.ended_at > at),
+    return (
+        exists()
+        .where(
+            CarerNomination.carer_id == actor_id,
+            CarerNomination.consumer_id == subject,
+            CarerNomination.created_at <= at,
+            or_(CarerNomination.ended_at.is_(None), CarerNomination.ended_at > at),
+        )
+        .correlate_except(CarerNomination)
     )
 
 
 def _trained(actor_id: int, at: datetime) -> ColumnElement[bool]:
     day = at.date()
     conditions = [
-        exists().where(
+        exists()
+        .where(
             TrainingRecord.user_id == actor_id,
             TrainingRecord.module == module,
             TrainingRecord.completed_on <= day,
             TrainingRecord.expires_on >= day,
         )
+        .correlate_except(TrainingRecord)
         for module in TrainingModule
     ]
     return and_(*conditions)
 
 
 def _emergency(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
-    return exists().where(
-        EmergencyAccess.clinician_id == actor_id,
-        EmergencyAccess.subject_id == subject,
-        EmergencyAccess.starts_at <= at,
-        EmergencyAccess.ends_at > at,
+    return (
+        exists()
+        .where(
+            EmergencyAccess.clinician_id == actor_id,
+            EmergencyAccess.subject_id == subject,
+            EmergencyAccess.starts_at <= at,
+            EmergencyAccess.ends_at > at,
+        )
+        .correlate_except(EmergencyAccess)
     )
 
 
@@ -196,14 +221,18 @@ def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[boo
             ConsentProvision.team_id.in_(_team_ids(actor_id, at)),
         ),
     )
-    return exists().where(
-        ConsentProvision.directive_id == _directive_in_effect(RecordEntry.subject_id, at),
-        ConsentProvisionCategory.provision_id == ConsentProvision.id,
-        ConsentProvisionCategory.category == RecordEntry.category,
-        ConsentProvision.act == Act.READ,
-        ConsentProvision.valid_from <= at,
-        ConsentProvision.valid_until > at,
-        named,
+    return (
+        exists()
+        .where(
+            ConsentProvision.directive_id == _directive_in_effect(RecordEntry.subject_id, at),
+            ConsentProvisionCategory.provision_id == ConsentProvision.id,
+            ConsentProvisionCategory.category == RecordEntry.category,
+            ConsentProvision.act == Act.READ,
+            ConsentProvision.valid_from <= at,
+            ConsentProvision.valid_until > at,
+            named,
+        )
+        .correlate_except(ConsentProvision, ConsentProvisionCategory)
     )
 
 
