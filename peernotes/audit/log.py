@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, not_, select
@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.chain import GENESIS_MAC
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.models import AuditEntry
+from peernotes.audit.models import AuditEntry, micros_since_epoch
 
 PAGE_SIZE = 50
 #: A SELECT of whole entries (SQLAlchemy 2.1 types a Select by its row, not a tuple).
 EntryQuery = Select[AuditEntry]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def head(session: Session) -> tuple[int, bytes]:
@@ -28,10 +27,6 @@ def head(session: Session) -> tuple[int, bytes]:
         select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     return (int(row[0]), bytes(row[1])) if row else (0, GENESIS_MAC)
-
-
-def _micros(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -61,10 +56,10 @@ class Filters:
             conditions.append(AuditEntry.basis.startswith(self.basis_prefix, autoescape=True))
         if self.date_from is not None:
             start = datetime.combine(self.date_from, time.min, tzinfo=tz)
-            conditions.append(AuditEntry.occurred_at_us >= _micros(start))
+            conditions.append(AuditEntry.occurred_at_us >= micros_since_epoch(start))
         if self.date_to is not None:
             end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=tz)
-            conditions.append(AuditEntry.occurred_at_us < _micros(end))
+            conditions.append(AuditEntry.occurred_at_us < micros_since_epoch(end))
         return query.where(and_(*conditions)) if conditions else query
 
 

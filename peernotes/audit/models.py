@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import BigInteger, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peernotes.audit.chain import ChainRow
 from peernotes.db import Base
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros_since_epoch(moment: datetime) -> int:
+    """The integer form of `occurred_at_us` (exact: no float in between)."""
+    return (moment - _EPOCH) // timedelta(microseconds=1)
 
 
 class AuditEntry(Base):
@@ -49,22 +55,6 @@ class AuditEntry(Base):
     @property
     def denied(self) -> bool:
         return self.outcome == "denied"
-
-    def chain_row(self) -> ChainRow:
-        return ChainRow(
-            self.seq,
-            self.occurred_at_us,
-            self.actor_id,
-            self.actor_role,
-            self.action,
-            self.subject_id,
-            self.target_type,
-            self.target_id,
-            self.outcome,
-            self.basis,
-            self.request_id,
-            self.mac,
-        )
 
 
 #: The columns of `ChainRow`, in its order: for raw, fast reads by the verifier.

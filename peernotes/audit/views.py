@@ -25,6 +25,7 @@ from peernotes.audit.forms import LogFilterForm
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_connection
 from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
@@ -46,10 +47,6 @@ def _config() -> Config:
 
 def _tz() -> ZoneInfo:
     return ZoneInfo(_config().timezone)
-
-
-def _names(db: Session) -> dict[int, str]:
-    return {user_id: name for user_id, name in db.execute(select(User.id, User.display_name))}
 
 
 def _optional_int(raw: str | None) -> int | None:
@@ -123,7 +120,7 @@ def list_entries(actor: Actor, db: Session) -> str:
         "audit/list.html",
         form=form,
         page=page,
-        names=_names(db),
+        names=display_names(db),
         tz=_tz(),
         kept=kept,
         verify_form=ConfirmForm(),
@@ -135,7 +132,7 @@ def list_entries(actor: Actor, db: Session) -> str:
 def show_entry(actor: Actor, db: Session, seq: int) -> str:
     entry = db.get(AuditEntry, seq) or abort(404)
     _record_review(db, actor, Action.AUDIT_VIEW, entry.subject_id, Target("audit_entry", seq))
-    return render_template("audit/entry.html", entry=entry, names=_names(db), tz=_tz())
+    return render_template("audit/entry.html", entry=entry, names=display_names(db), tz=_tz())
 
 
 def _csv_safe(value: object) -> str:
@@ -168,7 +165,7 @@ def export_entries(actor: Actor, db: Session) -> Response:
     if not form.validate():
         abort(400)
     filters = _filters(form)
-    names = _names(db)
+    names = display_names(db)
     # The export is recorded before the rows are produced, in this request's transaction.
     _record_review(db, actor, Action.AUDIT_EXPORT, filters.subject_id)
     entries = list(log.all_matching(db, filters.apply(select(AuditEntry), _tz())))
@@ -278,7 +275,7 @@ def show_own_log(actor: Actor, db: Session) -> str:
         before=_optional_int(request.args.get("before")),
         after=_optional_int(request.args.get("after")),
     )
-    names = _names(db)
+    names = display_names(db)
     care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
     details = _details(db, page.entries, names)
     sentences = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import select, text
@@ -28,13 +28,12 @@ from peernotes.audit.events import (
     Action,
     Outcome,
 )
-from peernotes.audit.models import AuditEntry
+from peernotes.audit.models import AuditEntry, micros_since_epoch
 from peernotes.auth.roles import Role
 from peernotes.db import AUDIT_KEY_SOURCE, utcnow
 
 #: An arbitrary, fixed advisory-lock id for "appending to the audit log".
 _PG_LOCK_ID = 0x5045_4E4F  # "PENO"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class AuditWriteError(RuntimeError):
@@ -112,7 +111,7 @@ def record_event(
     moment = now or utcnow()
     row = ChainRow(
         seq=seq,
-        occurred_at_us=(moment - _EPOCH) // timedelta(microseconds=1),
+        occurred_at_us=micros_since_epoch(moment),
         actor_id=actor.id,
         actor_role=actor.role.value if actor.role is not None else None,
         action=action.value,

@@ -36,6 +36,11 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
+def display_names(db: Session) -> dict[int, str]:
+    """Every account's display name by id, for pages that name the people in a list."""
+    return {user_id: name for user_id, name in db.execute(select(User.id, User.display_name))}
+
+
 def find_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 

@@ -229,7 +229,7 @@ def amend_entry(
     if not reason or len(reason) > 500:
         raise RecordError("Say why you are changing this entry (up to 500 characters).", "reason")
     if entered_in_error:
-        current = _open_revision(db, entry, entry.latest_revision)
+        _, current = _open_revision(db, entry, entry.latest_revision)
         title, body = current["title"], current["body"]
     else:
         _, title, body = _validate(entry.category.value, title, body)
@@ -262,7 +262,10 @@ def amend_entry(
     return entry
 
 
-def _open_revision(db: Session, entry: RecordEntry, number: int) -> dict[str, str]:
+def _open_revision(
+    db: Session, entry: RecordEntry, number: int
+) -> tuple[RecordRevision, dict[str, str]]:
+    """A revision and its decrypted payload (title, body, reason)."""
     revision = db.scalar(
         select(RecordRevision).where(
             RecordRevision.entry_id == entry.id, RecordRevision.number == number
@@ -274,7 +277,7 @@ def _open_revision(db: Session, entry: RecordEntry, number: int) -> dict[str, st
     payload: dict[str, str] = json.loads(
         unseal(key, revision.ciphertext, _aad(entry.id, number, entry.subject_id))
     )
-    return payload
+    return revision, payload
 
 
 def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -> EntryView:
@@ -308,13 +311,7 @@ def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -
     )
     if not decision.permitted:
         raise NotFound()
-    revision = db.scalar(
-        select(RecordRevision).where(
-            RecordRevision.entry_id == entry.id, RecordRevision.number == entry.latest_revision
-        )
-    )
-    assert revision is not None
-    payload = _open_revision(db, entry, entry.latest_revision)
+    revision, payload = _open_revision(db, entry, entry.latest_revision)
     return EntryView(
         id=entry.id,
         subject_id=entry.subject_id,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
@@ -17,10 +17,6 @@ from peernotes.records.forms import AmendForm, EntryForm
 from peernotes.web import field_error, requires
 
 bp = Blueprint("records", __name__)
-
-
-def _names(db: Session) -> dict[int, str]:
-    return {i: n for i, n in db.execute(select(User.id, User.display_name))}
 
 
 def _consumer(db: Session, subject_id: int) -> User:
@@ -54,7 +50,7 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
         "records/list.html",
         subject=subject,
         page=page,
-        names=_names(db),
+        names=display_names(db),
         own=subject.id == actor.id,
     )
 
@@ -71,7 +67,7 @@ def show_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> str
         "records/entry.html",
         subject=subject,
         entry=entry,
-        names=_names(db),
+        names=display_names(db),
         form=AmendForm(),
         can_amend=actor.can(Permission.RECORD_WRITE) and actor.id != subject_id,
     )
