@@ -42,6 +42,17 @@ class Action(StrEnum):
     # Consent.
     CONSENT_GRANT = "consent:grant"
     CONSENT_REVOKE = "consent:revoke"
+    CONSENT_PREVIEW = "consent:preview"
+    # Break the glass, and its review.
+    EMERGENCY_START = "emergency:start"
+    EMERGENCY_REVIEW = "emergency:review"
+    # Safety flags on a consumer.
+    FLAG_SET = "flag:set"
+    FLAG_LIFT = "flag:lift"
+    # Training records kept by coordinators.
+    TRAINING_RECORD = "training:record"
+    # Key management.
+    KEYS_ROTATE = "keys:rotate"
     # Reading the access log itself.
     AUDIT_LIST = "audit:list"
     AUDIT_VIEW = "audit:view"
