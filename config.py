@@ -34,7 +34,13 @@ class ConfigError(RuntimeError):
     """The environment does not describe a configuration PeerNotes can run with."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
+#: Emergency access lasts at most four hours; a service may choose a shorter window.
+MAX_EMERGENCY_MINUTES = 240
+
+
+def _int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int | None = None
+) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -44,6 +50,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> i
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}")
     return value
 
 
@@ -85,6 +93,8 @@ class Config:
     trusted_proxies: int = 0
     #: SQLite only: how long a writer waits for the lock before giving up.
     sqlite_busy_timeout_ms: int = 10_000
+    #: How long a clinician's emergency access lasts (the issue caps it at 4 hours).
+    emergency_access_minutes: int = 240
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -169,6 +179,9 @@ class Config:
             login_window_minutes=_int(env, "PEERNOTES_LOGIN_WINDOW_MINUTES", 15),
             trusted_proxies=_int(env, "PEERNOTES_TRUSTED_PROXIES", 0, minimum=0),
             sqlite_busy_timeout_ms=_int(env, "PEERNOTES_SQLITE_BUSY_TIMEOUT_MS", 10_000),
+            emergency_access_minutes=_int(
+                env, "PEERNOTES_EMERGENCY_ACCESS_MINUTES", 240, maximum=MAX_EMERGENCY_MINUTES
+            ),
         )
 
 

@@ -101,17 +101,32 @@ def create_app(config: Config) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from peernotes import home
+    from peernotes import home, timefmt
+    from peernotes.admin.training_views import bp as training_bp
     from peernotes.admin.views import bp as admin_bp
     from peernotes.audit.views import bp as audit_bp
     from peernotes.auth.views import bp as auth_bp
     from peernotes.care.views import bp as my_bp
+    from peernotes.consent.emergency_views import bp as emergency_bp
+    from peernotes.consent.flag_views import bp as flags_bp
     from peernotes.consent.views import bp as consent_bp
     from peernotes.records.views import bp as records_bp
     from peernotes.web import install_guard
 
-    for blueprint in (auth_bp, home.bp, my_bp, admin_bp, audit_bp, records_bp, consent_bp):
+    for blueprint in (
+        auth_bp,
+        home.bp,
+        my_bp,
+        admin_bp,
+        training_bp,
+        audit_bp,
+        records_bp,
+        consent_bp,
+        emergency_bp,
+        flags_bp,
+    ):
         app.register_blueprint(blueprint)
+    timefmt.register(app)
     install_guard(app)
 
 

@@ -16,9 +16,10 @@ from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
+from peernotes.consent import emergency
 from peernotes.consent.models import TrainingModule, TrainingRecord
 from peernotes.db import utcnow
-from peernotes.records.service import write_entry
+from peernotes.records.service import read_entry, write_entry
 
 DEMO_PASSWORD = "peernotes-demo-2026"
 DEMO_DOMAIN = "peernotes.example"
@@ -161,6 +162,20 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
                 )
             )
     clinician = By(users["dr.chen"].id, Role.CLINICIAN, request_id)
-    for subject, category, title, body in RECORD_ENTRIES:
+    entries = [
         write_entry(db, clinician, users[subject], category, title, body)
+        for subject, category, title, body in RECORD_ENTRIES
+    ]
+    # Dr Walsh, not in Alex's care, used emergency access and read his care plan: an auditor
+    # has it waiting for review, and Alex sees it with her reason.
+    walsh = By(users["dr.walsh"].id, Role.CLINICIAN, request_id)
+    emergency.start(
+        db,
+        walsh,
+        users["alex"].id,
+        "Alex came to the emergency department out of hours; I need his crisis plan.",
+        DEMO_PASSWORD,
+        minutes=240,
+    )
+    read_entry(db, walsh, users["alex"].id, entries[0].id)
     return list(PEOPLE)

@@ -28,8 +28,11 @@ class LogFilterForm(FlaskForm):
         validators=[Optional()],
     )
     basis = StringField(
-        "Basis or reason starts with",
-        description="For example consent, emergency, care_assignment, no_permission.",
+        "Basis or reason",
+        description=(
+            "A kind (consent, emergency, care_assignment, no_permission) matches every entry of"
+            " that kind; a full basis such as emergency:3 matches exactly."
+        ),
         validators=[
             Optional(),
             Length(max=100),

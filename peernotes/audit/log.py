@@ -51,7 +51,10 @@ class Filters:
             conditions.append(AuditEntry.action == self.action.value)
         if self.outcome is not None:
             conditions.append(AuditEntry.outcome == self.outcome.value)
-        if self.basis_prefix:
+        if self.basis_prefix and ":" in self.basis_prefix:
+            # A qualified basis names one thing (`emergency:1` must not match `emergency:12`).
+            conditions.append(AuditEntry.basis == self.basis_prefix)
+        elif self.basis_prefix:
             # The prefix is validated against the basis grammar: no LIKE wildcards in it.
             conditions.append(AuditEntry.basis.startswith(self.basis_prefix, autoescape=True))
         if self.date_from is not None:

@@ -34,6 +34,11 @@ ACTION_PHRASES: dict[str, str] = {
     "record:amend": "amended your {category}",
     "consent:grant": "changed who can see your information",
     "consent:revoke": "stopped sharing some of your information",
+    "consent:preview": "checked what {other} can see of your information",
+    "emergency:start": "opened your record with emergency access",
+    "emergency:review": "reviewed a use of emergency access to your record",
+    "flag:set": "set a safety flag on your record",
+    "flag:lift": "lifted a safety flag on your record",
 }
 # The same, for an attempt that was refused: "<who> tried to … but was not allowed".
 DENIED_PHRASES: dict[str, str] = {
@@ -41,6 +46,10 @@ DENIED_PHRASES: dict[str, str] = {
     "record:read": "tried to read your {category}",
     "record:list": "tried to look at your record",
     "record:write": "tried to write in your record",
+    "emergency:start": "tried to open your record with emergency access",
+    "flag:set": "tried to set a safety flag on your record",
+    "flag:lift": "tried to lift a safety flag on your record",
+    "consent:grant": "tried to change your consent",
 }
 # Why it was allowed. Keys are a basis, or its kind before the colon (`consent:12` → `consent`).
 BASIS_PHRASES: dict[str, str] = {
@@ -48,7 +57,10 @@ BASIS_PHRASES: dict[str, str] = {
     "cli": "from the service's command line",
     "care_assignment": "because they are in your care team",
     "consent": "because you gave them permission",
-    "emergency": "using emergency access, which is reviewed",
+    "emergency": "using emergency access, which an auditor reviews",
+    "justified": "and found it justified",
+    "not_justified": "and found it not justified",
+    "witnessed": "with you present",
     "duty_of_care": "because of a duty-of-care concern",
     "role": "",  # the role already shows beside the name
 }

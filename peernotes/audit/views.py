@@ -32,6 +32,7 @@ from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
 from peernotes.care import service as care
 from peernotes.care.forms import ConfirmForm
 from peernotes.care.models import CareAssignment, CarerNomination
+from peernotes.consent import emergency, flags
 from peernotes.db import utcnow
 from peernotes.keys import audit_chain_key
 from peernotes.records.models import RecordEntry
@@ -246,6 +247,8 @@ def _details(
             )
         ):
             people[("carer_nomination", n_id)] = names.get(carer_id, "someone")
+    for user_id in wanted.get("user", set()):
+        people[("user", user_id)] = names.get(user_id, "someone")
     categories: dict[int, str] = {}
     if wanted.get("record_entry"):
         for r_id, category in db.execute(
@@ -269,9 +272,19 @@ def _details(
 @bp.route("/my/access-log")
 @requires(Permission.ACCESS_LOG_VIEW_OWN)
 def show_own_log(actor: Actor, db: Session) -> str:
+    query = log.about_subject(actor.id)
+    hidden = flags.untold_flag_ids(db, actor.id)
+    if hidden:
+        # A clinician decided this person must not be told of these flags (see consent.flags).
+        query = query.where(
+            ~(
+                (AuditEntry.target_type == "safety_flag")
+                & AuditEntry.target_id.in_([str(i) for i in hidden])
+            )
+        )
     page = log.page(
         db,
-        log.about_subject(actor.id),
+        query,
         before=_optional_int(request.args.get("before")),
         after=_optional_int(request.args.get("after")),
     )
@@ -293,7 +306,13 @@ def show_own_log(actor: Actor, db: Session) -> str:
         Outcome.ALLOWED,
         Basis.SELF,
     )
-    return render_template("audit/own.html", page=page, sentences=sentences)
+    return render_template(
+        "audit/own.html",
+        page=page,
+        sentences=sentences,
+        emergency_uses=emergency.uses(db, subject_id=actor.id),
+        names=names,
+    )
 
 
 def role_label(role: str | None) -> str:

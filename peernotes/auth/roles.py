@@ -64,6 +64,14 @@ class Permission(StrEnum):
     RECORD_WRITE = "record:write"
     #: Change one's own consent.
     CONSENT_MANAGE_OWN = "consent:manage_own"
+    #: Break the glass: time-limited, reviewed, read-only access without another basis.
+    EMERGENCY_ACCESS = "emergency:access"
+    #: Review uses of emergency access (justified or not).
+    EMERGENCY_REVIEW = "emergency:review"
+    #: Set and lift safety flags on consumers in one's care.
+    SAFETY_FLAG_MANAGE = "safety_flag:manage"
+    #: Record peer workers' training.
+    ADMIN_TRAINING = "admin:training"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -92,15 +100,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASELOAD_VIEW,
             Permission.RECORD_VIEW,
             Permission.RECORD_WRITE,
+            Permission.EMERGENCY_ACCESS,
+            Permission.SAFETY_FLAG_MANAGE,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.SESSION_USE, Permission.AUDIT_REVIEW}),
+    Role.AUDITOR: frozenset(
+        {Permission.SESSION_USE, Permission.AUDIT_REVIEW, Permission.EMERGENCY_REVIEW}
+    ),
     Role.ADMIN: frozenset(
         {
             Permission.SESSION_USE,
             Permission.ADMIN_ACCOUNTS,
             Permission.ADMIN_TEAMS,
             Permission.ADMIN_ASSIGNMENTS,
+            Permission.ADMIN_TRAINING,
         }
     ),
 }

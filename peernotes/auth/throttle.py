@@ -7,7 +7,7 @@ locking out other people who share an address (a clinic's network, say).
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
@@ -75,3 +75,26 @@ def record_throttled_sign_in() -> None:
         Basis.THROTTLED,
     )
     db.commit()
+
+
+def _reauth_key() -> str:
+    from flask_login import current_user
+
+    return f"reauth:{current_user.get_id()}"
+
+
+def _wrong_password(_response: Response) -> bool:
+    # Only a wrong password counts: a clinician who mistypes the reason in an emergency must
+    # not be locked out for it.
+    return bool(g.get("reauth_failed", False))
+
+
+def note_wrong_password() -> None:
+    """Tell the limiter that this request's password re-entry was wrong."""
+    g.reauth_failed = True
+
+
+#: Re-entering one's password (emergency access): the same budget as signing in.
+reauth_per_person = limiter.limit(
+    _per_account, key_func=_reauth_key, methods=["POST"], deduct_when=_wrong_password
+)

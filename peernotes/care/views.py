@@ -15,6 +15,7 @@ from peernotes.auth.roles import Permission
 from peernotes.care import service as care
 from peernotes.care.forms import ConfirmForm, NominateCarerForm
 from peernotes.care.models import CarerNomination
+from peernotes.consent.flags import told_flags
 from peernotes.db import utcnow
 from peernotes.web import confirmed_action, field_error, requires
 
@@ -50,6 +51,7 @@ def manage_carers(actor: Actor, db: Session) -> str | Response:
         form=form,
         end_form=ConfirmForm(),
         carers=care.nominations_by(db, actor.id),
+        told_flags=told_flags(db, actor.id),
     )
 
 
@@ -85,4 +87,5 @@ def show_sharing(actor: Actor, db: Session) -> str:
         "care/sharing.html",
         care_team=care.care_team(db, actor.id, utcnow()),
         carers=care.nominations_by(db, actor.id),
+        told_flags=told_flags(db, actor.id),
     )

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Permission, Role
 from peernotes.care import service as care
 from peernotes.care.forms import ConfirmForm
+from peernotes.consent import flags, preview
 from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.forms import GrantForm
@@ -92,7 +94,13 @@ def manage_consent(actor: Actor, db: Session) -> str | Response:
                 ),
             }
         )
-    return render_template("consent/manage.html", form=form, rows=rows, confirm=ConfirmForm())
+    return render_template(
+        "consent/manage.html",
+        form=form,
+        rows=rows,
+        confirm=ConfirmForm(),
+        told_flags=flags.told_flags(db, actor.id),
+    )
 
 
 @bp.route("/my/consent/<int:provision_id>/revoke", methods=["POST"])
@@ -119,3 +127,19 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
             "info",
         )
     return redirect(url_for("consent.manage_consent"))
+
+
+@bp.route("/my/consent/preview")
+@requires(Permission.CONSENT_MANAGE_OWN)
+def preview_consent(actor: Actor, db: Session) -> str:
+    people = preview.people_to_preview(db, actor.id)
+    chosen = request.args.get("person", type=int)
+    result = None
+    if chosen is not None:
+        try:
+            result = preview.preview(db, actor, chosen)
+        except LookupError:
+            abort(404)
+    return render_template(
+        "consent/preview.html", people=people, result=result, names=display_names(db)
+    )

@@ -10,6 +10,7 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
+from peernotes.consent import emergency, flags
 from peernotes.consent.repository import facts_for
 from peernotes.db import utcnow
 from peernotes.records import service as records
@@ -38,12 +39,18 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
     subject = _consumer(db, subject_id)
     before = request.args.get("before", type=int)
     page = records.list_entries(db, actor, subject.id, before=before)
-    # A clinician in the consumer's care may open an empty record to write its first entry.
+    now = utcnow()
+    # A clinician in the consumer's care, or one with emergency access open, may see an empty
+    # record (to write its first entry, or to learn there is nothing there).
     in_care = (
-        actor.role is Role.CLINICIAN
-        and facts_for(db, actor.id, subject.id, utcnow()).assignment_active
+        actor.role is Role.CLINICIAN and facts_for(db, actor.id, subject.id, now).assignment_active
     )
-    if not page.entries and subject.id != actor.id and not in_care:
+    glass = (
+        emergency.active_for(db, actor.id, subject.id, now)
+        if actor.role is Role.CLINICIAN and not in_care
+        else None
+    )
+    if not page.entries and subject.id != actor.id and not in_care and glass is None:
         # Nothing shared: the same answer as for a person who does not exist.
         abort(404)
     return render_template(
@@ -52,6 +59,9 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
         page=page,
         names=display_names(db),
         own=subject.id == actor.id,
+        can_write=in_care,
+        emergency_access=glass,
+        told_flags=flags.told_flags(db, subject.id) if subject.id == actor.id else [],
     )
 
 

@@ -77,6 +77,12 @@ PAGES: dict[str, dict[Role, int]] = {
     "/audit": only(Role.AUDITOR),
     "/audit/entries/<int:seq>": only(Role.AUDITOR),
     "/audit/export.csv": only(Role.AUDITOR),
+    "/audit/emergency": only(Role.AUDITOR),
+    "/audit/emergency/<int:access_id>": only(Role.AUDITOR),
+    "/emergency": only(Role.CLINICIAN),
+    "/people/<int:subject_id>/safety": only(Role.CLINICIAN),
+    "/my/consent/preview": only(Role.CONSUMER),
+    "/admin/training": only(Role.ADMIN),
 }
 
 DEMO_BY_ROLE = {
@@ -97,7 +103,7 @@ def _path(app: Flask, rule: str) -> str:
     alex = user_id(app, "alex")
     with app.app_context(), get_database(app).session() as session:
         entry = session.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == alex))
-    values = {"subject_id": alex, "entry_id": entry, "team_id": 1, "seq": 1}
+    values = {"subject_id": alex, "entry_id": entry, "team_id": 1, "seq": 1, "access_id": 1}
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

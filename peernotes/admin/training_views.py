@@ -1,0 +1,73 @@
+"""Coordinators record peer workers' training; the consent gate reads it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+from peernotes.auth.actor import Actor
+from peernotes.auth.roles import Permission
+from peernotes.consent import training
+from peernotes.db import utcnow
+from peernotes.web import field_error, requires
+
+bp = Blueprint("training", __name__)
+
+
+class TrainingForm(FlaskForm):
+    """Checks live in the service, so that every refusal reads the same."""
+
+    person = SelectField("Peer worker", validate_choice=False)
+    module = SelectField(
+        "Module",
+        choices=[SelectChoice("", "Choose…")]
+        + [SelectChoice(m.value, label) for m, label in training.MODULE_LABELS.items()],
+        validate_choice=False,
+    )
+    completed_on = DateField("Completed on", validators=[Optional()])
+    expires_on = DateField("Expires on", validators=[Optional()])
+
+
+@bp.route("/admin/training", methods=["GET", "POST"])
+@requires(Permission.ADMIN_TRAINING)
+def manage(actor: Actor, db: Session) -> str | Response:
+    workers = training.peer_workers(db)
+    form = TrainingForm()
+    form.person.choices = [SelectChoice("", "Choose…")] + [
+        SelectChoice(str(w.id), f"{w.display_name} ({w.role.label})") for w in workers
+    ]
+    today = utcnow().date()
+    if form.is_submitted() and not form.validate():
+        # Only a date that is not a date gets here (Optional lets empty ones through).
+        for name in ("completed_on", "expires_on"):
+            if getattr(form, name).errors:
+                getattr(form, name).errors[:] = ["Enter a date, for example 2026-05-03."]
+    elif form.is_submitted():
+        raw = form.person.data or ""
+        try:
+            training.record(
+                db,
+                actor,
+                int(raw) if raw.isdigit() else 0,
+                form.module.data or "",
+                form.completed_on.data,
+                form.expires_on.data,
+                today=today,
+            )
+        except training.TrainingError as exc:
+            field_error(form, exc, "person")
+        else:
+            flash("The training record is saved.", "info")
+            return redirect(url_for("training.manage"))
+    return render_template(
+        "admin/training.html",
+        form=form,
+        workers=workers,
+        status=training.status_of(db, [w.id for w in workers], today),
+        labels=training.MODULE_LABELS,
+    )
