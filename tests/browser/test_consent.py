@@ -1,4 +1,5 @@
-"""Browser journey: a consumer shares their care plan with their peer worker, then stops."""
+"""Browser journey: a consumer gives their peer worker `read` on their care plan for 30 days;
+the worker reads it; the consumer revokes it and the worker's next click is refused."""
 
 from __future__ import annotations
 
@@ -15,27 +16,32 @@ def test_share_care_plan_with_peer_worker_then_revoke(browser: Browser, live_ser
     consumer = browser.new_context().new_page()
     worker = browser.new_context().new_page()  # a separate browser, signed in throughout
 
-    _sign_in(consumer, live_server, demo_email("jordan"))
+    _sign_in(consumer, live_server, demo_email("alex"))
     consumer.get_by_role("link", name="Your consent").click()
     assert _serious(consumer) == []
     consumer.get_by_label("Who").select_option(label="Sam Rivera (peer worker)")
-    consumer.get_by_label("Clinical notes").check()
-    consumer.get_by_label("What it is for").fill("so Sam knows how my first appointment went")
+    consumer.get_by_label("Care plan").check()
+    consumer.get_by_label("What it is for").fill("so Sam can help me with my plan")
     consumer.get_by_label("For how many days").fill("30")
     consumer.get_by_role("button", name="Share").click()
     expect(consumer.get_by_role("status")).to_contain_text(
-        "From now on, Sam Rivera (peer worker) can read your clinical notes until"
+        "From now on, Sam Rivera (peer worker) can read your care plan until"
     )
 
     _sign_in(worker, live_server, demo_email("sam"))
-    worker.get_by_role("link", name="Jordan Lee").click()
-    worker.get_by_role("link", name="Clinical notes").click()
-    expect(worker.get_by_role("heading", level=1)).to_have_text("First appointment")
+    worker.get_by_role("link", name="Alex Nguyen").click()
+    expect(worker.get_by_role("main")).to_contain_text("Some information is not shared with you.")
+    expect(worker.get_by_role("link", name="Medication")).to_have_count(0)
+    worker.get_by_role("link", name="Care plan").click()
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Care plan, spring")
     entry_url = worker.url
 
     consumer.get_by_role("button", name="Stop sharing").click()
-    expect(consumer.get_by_role("status")).to_contain_text("can no longer see clinical notes")
+    expect(consumer.get_by_role("status")).to_contain_text("can no longer see care plan")
 
-    worker.goto(entry_url)  # the very next request, same live session
+    # The worker's very next click, in the same live session, is refused.
+    worker.get_by_role("link", name="Back to the record").click()
     expect(worker.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")
-    assert "First appointment" not in worker.content()
+    worker.goto(entry_url)
+    expect(worker.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")
+    assert "part-time study" not in worker.content()
