@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import Target, record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
@@ -19,6 +22,7 @@ from peernotes.consent import flags, preview
 from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.forms import GrantForm
+from peernotes.consent.models import ConsentDirective, ConsentProvision
 from peernotes.consent.repository import current_provisions, training_current
 from peernotes.db import utcnow
 from peernotes.web import field_error, requires
@@ -113,6 +117,22 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
         (p for p in current_provisions(db, actor.id, now) if p.id == provision_id), None
     )
     if provision is None:
+        # Someone else's provision (or none) answers like a missing one; the attempt is on
+        # record, on the owner's page too when there is an owner.
+        owner = db.scalar(
+            select(ConsentDirective.subject_id)
+            .join(ConsentProvision, ConsentProvision.directive_id == ConsentDirective.id)
+            .where(ConsentProvision.id == provision_id)
+        )
+        record_event(
+            db,
+            actor,
+            Action.CONSENT_REVOKE,
+            owner,
+            Target("consent_provision", provision_id),
+            Outcome.DENIED,
+            Basis.NOT_FOUND,
+        )
         abort(404)
     words = consent.grantee_words(db, provision)
     try:
@@ -139,6 +159,15 @@ def preview_consent(actor: Actor, db: Session) -> str:
         try:
             result = preview.preview(db, actor, chosen)
         except LookupError:
+            record_event(
+                db,
+                actor,
+                Action.CONSENT_PREVIEW,
+                actor.id,
+                Target("user", chosen),
+                Outcome.DENIED,
+                Basis.NOT_FOUND,
+            )
             abort(404)
     return render_template(
         "consent/preview.html", people=people, result=result, names=display_names(db)

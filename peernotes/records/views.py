@@ -6,6 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
@@ -87,6 +89,18 @@ def show_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> str
 @requires(Permission.RECORD_WRITE)
 def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
     subject = _consumer(db, subject_id)
+    if not facts_for(db, actor.id, subject.id, utcnow()).assignment_active:
+        # Not in this person's care: the form does not exist for them (nor does the name).
+        record_event(
+            db,
+            actor,
+            Action.RECORD_WRITE,
+            subject.id,
+            None,
+            Outcome.DENIED,
+            "no_care_assignment",
+        )
+        abort(404)
     form = EntryForm()
     if form.validate_on_submit():
         try:

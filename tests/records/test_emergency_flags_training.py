@@ -152,13 +152,16 @@ def test_emergency_access_reads_only_for_the_configured_window_and_logs_each_rea
     assert _last(app, "record:read")[4:] == ("allowed", f"emergency:{access_id}")
 
     # Read-only: writing is refused and logged.
+    assert walsh.get(f"/people/{jordan}/record/new").status_code == 404
     refused = post_form(
         walsh,
         f"/people/{jordan}/record/new",
         {"category": "clinical_note", "title": "Seen in ED", "body": "Settled after an hour."},
+        form_page="/emergency",
     )
-    assert "people in your care only" in refused.get_data(as_text=True)
-    assert _last(app, "record:write")[4] == "denied"
+    assert refused.status_code == 404
+    assert _last(app, "record:write")[4:] == ("denied", "no_care_assignment")
+    assert "Write an entry" not in walsh.get(f"/people/{jordan}/record").get_data(as_text=True)
 
     # The window is as configured: 90 minutes.
     with app.app_context(), get_database(app).session() as session:

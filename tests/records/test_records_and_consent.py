@@ -292,9 +292,12 @@ def test_bad_record_input_stores_nothing_and_refusals_are_logged(app: Flask, sig
         response = post_form(chen, f"/people/{jordan}/record/new", data)
         assert response.status_code == 200 and message in response.get_data(as_text=True)
     # Maya is not in Dr Chen's care: refused, logged, nothing stored.
-    refused = post_form(chen, f"/people/{user_id(app, 'maya')}/record/new", {"category": "diagnosis", "title": "t", "body": "b"})
-    assert "people in your care only" in refused.get_data(as_text=True)
-    assert _last_log(app, "record:write")[3:] == ("denied", "no_consent")
+    maya = user_id(app, "maya")
+    assert chen.get(f"/people/{maya}/record/new").status_code == 404
+    assert _last_log(app, "record:write")[3:] == ("denied", "no_care_assignment")
+    refused = post_form(chen, f"/people/{maya}/record/new", {"category": "diagnosis", "title": "t", "body": "b"}, form_page=f"/people/{jordan}/record/new")
+    assert refused.status_code == 404
+    assert _last_log(app, "record:write")[1:] == (maya, None, "denied", "no_care_assignment")
     assert rows(_url(app), "SELECT count(*) FROM record_entries")[0][0] == before
 
 

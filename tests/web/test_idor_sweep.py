@@ -1,0 +1,195 @@
+"""IDOR sweep: every URL that names someone's object, used by its owner, then replayed by every
+other demo person. Each replay is refused (403 by permission, or 404: withheld looks like
+missing), changes nothing, and leaves a denied entry in the access log.
+
+A new route with an id in its path must be added to SWEEP (or to ROLE_WIDE, with the reason it
+is not owned by one person), or `test_every_route_with_an_id_is_swept` fails. There is no JSON
+API yet; when it arrives, its bodies join this table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, text
+
+from peernotes.audit.writer import By
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.consent import flags
+from peernotes.consent import service as consent
+from peernotes.consent.decision import Act, Category, GranteeKind
+from peernotes.db import Base, get_database, utcnow
+from peernotes.demo import PEOPLE
+from tests.helpers import csrf_token, demo_email, sign_in, user_id
+
+
+@dataclass(frozen=True)
+class Case:
+    method: str
+    #: A path with {placeholders} filled from the objects built by `_objects`.
+    path: str
+    #: Demo people entitled to it; everyone else is replayed against it.
+    owners: tuple[str, ...]
+    data: dict[str, str] = field(default_factory=dict)
+
+
+SWEEP: tuple[Case, ...] = (
+    Case("GET", "/people/{jordan}/record", ("jordan", "dr.chen")),
+    Case("GET", "/people/{jordan}/record/{entry}", ("jordan", "dr.chen")),
+    Case("GET", "/people/{jordan}/record/new", ("dr.chen",)),
+    Case(
+        "POST",
+        "/people/{jordan}/record/new",
+        ("dr.chen",),
+        {"category": "clinical_note", "title": "Seen today", "body": "Jordan is settled."},
+    ),
+    Case(
+        "POST",
+        "/people/{jordan}/record/{entry}/amend",
+        ("dr.chen",),
+        {"title": "First appointment", "body": "Corrected.", "reason": "Typo in the date."},
+    ),
+    Case("GET", "/people/{jordan}/safety", ("dr.chen",)),
+    Case(
+        "POST",
+        "/people/{jordan}/safety",
+        ("dr.chen",),
+        {"kind": "serious_harm", "reason": "Said they had a plan to hurt someone."},
+    ),
+    Case("POST", "/people/{jordan}/safety/{flag}/lift", ("dr.chen",)),
+    Case("POST", "/my/consent/{provision}/revoke", ("alex",)),
+    Case("POST", "/my/carers/{nomination}/end", ("alex",)),
+    Case("GET", "/my/consent/preview?person={linh}", ("alex",)),
+)
+
+#: Routes with ids that belong to a role's work, not to one person (each still checks its
+#: permission, which the deny-by-default matrix tests for every role).
+ROLE_WIDE = {
+    "/admin/accounts/<int:user_id>/deactivate": "coordinators manage every account",
+    "/admin/accounts/<int:user_id>/reactivate": "coordinators manage every account",
+    "/admin/assignments/<int:assignment_id>/end": "coordinators manage every assignment",
+    "/admin/teams/<int:team_id>": "coordinators manage every team",
+    "/admin/teams/<int:team_id>/deactivate": "coordinators manage every team",
+    "/admin/teams/<int:team_id>/members/<int:membership_id>/end": "every team",
+    "/audit/entries/<int:seq>": "auditors review the whole log (metadata only)",
+    "/audit/emergency/<int:access_id>": "auditors review every emergency access",
+}
+
+
+def test_every_route_with_an_id_is_swept(app: Flask) -> None:
+    swept = {re.sub(r"\{\w+\}", "<id>", c.path.split("?")[0]) for c in SWEEP}
+    missing = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule or rule.rule in ROLE_WIDE:
+            continue
+        if re.sub(r"<int:\w+>", "<id>", rule.rule) not in swept:
+            missing.append(rule.rule)
+    assert missing == []
+
+
+def _objects(app: Flask) -> dict[str, int]:
+    """Objects owned by Alex and Jordan (and their clinician), made the way the app makes them."""
+    ids = {key: user_id(app, key) for key in ("alex", "jordan", "linh", "sam", "dr.chen")}
+    with app.app_context(), get_database(app).session() as db:
+        from peernotes.care.models import CarerNomination
+        from peernotes.records.models import RecordEntry
+
+        alex = db.get_one(User, ids["alex"])
+        now = utcnow()
+        provision = consent.grant(
+            db,
+            By(alex.id, Role.CONSUMER, "sweep"),
+            alex,
+            consent.Grant(
+                GranteeKind.PERSON,
+                ids["sam"],
+                None,
+                None,
+                Act.READ,
+                frozenset({Category.CARE_PLAN}),
+                "my plan",
+                now,
+                now + timedelta(days=30),
+            ),
+        )
+        flag = flags.set_flag(
+            db,
+            By(ids["dr.chen"], Role.CLINICIAN, "sweep"),
+            ids["jordan"],
+            "serious_harm",
+            "Worried about risk this week.",
+        )
+        nomination = db.scalar(
+            select(CarerNomination.id).where(CarerNomination.consumer_id == ids["alex"])
+        )
+        entry = db.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == ids["jordan"]))
+        db.commit()
+        assert nomination is not None and entry is not None
+        return {
+            **ids,
+            "provision": provision.id,
+            "flag": flag.id,
+            "nomination": nomination,
+            "entry": entry,
+        }
+
+
+def _snapshot(app: Flask) -> dict[str, list[tuple[object, ...]]]:
+    """Every governed table's rows (not the access log or sign-in sessions, which must grow)."""
+    skip = {"audit_log", "login_sessions"}
+    with app.app_context(), get_database(app).engine.connect() as conn:
+        return {
+            table.name: sorted(
+                (tuple(map(repr, row)) for row in conn.execute(table.select())), key=repr
+            )
+            for table in Base.metadata.sorted_tables
+            if table.name not in skip
+        }
+
+
+def _denied_by(app: Flask, actor: int) -> int:
+    with app.app_context(), get_database(app).engine.connect() as conn:
+        return int(
+            conn.execute(
+                text("SELECT count(*) FROM audit_log WHERE actor_id = :a AND outcome = 'denied'"),
+                {"a": actor},
+            ).scalar_one()
+        )
+
+
+def _send(client: FlaskClient, case: Case, path: str) -> int:
+    if case.method == "GET":
+        return client.get(path).status_code
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    return client.post(path, data={**case.data, "csrf_token": token}).status_code
+
+
+@pytest.mark.parametrize("case", SWEEP, ids=lambda c: f"{c.method} {c.path}")
+def test_replayed_by_anyone_else_it_is_refused_and_changes_nothing(app: Flask, case: Case) -> None:
+    objects = _objects(app)
+    path = case.path.format(**objects)
+    clients: dict[str, FlaskClient] = {}
+    for person in PEOPLE:
+        clients[person.key] = app.test_client()
+        assert sign_in(clients[person.key], demo_email(person.key)).status_code == 302
+
+    before = _snapshot(app)
+    for person in PEOPLE:
+        if person.key in case.owners:
+            continue
+        actor = user_id(app, person.key)
+        denied = _denied_by(app, actor)
+        status = _send(clients[person.key], case, path)
+        assert status in (403, 404), f"{person.key}: {status}"
+        assert _snapshot(app) == before, f"{person.key} changed something"
+        assert _denied_by(app, actor) == denied + 1, f"{person.key}: no denied entry in the log"
+
+    # The owner really can use it: the sweep is aimed at something that exists.
+    owner = case.owners[-1]
+    assert _send(clients[owner], case, path) in (200, 302)
