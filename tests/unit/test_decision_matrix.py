@@ -2,14 +2,14 @@
 
 Axes: 7 roles x consent none/granted/revoked/expired x every category x care assignment
 active/ended x training current/lapsed x safety flag on/off x emergency none/active/expired.
-The expected outcome comes from ROLE_POLICY below, a table written from the SPEC, not from
-the code under test.
+The expected outcome comes from ROLE_POLICY in tests/access_policy.py, a table written from the
+SPEC, not from the code under test (the database matrix, tests/records/test_access_matrix.py,
+shares it).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -26,36 +26,10 @@ from peernotes.consent.decision import (
     Request,
     decide,
 )
+from tests.access_policy import CONSENT, EMERGENCY, expected
 
 NOW = datetime(2026, 5, 3, 10, 14, tzinfo=UTC)
 ACTOR, SUBJECT = 10, 20
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What the SPEC says a role gets, when it is not the subject and not the author."""
-
-    never: bool = False  # admin, auditor: no content, ever
-    assignment_reads: bool = False  # clinician: an active care assignment is enough
-    consent_reads: bool = True  # a valid provision naming them is enough...
-    needs_training: bool = False  # ...if their training is current (peer workers)
-    needs_nomination: bool = False  # ...if they are a nominated carer (all are, in the matrix)
-    flag_suspends: bool = False  # a safety flag on the subject shuts them out
-    emergency: bool = False  # may use break-the-glass
-
-
-ROLE_POLICY: dict[Role, Policy] = {
-    Role.CONSUMER: Policy(),
-    Role.CARER: Policy(needs_nomination=True, flag_suspends=True),
-    Role.CONSUMER_PEER_WORKER: Policy(needs_training=True),
-    Role.CARER_PEER_WORKER: Policy(needs_training=True, flag_suspends=True),
-    Role.CLINICIAN: Policy(assignment_reads=True, emergency=True),
-    Role.AUDITOR: Policy(never=True, consent_reads=False),
-    Role.ADMIN: Policy(never=True, consent_reads=False),
-}
-
-CONSENT = ("none", "granted", "revoked", "expired")
-EMERGENCY = ("none", "active", "expired")
 
 
 def _provisions(consent: str, category: Category) -> tuple[Provision, ...]:
@@ -77,23 +51,6 @@ def _emergency(state: str) -> tuple[EmergencyGrant, ...]:
         return ()
     ends = NOW + timedelta(hours=3) if state == "active" else NOW - timedelta(seconds=1)
     return (EmergencyGrant(id=3, clinician_id=ACTOR, starts=NOW - timedelta(hours=1), ends=ends),)
-
-
-def expected(role: Role, consent: str, assigned: bool, trained: bool, flag: bool, emergency: str) -> Decision:
-    policy = ROLE_POLICY[role]
-    if policy.never:
-        return Decision.deny("role_excluded")
-    if flag and policy.flag_suspends:
-        return Decision.deny("safety_flag")
-    if policy.assignment_reads and assigned:
-        return Decision.permit("care_assignment")
-    if consent == "granted" and policy.consent_reads:
-        if policy.needs_training and not trained:
-            return Decision.deny("training_lapsed")
-        return Decision.permit("consent:7")
-    if policy.emergency and emergency == "active":
-        return Decision.permit("emergency:3")
-    return Decision.deny("no_consent")
 
 
 CASES = list(
@@ -118,7 +75,7 @@ def test_every_case_of_the_matrix() -> None:
             emergency=_emergency(emergency),
         )
         got = decide(request, facts)
-        want = expected(role, consent, assigned, trained, flag, emergency)
+        want = expected(role, consent, assigned, trained, flag, emergency, provision_id=7, emergency_id=3)
         if got != want:
             failures.append((role.value, consent, category.value, assigned, trained, flag, emergency, got, want))
     assert failures == [], f"{len(failures)} cases differ, first: {failures[:3]}"
