@@ -64,6 +64,8 @@ class Permission(StrEnum):
     RECORD_WRITE = "record:write"
     #: Change one's own consent.
     CONSENT_MANAGE_OWN = "consent:manage_own"
+    #: Record a consent change for a consumer in one's care, with them present.
+    CONSENT_WITNESS = "consent:witness"
     #: Break the glass: time-limited, reviewed, read-only access without another basis.
     EMERGENCY_ACCESS = "emergency:access"
     #: Review uses of emergency access (justified or not).
@@ -89,7 +91,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.SESSION_USE, Permission.ACCESS_LOG_VIEW_OWN, Permission.RECORD_VIEW}
     ),
     Role.CONSUMER_PEER_WORKER: frozenset(
-        {Permission.SESSION_USE, Permission.CASELOAD_VIEW, Permission.RECORD_VIEW}
+        {
+            Permission.SESSION_USE,
+            Permission.CASELOAD_VIEW,
+            Permission.RECORD_VIEW,
+            Permission.CONSENT_WITNESS,
+        }
     ),
     Role.CARER_PEER_WORKER: frozenset(
         {Permission.SESSION_USE, Permission.CASELOAD_VIEW, Permission.RECORD_VIEW}
@@ -102,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_WRITE,
             Permission.EMERGENCY_ACCESS,
             Permission.SAFETY_FLAG_MANAGE,
+            Permission.CONSENT_WITNESS,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -103,3 +103,14 @@ class FlagForm(FlaskForm):
         "Why the person should not be told",
         description="Required when the person is not told. Other clinicians will read it.",
     )
+
+
+PRESENT = "The consumer is here with me and asked for this change"
+
+
+class WitnessedGrantForm(GrantForm):
+    present = BooleanField(PRESENT, validators=[DataRequired("Only with the consumer present.")])
+
+
+class WitnessedRevokeForm(FlaskForm):
+    present = BooleanField(PRESENT, validators=[DataRequired("Only with the consumer present.")])

@@ -173,6 +173,11 @@ def current_provisions(db: Session, subject_id: int, at: datetime) -> tuple[Prov
     directive_id = db.scalar(select(_directive_in_effect(subject_id, at)))
     if directive_id is None:
         return ()
+    return provisions_of(db, directive_id)
+
+
+def provisions_of(db: Session, directive_id: int) -> tuple[Provision, ...]:
+    """Every provision of one directive version, as `decide()` takes them."""
     rows = db.scalars(
         select(ConsentProvision)
         .where(ConsentProvision.directive_id == directive_id)

@@ -19,7 +19,7 @@ from peernotes.auth.roles import ROLE_LABELS, Role
 from peernotes.care.models import Team
 from peernotes.consent.decision import Act, Category, GranteeKind, Provision
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
-from peernotes.consent.repository import current_provisions
+from peernotes.consent.repository import current_provisions, facts_for, provisions_of
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 
@@ -50,8 +50,10 @@ def _check_change(db: Session, by: AuditActor, subject: User, witness: User | No
         raise ConsentError("Consent is set by consumers for their own information.")
     if by.id == subject.id:
         return
-    # Someone else may only record a change with the consumer present, and says so.
-    if witness is None or witness.id != by.id:
+    # Someone else may only record a change with the consumer present, and says so; and only
+    # someone in the consumer's care.
+    in_care = by.id is not None and facts_for(db, by.id, subject.id, utcnow()).assignment_active
+    if witness is None or witness.id != by.id or not in_care:
         record_event(
             db, by, Action.CONSENT_GRANT, subject.id, None, Outcome.DENIED, "not_the_subject"
         )
@@ -239,3 +241,62 @@ def receipt(db: Session, provision: Provision) -> str:
         f"From now on, {grantee_words(db, provision)} can {verb} {what} "
         f"until {until.day} {until:%B %Y}. You can change this at any time."
     )
+
+
+# History ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One version of a consumer's consent, in words: what it added and what it ended."""
+
+    version: int
+    at: datetime
+    by_id: int
+    witnessed_by_id: int | None
+    added: list[str]
+    ended: list[str]
+
+
+def _ended_words(db: Session, provision: Provision, at: datetime) -> str:
+    what = _listing([c.label for c in sorted(provision.categories)])
+    verb = "expired" if provision.valid_until <= at else "was stopped"
+    return f"Sharing your {what} with {grantee_words(db, provision)} {verb}."
+
+
+def history(db: Session, subject_id: int) -> list[Change]:
+    """Every version of the consumer's consent, newest first, each with its receipt: the
+    receipt they saw at the time stays in their history."""
+    directives = db.scalars(
+        select(ConsentDirective)
+        .where(ConsentDirective.subject_id == subject_id)
+        .order_by(ConsentDirective.version)
+    ).all()
+    carried = {
+        d.id: {
+            row.id: row.carried_from_id
+            for row in db.scalars(
+                select(ConsentProvision).where(ConsentProvision.directive_id == d.id)
+            )
+        }
+        for d in directives
+    }
+    changes: list[Change] = []
+    previous: tuple[Provision, ...] = ()
+    for directive in directives:
+        provisions = provisions_of(db, directive.id)
+        kept = {origin for origin in carried[directive.id].values() if origin is not None}
+        changes.append(
+            Change(
+                version=directive.version,
+                at=directive.created_at,
+                by_id=directive.created_by_id,
+                witnessed_by_id=directive.witnessed_by_id,
+                added=[receipt(db, p) for p in provisions if carried[directive.id][p.id] is None],
+                ended=[
+                    _ended_words(db, p, directive.created_at) for p in previous if p.id not in kept
+                ],
+            )
+        )
+        previous = provisions
+    return list(reversed(changes))

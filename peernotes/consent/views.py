@@ -1,4 +1,5 @@
-"""The consumer's consent page: who can see what, until when; grant, revoke, receipts."""
+"""Consent pages: the consumer's own (who can see what, until when; grant, revoke, receipts,
+history, preview), and a worker's, for recording a change with the consumer present."""
 
 from __future__ import annotations
 
@@ -21,68 +22,68 @@ from peernotes.care.forms import ConfirmForm
 from peernotes.consent import flags, preview
 from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
-from peernotes.consent.forms import GrantForm
+from peernotes.consent.forms import GrantForm, WitnessedGrantForm, WitnessedRevokeForm
 from peernotes.consent.models import ConsentDirective, ConsentProvision
-from peernotes.consent.repository import current_provisions, training_current
+from peernotes.consent.repository import current_provisions, facts_for, training_current
 from peernotes.db import utcnow
 from peernotes.web import field_error, requires
 
 bp = Blueprint("consent", __name__)
 
 
-def _grantee_choices(db: Session, actor: Actor) -> list[SelectChoice]:
+def _grantee_choices(db: Session, subject_id: int) -> list[SelectChoice]:
     """People the consumer already knows: their care team and the carers they named."""
     now = utcnow()
-    people = [a.worker for a in care.care_team(db, actor.id, now)]
-    people += [n.carer for n in care.nominations_by(db, actor.id)]
+    people = [a.worker for a in care.care_team(db, subject_id, now)]
+    people += [n.carer for n in care.nominations_by(db, subject_id)]
     choices = [
         SelectChoice(f"person:{p.id}", f"{p.display_name} ({ROLE_LABELS[p.role]})") for p in people
     ]
     choices += [
-        SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in my care team")
+        SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in the care team")
         for r in (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN)
     ]
     return [SelectChoice("", "Choose…"), *choices]
 
 
-@bp.route("/my/consent", methods=["GET", "POST"])
-@requires(Permission.CONSENT_MANAGE_OWN)
-def manage_consent(actor: Actor, db: Session) -> str | Response:
-    form = GrantForm()
-    form.grantee.choices = _grantee_choices(db, actor)
-    if form.validate_on_submit():
-        kind, _, value = (form.grantee.data or "").partition(":")
-        now = utcnow()
-        try:
-            grant = consent.Grant(
-                kind=GranteeKind(kind),
-                person_id=int(value) if kind == "person" else None,
-                role=Role(value) if kind == "role" else None,
-                team_id=None,
-                act=Act(form.act.data),
-                categories=frozenset(Category(c) for c in form.categories.data or []),
-                purpose=form.purpose.data or "",
-                valid_from=now,
-                valid_until=now + timedelta(days=form.days.data or 0),
-            )
-            provision = consent.grant(db, actor, db.get_one(User, actor.id), grant)
-        except (ValueError, consent.ConsentError) as exc:
-            refusal = (
-                exc
-                if isinstance(exc, consent.ConsentError)
-                else consent.ConsentError("Choose from the list.", "grantee")
-            )
-            field_error(form, refusal, "grantee")
-        else:
-            saved = next(
-                p for p in current_provisions(db, actor.id, utcnow()) if p.id == provision.id
-            )
-            flash(consent.receipt(db, saved), "info")
-            return redirect(url_for("consent.manage_consent"))
+def _grant_from_form(
+    db: Session, actor: Actor, subject: User, form: GrantForm, witness: User | None
+) -> bool:
+    """Make the grant the form asks for; on success flash the receipt. False: errors shown."""
+    kind, _, value = (form.grantee.data or "").partition(":")
     now = utcnow()
-    provisions = [p for p in current_provisions(db, actor.id, now) if p.valid_until > now]
-    rows = []
-    for p in provisions:
+    try:
+        grant = consent.Grant(
+            kind=GranteeKind(kind),
+            person_id=int(value) if kind == "person" else None,
+            role=Role(value) if kind == "role" else None,
+            team_id=None,
+            act=Act(form.act.data),
+            categories=frozenset(Category(c) for c in form.categories.data or []),
+            purpose=form.purpose.data or "",
+            valid_from=now,
+            valid_until=now + timedelta(days=form.days.data or 0),
+        )
+        provision = consent.grant(db, actor, subject, grant, witness=witness)
+    except (ValueError, consent.ConsentError) as exc:
+        refusal = (
+            exc
+            if isinstance(exc, consent.ConsentError)
+            else consent.ConsentError("Choose from the list.", "grantee")
+        )
+        field_error(form, refusal, "grantee")
+        return False
+    saved = next(p for p in current_provisions(db, subject.id, utcnow()) if p.id == provision.id)
+    flash(consent.receipt(db, saved), "info")
+    return True
+
+
+def _current_rows(db: Session, subject_id: int) -> list[dict[str, object]]:
+    now = utcnow()
+    rows: list[dict[str, object]] = []
+    for p in current_provisions(db, subject_id, now):
+        if p.valid_until <= now:
+            continue
         person = db.get(User, p.person_id) if p.person_id else None
         rows.append(
             {
@@ -98,23 +99,34 @@ def manage_consent(actor: Actor, db: Session) -> str | Response:
                 ),
             }
         )
+    return rows
+
+
+@bp.route("/my/consent", methods=["GET", "POST"])
+@requires(Permission.CONSENT_MANAGE_OWN)
+def manage_consent(actor: Actor, db: Session) -> str | Response:
+    form = GrantForm()
+    form.grantee.choices = _grantee_choices(db, actor.id)
+    me = db.get_one(User, actor.id)
+    if form.validate_on_submit() and _grant_from_form(db, actor, me, form, None):
+        return redirect(url_for("consent.manage_consent"))
     return render_template(
         "consent/manage.html",
         form=form,
-        rows=rows,
+        rows=_current_rows(db, actor.id),
         confirm=ConfirmForm(),
         told_flags=flags.told_flags(db, actor.id),
+        history=consent.history(db, actor.id),
+        names=display_names(db),
     )
 
 
-@bp.route("/my/consent/<int:provision_id>/revoke", methods=["POST"])
-@requires(Permission.CONSENT_MANAGE_OWN)
-def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    now = utcnow()
+def _revoke(
+    db: Session, actor: Actor, subject: User, provision_id: int, witness: User | None
+) -> None:
+    """Stop one of the subject's provisions; 404 (logged) when it is not theirs or not in force."""
     provision = next(
-        (p for p in current_provisions(db, actor.id, now) if p.id == provision_id), None
+        (p for p in current_provisions(db, subject.id, utcnow()) if p.id == provision_id), None
     )
     if provision is None:
         # Someone else's provision (or none) answers like a missing one; the attempt is on
@@ -136,17 +148,69 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
         abort(404)
     words = consent.grantee_words(db, provision)
     try:
-        consent.revoke(db, actor, db.get_one(User, actor.id), provision_id)
+        consent.revoke(db, actor, subject, provision_id, witness=witness)
     except consent.ConsentError as exc:
         flash(str(exc), "error")
     else:
         flash(
             f"From now on, {words} can no longer see "
             f"{', '.join(c.label for c in sorted(provision.categories))}. "
-            "You can change this at any time.",
+            "This can be changed at any time.",
             "info",
         )
+
+
+@bp.route("/my/consent/<int:provision_id>/revoke", methods=["POST"])
+@requires(Permission.CONSENT_MANAGE_OWN)
+def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    _revoke(db, actor, db.get_one(User, actor.id), provision_id, None)
     return redirect(url_for("consent.manage_consent"))
+
+
+# A worker recording a change with the consumer present ("witnessed by") -------------------------
+
+
+def _consumer_in_care(db: Session, actor: Actor, subject_id: int) -> User:
+    subject = db.get(User, subject_id)
+    if subject is None or subject.role is not Role.CONSUMER:
+        abort(404)
+    if not facts_for(db, actor.id, subject.id, utcnow()).assignment_active:
+        record_event(
+            db, actor, Action.CONSENT_GRANT, subject.id, None, Outcome.DENIED, "not_in_care"
+        )
+        abort(404)
+    return subject
+
+
+@bp.route("/people/<int:subject_id>/consent", methods=["GET", "POST"])
+@requires(Permission.CONSENT_WITNESS)
+def witnessed_consent(actor: Actor, db: Session, subject_id: int) -> str | Response:
+    subject = _consumer_in_care(db, actor, subject_id)
+    me = db.get_one(User, actor.id)
+    form = WitnessedGrantForm()
+    form.grantee.choices = _grantee_choices(db, subject.id)
+    if form.validate_on_submit() and _grant_from_form(db, actor, subject, form, me):
+        return redirect(url_for("consent.witnessed_consent", subject_id=subject.id))
+    return render_template(
+        "consent/witnessed.html",
+        subject=subject,
+        form=form,
+        rows=_current_rows(db, subject.id),
+        revoke_form=WitnessedRevokeForm(),
+    )
+
+
+@bp.route("/people/<int:subject_id>/consent/<int:provision_id>/revoke", methods=["POST"])
+@requires(Permission.CONSENT_WITNESS)
+def witnessed_revoke(actor: Actor, db: Session, subject_id: int, provision_id: int) -> Response:
+    subject = _consumer_in_care(db, actor, subject_id)
+    if WitnessedRevokeForm().validate_on_submit():
+        _revoke(db, actor, subject, provision_id, db.get_one(User, actor.id))
+    else:
+        flash(f"Tick the box to say {subject.display_name} is here and asked for it.", "error")
+    return redirect(url_for("consent.witnessed_consent", subject_id=subject.id))
 
 
 @bp.route("/my/consent/preview")

@@ -83,6 +83,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/people/<int:subject_id>/safety": only(Role.CLINICIAN),
     "/my/consent/preview": only(Role.CONSUMER),
     "/admin/training": only(Role.ADMIN),
+    "/people/<int:subject_id>/consent": only(Role.CONSUMER_PEER_WORKER, Role.CLINICIAN),
 }
 
 DEMO_BY_ROLE = {
