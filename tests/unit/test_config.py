@@ -101,6 +101,9 @@ def test_development_without_generated_secrets_says_what_to_run(tmp_path: Path) 
         ("PEERNOTES_SESSION_LIFETIME_HOURS", "0"),
         ("PEERNOTES_LOGIN_ATTEMPTS_PER_ACCOUNT", "-1"),
         ("PEERNOTES_TIMEZONE", "Mars/Olympus_Mons"),
+        # Emergency access lasts four hours at most, whatever a service configures.
+        ("PEERNOTES_EMERGENCY_ACCESS_MINUTES", "241"),
+        ("PEERNOTES_EMERGENCY_ACCESS_MINUTES", "0"),
     ],
 )
 def test_malformed_values_are_refused_by_name(tmp_path: Path, name: str, value: str) -> None:
@@ -117,9 +120,11 @@ def test_timeouts_are_configurable(tmp_path: Path) -> None:
             "PEERNOTES_IDLE_TIMEOUT_MINUTES": "5",
             "PEERNOTES_SESSION_LIFETIME_HOURS": "2",
             "PEERNOTES_RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+            "PEERNOTES_EMERGENCY_ACCESS_MINUTES": "60",
         }
     )
     assert (config.idle_timeout_minutes, config.session_lifetime_hours) == (5, 2)
+    assert config.emergency_access_minutes == 60
     assert config.ratelimit_storage_uri == "redis://127.0.0.1:6379/0"
 
 
