@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 
 from flask import Flask, render_template, request
@@ -16,7 +15,7 @@ from peernotes import db, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS
 from peernotes.auth.throttle import limiter, record_throttled_sign_in
-from peernotes.keys import audit_chain_key, read_master_key
+from peernotes.keyring import Keyring
 
 csrf = CSRFProtect()
 
@@ -85,8 +84,7 @@ def create_app(config: Config) -> Flask:
         app,
         db.Database(
             config.database_url,
-            audit_key=functools.partial(audit_chain_key, config.master_key_file),
-            master_key=functools.partial(read_master_key, config.master_key_file),
+            keyring=Keyring(config.master_key_file),
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )

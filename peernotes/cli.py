@@ -167,11 +167,14 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
     from peernotes.audit import checkpoint
     from peernotes.audit.verify import verify_database
     from peernotes.db import get_database
-    from peernotes.keys import KeyFileError, audit_chain_key, read_verify_key
+    from peernotes.keyring import Keyring, read_chain_key
+    from peernotes.keys import DecryptionFailed, KeyFileError, read_verify_key
 
     config = _config()
+    url = get_database().engine.url.render_as_string(hide_password=False)
     try:
-        key = audit_chain_key(config.master_key_file)
+        # The stored chain key, not one derived from today's master key: it outlives rotations.
+        key = read_chain_key(url, Keyring(config.master_key_file))
         loaded = []
         if checkpoints:
             if config.audit_signing_key_file is None:
@@ -180,9 +183,10 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
             loaded = [checkpoint.load(Path(p), public) for p in checkpoints]
     except (KeyFileError, checkpoint.CheckpointMalformed) as exc:
         _fail(str(exc))
+    except DecryptionFailed:
+        _fail("the access log's stored chain key will not open under the master key it names")
     except checkpoint.CheckpointSignatureInvalid as exc:
         _fail(str(exc), status=1)
-    url = get_database().engine.url.render_as_string(hide_password=False)
     timed = verify_database(url, key, loaded)
     verdict = timed.verdict
     if not verdict.ok:
@@ -191,6 +195,46 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
         f"OK: {verdict.count} entries verified in {timed.seconds:.2f} s "
         f"({timed.rate:,.0f} entries/s)"
         + (f"; {len(loaded)} checkpoint(s) match" if loaded else "")
+    )
+
+
+# Keys -------------------------------------------------------------------------------------
+
+keys_group = AppGroup("keys", help="The master key.")
+
+
+@keys_group.command("rotate")
+@click.option(
+    "--batch-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Data keys re-wrapped per committed transaction.",
+)
+def keys_rotate(batch_size: int) -> None:
+    """Introduce a new master key and re-wrap every data key under it.
+
+    The service keeps running meanwhile. If it is interrupted, run it again: it finishes the
+    job with the same new key.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from peernotes.db import get_database
+    from peernotes.keys import KeyFileError
+    from peernotes.rotation import RotationError, rotate
+
+    try:
+        done = rotate(get_database(), request_id=cli_request_id(), batch_size=batch_size)
+    except (RotationError, KeyFileError) as exc:
+        _fail(str(exc))
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        _fail(f"database error, run it again to finish the rotation: {reason}")
+    resumed = " (resumed)" if done.resumed else ""
+    click.echo(
+        f"Master key rotated{resumed}: {done.rewrapped} data keys re-wrapped, new key "
+        f"{done.new_id}. The old key is in {done.retired_file}: destroy it once no backup "
+        "needs it."
     )
 
 
@@ -231,6 +275,7 @@ cli.add_command(db_group)
 cli.add_command(users_group)
 cli.add_command(demo_group)
 cli.add_command(audit_group)
+cli.add_command(keys_group)
 cli.add_command(secrets_group)
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+if TYPE_CHECKING:
+    from peernotes.keyring import Keyring
 
 # Stable constraint names, so that Alembic migrations name things the same on every engine.
 NAMING_CONVENTION = {
@@ -93,33 +96,45 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
         connection.exec_driver_sql(f"BEGIN {begin}")
 
 
-#: The key under which every session's `info` holds the function yielding the audit chain key.
+#: The key under which every session's `info` holds the access log's chain-key source: a
+#: function of the session (so that it may read, or first store, the key in the database).
 AUDIT_KEY_SOURCE = "peernotes.audit_key"
-#: The same for the master key, which wraps the per-subject data keys.
+#: The same for the master key that new data keys are wrapped with: a function of nothing.
 MASTER_KEY_SOURCE = "peernotes.master_key"
+#: The `peernotes.keyring.Keyring`: every master key in force, by fingerprint, for unwrapping.
+KEYRING = "peernotes.keyring"
 
 
 class Database:
     """The engine and session factory of one app. Creating it opens no connection.
 
-    `audit_key` yields the access log's chain key; it is called (and may read its key file)
-    only when the first entry is written, never at construction.
+    Keys come either from a `keyring` (the app: the chain key is the one stored in the
+    database, the master keys are the key files) or, for tools and tests, from a fixed
+    `audit_key`. Neither is read before the first access-log entry or data key needs it.
     """
 
     def __init__(
         self,
         url: str,
         *,
-        audit_key: Callable[[], bytes],
-        master_key: Callable[[], bytes] | None = None,
+        audit_key: Callable[[], bytes] | None = None,
+        keyring: Keyring | None = None,
         sqlite_busy_timeout_ms: int = 10_000,
     ) -> None:
         self.engine = make_engine(
             url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, pool_pre_ping=True
         )
-        info: dict[str, Callable[[], bytes]] = {AUDIT_KEY_SOURCE: functools.cache(audit_key)}
-        if master_key is not None:
-            info[MASTER_KEY_SOURCE] = functools.cache(master_key)
+        self.keyring = keyring
+        info: dict[str, object] = {}
+        if keyring is not None:
+            from peernotes.keyring import StoredChainKey
+
+            info[AUDIT_KEY_SOURCE] = StoredChainKey(keyring)
+            info[MASTER_KEY_SOURCE] = keyring.newest_key
+            info[KEYRING] = keyring
+        if audit_key is not None:
+            fixed = functools.cache(audit_key)
+            info[AUDIT_KEY_SOURCE] = lambda _session: fixed()
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
 
     def session(self) -> Session:

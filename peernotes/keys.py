@@ -1,8 +1,9 @@
 """Key material that lives outside the database: the master key and the checkpoint signing key.
 
-Purpose-specific keys are derived from the master key with HKDF, so that the audit chain's
-HMAC key and (later) the data-key wrapping key are independent even though one file holds
-the secret they come from.
+Purpose-specific keys are derived from the master key with HKDF, so that the data-key
+wrapping key and the key fingerprint are independent even though one file holds the secret
+they come from. The access log's chain key starts out derived from the master key too, but is
+then kept in the database wrapped by it (`peernotes.keyring`), so that it survives rotation.
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ AUDIT_CHAIN_PURPOSE = b"peernotes/audit-chain/v1"
 def read_master_key(path: Path) -> bytes:
     """The 32-byte master key from its file (64 hexadecimal characters)."""
     try:
-        text = path.read_text(encoding="ascii").strip()
+        text = path.read_text(encoding="ascii")
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyFileError(f"cannot read the master key file {path}") from exc
+    return parse_master_key(text)
+
+
+def parse_master_key(text: str) -> bytes:
     try:
-        key = bytes.fromhex(text)
+        key = bytes.fromhex(text.strip())
     except ValueError as exc:
         raise KeyFileError("the master key file must hold 64 hexadecimal characters") from exc
     if len(key) != 32:
@@ -39,12 +44,35 @@ def read_master_key(path: Path) -> bytes:
     return key
 
 
+def format_master_key(key: bytes) -> str:
+    """A master key as its file holds it."""
+    return key.hex() + "\n"
+
+
+def generate_master_key() -> bytes:
+    return os.urandom(32)
+
+
 def derive_key(master_key: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master_key)
 
 
+def initial_chain_key(master_key: bytes) -> bytes:
+    """The chain key a log starts with: derived from the master key it was created under.
+
+    It never changes afterwards, not even when the master key does: once stored, the database's
+    copy (`peernotes.keyring.chain_key`) is the chain key.
+    """
+    return derive_key(master_key, AUDIT_CHAIN_PURPOSE)
+
+
 def audit_chain_key(master_key_file: Path) -> bytes:
-    return derive_key(read_master_key(master_key_file), AUDIT_CHAIN_PURPOSE)
+    """The initial chain key of a log under the key in this file.
+
+    Right for a database whose master key was never rotated (and for fresh test databases);
+    anything that verifies a real database should use `peernotes.keyring.chain_key`.
+    """
+    return initial_chain_key(read_master_key(master_key_file))
 
 
 def generate_signing_key_pem() -> bytes:
@@ -124,6 +152,20 @@ def wrap_data_key(master_key: bytes, subject_id: int, data_key: bytes) -> bytes:
 def unwrap_data_key(master_key: bytes, subject_id: int, wrapped: bytes) -> bytes:
     kek = derive_key(master_key, DATA_KEY_WRAP_PURPOSE)
     return _open(kek, wrapped, f"data_keys:{subject_id}".encode())
+
+
+SECRET_WRAP_PURPOSE = b"peernotes/secret-wrap/v1"
+
+
+def wrap_secret(master_key: bytes, name: str, secret: bytes) -> bytes:
+    """A secret kept in the database (`wrapped_secrets`), bound to its name."""
+    kek = derive_key(master_key, SECRET_WRAP_PURPOSE)
+    return _aead(kek, secret, f"wrapped_secrets:{name}".encode())
+
+
+def unwrap_secret(master_key: bytes, name: str, wrapped: bytes) -> bytes:
+    kek = derive_key(master_key, SECRET_WRAP_PURPOSE)
+    return _open(kek, wrapped, f"wrapped_secrets:{name}".encode())
 
 
 def seal(data_key: bytes, plaintext: bytes, aad: bytes) -> bytes:

@@ -158,3 +158,18 @@ def test_db_upgrade_migrates_an_empty_database(tmp_path: Path) -> None:
     result = _peernotes(["db", "upgrade"], env)
     assert result.returncode == 0, result.stderr
     assert _emails(url) == set()
+
+
+def test_keys_rotate_on_an_empty_database_then_the_log_verifies(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    old = (tmp_path / "master.key").read_text()
+    result = _peernotes(["keys", "rotate"], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("\n") == 1 and "0 data keys re-wrapped" in result.stdout
+    assert (tmp_path / "master.key").read_text() != old
+    (retired,) = tmp_path.glob("master.key.retired-*")
+    assert retired.read_text() == old and str(retired) in result.stdout
+    retired.unlink()
+    verify = _peernotes(["audit", "verify"], cli_env)
+    assert verify.returncode == 0 and verify.stdout.startswith("OK: 1 entries"), verify.stderr

@@ -96,13 +96,14 @@ def record_event(
         target_type, target_id = target.type, str(target.id)
         if not TARGET_TYPE_PATTERN.match(target_type) or not TARGET_ID_PATTERN.match(target_id):
             raise ValueError(f"malformed target {target!r}")
-    key_source: Callable[[], bytes] | None = session.info.get(AUDIT_KEY_SOURCE)
+    key_source: Callable[[Session], bytes] | None = session.info.get(AUDIT_KEY_SOURCE)
     if key_source is None:
         raise AuditWriteError("this session has no audit chain key")
-    key = key_source()
 
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+    # Under the lock: the first entry may store the chain key (`peernotes.keyring`).
+    key = key_source(session)
     head = session.execute(
         select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()

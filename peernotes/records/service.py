@@ -20,9 +20,10 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.consent.decision import RECORD_CATEGORIES, Act, Category, Decision, Request, decide
 from peernotes.consent.repository import facts_for, readable_entries
-from peernotes.db import MASTER_KEY_SOURCE, utcnow
+from peernotes.db import KEYRING, utcnow
 from peernotes.errors import Refused
-from peernotes.keys import master_key_id, new_data_key, seal, unseal, unwrap_data_key, wrap_data_key
+from peernotes.keyring import Keyring, lock_keys
+from peernotes.keys import new_data_key, seal, unseal, unwrap_data_key, wrap_data_key
 from peernotes.records.models import DataKey, RecordEntry, RecordRevision, RevisionKind
 
 PAGE_SIZE = 25
@@ -73,31 +74,40 @@ def _aad(entry_id: int, number: int, subject_id: int) -> bytes:
     return f"record_revisions:{entry_id}:{number}:{subject_id}".encode()
 
 
-def _master_key(db: Session) -> bytes:
-    source = db.info.get(MASTER_KEY_SOURCE)
-    if source is None:
+def _keyring(db: Session) -> Keyring:
+    keyring: Keyring | None = db.info.get(KEYRING)
+    if keyring is None:
         raise RuntimeError("this session has no master key")
-    key: bytes = source()
-    return key
+    return keyring
 
 
 def _data_key(db: Session, subject_id: int, *, create: bool) -> bytes:
-    master = _master_key(db)
+    keyring = _keyring(db)
     row = db.scalar(select(DataKey).where(DataKey.subject_id == subject_id))
     if row is None:
         if not create:
             raise NotFound()
-        key = new_data_key()
-        db.add(
-            DataKey(
-                subject_id=subject_id,
-                master_key_id=master_key_id(master),
-                wrapped_key=wrap_data_key(master, subject_id, key),
-            )
+        return _new_data_key(db, keyring, subject_id)
+    # Whichever master key wrapped it, by the fingerprint stored beside it (during a rotation,
+    # some rows are under the old key and some under the new).
+    return unwrap_data_key(keyring.key(row.master_key_id), subject_id, row.wrapped_key)
+
+
+def _new_data_key(db: Session, keyring: Keyring, subject_id: int) -> bytes:
+    # The key lock first, then the newest master key: a rotation that is finishing either
+    # re-wraps this row or has already made its new key the newest (see `lock_keys`).
+    lock_keys(db, exclusive=False)
+    key_id, master = keyring.newest()
+    key = new_data_key()
+    db.add(
+        DataKey(
+            subject_id=subject_id,
+            master_key_id=key_id,
+            wrapped_key=wrap_data_key(master, subject_id, key),
         )
-        db.flush()
-        return key
-    return unwrap_data_key(master, subject_id, row.wrapped_key)
+    )
+    db.flush()
+    return key
 
 
 def _decide(

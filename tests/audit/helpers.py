@@ -6,24 +6,31 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 from sqlalchemy import Connection, text
 
 from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME
 from peernotes.db import make_engine
+from peernotes.keyring import Keyring, read_chain_key
 from tests.conftest import TEST_KEYS
 
 
-def cli_env(url: str, instance: str) -> dict[str, str]:
+def cli_env(url: str, instance: str, master_key_file: Path | None = None) -> dict[str, str]:
     return {
         **os.environ,
         "PEERNOTES_ENV": "development",
         "PEERNOTES_DATABASE_URL": url,
         "PEERNOTES_INSTANCE_PATH": instance,
         "PEERNOTES_SECRET_KEY": "cli-test-secret",
-        "PEERNOTES_MASTER_KEY_FILE": str(TEST_KEYS / MASTER_KEY_FILE_NAME),
+        "PEERNOTES_MASTER_KEY_FILE": str(master_key_file or TEST_KEYS / MASTER_KEY_FILE_NAME),
         "PEERNOTES_AUDIT_SIGNING_KEY_FILE": str(TEST_KEYS / SIGNING_KEY_FILE_NAME),
     }
+
+
+def chain_key(url: str, master_key_file: Path | None = None) -> bytes:
+    """The log's chain key as `peernotes audit verify` finds it: stored, else initial."""
+    return read_chain_key(url, Keyring(master_key_file or TEST_KEYS / MASTER_KEY_FILE_NAME))
 
 
 def peernotes(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
