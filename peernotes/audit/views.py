@@ -33,8 +33,8 @@ from peernotes.care import service as care
 from peernotes.care.forms import ConfirmForm
 from peernotes.care.models import CareAssignment, CarerNomination
 from peernotes.consent import emergency, flags
-from peernotes.db import utcnow
-from peernotes.keys import audit_chain_key
+from peernotes.db import KEYRING, utcnow
+from peernotes.keyring import chain_key
 from peernotes.records.models import RecordEntry
 from peernotes.web import requires
 
@@ -212,7 +212,8 @@ def export_entries(actor: Actor, db: Session) -> Response:
 def verify_now(actor: Actor, db: Session) -> str:
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    key = audit_chain_key(_config().master_key_file)
+    # The stored chain key: after a master-key rotation it is no longer derivable from the file.
+    key = chain_key(db, db.info[KEYRING], create=False)
     timed = verify_connection(db.connection(), key)
     _record_review(db, actor, Action.AUDIT_VERIFY, None)
     return render_template("audit/verify.html", timed=timed)

@@ -600,3 +600,17 @@ def test_signing_in_works_before_and_after_a_rotation(
     _rotate(other_process)
     assert sign_in(app.test_client(), demo_email("alex")).status_code == 302
     assert _verify(app, master_file).returncode == 0
+
+
+def test_the_auditors_verify_now_still_finds_the_log_intact_after_a_rotation(
+    app: Flask, other_process: Flask, master_file: Path
+) -> None:
+    """The page verifies with the stored chain key, not one derived from today's key file."""
+    from tests.helpers import post_form
+
+    auditor = app.test_client()
+    assert sign_in(auditor, demo_email("auditor")).status_code == 302
+    _rotate(other_process)
+    response = post_form(auditor, "/audit/verify", {}, form_page="/audit")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "intact" in page.lower(), page
