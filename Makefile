@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run install install-test test chromium typecheck clean bench-audit
+.PHONY: run install install-test test chromium typecheck clean bench-audit bench-records
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,7 @@ clean:
 ## make bench-audit: access-log verification speed, append cost, concurrent appends.
 bench-audit: install-test
 	$(BIN)/python -m bench.audit_bench $(BENCH_ARGS)
+
+## make bench-records: first page of a record with 10x the data / 1x, SQLite and PostgreSQL.
+bench-records: install-test
+	$(BIN)/python -m bench.records_bench $(BENCH_ARGS)
