@@ -5,6 +5,8 @@ Every function takes the session explicitly, flushes, and never commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,9 +38,13 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
-def display_names(db: Session) -> dict[int, str]:
-    """Every account's display name by id, for pages that name the people in a list."""
-    return {user_id: name for user_id, name in db.execute(select(User.id, User.display_name))}
+def display_names(db: Session, ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Display names by id, for pages that name the people in a list: only `ids` when given
+    (a page of a long record names a handful of people, not every account)."""
+    query = select(User.id, User.display_name)
+    if ids is not None:
+        query = query.where(User.id.in_(set(ids)))
+    return {user_id: name for user_id, name in db.execute(query)}
 
 
 def find_by_email(db: Session, email: str) -> User | None:

@@ -57,7 +57,12 @@ class WrappedSecret(Base):
 
 class RecordEntry(Base):
     __tablename__ = "record_entries"
-    __table_args__ = (Index("ix_record_entries_subject_id_id", "subject_id", "id"),)
+    __table_args__ = (
+        # The keyset page of one record, newest first.
+        Index("ix_record_entries_subject_id_id", "subject_id", "id"),
+        # "Is an entry of this category withheld?": one step per category (records.service).
+        Index("ix_record_entries_subject_id_category_id", "subject_id", "category", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -18,7 +18,15 @@ from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.consent.decision import RECORD_CATEGORIES, Act, Category, Decision, Request, decide
+from peernotes.consent.decision import (
+    RECORD_CATEGORIES,
+    Act,
+    Category,
+    Decision,
+    Reason,
+    Request,
+    decide,
+)
 from peernotes.consent.repository import facts_for, readable_entries
 from peernotes.db import KEYRING, utcnow
 from peernotes.errors import Refused
@@ -377,8 +385,14 @@ def list_entries(
     if before is not None:
         query = query.where(RecordEntry.id < before)
     rows = list(db.scalars(query.order_by(RecordEntry.id.desc()).limit(size + 1)))
-    # The subject reads their whole record (rule 1 of decide()): nothing to look for.
-    withheld = subject_id != actor.id and _withheld(db, actor, subject_id, now)
+    if subject_id == actor.id:
+        # The subject reads their whole record (rule 1 of decide()): nothing is withheld.
+        withheld, basis = False, "self"
+    else:
+        decisions = _decisions(db, actor, subject_id, now)
+        hidden = [c for c, d in decisions.items() if not d.permitted]
+        withheld = bool(hidden) and _withheld(db, actor, subject_id, hidden)
+        basis = _list_basis(decisions, bool(rows))
     record_event(
         db,
         actor,
@@ -386,7 +400,7 @@ def list_entries(
         subject_id,
         None,
         Outcome.ALLOWED if rows or subject_id == actor.id else Outcome.DENIED,
-        "filtered" if rows or subject_id == actor.id else "no_consent",
+        basis,
     )
     entries = [
         EntrySummary(
@@ -397,29 +411,42 @@ def list_entries(
     return EntryPage(entries, rows[size - 1].id if len(rows) > size else None, withheld)
 
 
-def _withheld(db: Session, actor: AuditActor, subject_id: int, at: datetime) -> bool:
-    """Does this record hold an entry that this reader may not read?
+def _decisions(
+    db: Session, actor: AuditActor, subject_id: int, at: datetime
+) -> dict[Category, Decision]:
+    """`decide()` for every category of this record, with the facts read once."""
+    assert actor.id is not None and actor.role is not None
+    facts = facts_for(db, actor.id, subject_id, at)
+    return {
+        category: decide(Request(actor.id, actor.role, subject_id, Act.READ, category, at), facts)
+        for category in Category
+    }
+
+
+def _list_basis(decisions: dict[Category, Decision], any_rows: bool) -> str:
+    """What the list entry in the access log says: the one basis every permitted category
+    shares (`care_assignment`, `emergency:7`, `consent:12`), or `filtered` when they differ;
+    for an empty list, the most telling reason (`training_lapsed`, `safety_flag`, ...) over
+    the plain `no_consent`."""
+    if any_rows:
+        bases = {d.basis for d in decisions.values() if d.permitted}
+        return bases.pop() if len(bases) == 1 else "filtered"
+    reasons = {d.basis for d in decisions.values() if not d.permitted}
+    telling = sorted(reasons - {Reason.NO_CONSENT})
+    return telling[0] if telling else Reason.NO_CONSENT
+
+
+def _withheld(db: Session, actor: AuditActor, subject_id: int, hidden: list[Category]) -> bool:
+    """Does this record hold an entry, of a category hidden from this reader, by someone else?
 
     Asking that of every entry (`~readable_entries`) walks the whole record, running the
     consent subqueries for each entry: the cost grows with the record. But whether an entry
     is readable depends on the entry only through its category and its author (rules 1 and 2
     of `decide()`: what the reader wrote, they may read), so `decide()` is asked once per
-    category, with the facts read once, and the database only whether someone else wrote an
-    entry of a hidden category: one step down an index on (subject_id, category, id) per
-    hidden category. A clinician in care, or anyone who may read every category, needs no
-    look at the entries at all.
+    category (`_decisions`), and the database only whether someone else wrote an entry of a
+    hidden category: one step down an index on (subject_id, category, id) per hidden category.
     """
-    assert actor.id is not None and actor.role is not None
-    facts = facts_for(db, actor.id, subject_id, at)
-    hidden = [
-        category
-        for category in Category
-        if not decide(
-            Request(actor.id, actor.role, subject_id, Act.READ, category, at), facts
-        ).permitted
-    ]
-    if not hidden:
-        return False
+    assert actor.id is not None
     # One probe per category, each the newest entry of that category by someone else: with
     # the index on (subject_id, category, id) that is one step down the index. The ORDER BY is
     # what keeps PostgreSQL on the index: unordered, "LIMIT 1" tempts it to a sequential scan

@@ -59,7 +59,7 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
         "records/list.html",
         subject=subject,
         page=page,
-        names=display_names(db),
+        names=display_names(db, (e.author_id for e in page.entries)),
         own=subject.id == actor.id,
         can_write=in_care,
         emergency_access=glass,
@@ -79,7 +79,7 @@ def show_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> str
         "records/entry.html",
         subject=subject,
         entry=entry,
-        names=display_names(db),
+        names=display_names(db, (entry.author_id, entry.revised_by_id)),
         form=AmendForm(),
         can_amend=actor.can(Permission.RECORD_WRITE) and actor.id != subject_id,
     )

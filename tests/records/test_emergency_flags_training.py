@@ -147,6 +147,7 @@ def test_emergency_access_reads_only_for_the_configured_window_and_logs_each_rea
 
     listing = walsh.get(f"/people/{jordan}/record").get_data(as_text=True)
     assert "You are using emergency access until" in listing and "Clinical notes" in listing
+    assert _last(app, "record:list")[4:] == ("allowed", f"emergency:{access_id}")
     page = walsh.get(f"/people/{jordan}/record/{note}")
     assert page.status_code == 200 and "migrant family" in page.get_data(as_text=True)
     assert _last(app, "record:read")[4:] == ("allowed", f"emergency:{access_id}")

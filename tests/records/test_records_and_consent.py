@@ -106,6 +106,8 @@ def test_consent_lets_the_peer_worker_read_only_what_was_shared_until_revoked(ap
     listing = sam.get(f"/people/{subject}/record").get_data(as_text=True)
     assert "Care plan" in listing and "Medication" not in listing
     assert "Some information is not shared with you." in listing
+    list_basis = _last_log(app, "record:list")[3:]
+    assert list_basis[0] == "allowed" and list_basis == ("allowed", _last_log(app, "record:read")[4])
 
     provision = current_provisions_now(app, subject)[0]
     post_form(alex, f"/my/consent/{provision}/revoke", {}, form_page="/my/consent")
@@ -132,6 +134,9 @@ def test_lapsed_training_shuts_the_peer_worker_out(app: Flask) -> None:
     engine.dispose()
     assert sam.get(f"/people/{user_id(app, 'alex')}/record/{care_plan}").status_code == 404
     assert _last_log(app, "record:read")[3:] == ("denied", "training_lapsed")
+    # The list says why it is empty, too.
+    assert sam.get(f"/people/{user_id(app, 'alex')}/record").status_code == 404
+    assert _last_log(app, "record:list")[3:] == ("denied", "training_lapsed")
     assert "training has lapsed" in alex.get("/my/consent").get_data(as_text=True)
 
 
