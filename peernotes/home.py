@@ -12,6 +12,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team
+from peernotes.consent import emergency
 from peernotes.db import utcnow
 from peernotes.web import public, requires
 
@@ -31,6 +32,8 @@ def show_home(actor: Actor, db: Session) -> str:
         context["nominated_by"] = care.nominations_of(db, actor.id)
     elif actor.role in (Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
         context["caseload"] = care.caseload(db, actor.id, now)
+    elif actor.role == Role.AUDITOR:
+        context["emergency_waiting"] = emergency.waiting_for_review(db)
     elif actor.role == Role.ADMIN:
         context["active_accounts"] = db.scalar(
             select(func.count()).select_from(User).where(User.active.is_(True))

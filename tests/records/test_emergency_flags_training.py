@@ -473,3 +473,14 @@ def test_preview_shows_exactly_what_that_person_would_see(app: Flask) -> None:
     assert alex.get(f"/my/consent/preview?person={user_id(app, 'maya')}").status_code == 404
     history = alex.get("/my/access-log").get_data(as_text=True)
     assert "checked what Sam Rivera can see of your information" in history
+
+
+def test_the_auditors_home_page_counts_what_waits_for_review(app: Flask) -> None:
+    auditor = _client(app, "auditor")
+    home = auditor.get("/").get_data(as_text=True)
+    assert "1 use of emergency access is waiting for your review." in home  # the demo's
+    walsh = _client(app, "dr.walsh")
+    assert _break_glass(app, walsh, "jordan").status_code == 302
+    assert "2 uses of emergency access are waiting for your review." in auditor.get("/").get_data(
+        as_text=True
+    )
