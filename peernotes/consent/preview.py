@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
@@ -17,6 +17,7 @@ from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
+from peernotes.care.models import TeamMembership
 from peernotes.consent.decision import CARER_SIDE, PEER_WORKERS
 from peernotes.consent.repository import current_provisions, facts_for, readable_entries
 from peernotes.db import utcnow
@@ -35,7 +36,19 @@ def people_to_preview(db: Session, subject_id: int) -> list[User]:
     now = utcnow()
     people = {a.worker.id: a.worker for a in care.care_team(db, subject_id, now)}
     people.update({n.carer.id: n.carer for n in care.nominations_by(db, subject_id)})
-    named = {p.person_id for p in current_provisions(db, subject_id, now) if p.person_id}
+    provisions = current_provisions(db, subject_id, now)
+    named = {p.person_id for p in provisions if p.person_id}
+    # Everyone a team grant reaches, too: the consumer may not know each of them by name.
+    teams = {p.team_id for p in provisions if p.team_id}
+    named |= set(
+        db.scalars(
+            select(TeamMembership.user_id).where(
+                TeamMembership.team_id.in_(teams),
+                TeamMembership.joined_at <= now,
+                or_(TeamMembership.left_at.is_(None), TeamMembership.left_at > now),
+            )
+        )
+    )
     for person in db.scalars(select(User).where(User.id.in_(named - people.keys()))):
         people[person.id] = person
     return sorted(people.values(), key=lambda p: p.display_name)

@@ -43,6 +43,9 @@ def _grantee_choices(db: Session, subject_id: int) -> list[SelectChoice]:
         SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in the care team")
         for r in (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN)
     ]
+    # The teams the care team works in: "everyone in the Borderline Support Team".
+    teams = {a.team.id: a.team for a in care.care_team(db, subject_id, now) if a.team}
+    choices += [SelectChoice(f"team:{t.id}", f"Everyone in {t.name}") for t in teams.values()]
     return [SelectChoice("", "Choose…"), *choices]
 
 
@@ -57,7 +60,7 @@ def _grant_from_form(
             kind=GranteeKind(kind),
             person_id=int(value) if kind == "person" else None,
             role=Role(value) if kind == "role" else None,
-            team_id=None,
+            team_id=int(value) if kind == "team" else None,
             act=Act(form.act.data),
             categories=frozenset(Category(c) for c in form.categories.data or []),
             purpose=form.purpose.data or "",

@@ -3,6 +3,7 @@ consent grants and revocations (with a live session), and the audit entry of eac
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -149,6 +150,9 @@ def test_bad_consent_input_stores_nothing(app: Flask, signed_in) -> None:  # typ
         ({"grantee": "person:999999"}, "Not a valid choice"),
         ({"days": "0"}, "Between 1 and 730"),
         ({"act": "delete"}, "Not a valid choice"),
+        ({"grantee": "role:wizard"}, "Not a valid choice"),
+        ({"grantee": "team:999999"}, "Not a valid choice"),
+        ({"days": "-5"}, "Between 1 and 730"),
         ({"purpose": ""}, "Say what it is for"),
     ]:
         response = _grant(app, alex, {**base, **change})
@@ -168,6 +172,51 @@ def test_consent_for_someone_else_is_refused_and_logged(app: Flask) -> None:
         session.commit()
     assert _last_log(app, "consent:grant")[3:] == ("denied", "not_the_subject")
     assert rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"valid_until_days": -1}, "The end date must be after the start date."),
+        ({"valid_until_days": 0}, "The end date must be after the start date."),
+        ({"categories": frozenset({"secrets"})}, "Unknown kind of information."),
+        ({"kind": GranteeKind.ROLE, "person_id": None, "role": Role.ADMIN}, "Choose a role in your care team."),
+        ({"kind": GranteeKind.TEAM, "person_id": None, "team_id": 999999}, "Choose a team."),
+    ],
+)
+def test_the_consent_service_refuses_bad_grants_and_stores_nothing(app: Flask, change: dict[str, object], message: str) -> None:
+    alex_id, sam_id = user_id(app, "alex"), user_id(app, "sam")
+    now = utcnow()
+    fields: dict[str, object] = {
+        "kind": GranteeKind.PERSON, "person_id": sam_id, "role": None, "team_id": None, "act": Act.READ,
+        "categories": frozenset({Category.CARE_PLAN}), "purpose": "my plan", "valid_from": now,
+        "valid_until": now + timedelta(days=int(change.pop("valid_until_days", 30))),  # type: ignore[call-overload]
+    }
+    fields.update(change)
+    with app.app_context(), get_database(app).session() as session:
+        alex = session.get_one(User, alex_id)
+        with pytest.raises(consent.ConsentError, match=message):
+            consent.grant(session, By(alex_id, Role.CONSUMER, "req"), alex, consent.Grant(**fields))  # type: ignore[arg-type]
+        session.commit()
+    assert rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0] == 0
+
+
+def test_a_consumer_shares_with_everyone_in_a_team(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
+    alex = signed_in("alex")
+    page = alex.get("/my/consent").get_data(as_text=True)
+    team = int(re.search(r'value="team:(\d+)"', page).group(1))  # type: ignore[union-attr]
+    assert "Everyone in Borderline Support Team" in page
+    response = _grant(app, alex, {"grantee": f"team:{team}", "categories": ["care_plan"], "act": "read", "purpose": "the whole team", "days": "7"})
+    assert response.status_code == 302
+    assert "everyone in Borderline Support Team can read your care plan" in alex.get("/my/consent").get_data(as_text=True)
+    # Tui is in the team (not in Alex's care): the team grant reaches them.
+    tui = app.test_client()
+    sign_in(tui, demo_email("tui"))
+    assert tui.get(f"/people/{user_id(app, 'alex')}/record/{_entry(app, 'alex', 'care_plan')}").status_code == 200
+    assert _last_log(app, "record:read")[3:] == ("allowed", f"consent:{current_provisions_now(app, user_id(app, 'alex'))[0]}")
+    # And the preview lets Alex see what Tui sees, though Tui is not in his care team.
+    preview = alex.get(f"/my/consent/preview?person={user_id(app, 'tui')}").get_data(as_text=True)
+    assert "What Tui Henare sees now" in preview and "Care plan" in preview
 
 
 def test_directives_are_versioned_and_answer_what_was_agreed_when(app: Flask) -> None:
