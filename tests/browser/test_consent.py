@@ -29,7 +29,7 @@ def test_share_care_plan_with_peer_worker_then_revoke(browser: Browser, live_ser
     )
 
     _sign_in(worker, live_server, demo_email("sam"))
-    worker.get_by_role("link", name="Alex Nguyen").click()
+    worker.get_by_role("link", name="Alex Nguyen", exact=True).click()
     expect(worker.get_by_role("main")).to_contain_text("Some information is not shared with you.")
     expect(worker.get_by_role("link", name="Medication")).to_have_count(0)
     worker.get_by_role("link", name="Care plan").click()
