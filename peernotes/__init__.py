@@ -166,6 +166,14 @@ def _install_error_pages(app: Flask) -> None:
     def _too_many(_exc: HTTPException) -> tuple[str, int]:
         if request.endpoint == "auth.login" and request.method == "POST":
             record_throttled_sign_in()
+        if request.endpoint == "emergency.start":
+            message = (
+                "For your safety we've paused password checks for a little while. If someone is"
+                " at risk now, call the on-call clinician or the crisis line."
+            )
+            return render_template(
+                "errors/error.html", code=429, title=ERROR_PAGES[429][0], message=message
+            ), 429
         return render_error(429)
 
     @app.errorhandler(HTTPException)

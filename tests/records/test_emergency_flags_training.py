@@ -484,3 +484,17 @@ def test_the_auditors_home_page_counts_what_waits_for_review(app: Flask) -> None
     assert "2 uses of emergency access are waiting for your review." in auditor.get("/").get_data(
         as_text=True
     )
+
+
+@pytest.mark.parametrize("config_overrides", [{"login_attempts_per_account": 2}])
+def test_wrong_passwords_at_emergency_access_are_throttled_like_sign_in(app: Flask) -> None:
+    walsh = _client(app, "dr.walsh")
+    # A short reason is not a wrong password: it does not count towards the limit (if it did,
+    # the second wrong password below would already be refused).
+    assert _break_glass(app, walsh, "jordan", reason="too short").status_code == 200
+    for _ in range(2):
+        assert _break_glass(app, walsh, "jordan", password="guess").status_code == 200
+    throttled = _break_glass(app, walsh, "jordan", password="guess-again")
+    assert throttled.status_code == 429
+    assert "paused password checks" in throttled.get_data(as_text=True)
+    assert _count(app, "emergency_accesses") == 1  # the demo's only
