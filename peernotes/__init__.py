@@ -14,7 +14,11 @@ from config import Config
 from peernotes import db, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS
-from peernotes.auth.throttle import limiter, record_throttled_sign_in
+from peernotes.auth.throttle import (
+    limiter,
+    record_throttled_emergency_access,
+    record_throttled_sign_in,
+)
 from peernotes.keyring import Keyring
 
 csrf = CSRFProtect()
@@ -167,6 +171,7 @@ def _install_error_pages(app: Flask) -> None:
         if request.endpoint == "auth.login" and request.method == "POST":
             record_throttled_sign_in()
         if request.endpoint == "emergency.start":
+            record_throttled_emergency_access()
             message = (
                 "For your safety we've paused password checks for a little while. If someone is"
                 " at risk now, call the on-call clinician or the crisis line."

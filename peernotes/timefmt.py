@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
@@ -24,6 +24,13 @@ def when(moment: datetime | None) -> str:
 
 def clock(moment: datetime) -> str:
     return f"{moment.astimezone(_zone()):%H:%M}"
+
+
+def local_today() -> date:
+    """Today's date in the service's time zone."""
+    from peernotes.db import utcnow
+
+    return utcnow().astimezone(_zone()).date()
 
 
 def register(app: Flask) -> None:

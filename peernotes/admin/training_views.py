@@ -13,7 +13,7 @@ from wtforms.validators import Optional
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.consent import training
-from peernotes.db import utcnow
+from peernotes.timefmt import local_today
 from peernotes.web import field_error, requires
 
 bp = Blueprint("training", __name__)
@@ -41,7 +41,9 @@ def manage(actor: Actor, db: Session) -> str | Response:
     form.person.choices = [SelectChoice("", "Choose…")] + [
         SelectChoice(str(w.id), f"{w.display_name} ({w.role.label})") for w in workers
     ]
-    today = utcnow().date()
+    # "Today" where the service is: a module finished this morning in Melbourne is not in
+    # the future just because it is still yesterday in UTC.
+    today = local_today()
     if form.is_submitted() and not form.validate():
         # Only a date that is not a date gets here (Optional lets empty ones through).
         for name in ("completed_on", "expires_on"):

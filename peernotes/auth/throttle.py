@@ -98,3 +98,31 @@ def note_wrong_password() -> None:
 reauth_per_person = limiter.limit(
     _per_account, key_func=_reauth_key, methods=["POST"], deduct_when=_wrong_password
 )
+
+
+def record_throttled_emergency_access() -> None:
+    """Put a throttled break-the-glass attempt on record (its password check never ran)."""
+    from flask_login import current_user
+
+    from peernotes.audit.events import Action, Basis, Outcome
+    from peernotes.audit.writer import By, record_event
+    from peernotes.auth.models import User
+    from peernotes.auth.roles import Role
+    from peernotes.db import request_session
+    from peernotes.requests import current_request_id
+
+    if not current_user.is_authenticated:
+        return
+    db = request_session()
+    raw = request.form.get("subject", "")
+    subject = db.get(User, int(raw)) if raw.isdigit() and len(raw) < 12 else None
+    record_event(
+        db,
+        By(current_user.id, Role(current_user.role), current_request_id()),
+        Action.EMERGENCY_START,
+        subject.id if subject is not None and subject.role is Role.CONSUMER else None,
+        None,
+        Outcome.DENIED,
+        Basis.THROTTLED,
+    )
+    db.commit()

@@ -18,6 +18,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.care.models import TeamMembership
+from peernotes.consent import flags
 from peernotes.consent.decision import CARER_SIDE, PEER_WORKERS
 from peernotes.consent.repository import current_provisions, facts_for, readable_entries
 from peernotes.db import utcnow
@@ -55,7 +56,11 @@ def people_to_preview(db: Session, subject_id: int) -> list[User]:
 
 
 def preview(db: Session, subject: AuditActor, person_id: int) -> Preview:
-    """Raises LookupError when `person_id` is not someone connected to the consumer."""
+    """Raises LookupError when `person_id` is not someone connected to the consumer.
+
+    A flag the consumer was not to be told of is never mentioned: the person simply sees
+    nothing, as they would.
+    """
     assert subject.id is not None
     person = next((p for p in people_to_preview(db, subject.id) if p.id == person_id), None)
     if person is None:
@@ -73,12 +78,12 @@ def preview(db: Session, subject: AuditActor, person_id: int) -> Preview:
     )
     facts = facts_for(db, person.id, subject.id, now)
     notes = []
-    if facts.safety_flag and person.role in CARER_SIDE:
+    if facts.safety_flag and person.role in CARER_SIDE and flags.told_flags(db, subject.id):
         notes.append(
             f"A safety flag is in place, so {person.display_name} sees nothing of yours for now,"
             " whatever you share."
         )
-    elif person.role in PEER_WORKERS and not facts.training_current:
+    elif person.role in PEER_WORKERS and not facts.training_current and not facts.safety_flag:
         notes.append(
             f"{person.display_name}'s training has lapsed, so they see nothing you share until it"
             " is renewed."

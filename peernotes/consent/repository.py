@@ -62,7 +62,8 @@ def _assignment(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnEleme
     )
 
 
-def _team_ids(actor_id: int, at: datetime):  # type: ignore[no-untyped-def]
+def team_ids_query(actor_id: int, at: datetime):  # type: ignore[no-untyped-def]
+    """The teams this person belongs to at `at` (a SELECT, to embed or to run)."""
     return select(TeamMembership.team_id).where(
         TeamMembership.user_id == actor_id,
         TeamMembership.joined_at <= at,
@@ -159,7 +160,7 @@ def facts_for(db: Session, actor_id: int, subject_id: int, at: datetime) -> Fact
     )
     return Facts(
         assignment_active=bool(checks[0]),
-        actor_team_ids=frozenset(db.scalars(_team_ids(actor_id, at))),
+        actor_team_ids=frozenset(db.scalars(team_ids_query(actor_id, at))),
         provisions=provisions,
         training_current=bool(checks[1]),
         safety_flag=bool(checks[2]),
@@ -223,7 +224,7 @@ def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[boo
         ),
         and_(
             ConsentProvision.grantee_kind == GranteeKind.TEAM,
-            ConsentProvision.team_id.in_(_team_ids(actor_id, at)),
+            ConsentProvision.team_id.in_(team_ids_query(actor_id, at)),
         ),
     )
     return (

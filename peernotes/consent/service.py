@@ -19,7 +19,12 @@ from peernotes.auth.roles import ROLE_LABELS, Role
 from peernotes.care.models import Team
 from peernotes.consent.decision import Act, Category, GranteeKind, Provision
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
-from peernotes.consent.repository import current_provisions, facts_for, provisions_of
+from peernotes.consent.repository import (
+    current_provisions,
+    facts_for,
+    provisions_of,
+    team_ids_query,
+)
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 
@@ -88,6 +93,15 @@ def _validate(db: Session, grant: Grant, subject: User) -> None:
             raise ConsentError("Choose a team.", "grantee")
     else:
         raise ConsentError("Unknown kind of grantee.", "grantee")
+
+
+def _names(db: Session, grant: Grant, person: User) -> bool:
+    """Would this grant reach `person` (by name, by their role, or through one of their teams)?"""
+    if grant.kind is GranteeKind.PERSON:
+        return grant.person_id == person.id
+    if grant.kind is GranteeKind.ROLE:
+        return grant.role == person.role
+    return grant.team_id in set(db.scalars(team_ids_query(person.id, utcnow())))
 
 
 def _new_version(
@@ -162,6 +176,14 @@ def grant(
     """
     _check_change(db, by, subject, witness)
     _validate(db, request, subject)
+    if witness is not None and _names(db, request, witness):
+        # A worker recording a change must not be the one it benefits: the consumer makes
+        # that grant themselves.
+        raise ConsentError(
+            "You cannot record a permission for yourself; the consumer can give it on their"
+            " own consent page.",
+            "grantee",
+        )
     now = utcnow()
     current = [p for p in current_provisions(db, subject.id, now) if p.valid_until > now]
     purposes = _purposes(db, [p.id for p in current])

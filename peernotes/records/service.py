@@ -132,6 +132,19 @@ def _decide(
     return decide(request, facts_for(db, actor.id, subject_id, at))
 
 
+def may_write(db: Session, actor: AuditActor, subject_id: int) -> bool:
+    """Could this person write any entry in this record now? (Clinicians only: by care
+    assignment, or by the consumer's `contribute` consent.) For pages; writes decide again."""
+    if actor.role is not Role.CLINICIAN or actor.id is None or actor.id == subject_id:
+        return False
+    now = utcnow()
+    facts = facts_for(db, actor.id, subject_id, now)
+    return any(
+        decide(Request(actor.id, actor.role, subject_id, Act.CONTRIBUTE, c, now), facts).permitted
+        for c in RECORD_CATEGORIES
+    )
+
+
 def _validate(category: str, title: str, body: str) -> tuple[Category, str, str]:
     try:
         parsed = Category(category)
@@ -352,6 +365,8 @@ class EntryPage:
     entries: list[EntrySummary]
     older: int | None
     withheld: bool
+    #: May this person read anything of this record at all (even if this page is empty)?
+    permitted: bool
 
 
 def list_entries(
@@ -393,13 +408,16 @@ def list_entries(
         hidden = [c for c, d in decisions.items() if not d.permitted]
         withheld = bool(hidden) and _withheld(db, actor, subject_id, hidden)
         basis = _list_basis(decisions, bool(rows))
+    # Allowed when anything on this record may be read (an empty page of a record one may read
+    # is still a permitted look), denied only when nothing may be.
+    allowed = subject_id == actor.id or bool(rows) or basis not in _DENY_REASONS
     record_event(
         db,
         actor,
         Action.RECORD_LIST,
         subject_id,
         None,
-        Outcome.ALLOWED if rows or subject_id == actor.id else Outcome.DENIED,
+        Outcome.ALLOWED if allowed else Outcome.DENIED,
         basis,
     )
     entries = [
@@ -408,7 +426,8 @@ def list_entries(
         )
         for r in rows[:size]
     ]
-    return EntryPage(entries, rows[size - 1].id if len(rows) > size else None, withheld)
+    older = rows[size - 1].id if len(rows) > size else None
+    return EntryPage(entries, older, withheld, allowed)
 
 
 def _decisions(
@@ -419,8 +438,19 @@ def _decisions(
     facts = facts_for(db, actor.id, subject_id, at)
     return {
         category: decide(Request(actor.id, actor.role, subject_id, Act.READ, category, at), facts)
-        for category in Category
+        for category in RECORD_CATEGORIES
     }
+
+
+_DENY_REASONS = frozenset(
+    {
+        Reason.NO_CONSENT,
+        Reason.ROLE_EXCLUDED,
+        Reason.SAFETY_FLAG,
+        Reason.TRAINING_LAPSED,
+        Reason.NOT_NOMINATED,
+    }
+)
 
 
 def _list_basis(decisions: dict[Category, Decision], any_rows: bool) -> str:
@@ -428,8 +458,8 @@ def _list_basis(decisions: dict[Category, Decision], any_rows: bool) -> str:
     shares (`care_assignment`, `emergency:7`, `consent:12`), or `filtered` when they differ;
     for an empty list, the most telling reason (`training_lapsed`, `safety_flag`, ...) over
     the plain `no_consent`."""
-    if any_rows:
-        bases = {d.basis for d in decisions.values() if d.permitted}
+    bases = {d.basis for d in decisions.values() if d.permitted}
+    if any_rows or bases:
         return bases.pop() if len(bases) == 1 else "filtered"
     reasons = {d.basis for d in decisions.values() if not d.permitted}
     telling = sorted(reasons - {Reason.NO_CONSENT})

@@ -42,8 +42,11 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
     before = request.args.get("before", type=int)
     page = records.list_entries(db, actor, subject.id, before=before)
     now = utcnow()
-    # A clinician in the consumer's care, or one with emergency access open, may see an empty
-    # record (to write its first entry, or to learn there is nothing there).
+    can_write = records.may_write(db, actor, subject.id)
+    if not page.permitted and not can_write:
+        # Nothing this person may read or write here: the same answer as for a person who
+        # does not exist.
+        abort(404)
     in_care = (
         actor.role is Role.CLINICIAN and facts_for(db, actor.id, subject.id, now).assignment_active
     )
@@ -52,16 +55,14 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
         if actor.role is Role.CLINICIAN and not in_care
         else None
     )
-    if not page.entries and subject.id != actor.id and not in_care and glass is None:
-        # Nothing shared: the same answer as for a person who does not exist.
-        abort(404)
     return render_template(
         "records/list.html",
         subject=subject,
         page=page,
         names=display_names(db, (e.author_id for e in page.entries)),
         own=subject.id == actor.id,
-        can_write=in_care,
+        can_write=can_write,
+        in_care=in_care,
         emergency_access=glass,
         told_flags=flags.told_flags(db, subject.id) if subject.id == actor.id else [],
     )
@@ -81,7 +82,7 @@ def show_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> str
         entry=entry,
         names=display_names(db, (entry.author_id, entry.revised_by_id)),
         form=AmendForm(),
-        can_amend=actor.can(Permission.RECORD_WRITE) and actor.id != subject_id,
+        can_amend=actor.can(Permission.RECORD_WRITE) and records.may_write(db, actor, subject_id),
     )
 
 
@@ -89,8 +90,8 @@ def show_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> str
 @requires(Permission.RECORD_WRITE)
 def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
     subject = _consumer(db, subject_id)
-    if not facts_for(db, actor.id, subject.id, utcnow()).assignment_active:
-        # Not in this person's care: the form does not exist for them (nor does the name).
+    if not records.may_write(db, actor, subject.id):
+        # No basis to write here: the form does not exist for them (nor does the name).
         record_event(
             db,
             actor,
@@ -98,7 +99,7 @@ def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
             subject.id,
             None,
             Outcome.DENIED,
-            "no_care_assignment",
+            "no_basis_to_write",
         )
         abort(404)
     form = EntryForm()

@@ -161,7 +161,7 @@ def test_emergency_access_reads_only_for_the_configured_window_and_logs_each_rea
         form_page="/emergency",
     )
     assert refused.status_code == 404
-    assert _last(app, "record:write")[4:] == ("denied", "no_care_assignment")
+    assert _last(app, "record:write")[4:] == ("denied", "no_basis_to_write")
     assert "Write an entry" not in walsh.get(f"/people/{jordan}/record").get_data(as_text=True)
 
     # The window is as configured: 90 minutes.
@@ -297,6 +297,10 @@ def test_a_safety_flag_shuts_out_carers_at_once_and_the_consumer_is_told_unless_
         assert "safety flag" not in sharing.lower()
         assert "safety flag" not in history.lower()
         assert "Disclosed violence" not in history
+    # The preview shows what Linh sees now (nothing), and mentions a flag only if Alex is told.
+    preview = alex.get(f"/my/consent/preview?person={user_id(app, 'linh')}").get_data(as_text=True)
+    assert "Linh Nguyen cannot see anything in your record." in preview
+    assert ("A safety flag is in place" in preview) is tell
 
     assert (
         post_form(
@@ -498,3 +502,63 @@ def test_wrong_passwords_at_emergency_access_are_throttled_like_sign_in(app: Fla
     assert throttled.status_code == 429
     assert "paused password checks" in throttled.get_data(as_text=True)
     assert _count(app, "emergency_accesses") == 1  # the demo's only
+    assert _last(app, "emergency:start")[:2] == (user_id(app, "dr.walsh"), user_id(app, "jordan"))
+    assert _last(app, "emergency:start")[4:] == ("denied", "throttled")
+
+
+def test_an_empty_record_opened_with_emergency_access_is_a_permitted_look(app: Flask) -> None:
+    chen = _client(app, "dr.chen")  # Maya is not in Dr Chen's care, and has no entries yet
+    maya = user_id(app, "maya")
+    assert chen.get(f"/people/{maya}/record").status_code == 404
+    assert _last(app, "record:list")[4:] == ("denied", "no_consent")
+    assert (
+        _break_glass(app, chen, "maya", reason=REASON.replace("Jordan", "Maya")).status_code == 302
+    )
+    (access_id,) = rows(
+        _url(app), "SELECT id FROM emergency_accesses WHERE subject_id = :s", {"s": maya}
+    )[0]
+    page = chen.get(f"/people/{maya}/record")
+    assert page.status_code == 200 and "There are no entries" in page.get_data(as_text=True)
+    assert _last(app, "record:list")[4:] == ("allowed", f"emergency:{access_id}")
+    history = _client(app, "maya").get("/my/access-log").get_data(as_text=True)
+    assert "Dr Mei Chen (clinician) looked at the list of your record entries" in history
+
+
+def test_contribute_consent_lets_a_clinician_outside_the_care_team_write(app: Flask) -> None:
+    alex = _client(app, "alex")
+    alex_id = user_id(app, "alex")
+    page = alex.get("/my/consent").get_data(as_text=True)
+    import re
+
+    team = re.search(r'value="(team:\d+)"', page).group(1)  # type: ignore[union-attr]
+    grant = {
+        "grantee": team,
+        "categories": "clinical_note",
+        "act": "contribute",
+        "purpose": "the whole team can add notes",
+        "days": "30",
+    }
+    assert post_form(alex, "/my/consent", grant).status_code == 302
+    walsh = _client(app, "dr.walsh")  # in the team, not in Alex's care
+    assert "Write an entry" in walsh.get(f"/people/{alex_id}/record").get_data(as_text=True)
+    written = post_form(
+        walsh,
+        f"/people/{alex_id}/record/new",
+        {
+            "category": "clinical_note",
+            "title": "Covering Dr Chen",
+            "body": "Saw Alex at the clinic; all well.",
+        },
+    )
+    assert written.status_code == 302
+    assert str(_last(app, "record:write")[5]).startswith("consent:")
+    # Only what was consented: another category is refused, logged, and nothing is stored.
+    before = _count(app, "record_entries")
+    refused = post_form(
+        walsh,
+        f"/people/{alex_id}/record/new",
+        {"category": "diagnosis", "title": "Dx", "body": "Something."},
+    )
+    assert "people in your care only" in refused.get_data(as_text=True)
+    assert _last(app, "record:write")[4:] == ("denied", "no_consent")
+    assert _count(app, "record_entries") == before

@@ -348,10 +348,10 @@ def test_bad_record_input_stores_nothing_and_refusals_are_logged(app: Flask, sig
     # Maya is not in Dr Chen's care: refused, logged, nothing stored.
     maya = user_id(app, "maya")
     assert chen.get(f"/people/{maya}/record/new").status_code == 404
-    assert _last_log(app, "record:write")[3:] == ("denied", "no_care_assignment")
+    assert _last_log(app, "record:write")[3:] == ("denied", "no_basis_to_write")
     refused = post_form(chen, f"/people/{maya}/record/new", {"category": "diagnosis", "title": "t", "body": "b"}, form_page=f"/people/{jordan}/record/new")
     assert refused.status_code == 404
-    assert _last_log(app, "record:write")[1:] == (maya, None, "denied", "no_care_assignment")
+    assert _last_log(app, "record:write")[1:] == (maya, None, "denied", "no_basis_to_write")
     assert rows(_url(app), "SELECT count(*) FROM record_entries")[0][0] == before
 
 

@@ -30,15 +30,19 @@ GRANT = {
 
 def test_a_worker_records_a_change_with_the_consumer_present(app: Flask) -> None:
     sam = _client(app, "sam")  # Alex's peer worker
-    alex_id, sam_id = user_id(app, "alex"), user_id(app, "sam")
+    alex_id, sam_id, linh_id = user_id(app, "alex"), user_id(app, "sam"), user_id(app, "linh")
     path = f"/people/{alex_id}/consent"
 
     # Without saying the consumer is present, nothing is stored.
-    refused = post_form(sam, path, {**GRANT, "grantee": f"person:{sam_id}"})
+    refused = post_form(sam, path, {**GRANT, "grantee": f"person:{linh_id}"})
     assert "Only with the consumer present." in refused.get_data(as_text=True)
+    # Nor may the worker record a permission that reaches themselves, however it is phrased.
+    for grantee in (f"person:{sam_id}", "role:consumer_peer_worker"):
+        own = post_form(sam, path, {**GRANT, "grantee": grantee, "present": "y"})
+        assert "You cannot record a permission for yourself" in own.get_data(as_text=True)
     assert rows(_url(app), "SELECT count(*) FROM consent_directives") == [(0,)]
 
-    done = post_form(sam, path, {**GRANT, "grantee": f"person:{sam_id}", "present": "y"})
+    done = post_form(sam, path, {**GRANT, "grantee": f"person:{linh_id}", "present": "y"})
     assert done.status_code == 302
     assert rows(_url(app), "SELECT created_by_id, witnessed_by_id FROM consent_directives") == [
         (sam_id, sam_id)
@@ -51,12 +55,13 @@ def test_a_worker_records_a_change_with_the_consumer_present(app: Flask) -> None
         "SELECT id FROM record_entries WHERE subject_id = :s AND category = 'care_plan'",
         {"s": alex_id},
     )[0][0]
-    assert sam.get(f"/people/{alex_id}/record/{care_plan}").status_code == 200
+    linh = _client(app, "linh")  # Alex's mum, his nominated carer
+    assert linh.get(f"/people/{alex_id}/record/{care_plan}").status_code == 200
 
     alex = _client(app, "alex")
     page = alex.get("/my/consent").get_data(as_text=True)
     assert "recorded by Sam Rivera with you present" in page
-    assert "Sam Rivera (peer worker) can read your care plan until" in page
+    assert "Linh Nguyen (carer) can read your care plan until" in page
     history = alex.get("/my/access-log").get_data(as_text=True)
     assert "changed who can see your information" in history and "with you present" in history
 
@@ -64,9 +69,9 @@ def test_a_worker_records_a_change_with_the_consumer_present(app: Flask) -> None
     (provision,) = rows(_url(app), "SELECT id FROM consent_provisions")[0]
     stopped = post_form(sam, f"{path}/{provision}/revoke", {"present": "y"}, form_page=path)
     assert stopped.status_code == 302
-    assert sam.get(f"/people/{alex_id}/record/{care_plan}").status_code == 404
+    assert linh.get(f"/people/{alex_id}/record/{care_plan}").status_code == 404
     page = alex.get("/my/consent").get_data(as_text=True)
-    assert "Sharing your care plan with Sam Rivera (peer worker) was stopped." in page
+    assert "Sharing your care plan with Linh Nguyen (carer) was stopped." in page
     assert page.count("recorded by Sam Rivera with you present") == 2
 
 

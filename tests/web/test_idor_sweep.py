@@ -144,12 +144,12 @@ def _objects(app: Flask) -> dict[str, int]:
             By(jordan.id, Role.CONSUMER, "sweep"),
             jordan,
             consent.Grant(
-                GranteeKind.PERSON,
-                ids["sam"],
+                # Clinicians in Jordan's care (Dr Chen only): no one replayed gains a basis.
+                GranteeKind.ROLE,
                 None,
+                Role.CLINICIAN,
                 None,
                 Act.READ,
-                # A category Jordan has no entries in: Sam still sees nothing of his record.
                 frozenset({Category.MEDICATION}),
                 "so Sam knows",
                 now,
