@@ -1,0 +1,1 @@
+"""Co-authored notes: peer notes and carer-support notes, written with the person they are about."""
