@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.consent.emergency_views import bp as emergency_bp
     from peernotes.consent.flag_views import bp as flags_bp
     from peernotes.consent.views import bp as consent_bp
+    from peernotes.notes.views import bp as notes_bp
     from peernotes.records.views import bp as records_bp
     from peernotes.web import install_guard
 
@@ -126,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
         consent_bp,
         emergency_bp,
         flags_bp,
+        notes_bp,
     ):
         app.register_blueprint(blueprint)
     timefmt.register(app)

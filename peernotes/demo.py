@@ -19,6 +19,7 @@ from peernotes.care import service as care
 from peernotes.consent import emergency
 from peernotes.consent.models import TrainingModule, TrainingRecord
 from peernotes.db import utcnow
+from peernotes.notes import service as notes
 from peernotes.records.service import read_entry, write_entry
 
 DEMO_PASSWORD = "peernotes-demo-2026"
@@ -178,4 +179,90 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
         minutes=240,
     )
     read_entry(db, walsh, users["alex"].id, entries[0].id)
+    _demo_notes(db, users, request_id)
     return list(PEOPLE)
+
+
+def _sections(*bodies: str) -> list[notes.Section]:
+    return [notes.Section(h, b) for h, b in zip(notes.DEFAULT_SECTIONS, bodies, strict=True)]
+
+
+def _demo_notes(db: Session, users: dict[str, User], request_id: str) -> None:
+    """Notes in every state, so that `make run` shows the whole flow."""
+    sam = By(users["sam"].id, Role.CONSUMER_PEER_WORKER, request_id)
+    tui = By(users["tui"].id, Role.CONSUMER_PEER_WORKER, request_id)
+    helen = By(users["helen"].id, Role.CARER_PEER_WORKER, request_id)
+    alex = By(users["alex"].id, Role.CONSUMER, request_id)
+    maya = By(users["maya"].id, Role.CONSUMER, request_id)
+    linh = By(users["linh"].id, Role.CARER, request_id)
+
+    # Shared: Alex approved it, keeping one part between himself and Sam.
+    shared = notes.create(
+        db,
+        sam,
+        users["alex"].id,
+        _sections(
+            "We talked about going back to study part time, and what worried Alex about it.",
+            "The DBT skills group on Tuesdays, and walking to the session instead of the bus.",
+            "Alex will phone the enrolment office; we meet again in two weeks.",
+            "Alex would like the team to know the study plan is his idea and he feels ready.",
+        ),
+    )
+    notes.propose(db, sam, shared.id)
+    notes.approve(db, alex, shared.id, ["just_us", "care_team", "care_team", "care_team"], 1)
+    notes.add_statement(
+        db, alex, shared.id, "own_words", "I want to do this slowly. Please don't push me."
+    )
+    # Waiting for Alex's review.
+    waiting = notes.create(
+        db,
+        sam,
+        users["alex"].id,
+        _sections(
+            "A hard week: an argument at home.",
+            "Texting Sam before things got worse.",
+            "Try the crisis plan's first step next time.",
+            "",
+        ),
+    )
+    notes.propose(db, sam, waiting.id)
+    # Sam's draft, which only Sam can see.
+    notes.create(db, sam, users["alex"].id, _sections("Notes from today's call.", "", "", ""))
+    # Maya asked for a change.
+    changes = notes.create(
+        db,
+        tui,
+        users["maya"].id,
+        _sections(
+            "First meeting. We talked about what Maya wants from peer support.",
+            "",
+            "Meet fortnightly at the library.",
+            "",
+        ),
+    )
+    notes.propose(db, tui, changes.id)
+    notes.request_changes(db, maya, changes.id, "Please say the library café, not the library.")
+    # Maya declined one; Tui withdrew another. Both are kept.
+    declined = notes.create(
+        db, tui, users["maya"].id, _sections("We talked about Maya's family.", "", "", "")
+    )
+    notes.propose(db, tui, declined.id)
+    notes.decline(db, maya, declined.id, "I don't want this written down.")
+    withdrawn = notes.create(
+        db, tui, users["maya"].id, _sections("Wrong person's note, started by mistake.", "", "", "")
+    )
+    notes.withdraw(db, tui, withdrawn.id)
+    # Carer support: Helen and Linh.
+    carer = notes.create(
+        db,
+        helen,
+        users["linh"].id,
+        _sections(
+            "Looking after herself while Alex is unwell.",
+            "Her sister visiting on Sundays.",
+            "Linh will try the carers' group.",
+            "",
+        ),
+    )
+    notes.propose(db, helen, carer.id)
+    notes.approve(db, linh, carer.id, ["just_us", "just_us", "care_team", "just_us"], 1)

@@ -2,7 +2,13 @@
 
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import LoginSession, User
-from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
+from peernotes.care.models import (
+    CareAssignment,
+    CarerNomination,
+    Supervision,
+    Team,
+    TeamMembership,
+)
 from peernotes.consent.models import (
     ConsentDirective,
     ConsentProvision,
@@ -12,6 +18,14 @@ from peernotes.consent.models import (
     TrainingRecord,
 )
 from peernotes.db import Base
+from peernotes.notes.models import (
+    Note,
+    NoteEvent,
+    NoteRevision,
+    NoteSectionAudience,
+    NoteStatement,
+    RiskConcern,
+)
 from peernotes.records.models import DataKey, RecordEntry, RecordRevision
 
 __all__ = [
@@ -29,6 +43,13 @@ __all__ = [
     "SafetyFlag",
     "TrainingRecord",
     "LoginSession",
+    "Note",
+    "NoteEvent",
+    "NoteRevision",
+    "NoteSectionAudience",
+    "NoteStatement",
+    "RiskConcern",
+    "Supervision",
     "Team",
     "TeamMembership",
     "User",

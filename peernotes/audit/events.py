@@ -51,6 +51,20 @@ class Action(StrEnum):
     FLAG_LIFT = "flag:lift"
     # Training records kept by coordinators.
     TRAINING_RECORD = "training:record"
+    # Co-authored notes (one action per lifecycle step, so the log reads as the note's story).
+    NOTE_CREATE = "note:create"
+    NOTE_SAVE = "note:save"
+    NOTE_PROPOSE = "note:propose"
+    NOTE_APPROVE = "note:approve"
+    NOTE_APPROVE_IN_PERSON = "note:approve_in_person"
+    NOTE_REQUEST_CHANGES = "note:request_changes"
+    NOTE_DECLINE = "note:decline"
+    NOTE_WITHDRAW = "note:withdraw"
+    NOTE_CONFIRM_IN_PERSON = "note:confirm_in_person"
+    NOTE_DISPUTE_IN_PERSON = "note:dispute_in_person"
+    NOTE_STATEMENT = "note:statement"
+    NOTE_READ = "note:read"
+    NOTE_LIST = "note:list"
     # Key management.
     KEYS_ROTATE = "keys:rotate"
     # Reading the access log itself.

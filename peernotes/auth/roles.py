@@ -66,6 +66,12 @@ class Permission(StrEnum):
     CONSENT_MANAGE_OWN = "consent:manage_own"
     #: Record a consent change for a consumer in one's care, with them present.
     CONSENT_WITNESS = "consent:witness"
+    #: Open notes pages (what is shown is decided per note and per section).
+    NOTES_READ = "notes:read"
+    #: Write notes with the people one supports (peer workers).
+    NOTES_WRITE = "notes:write"
+    #: Review, approve and add one's own words to notes about oneself.
+    NOTES_REVIEW_OWN = "notes:review_own"
     #: Break the glass: time-limited, reviewed, read-only access without another basis.
     EMERGENCY_ACCESS = "emergency:access"
     #: Review uses of emergency access (justified or not).
@@ -85,10 +91,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACCESS_LOG_VIEW_OWN,
             Permission.RECORD_VIEW,
             Permission.CONSENT_MANAGE_OWN,
+            Permission.NOTES_READ,
+            Permission.NOTES_REVIEW_OWN,
         }
     ),
     Role.CARER: frozenset(
-        {Permission.SESSION_USE, Permission.ACCESS_LOG_VIEW_OWN, Permission.RECORD_VIEW}
+        {
+            Permission.SESSION_USE,
+            Permission.ACCESS_LOG_VIEW_OWN,
+            Permission.RECORD_VIEW,
+            Permission.NOTES_READ,
+            Permission.NOTES_REVIEW_OWN,
+        }
     ),
     Role.CONSUMER_PEER_WORKER: frozenset(
         {
@@ -96,10 +110,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CASELOAD_VIEW,
             Permission.RECORD_VIEW,
             Permission.CONSENT_WITNESS,
+            Permission.NOTES_READ,
+            Permission.NOTES_WRITE,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
-        {Permission.SESSION_USE, Permission.CASELOAD_VIEW, Permission.RECORD_VIEW}
+        {
+            Permission.SESSION_USE,
+            Permission.CASELOAD_VIEW,
+            Permission.RECORD_VIEW,
+            Permission.NOTES_READ,
+            Permission.NOTES_WRITE,
+        }
     ),
     Role.CLINICIAN: frozenset(
         {
@@ -110,6 +132,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.EMERGENCY_ACCESS,
             Permission.SAFETY_FLAG_MANAGE,
             Permission.CONSENT_WITNESS,
+            Permission.NOTES_READ,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -101,6 +101,12 @@ def _data_key(db: Session, subject_id: int, *, create: bool) -> bytes:
     return unwrap_data_key(keyring.key(row.master_key_id), subject_id, row.wrapped_key)
 
 
+def subject_key(db: Session, subject_id: int, *, create: bool) -> bytes:
+    """The subject's data key, for everything encrypted about them (records and notes).
+    Call only after a permit. Raises NotFound when there is none and `create` is false."""
+    return _data_key(db, subject_id, create=create)
+
+
 def _new_data_key(db: Session, keyring: Keyring, subject_id: int) -> bytes:
     # The key lock first, then the newest master key: a rotation that is finishing either
     # re-wraps this row or has already made its new key the newest (see `lock_keys`).

@@ -84,6 +84,17 @@ PAGES: dict[str, dict[Role, int]] = {
     "/my/consent/preview": only(Role.CONSUMER),
     "/admin/training": only(Role.ADMIN),
     "/people/<int:subject_id>/consent": only(Role.CONSUMER_PEER_WORKER, Role.CLINICIAN),
+    "/notes": only(
+        Role.CONSUMER, Role.CARER, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER, Role.CLINICIAN
+    ),
+    # Alex's shared note, by Sam: some parts for the care team, one for just the two of them.
+    "/notes/<int:note_id>": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, carer=404, carer_peer_worker=404
+    ),
+    "/people/<int:subject_id>/notes/new": only(Role.CONSUMER_PEER_WORKER, carer_peer_worker=404),
+    "/people/<int:subject_id>/notes": only(
+        Role.CLINICIAN, consumer=302, carer=404, consumer_peer_worker=404, carer_peer_worker=404
+    ),
 }
 
 DEMO_BY_ROLE = {
@@ -102,9 +113,21 @@ def _path(app: Flask, rule: str) -> str:
     from peernotes.records.models import RecordEntry
 
     alex = user_id(app, "alex")
+    from peernotes.notes.models import Note
+
     with app.app_context(), get_database(app).session() as session:
         entry = session.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == alex))
-    values = {"subject_id": alex, "entry_id": entry, "team_id": 1, "seq": 1, "access_id": 1}
+        note = session.scalar(
+            select(Note.id).where(Note.subject_id == alex, Note.state == "shared")
+        )
+    values = {
+        "subject_id": alex,
+        "entry_id": entry,
+        "team_id": 1,
+        "seq": 1,
+        "access_id": 1,
+        "note_id": note,
+    }
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

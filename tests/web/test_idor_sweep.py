@@ -86,6 +86,40 @@ SWEEP: tuple[Case, ...] = (
     ),
     Case("POST", "/my/carers/{nomination}/end", ("alex",)),
     Case("GET", "/my/consent/preview?person={linh}", ("alex",)),
+    # Notes: Alex's shared note (by Sam; Dr Chen in his care; Dr Walsh has emergency access).
+    Case("GET", "/notes/{shared_note}", ("alex", "dr.chen", "dr.walsh", "sam")),
+    Case("GET", "/people/{alex}/notes", ("alex", "dr.chen", "dr.walsh")),
+    Case("GET", "/people/{alex}/notes/new", ("sam",)),
+    Case(
+        "POST",
+        "/people/{alex}/notes/new",
+        ("sam",),
+        {"heading": "What we talked about", "body": "Something new."},
+    ),
+    Case(
+        "POST",
+        "/notes/{draft_note}/save",
+        ("sam",),
+        {"heading": "What we talked about", "body": "Edited.", "based_on": "1"},
+    ),
+    Case("POST", "/notes/{draft_note}/propose", ("sam",)),
+    Case("POST", "/notes/{draft_note}/withdraw", ("sam",)),
+    Case(
+        "POST",
+        "/notes/{proposed_note}/approve",
+        ("alex",),
+        {"sections": "4", "revision": "1", **{f"audience-{i}": "care_team" for i in range(4)}},
+    ),
+    Case(
+        "POST",
+        "/notes/{proposed_note}/in-person",
+        ("sam",),
+        {"sections": "4", "revision": "1", **{f"audience-{i}": "just_us" for i in range(4)}},
+    ),
+    Case("POST", "/notes/{proposed_note}/request-changes", ("alex",), {"comment": "Not yet."}),
+    Case("POST", "/notes/{proposed_note}/decline", ("alex",)),
+    Case("POST", "/notes/{shared_note}/statements", ("alex",), {"text": "My words."}),
+    Case("POST", "/notes/{attested_note}/in-person/confirm", ("alex",)),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -108,7 +142,9 @@ def test_every_route_with_an_id_is_swept(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         if "<int:" not in rule.rule or rule.rule in ROLE_WIDE:
             continue
-        if re.sub(r"<int:\w+>", "<id>", rule.rule) not in swept:
+        # The one string part of a route (confirm or dispute) is swept as "confirm".
+        normalised = re.sub(r"<string:\w+>", "confirm", re.sub(r"<int:\w+>", "<id>", rule.rule))
+        if normalised not in swept:
             missing.append(rule.rule)
     assert missing == []
 
@@ -169,8 +205,32 @@ def _objects(app: Flask) -> dict[str, int]:
         entry = db.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == ids["jordan"]))
         db.commit()
         assert nomination is not None and entry is not None
+        from peernotes.notes.models import Note
+
+        def note_in(state: str) -> int:
+            found = db.scalar(
+                select(Note.id)
+                .where(Note.subject_id == ids["alex"], Note.state == state)
+                .order_by(Note.id)
+            )
+            assert found is not None, state
+            return found
+
+        from peernotes.notes import service as notes
+
+        sam = By(ids["sam"], Role.CONSUMER_PEER_WORKER, "sweep")
+        attested = notes.create(
+            db, sam, ids["alex"], [notes.Section("What we talked about", "In person today.")]
+        )
+        notes.propose(db, sam, attested.id)
+        notes.approve_in_person(db, sam, attested.id, ["care_team"], 1)
+        db.commit()
         return {
             **ids,
+            "attested_note": attested.id,
+            "shared_note": note_in("shared"),
+            "proposed_note": note_in("proposed"),
+            "draft_note": note_in("draft"),
             "jordan_provision": jordan_provision.id,
             "provision": provision.id,
             "flag": flag.id,

@@ -1,0 +1,292 @@
+"""Notes pages: write with someone, review your own, read what was shared with you."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import Conflict
+from werkzeug.wrappers import Response
+
+from peernotes.auth.accounts import display_names
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission
+from peernotes.care.forms import ConfirmForm
+from peernotes.notes import language
+from peernotes.notes import service as notes
+from peernotes.notes.lifecycle import InvalidTransition
+from peernotes.notes.models import Audience, StatementKind
+from peernotes.web import requires
+
+bp = Blueprint("notes", __name__)
+
+
+class StepRefused(Conflict):
+    """An invalid lifecycle step, as an HTTP 409 (so the denial's log entry is committed)."""
+
+
+@bp.errorhandler(StepRefused)
+def _step_refused(exc: StepRefused) -> tuple[str, int]:
+    return render_template(
+        "errors/error.html", code=409, title="That can't be done now", message=exc.description
+    ), 409
+
+
+def _checked_form() -> None:
+    """Every POST here carries the CSRF token (ConfirmForm); the rest is read from the form."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+def _sections_from_form() -> tuple[list[str], list[str]]:
+    return request.form.getlist("heading"), request.form.getlist("body")
+
+
+def _flash_language(sections: list[notes.Section]) -> None:
+    """Recovery-oriented language: each match in context, with a suggestion. Never blocks."""
+    for section in sections:
+        for finding in language.check(section.body):
+            snippet = finding.context
+            flash(
+                f"In “{section.heading}”: “…{snippet.before}[{snippet.marked}]{snippet.after}…”"
+                f" — {finding.suggestion}",
+                "language",
+            )
+
+
+@bp.route("/notes")
+@requires(Permission.NOTES_READ)
+def index(actor: Actor, db: Session) -> str:
+    return render_template(
+        "notes/index.html",
+        notes=notes.mine(db, actor),
+        waiting=notes.inbox(db, actor.id),
+        names=display_names(db),
+    )
+
+
+@bp.route("/people/<int:subject_id>/notes/new", methods=["GET", "POST"])
+@requires(Permission.NOTES_WRITE)
+def new(actor: Actor, db: Session, subject_id: int) -> str | Response:
+    subject = db.get(User, subject_id)
+    if subject is None or not notes.can_write_for(db, actor, subject.id):
+        # Not someone this worker supports: the form does not exist for them.
+        notes.log_refused_form(db, actor, subject_id)
+        abort(404)
+    headings = list(notes.DEFAULT_SECTIONS)
+    bodies = [""] * len(headings)
+    error = None
+    if request.method == "POST":
+        _checked_form()
+        headings, bodies = _sections_from_form()
+        try:
+            sections = notes.validate_sections(headings, bodies)
+            note = notes.create(db, actor, subject.id, sections)
+        except notes.NotesError as exc:
+            error = str(exc)
+        else:
+            flash("Draft saved. Only you can see it until you share it.", "info")
+            _flash_language(sections)
+            return redirect(url_for("notes.show", note_id=note.id))
+    return render_template(
+        "notes/edit.html",
+        subject=subject,
+        sections=list(zip(headings, bodies, strict=False)),
+        error=error,
+        action=url_for("notes.new", subject_id=subject.id),
+        based_on=None,
+    )
+
+
+@bp.route("/notes/<int:note_id>")
+@requires(Permission.NOTES_READ)
+def show(actor: Actor, db: Session, note_id: int) -> str:
+    try:
+        view = notes.read(db, actor, note_id)
+    except notes.NoteNotFound:
+        abort(404)
+    return render_template(
+        "notes/show.html",
+        note=view,
+        names=display_names(db, {view.author_id, view.subject_id, actor.id}),
+        audiences=list(Audience),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/notes/<int:note_id>/save", methods=["POST"])
+@requires(Permission.NOTES_WRITE)
+def save(actor: Actor, db: Session, note_id: int) -> str | Response | tuple[str, int]:
+    _checked_form()
+    headings, bodies = _sections_from_form()
+    based_on = request.form.get("based_on", type=int) or 0
+    try:
+        sections = notes.validate_sections(headings, bodies)
+        notes.save(db, actor, note_id, sections, based_on)
+    except InvalidTransition as exc:
+        raise StepRefused(str(exc)) from exc
+    except notes.NoteNotFound:
+        abort(404)
+    except notes.NotesError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("notes.show", note_id=note_id))
+    except notes.Conflict as conflict:
+        # Nothing is lost: the page shows their newer version and keeps what this person wrote.
+        return render_template(
+            "notes/conflict.html",
+            note_id=note_id,
+            theirs=conflict.theirs,
+            mine=list(zip(headings, bodies, strict=False)),
+            current=conflict.current,
+        ), 409
+    flash("Saved as a new version.", "info")
+    _flash_language(sections)
+    return redirect(url_for("notes.show", note_id=note_id))
+
+
+def _step(note_id: int, do: object, done: str) -> Response:
+    try:
+        do()  # type: ignore[operator]
+    except InvalidTransition as exc:
+        raise StepRefused(str(exc)) from exc
+    except notes.NoteNotFound:
+        abort(404)
+    except notes.NotesError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(done, "info")
+    return redirect(url_for("notes.show", note_id=note_id))
+
+
+@bp.route("/notes/<int:note_id>/propose", methods=["POST"])
+@requires(Permission.NOTES_WRITE)
+def propose(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    return _step(
+        note_id,
+        lambda: notes.propose(db, actor, note_id),
+        "Shared for review. They will see it next time they look at their notes.",
+    )
+
+
+@bp.route("/notes/<int:note_id>/withdraw", methods=["POST"])
+@requires(Permission.NOTES_WRITE)
+def withdraw(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    return _step(
+        note_id, lambda: notes.withdraw(db, actor, note_id), "Withdrawn. It is kept, not deleted."
+    )
+
+
+def _audience_choices(count: int) -> list[str]:
+    return [request.form.get(f"audience-{i}", "") for i in range(count)]
+
+
+@bp.route("/notes/<int:note_id>/approve", methods=["POST"])
+@requires(Permission.NOTES_REVIEW_OWN)
+def approve(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    count = request.form.get("sections", type=int) or 0
+    revision = request.form.get("revision", type=int) or 0
+    return _step(
+        note_id,
+        lambda: notes.approve(db, actor, note_id, _audience_choices(count), revision),
+        "Approved. Each part is shared only with the people you chose.",
+    )
+
+
+@bp.route("/notes/<int:note_id>/in-person", methods=["POST"])
+@requires(Permission.NOTES_WRITE)
+def approve_in_person(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    count = request.form.get("sections", type=int) or 0
+    revision = request.form.get("revision", type=int) or 0
+    return _step(
+        note_id,
+        lambda: notes.approve_in_person(db, actor, note_id, _audience_choices(count), revision),
+        "Recorded as reviewed together in person. They can confirm or dispute it.",
+    )
+
+
+@bp.route("/notes/<int:note_id>/request-changes", methods=["POST"])
+@requires(Permission.NOTES_REVIEW_OWN)
+def request_changes(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    comment = request.form.get("comment", "")
+    return _step(
+        note_id,
+        lambda: notes.request_changes(db, actor, note_id, comment),
+        "Your request is sent. Nothing is shared until you approve it.",
+    )
+
+
+@bp.route("/notes/<int:note_id>/decline", methods=["POST"])
+@requires(Permission.NOTES_REVIEW_OWN)
+def decline(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    comment = request.form.get("comment", "")
+    return _step(
+        note_id,
+        lambda: notes.decline(db, actor, note_id, comment),
+        "Declined. It stays between you and the writer, and is not shared.",
+    )
+
+
+@bp.route("/notes/<int:note_id>/in-person/<string:answer>", methods=["POST"])
+@requires(Permission.NOTES_REVIEW_OWN)
+def review_in_person(actor: Actor, db: Session, note_id: int, answer: str) -> Response:
+    _checked_form()
+    if answer not in ("confirm", "dispute"):
+        abort(404)
+    return _step(
+        note_id,
+        lambda: notes.review_in_person(db, actor, note_id, confirm=answer == "confirm"),
+        "Thank you. Your answer is recorded."
+        if answer == "confirm"
+        else "Recorded. The note is no longer shared until you approve it here.",
+    )
+
+
+@bp.route("/notes/<int:note_id>/statements", methods=["POST"])
+@requires(Permission.NOTES_REVIEW_OWN)
+def add_statement(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    kind = request.form.get("kind", StatementKind.OWN_WORDS.value)
+    text = request.form.get("text", "")
+    return _step(
+        note_id,
+        lambda: notes.add_statement(db, actor, note_id, kind, text),
+        "Added. Your words stay with this note wherever it is shown.",
+    )
+
+
+@bp.route("/people/<int:subject_id>/notes")
+@requires(Permission.NOTES_READ)
+def shared_about(actor: Actor, db: Session, subject_id: int) -> str | Response:
+    if subject_id == actor.id:
+        return redirect(url_for("notes.index"))  # one's own notes, all of them, are there
+    subject = db.get(User, subject_id)
+    if subject is None:
+        abort(404)
+    found = notes.shared_about(db, actor, subject.id)
+    if not found:
+        abort(404)
+    return render_template(
+        "notes/shared.html", subject=subject, notes=found, names=display_names(db)
+    )
+
+
+@bp.app_context_processor
+def _notes_waiting() -> dict[str, int]:
+    """The count beside "Notes" in the navigation: what waits for this person."""
+    from flask_login import current_user
+
+    from peernotes.db import request_session
+
+    if (
+        not current_user.is_authenticated
+        or not current_user.can(Permission.NOTES_REVIEW_OWN)
+        and not current_user.can(Permission.NOTES_WRITE)
+    ):
+        return {}
+    return {"notes_waiting": notes.inbox_count(request_session(), int(current_user.id))}
