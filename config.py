@@ -95,6 +95,8 @@ class Config:
     sqlite_busy_timeout_ms: int = 10_000
     #: How long a clinician's emergency access lasts (the issue caps it at 4 hours).
     emergency_access_minutes: int = 240
+    #: How long a clinician may delay telling a person about a risk concern before renewing.
+    risk_delay_hours: int = 72
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -182,6 +184,7 @@ class Config:
             emergency_access_minutes=_int(
                 env, "PEERNOTES_EMERGENCY_ACCESS_MINUTES", 240, maximum=MAX_EMERGENCY_MINUTES
             ),
+            risk_delay_hours=_int(env, "PEERNOTES_RISK_DELAY_HOURS", 72),
         )
 
 

@@ -65,6 +65,16 @@ class Action(StrEnum):
     NOTE_STATEMENT = "note:statement"
     NOTE_READ = "note:read"
     NOTE_LIST = "note:list"
+    NOTE_FILE = "note:file"
+    NOTE_CORRECTION_REPLY = "note:correction_reply"
+    # Risk concerns (duty of care).
+    RISK_RAISE = "risk:raise"
+    RISK_READ = "risk:read"
+    RISK_COSIGN = "risk:cosign"
+    RISK_DELAY = "risk:delay"
+    RISK_LIFT_DELAY = "risk:lift_delay"
+    # Supervision.
+    SUPERVISOR_SET = "admin:supervisor_set"
     # Key management.
     KEYS_ROTATE = "keys:rotate"
     # Reading the access log itself.

@@ -72,6 +72,12 @@ class Permission(StrEnum):
     NOTES_WRITE = "notes:write"
     #: Review, approve and add one's own words to notes about oneself.
     NOTES_REVIEW_OWN = "notes:review_own"
+    #: Raise a duty-of-care risk concern about someone one supports (peer workers).
+    RISK_RAISE = "risk:raise"
+    #: Read, co-sign and delay telling about risk concerns (clinicians).
+    RISK_MANAGE = "risk:manage"
+    #: Set peer workers' supervising clinicians (coordinators).
+    ADMIN_SUPERVISION = "admin:supervision"
     #: Break the glass: time-limited, reviewed, read-only access without another basis.
     EMERGENCY_ACCESS = "emergency:access"
     #: Review uses of emergency access (justified or not).
@@ -112,6 +118,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_WITNESS,
             Permission.NOTES_READ,
             Permission.NOTES_WRITE,
+            Permission.RISK_RAISE,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -121,6 +128,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_VIEW,
             Permission.NOTES_READ,
             Permission.NOTES_WRITE,
+            Permission.RISK_RAISE,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -133,6 +141,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SAFETY_FLAG_MANAGE,
             Permission.CONSENT_WITNESS,
             Permission.NOTES_READ,
+            Permission.RISK_MANAGE,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -145,6 +154,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_TEAMS,
             Permission.ADMIN_ASSIGNMENTS,
             Permission.ADMIN_TRAINING,
+            Permission.ADMIN_SUPERVISION,
         }
     ),
 }
