@@ -772,3 +772,62 @@ def inbox(db: Session, user_id: int) -> list[NoteSummary]:
 
 def inbox_count(db: Session, user_id: int) -> int:
     return db.scalar(select(func.count()).select_from(Note).where(_waiting_for(user_id))) or 0
+
+
+# Filing into the medical record ------------------------------------------------------------------
+
+
+def file_section(db: Session, by: AuditActor, note_id: int, section: int, category: str) -> int:
+    """File one approved `care team` section into the consumer's record as a peer
+    contribution, with its provenance. Only the author, only under the consumer's
+    `contribute` consent (checked by the record service, which logs a refusal).
+
+    Returns the new record entry's id. Raises NoteNotFound, NotesError or RecordError.
+    """
+    from peernotes.records import service as records
+
+    note = db.get(Note, note_id)
+    if note is None or party(note, by.id) is not Party.AUTHOR:
+        _log(
+            db,
+            by,
+            Action.NOTE_FILE,
+            None,
+            note.subject_id if note else None,
+            Outcome.DENIED,
+            "not_author",
+            note_id=note_id,
+        )
+        raise NoteNotFound(note_id)
+    approved = note.approved_revision
+    audiences = _audiences(db, note, approved) if approved is not None else {}
+    if note.state is not State.SHARED or audiences.get(section) is not Audience.CARE_TEAM:
+        raise NotesError("Only a part the person shared with the care team can be filed.")
+    assert approved is not None
+    sections, plain = _open_revision(db, note, approved)
+    if hashlib.sha256(plain).hexdigest() != note.approved_sha256:
+        raise DecryptionFailed()
+    subject = db.get_one(User, note.subject_id)
+    author = db.get_one(User, note.author_id)
+    assert note.approved_at is not None
+    how = " (reviewed together in person)" if note.in_person else ""
+    provenance = (
+        f"Peer contribution written by {author.display_name} and approved by "
+        f"{subject.display_name}{how} on {note.approved_at:%Y-%m-%d}, from note {note.id}."
+    )
+    entry = records.contribute_entry(
+        db,
+        by,
+        subject,
+        category,
+        sections[section].heading,
+        sections[section].body,
+        provenance,
+    )
+    _log(db, by, Action.NOTE_FILE, note, note.subject_id, Outcome.ALLOWED, "author")
+    return entry.id
+
+
+def read_subject_id(db: Session, note_id: int) -> int:
+    """Whose note this is (for a redirect after filing; the caller has already acted on it)."""
+    return db.get_one(Note, note_id).subject_id

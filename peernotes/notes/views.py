@@ -14,8 +14,9 @@ from peernotes.auth.roles import Permission
 from peernotes.care.forms import ConfirmForm
 from peernotes.notes import language
 from peernotes.notes import service as notes
-from peernotes.notes.lifecycle import InvalidTransition
+from peernotes.notes.lifecycle import InvalidTransition, Party, State
 from peernotes.notes.models import Audience, StatementKind
+from peernotes.records import service as records
 from peernotes.web import requires
 
 bp = Blueprint("notes", __name__)
@@ -105,9 +106,15 @@ def show(actor: Actor, db: Session, note_id: int) -> str:
         view = notes.read(db, actor, note_id)
     except notes.NoteNotFound:
         abort(404)
+    can_file = (
+        records.contributable(db, actor, view.subject_id)
+        if view.party is Party.AUTHOR and view.state is State.SHARED
+        else []
+    )
     return render_template(
         "notes/show.html",
         note=view,
+        can_file=can_file,
         names=display_names(db, {view.author_id, view.subject_id, actor.id}),
         audiences=list(Audience),
         confirm=ConfirmForm(),
@@ -258,6 +265,26 @@ def add_statement(actor: Actor, db: Session, note_id: int) -> Response:
         lambda: notes.add_statement(db, actor, note_id, kind, text),
         "Added. Your words stay with this note wherever it is shown.",
     )
+
+
+@bp.route("/notes/<int:note_id>/file", methods=["POST"])
+@requires(Permission.NOTES_WRITE)
+def file_section(actor: Actor, db: Session, note_id: int) -> Response:
+    _checked_form()
+    section = request.form.get("section", type=int)
+    category = request.form.get("category", "")
+    try:
+        entry_id = notes.file_section(
+            db, actor, note_id, section if section is not None else -1, category
+        )
+    except notes.NoteNotFound:
+        abort(404)
+    except (notes.NotesError, records.RecordError) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("notes.show", note_id=note_id))
+    flash("Filed in their record as a peer contribution, with where it came from.", "info")
+    view = notes.read_subject_id(db, note_id)
+    return redirect(url_for("records.show_entry", subject_id=view, entry_id=entry_id))
 
 
 @bp.route("/people/<int:subject_id>/notes")

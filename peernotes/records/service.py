@@ -19,6 +19,7 @@ from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.consent.decision import (
+    PEER_WORKERS,
     RECORD_CATEGORIES,
     Act,
     Category,
@@ -64,6 +65,8 @@ class EntryView:
     kind: RevisionKind
     reason: str
     entered_in_error: bool
+    #: For a peer contribution filed from a note: who wrote it, who approved it, and when.
+    provenance: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,8 +169,10 @@ def _validate(category: str, title: str, body: str) -> tuple[Category, str, str]
     return parsed, title, body
 
 
-def _payload(title: str, body: str, reason: str) -> bytes:
-    return json.dumps({"title": title, "body": body, "reason": reason}).encode()
+def _payload(title: str, body: str, reason: str, provenance: str = "") -> bytes:
+    return json.dumps(
+        {"title": title, "body": body, "reason": reason, "provenance": provenance}
+    ).encode()
 
 
 def write_entry(
@@ -221,6 +226,77 @@ def write_entry(
     return entry
 
 
+def contribute_entry(
+    db: Session,
+    actor: AuditActor,
+    subject: User,
+    category: str,
+    title: str,
+    body: str,
+    provenance: str,
+) -> RecordEntry:
+    """A peer worker files an approved section of a note into the record: only under the
+    consumer's `contribute` consent for that category (never by role or assignment).
+
+    Raises:
+        RecordError: no such consent (logged), or bad input.
+    """
+    parsed, title, body = _validate(category, title, body)
+    now = utcnow()
+    decision = _decide(db, actor, subject.id, Act.CONTRIBUTE, parsed, now)
+    if actor.role not in PEER_WORKERS or not decision.basis.startswith("consent:"):
+        record_event(
+            db,
+            actor,
+            Action.RECORD_WRITE,
+            subject.id,
+            None,
+            Outcome.DENIED,
+            decision.basis if not decision.permitted else "not_by_consent",
+        )
+        raise RecordError("You need their consent to add to their record under this heading.")
+    assert actor.id is not None
+    key = _data_key(db, subject.id, create=True)
+    entry = RecordEntry(subject_id=subject.id, category=parsed, author_id=actor.id, created_at=now)
+    db.add(entry)
+    db.flush()
+    db.add(
+        RecordRevision(
+            entry_id=entry.id,
+            number=1,
+            kind=RevisionKind.ORIGINAL,
+            author_id=actor.id,
+            created_at=now,
+            ciphertext=seal(
+                key, _payload(title, body, "", provenance), _aad(entry.id, 1, subject.id)
+            ),
+        )
+    )
+    db.flush()
+    record_event(
+        db,
+        actor,
+        Action.RECORD_WRITE,
+        subject.id,
+        Target("record_entry", entry.id),
+        Outcome.ALLOWED,
+        decision.basis,
+    )
+    return entry
+
+
+def contributable(db: Session, actor: AuditActor, subject_id: int) -> list[Category]:
+    """The record categories this peer worker may file into, by the consumer's consent."""
+    if actor.role not in PEER_WORKERS or actor.id is None:
+        return []
+    now = utcnow()
+    return [
+        c
+        for c in RECORD_CATEGORIES
+        if _decide(db, actor, subject_id, Act.CONTRIBUTE, c, now).basis.startswith("consent:")
+    ]
+
+
 def amend_entry(
     db: Session,
     actor: AuditActor,
@@ -265,11 +341,13 @@ def amend_entry(
     reason = reason.strip()
     if not reason or len(reason) > 500:
         raise RecordError("Say why you are changing this entry (up to 500 characters).", "reason")
+    _, current = _open_revision(db, entry, entry.latest_revision)
     if entered_in_error:
-        _, current = _open_revision(db, entry, entry.latest_revision)
         title, body = current["title"], current["body"]
     else:
         _, title, body = _validate(entry.category.value, title, body)
+    # Where an entry came from stays with it through every amendment.
+    provenance = current.get("provenance", "")
     number = entry.latest_revision + 1
     key = _data_key(db, entry.subject_id, create=False)
     db.add(
@@ -280,7 +358,9 @@ def amend_entry(
             author_id=actor.id,
             created_at=now,
             ciphertext=seal(
-                key, _payload(title, body, reason), _aad(entry.id, number, entry.subject_id)
+                key,
+                _payload(title, body, reason, provenance),
+                _aad(entry.id, number, entry.subject_id),
             ),
         )
     )
@@ -363,6 +443,7 @@ def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -
         kind=revision.kind,
         reason=payload["reason"],
         entered_in_error=entry.entered_in_error,
+        provenance=payload.get("provenance", ""),
     )
 
 

@@ -202,3 +202,33 @@ def test_note_history_is_append_only_in_the_database(app: Flask, table: str) -> 
         with engine.begin() as conn:
             conn.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
+
+
+def test_an_approved_care_team_section_is_filed_only_with_contribute_consent(app: Flask) -> None:
+    sam, alex = _client(app, "sam"), _client(app, "alex")
+    alex_id = user_id(app, "alex")
+    # The demo's shared note: section 0 just us, sections 1-3 for the care team.
+    note = rows(_url(app), "SELECT id FROM notes WHERE subject_id = :s AND state = 'shared'", {"s": alex_id})[0][0]
+    page = sam.get(f"/notes/{note}").get_data(as_text=True)
+    assert "File in Alex Nguyen" not in page  # no consent: the action does not exist
+    refused = _post(sam, f"/notes/{note}/file", {"section": "1", "category": "care_plan"})
+    assert refused.status_code == 302
+    assert _last(app, "record:write")[3:] == ("denied", "no_consent")
+    entries_before = rows(_url(app), "SELECT count(*) FROM record_entries")
+
+    grant = {"grantee": f"person:{user_id(app, 'sam')}", "categories": "care_plan", "act": "contribute", "purpose": "Sam can add our plans", "days": "30"}
+    assert _post(alex, "/my/consent", grant, "/my/consent").status_code == 302
+    page = sam.get(f"/notes/{note}").get_data(as_text=True)
+    assert "File in Alex Nguyen" in page
+    # A just-us section can never be filed.
+    just_us = _post(sam, f"/notes/{note}/file", {"section": "0", "category": "care_plan"})
+    assert "Only a part the person shared with the care team" in sam.get(just_us.headers["Location"]).get_data(as_text=True)
+    assert rows(_url(app), "SELECT count(*) FROM record_entries") == entries_before
+
+    filed = _post(sam, f"/notes/{note}/file", {"section": "1", "category": "care_plan"})
+    assert filed.status_code == 302 and "/record/" in filed.headers["Location"]
+    assert str(_last(app, "record:write")[4]).startswith("consent:")
+    chen = _client(app, "dr.chen")
+    entry = chen.get(filed.headers["Location"]).get_data(as_text=True)
+    assert "Peer contribution written by Sam Rivera and approved by Alex Nguyen" in entry
+    assert "DBT skills group" in entry

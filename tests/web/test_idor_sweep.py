@@ -120,6 +120,10 @@ SWEEP: tuple[Case, ...] = (
     Case("POST", "/notes/{proposed_note}/decline", ("alex",)),
     Case("POST", "/notes/{shared_note}/statements", ("alex",), {"text": "My words."}),
     Case("POST", "/notes/{attested_note}/in-person/confirm", ("alex",)),
+    # Filing needs the author and the consumer's contribute consent; without it the answer is
+    # a refusal (logged) and nothing is stored, for the author too: so no one "owns" it here
+    # but Sam, whose attempt is refused with a message rather than a 404.
+    Case("POST", "/notes/{shared_note}/file", ("sam",), {"section": "1", "category": "care_plan"}),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
