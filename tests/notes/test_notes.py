@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 
 from peernotes.db import get_database, make_engine
 from tests.audit.helpers import rows
-from tests.helpers import demo_email, post_form, sign_in, user_id
+from tests.helpers import demo_email, sign_in, user_id
 
 HEADINGS = ["What we talked about", "What is helping", "Next steps", "For the care team"]
 SECRET = "JUST-US-CANARY-7f2e"
