@@ -520,6 +520,8 @@ class ShownSection:
 
 @dataclass(frozen=True)
 class Statement:
+    id: int
+    replies_to_id: int | None
     kind: StatementKind
     author_id: int
     created_at: datetime
@@ -573,6 +575,8 @@ def _statements(db: Session, note: Note) -> list[Statement]:
     ).all()
     return [
         Statement(
+            r.id,
+            r.replies_to_id,
             r.kind,
             r.author_id,
             r.created_at,
@@ -831,3 +835,48 @@ def file_section(db: Session, by: AuditActor, note_id: int, section: int, catego
 def read_subject_id(db: Session, note_id: int) -> int:
     """Whose note this is (for a redirect after filing; the caller has already acted on it)."""
     return db.get_one(Note, note_id).subject_id
+
+
+def reply_to_correction(
+    db: Session, by: AuditActor, note_id: int, correction_id: int, text: str
+) -> None:
+    """The author answers a correction request: what was changed, or why not. Once."""
+    note = db.get(Note, note_id)
+    if note is None or party(note, by.id) is not Party.AUTHOR:
+        _log(
+            db,
+            by,
+            Action.NOTE_CORRECTION_REPLY,
+            None,
+            note.subject_id if note else None,
+            Outcome.DENIED,
+            "not_author",
+            note_id=note_id,
+        )
+        raise NoteNotFound(note_id)
+    asked = db.get(NoteStatement, correction_id)
+    if asked is None or asked.note_id != note.id or asked.kind is not StatementKind.CORRECTION:
+        raise NotesError("There is no such correction request on this note.")
+    if db.scalar(select(NoteStatement.id).where(NoteStatement.replies_to_id == asked.id)):
+        raise NotesError("You have answered this request already.")
+    body = text.strip()
+    if not body or len(body) > MAX_COMMENT:
+        raise NotesError(f"Write your answer (up to {MAX_COMMENT:,} characters).")
+    ordinal = (
+        db.scalar(
+            select(func.count()).select_from(NoteStatement).where(NoteStatement.note_id == note.id)
+        )
+        or 0
+    ) + 1
+    assert by.id is not None
+    db.add(
+        NoteStatement(
+            note_id=note.id,
+            author_id=by.id,
+            kind=StatementKind.CORRECTION_REPLY,
+            replies_to_id=asked.id,
+            ciphertext=_seal_text(db, note, "note_statements", ordinal, body),
+        )
+    )
+    db.flush()
+    _log(db, by, Action.NOTE_CORRECTION_REPLY, note, note.subject_id, Outcome.ALLOWED, "author")

@@ -267,6 +267,18 @@ def add_statement(actor: Actor, db: Session, note_id: int) -> Response:
     )
 
 
+@bp.route("/notes/<int:note_id>/corrections/<int:correction_id>/reply", methods=["POST"])
+@requires(Permission.NOTES_WRITE)
+def reply_to_correction(actor: Actor, db: Session, note_id: int, correction_id: int) -> Response:
+    _checked_form()
+    text = request.form.get("text", "")
+    return _step(
+        note_id,
+        lambda: notes.reply_to_correction(db, actor, note_id, correction_id, text),
+        "Your answer is added beside their request.",
+    )
+
+
 @bp.route("/notes/<int:note_id>/file", methods=["POST"])
 @requires(Permission.NOTES_WRITE)
 def file_section(actor: Actor, db: Session, note_id: int) -> Response:

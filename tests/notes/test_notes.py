@@ -232,3 +232,18 @@ def test_an_approved_care_team_section_is_filed_only_with_contribute_consent(app
     entry = chen.get(filed.headers["Location"]).get_data(as_text=True)
     assert "Peer contribution written by Sam Rivera and approved by Alex Nguyen" in entry
     assert "DBT skills group" in entry
+
+
+def test_a_correction_request_and_its_answer_stay_with_the_note(app: Flask) -> None:
+    sam, alex = _client(app, "sam"), _client(app, "alex")
+    note = rows(_url(app), "SELECT id FROM notes WHERE subject_id = :s AND state = 'shared'", {"s": user_id(app, "alex")})[0][0]
+    assert _post(alex, f"/notes/{note}/statements", {"kind": "correction", "text": "It was Tuesday, not Monday."}).status_code == 302
+    (correction,) = rows(_url(app), "SELECT id FROM note_statements WHERE kind = 'correction'")[0]
+    page = sam.get(f"/notes/{note}").get_data(as_text=True)
+    assert "Asked for a correction:</strong> It was Tuesday, not Monday." in page
+    assert _post(sam, f"/notes/{note}/corrections/{correction}/reply", {"text": "Changed to Tuesday."}).status_code == 302
+    again = _post(sam, f"/notes/{note}/corrections/{correction}/reply", {"text": "Twice?"})
+    assert "answered this request already" in sam.get(again.headers["Location"]).get_data(as_text=True)
+    shown = _client(app, "dr.chen").get(f"/notes/{note}").get_data(as_text=True)
+    assert "It was Tuesday, not Monday." in shown and "Changed to Tuesday." in shown
+    assert _last(app, "note:correction_reply")[3:] == ("allowed", "author")

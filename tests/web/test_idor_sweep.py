@@ -124,6 +124,12 @@ SWEEP: tuple[Case, ...] = (
     # a refusal (logged) and nothing is stored, for the author too: so no one "owns" it here
     # but Sam, whose attempt is refused with a message rather than a 404.
     Case("POST", "/notes/{shared_note}/file", ("sam",), {"section": "1", "category": "care_plan"}),
+    Case(
+        "POST",
+        "/notes/{shared_note}/corrections/{correction}/reply",
+        ("sam",),
+        {"text": "Changed it."},
+    ),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -209,7 +215,7 @@ def _objects(app: Flask) -> dict[str, int]:
         entry = db.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == ids["jordan"]))
         db.commit()
         assert nomination is not None and entry is not None
-        from peernotes.notes.models import Note
+        from peernotes.notes.models import Note, NoteStatement
 
         def note_in(state: str) -> int:
             found = db.scalar(
@@ -228,10 +234,14 @@ def _objects(app: Flask) -> dict[str, int]:
         )
         notes.propose(db, sam, attested.id)
         notes.approve_in_person(db, sam, attested.id, ["care_team"], 1)
+        alex_by = By(ids["alex"], Role.CONSUMER, "sweep")
+        notes.add_statement(db, alex_by, note_in("shared"), "correction", "Tuesday, not Monday.")
+        correction = db.scalar(select(NoteStatement.id).where(NoteStatement.kind == "correction"))
         db.commit()
         return {
             **ids,
             "attested_note": attested.id,
+            "correction": correction,
             "shared_note": note_in("shared"),
             "proposed_note": note_in("proposed"),
             "draft_note": note_in("draft"),
