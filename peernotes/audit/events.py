@@ -66,10 +66,12 @@ class Action(StrEnum):
     NOTE_READ = "note:read"
     NOTE_LIST = "note:list"
     NOTE_FILE = "note:file"
+    TIMELINE_VIEW = "timeline:view"
     NOTE_CORRECTION_REPLY = "note:correction_reply"
     # Risk concerns (duty of care).
     RISK_RAISE = "risk:raise"
     RISK_READ = "risk:read"
+    RISK_LIST = "risk:list"
     RISK_COSIGN = "risk:cosign"
     RISK_DELAY = "risk:delay"
     RISK_LIFT_DELAY = "risk:lift_delay"

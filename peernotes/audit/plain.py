@@ -38,7 +38,22 @@ ACTION_PHRASES: dict[str, str] = {
     "emergency:start": "opened your record with emergency access",
     "emergency:review": "reviewed a use of emergency access to your record",
     "flag:set": "set a safety flag on your record",
+    "timeline:view": "looked at your timeline of notes and record entries",
+    "note:read": "read a note about you",
+    "note:list": "looked at the notes you shared with the care team",
+    "note:create": "started a note with you",
+    "note:propose": "shared a note with you for review",
+    "note:approve": "approved a note",
+    "note:request_changes": "asked for changes to a note",
+    "note:decline": "declined a note",
+    "note:file": "filed part of a note you approved into your record",
     "flag:lift": "lifted a safety flag on your record",
+    "risk:raise": "raised a concern about your safety with your care team",
+    "risk:read": "read a concern raised about your safety",
+    "risk:list": "looked at the list of concerns raised about your safety",
+    "risk:cosign": "co-signed a concern raised about your safety",
+    "risk:delay": "decided to wait before showing you a concern about your safety",
+    "risk:lift_delay": "let you see a concern about your safety",
 }
 # The same, for an attempt that was refused: "<who> tried to … but was not allowed".
 DENIED_PHRASES: dict[str, str] = {
@@ -50,6 +65,8 @@ DENIED_PHRASES: dict[str, str] = {
     "flag:set": "tried to set a safety flag on your record",
     "flag:lift": "tried to lift a safety flag on your record",
     "consent:grant": "tried to change your consent",
+    "risk:raise": "tried to raise a concern about your safety",
+    "risk:read": "tried to read a concern raised about your safety",
 }
 # Why it was allowed. Keys are a basis, or its kind before the colon (`consent:12` → `consent`).
 BASIS_PHRASES: dict[str, str] = {
@@ -62,6 +79,7 @@ BASIS_PHRASES: dict[str, str] = {
     "not_justified": "and found it not justified",
     "witnessed": "with you present",
     "duty_of_care": "because of a duty-of-care concern",
+    "author": "because they raised it",
     "role": "",  # the role already shows beside the name
 }
 

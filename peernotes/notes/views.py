@@ -14,6 +14,7 @@ from peernotes.auth.roles import Permission
 from peernotes.care.forms import ConfirmForm
 from peernotes.notes import language
 from peernotes.notes import service as notes
+from peernotes.notes import timeline as timelines
 from peernotes.notes.lifecycle import InvalidTransition, Party, State
 from peernotes.notes.models import Audience, StatementKind
 from peernotes.records import service as records
@@ -297,6 +298,28 @@ def file_section(actor: Actor, db: Session, note_id: int) -> Response:
     flash("Filed in their record as a peer contribution, with where it came from.", "info")
     view = notes.read_subject_id(db, note_id)
     return redirect(url_for("records.show_entry", subject_id=view, entry_id=entry_id))
+
+
+@bp.route("/people/<int:subject_id>/timeline")
+@requires(Permission.NOTES_READ)
+def timeline(actor: Actor, db: Session, subject_id: int) -> str:
+    subject = db.get(User, subject_id)
+    try:
+        cursor = timelines.Cursor.parse(request.args.get("before"))
+    except ValueError:
+        abort(400)
+    if subject is None:
+        abort(404)
+    found = timelines.page(db, actor, subject.id, cursor=cursor)
+    if not found.items and subject.id != actor.id:
+        abort(404)  # nothing shared: the same answer as no such person
+    return render_template(
+        "notes/timeline.html",
+        subject=subject,
+        page=found,
+        names=display_names(db, {i.author_id for i in found.items}),
+        own=subject.id == actor.id,
+    )
 
 
 @bp.route("/people/<int:subject_id>/notes")

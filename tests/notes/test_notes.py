@@ -247,3 +247,39 @@ def test_a_correction_request_and_its_answer_stay_with_the_note(app: Flask) -> N
     shown = _client(app, "dr.chen").get(f"/notes/{note}").get_data(as_text=True)
     assert "It was Tuesday, not Monday." in shown and "Changed to Tuesday." in shown
     assert _last(app, "note:correction_reply")[3:] == ("allowed", "author")
+
+
+def test_the_timeline_shows_each_viewer_what_they_may_see_in_time_order(app: Flask) -> None:
+    alex_id = user_id(app, "alex")
+    path = f"/people/{alex_id}/timeline"
+    own = _client(app, "alex").get(path).get_data(as_text=True)
+    assert "Care plan" in own and "Medication" in own and own.count("Peer note") == 2  # not the draft
+    chen = _client(app, "dr.chen").get(path).get_data(as_text=True)
+    assert "Care plan" in chen and chen.count("Peer note") == 1  # only the shared one
+    sam = _client(app, "sam").get(path).get_data(as_text=True)
+    assert sam.count("Peer note") == 3 and "Care plan" not in sam  # their own notes, no record
+    assert _client(app, "helen").get(path).status_code == 404
+    assert _last(app, "timeline:view")[3:] == ("denied", "nothing_shared")
+    assert _client(app, "alex").get(path + "?before=nonsense").status_code == 400
+
+
+def test_timeline_pages_follow_on_without_gaps_or_repeats(app: Flask) -> None:
+    from peernotes.audit.writer import By
+    from peernotes.auth.roles import Role
+    from peernotes.notes import timeline
+
+    alex_id = user_id(app, "alex")
+    with app.app_context(), get_database(app).session() as db:
+        viewer = By(alex_id, Role.CONSUMER, "t")
+        everything = timeline.page(db, viewer, alex_id, size=100).items
+        seen, cursor = [], None
+        while True:
+            page = timeline.page(db, viewer, alex_id, cursor=cursor, size=2)
+            seen.extend(page.items)
+            if page.older is None:
+                break
+            cursor = page.older
+        db.rollback()
+    assert len(everything) == 4  # two record entries, two notes (not the draft)
+    assert [(i.kind, i.id) for i in seen] == [(i.kind, i.id) for i in everything]
+    assert [i.at for i in everything] == sorted((i.at for i in everything), reverse=True)

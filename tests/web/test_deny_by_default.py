@@ -92,6 +92,9 @@ PAGES: dict[str, dict[Role, int]] = {
         Role.CONSUMER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, carer=404, carer_peer_worker=404
     ),
     "/people/<int:subject_id>/notes/new": only(Role.CONSUMER_PEER_WORKER, carer_peer_worker=404),
+    "/people/<int:subject_id>/timeline": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, carer=404, carer_peer_worker=404
+    ),
     "/people/<int:subject_id>/notes": only(
         Role.CLINICIAN, consumer=302, carer=404, consumer_peer_worker=404, carer_peer_worker=404
     ),

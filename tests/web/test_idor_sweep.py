@@ -90,6 +90,7 @@ SWEEP: tuple[Case, ...] = (
     Case("GET", "/notes/{shared_note}", ("alex", "dr.chen", "dr.walsh", "sam")),
     Case("GET", "/people/{alex}/notes", ("alex", "dr.chen", "dr.walsh")),
     Case("GET", "/people/{alex}/notes/new", ("sam",)),
+    Case("GET", "/people/{alex}/timeline", ("sam", "dr.chen", "dr.walsh", "alex")),
     Case(
         "POST",
         "/people/{alex}/notes/new",

@@ -1,0 +1,157 @@
+"""A person's timeline: the notes and record entries about them that the viewer may see, in
+time order (newest first), keyset-paged on (time, kind, id) so that page 100 costs page 1.
+
+Both sources are filtered in SQL by the same rules the single reads apply: record entries by
+`readable_entries` (the SQL twin of `decide()`), notes by who the viewer is to each note
+(author, subject, or someone `decide()` lets read the care-team sections of shared notes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import AuditActor, record_event
+from peernotes.consent.decision import Act, Category, Request, decide
+from peernotes.consent.repository import facts_for, readable_entries
+from peernotes.db import utcnow
+from peernotes.notes.lifecycle import State
+from peernotes.notes.models import Audience, Note, NoteSectionAudience
+from peernotes.records.models import RecordEntry
+
+PAGE_SIZE = 25
+# Within the same instant, notes sort after record entries (rank), then by id.
+_RANK = {"record": 0, "note": 1}
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # "record" or "note"
+    id: int
+    at: datetime
+    author_id: int
+    label: str  # a record category's label, or a note's state
+
+
+@dataclass(frozen=True)
+class Cursor:
+    at: datetime
+    kind: str
+    id: int
+
+    def token(self) -> str:
+        return f"{self.at.isoformat()}|{self.kind}|{self.id}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> Cursor | None:
+        """None for no cursor; raises ValueError for a malformed one (a 400 for the page)."""
+        if not token:
+            return None
+        at, kind, ident = token.split("|")
+        if kind not in _RANK:
+            raise ValueError(kind)
+        return cls(datetime.fromisoformat(at), kind, int(ident))
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Item]
+    older: Cursor | None
+
+
+def _before(
+    at_column: InstrumentedAttribute[datetime],
+    id_column: InstrumentedAttribute[int],
+    kind: str,
+    cursor: Cursor | None,
+) -> ColumnElement[bool] | None:
+    """Rows strictly after the cursor in (time desc, rank desc, id desc) order."""
+    if cursor is None:
+        return None
+    if _RANK[kind] < _RANK[cursor.kind]:
+        same_instant = at_column <= cursor.at
+    elif _RANK[kind] > _RANK[cursor.kind]:
+        same_instant = at_column < cursor.at
+    else:
+        same_instant = or_(
+            at_column < cursor.at, and_(at_column == cursor.at, id_column < cursor.id)
+        )
+    return same_instant
+
+
+def _visible_notes(db: Session, viewer: AuditActor, subject_id: int) -> ColumnElement[bool]:
+    assert viewer.id is not None and viewer.role is not None
+    if viewer.id == subject_id:
+        return and_(Note.subject_id == subject_id, Note.state != State.DRAFT)
+    mine = and_(Note.subject_id == subject_id, Note.author_id == viewer.id)
+    decision = decide(
+        Request(viewer.id, viewer.role, subject_id, Act.READ, Category.PEER_NOTES, utcnow()),
+        facts_for(db, viewer.id, subject_id, utcnow()),
+    )
+    if not decision.permitted:
+        return mine
+    shared = and_(
+        Note.subject_id == subject_id,
+        Note.approved_revision.is_not(None),
+        Note.state != State.WITHDRAWN,
+        select(NoteSectionAudience.id)
+        .where(
+            NoteSectionAudience.note_id == Note.id,
+            NoteSectionAudience.revision == Note.approved_revision,
+            NoteSectionAudience.audience == Audience.CARE_TEAM,
+        )
+        .exists(),
+    )
+    return or_(mine, shared)
+
+
+def page(
+    db: Session,
+    viewer: AuditActor,
+    subject_id: int,
+    *,
+    cursor: Cursor | None = None,
+    size: int = PAGE_SIZE,
+) -> Page:
+    """One page of the timeline; logged once (allowed when anything is visible)."""
+    assert viewer.id is not None and viewer.role is not None
+    now = utcnow()
+    entries = select(RecordEntry).where(
+        RecordEntry.subject_id == subject_id, readable_entries(viewer.id, viewer.role, now)
+    )
+    after = _before(RecordEntry.created_at, RecordEntry.id, "record", cursor)
+    if after is not None:
+        entries = entries.where(after)
+    notes = select(Note).where(_visible_notes(db, viewer, subject_id))
+    after = _before(Note.created_at, Note.id, "note", cursor)
+    if after is not None:
+        notes = notes.where(after)
+    items = [
+        Item("record", e.id, e.created_at, e.author_id, e.category.label)
+        for e in db.scalars(
+            entries.order_by(RecordEntry.created_at.desc(), RecordEntry.id.desc()).limit(size + 1)
+        )
+    ] + [
+        Item("note", n.id, n.created_at, n.author_id, n.state.value)
+        for n in db.scalars(notes.order_by(Note.created_at.desc(), Note.id.desc()).limit(size + 1))
+    ]
+    items.sort(key=lambda i: (i.at, _RANK[i.kind], i.id), reverse=True)
+    shown = items[:size]
+    older = (
+        Cursor(shown[-1].at, shown[-1].kind, shown[-1].id) if len(items) > size and shown else None
+    )
+    record_event(
+        db,
+        viewer,
+        Action.TIMELINE_VIEW,
+        subject_id,
+        None,
+        Outcome.ALLOWED if shown or viewer.id == subject_id else Outcome.DENIED,
+        "self" if viewer.id == subject_id else ("filtered" if shown else "nothing_shared"),
+    )
+    return Page(shown, older)
