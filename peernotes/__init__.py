@@ -104,6 +104,7 @@ def create_app(config: Config) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from peernotes import home, timefmt
+    from peernotes.admin.supervision_views import bp as supervision_bp
     from peernotes.admin.training_views import bp as training_bp
     from peernotes.admin.views import bp as admin_bp
     from peernotes.audit.views import bp as audit_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.consent.emergency_views import bp as emergency_bp
     from peernotes.consent.flag_views import bp as flags_bp
     from peernotes.consent.views import bp as consent_bp
+    from peernotes.notes.risk_views import bp as risk_bp
     from peernotes.notes.views import bp as notes_bp
     from peernotes.records.views import bp as records_bp
     from peernotes.web import install_guard
@@ -122,12 +124,14 @@ def _register_blueprints(app: Flask) -> None:
         my_bp,
         admin_bp,
         training_bp,
+        supervision_bp,
         audit_bp,
         records_bp,
         consent_bp,
         emergency_bp,
         flags_bp,
         notes_bp,
+        risk_bp,
     ):
         app.register_blueprint(blueprint)
     timefmt.register(app)

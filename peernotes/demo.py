@@ -16,9 +16,11 @@ from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
+from peernotes.care import supervision
 from peernotes.consent import emergency
 from peernotes.consent.models import TrainingModule, TrainingRecord
 from peernotes.db import utcnow
+from peernotes.notes import risk
 from peernotes.notes import service as notes
 from peernotes.records.service import read_entry, write_entry
 
@@ -180,6 +182,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     )
     read_entry(db, walsh, users["alex"].id, entries[0].id)
     _demo_notes(db, users, request_id)
+    _demo_risk(db, users, request_id)
     return list(PEOPLE)
 
 
@@ -266,3 +269,32 @@ def _demo_notes(db: Session, users: dict[str, User], request_id: str) -> None:
     )
     notes.propose(db, helen, carer.id)
     notes.approve(db, linh, carer.id, ["just_us", "just_us", "care_team", "just_us"], 1)
+
+
+# (peer worker, supervising clinician)
+SUPERVISORS: tuple[tuple[str, str], ...] = (
+    ("sam", "dr.chen"),
+    ("tui", "dr.chen"),
+    ("helen", "dr.walsh"),
+)
+
+
+def _demo_risk(db: Session, users: dict[str, User], request_id: str) -> None:
+    """Supervisors, and one risk concern: raised by Sam about Alex, co-signed by Dr Chen."""
+    coordinator = By(users["admin"].id, Role.ADMIN, request_id)
+    for worker, supervisor in SUPERVISORS:
+        supervision.set_supervisor(db, coordinator, users[worker].id, users[supervisor].id)
+    sam = By(users["sam"].id, Role.CONSUMER_PEER_WORKER, request_id)
+    concern = risk.raise_concern(
+        db,
+        sam,
+        users["alex"].id,
+        observed="On our call Alex said he has not slept for three nights and has been giving"
+        " his things away to friends.",
+        why_now="Giving things away is one of the early warning signs in Alex's crisis plan,"
+        " and he sounded flat and far away, which is not like him.",
+        what_done="I stayed on the call, and we went through the first steps of his crisis plan"
+        " together. Alex agreed I would tell Dr Chen today, and that she would phone him"
+        " tomorrow morning.",
+    )
+    risk.cosign(db, By(users["dr.chen"].id, Role.CLINICIAN, request_id), concern.id)

@@ -35,6 +35,7 @@ from peernotes.care.models import CareAssignment, CarerNomination
 from peernotes.consent import emergency, flags
 from peernotes.db import KEYRING, utcnow
 from peernotes.keyring import chain_key
+from peernotes.notes import risk
 from peernotes.records.models import RecordEntry
 from peernotes.web import requires
 
@@ -283,6 +284,10 @@ def show_own_log(actor: Actor, db: Session) -> str:
                 & AuditEntry.target_id.in_([str(i) for i in hidden])
             )
         )
+    delayed = risk.own_log_condition(db, actor.id)
+    if delayed is not None:
+        # A clinician decided telling this person about a concern must wait (notes.risk).
+        query = query.where(delayed)
     page = log.page(
         db,
         query,

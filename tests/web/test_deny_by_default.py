@@ -98,6 +98,14 @@ PAGES: dict[str, dict[Role, int]] = {
     "/people/<int:subject_id>/notes": only(
         Role.CLINICIAN, consumer=302, carer=404, consumer_peer_worker=404, carer_peer_worker=404
     ),
+    # Risk concerns: the demo's, raised by Sam about Alex and co-signed by Dr Chen.
+    "/people/<int:subject_id>/risk/new": only(Role.CONSUMER_PEER_WORKER, carer_peer_worker=404),
+    "/risk/<int:concern_id>": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, carer=404, carer_peer_worker=404
+    ),
+    "/risk": only(Role.CLINICIAN),
+    "/my/concerns": only(Role.CONSUMER, Role.CARER),
+    "/admin/supervision": only(Role.ADMIN),
 }
 
 DEMO_BY_ROLE = {
@@ -123,6 +131,9 @@ def _path(app: Flask, rule: str) -> str:
         note = session.scalar(
             select(Note.id).where(Note.subject_id == alex, Note.state == "shared")
         )
+        from peernotes.notes.models import RiskConcern
+
+        concern = session.scalar(select(RiskConcern.id).where(RiskConcern.subject_id == alex))
     values = {
         "subject_id": alex,
         "entry_id": entry,
@@ -130,6 +141,7 @@ def _path(app: Flask, rule: str) -> str:
         "seq": 1,
         "access_id": 1,
         "note_id": note,
+        "concern_id": concern,
     }
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 

@@ -121,6 +121,24 @@ SWEEP: tuple[Case, ...] = (
     Case("POST", "/notes/{proposed_note}/decline", ("alex",)),
     Case("POST", "/notes/{shared_note}/statements", ("alex",), {"text": "My words."}),
     Case("POST", "/notes/{attested_note}/in-person/confirm", ("alex",)),
+    # Risk concerns about Alex, raised by Sam (Dr Chen supervises Sam and is in Alex's care;
+    # Dr Walsh's emergency access to Alex does not reach them).
+    Case("GET", "/people/{alex}/risk/new", ("sam",)),
+    Case(
+        "POST",
+        "/people/{alex}/risk/new",
+        ("sam",),
+        {"observed": "Seen.", "why_now": "Now.", "what_done": "Called the team."},
+    ),
+    Case("GET", "/risk/{risk}", ("alex", "dr.chen", "sam")),
+    Case("POST", "/risk/{risk}/cosign", ("dr.chen",)),
+    Case(
+        "POST",
+        "/risk/{risk}/delay",
+        ("dr.chen",),
+        {"reason": "Telling him today could put him at risk.", "hours": "24"},
+    ),
+    Case("POST", "/risk/{delayed_risk}/lift-delay", ("dr.chen",)),
     # Filing needs the author and the consumer's contribute consent; without it the answer is
     # a refusal (logged) and nothing is stored, for the author too: so no one "owns" it here
     # but Sam, whose attempt is refused with a message rather than a 404.
@@ -238,11 +256,27 @@ def _objects(app: Flask) -> dict[str, int]:
         alex_by = By(ids["alex"], Role.CONSUMER, "sweep")
         notes.add_statement(db, alex_by, note_in("shared"), "correction", "Tuesday, not Monday.")
         correction = db.scalar(select(NoteStatement.id).where(NoteStatement.kind == "correction"))
+        from peernotes.notes import risk
+
+        concerns = [
+            risk.raise_concern(db, sam, ids["alex"], "Seen.", "Now.", "Called the team.")
+            for _ in range(2)
+        ]
+        risk.delay(
+            db,
+            By(ids["dr.chen"], Role.CLINICIAN, "sweep"),
+            concerns[1].id,
+            "Telling him today could put him at risk.",
+            24,
+            max_hours=72,
+        )
         db.commit()
         return {
             **ids,
             "attested_note": attested.id,
             "correction": correction,
+            "risk": concerns[0].id,
+            "delayed_risk": concerns[1].id,
             "shared_note": note_in("shared"),
             "proposed_note": note_in("proposed"),
             "draft_note": note_in("draft"),
