@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
@@ -278,10 +278,13 @@ def show_own_log(actor: Actor, db: Session) -> str:
     hidden = flags.untold_flag_ids(db, actor.id)
     if hidden:
         # A clinician decided this person must not be told of these flags (see consent.flags).
+        # Spelled out NULL-safely: entries with no target must stay (NOT (NULL AND ...) is
+        # NULL, which would drop them).
         query = query.where(
-            ~(
-                (AuditEntry.target_type == "safety_flag")
-                & AuditEntry.target_id.in_([str(i) for i in hidden])
+            or_(
+                AuditEntry.target_type.is_(None),
+                AuditEntry.target_type != "safety_flag",
+                AuditEntry.target_id.not_in([str(i) for i in hidden]),
             )
         )
     delayed = risk.own_log_condition(db, actor.id)

@@ -271,6 +271,7 @@ def test_a_safety_flag_shuts_out_carers_at_once_and_the_consumer_is_told_unless_
 ) -> None:
     _share_with_linh(app)
     alex_id, care_plan = user_id(app, "alex"), _entry(app, "alex", "care_plan")
+    _client(app, "dr.chen").get(f"/people/{alex_id}/record")  # an entry with no target
     linh = _client(app, "linh")  # a live session throughout
     assert linh.get(f"/people/{alex_id}/record/{care_plan}").status_code == 200
 
@@ -297,6 +298,8 @@ def test_a_safety_flag_shuts_out_carers_at_once_and_the_consumer_is_told_unless_
         assert "safety flag" not in sharing.lower()
         assert "safety flag" not in history.lower()
         assert "Disclosed violence" not in history
+        # Only the flag's entries are left out: entries with no target still show.
+        assert "looked at the list of your record entries" in history
     # The preview shows what Linh sees now (nothing), and mentions a flag only if Alex is told.
     preview = alex.get(f"/my/consent/preview?person={user_id(app, 'linh')}").get_data(as_text=True)
     assert "Linh Nguyen cannot see anything in your record." in preview
