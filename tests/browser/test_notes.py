@@ -37,12 +37,7 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
     # 1. Sam drafts a note with Jordan and shares it with Jordan for review.
     worker = browser.new_context().new_page()
     _sign_in(worker, live_server, demo_email("sam"))
-    # No page links to a new note yet: the worker's caseload gives Jordan's address.
-    href = worker.get_by_role("link", name="Jordan Lee", exact=True).get_attribute("href")
-    match = re.fullmatch(r"/people/(\d+)/record", href or "")
-    assert match, href
-    jordan_id = match.group(1)
-    worker.goto(f"{live_server}/people/{jordan_id}/notes/new")
+    worker.get_by_role("link", name="Write a note with Jordan Lee").click()
     expect(worker.get_by_role("heading", level=1)).to_have_text("Note with Jordan Lee")
     worker.get_by_label("What we talked about").fill(JUST_US)
     worker.get_by_label("What is helping").fill(HELPING)
@@ -59,7 +54,7 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
     # 2. Jordan sees it waiting, with the count in the navigation, and asks for a change.
     consumer = browser.new_context().new_page()
     _sign_in(consumer, live_server, demo_email("jordan"))
-    expect(_notes_link(consumer)).to_have_text("Notes 1")
+    expect(_notes_link(consumer)).to_have_text("Notes 1 waiting for you")
     _notes_link(consumer).click()
     consumer.get_by_role("link", name="A note is waiting for your review").click()
     expect(consumer.get_by_role("heading", level=1)).to_have_text("Note by Sam Rivera")
@@ -72,7 +67,7 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
 
     # 3. Sam sees the comment, edits the note and shares it again.
     worker.reload()
-    expect(_notes_link(worker)).to_have_text("Notes 1")
+    expect(_notes_link(worker)).to_have_text("Notes 1 waiting for you")
     expect(worker.get_by_role("note")).to_contain_text(f"Jordan Lee asked for changes: {ASKED}")
     edit = worker.get_by_role("region", name="Edit")
     edit.get_by_role("textbox", name="Next steps").fill(REVISED_NEXT)
@@ -83,7 +78,7 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
 
     # 4. Jordan approves the new version: the first part just between them, the rest shared.
     consumer.reload()
-    expect(_notes_link(consumer)).to_have_text("Notes 1")
+    expect(_notes_link(consumer)).to_have_text("Notes 1 waiting for you")
     consumer.goto(note_url)
     expect(consumer.get_by_role("main")).to_contain_text(REVISED_NEXT)
     expect(consumer.get_by_role("main")).not_to_contain_text(FIRST_NEXT)
@@ -98,12 +93,11 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
     # 5. Dr Chen, in Jordan's care, sees only the shared parts.
     clinician = browser.new_context().new_page()
     _sign_in(clinician, live_server, demo_email("dr.chen"))
-    # No page links to the notes Jordan shared yet, so Dr Chen goes to their address.
-    clinician.goto(f"{live_server}/people/{jordan_id}/notes")
-    expect(clinician.get_by_role("heading", level=1)).to_have_text(
-        "Notes Jordan Lee shared with the care team"
-    )
-    clinician.get_by_role("link", name="Note by Sam Rivera").click()
+    clinician.get_by_role("listitem").filter(has_text="Jordan Lee").get_by_role(
+        "link", name="Timeline"
+    ).click()
+    expect(clinician.get_by_role("heading", level=1)).to_have_text("Jordan Lee's timeline")
+    clinician.get_by_role("link", name="Peer note").click()
     expect(clinician).to_have_url(note_url)
     expect(clinician.get_by_role("heading", level=1)).to_have_text("Note with Jordan Lee")
     main = clinician.get_by_role("main")
@@ -135,3 +129,43 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
         OWN_WORDS
     )
     assert JUST_US not in clinician.content()
+
+
+OBSERVED = "Jordan said they had not slept for three nights and gave away their guitar."
+WHY_NOW = "Giving things away is on Jordan's own crisis plan as an early warning sign."
+DONE = "I stayed with Jordan, we called the crisis line together, and agreed I would tell the team."
+
+
+def test_a_worker_raises_a_risk_concern_and_the_supervisor_cosigns_it(
+    browser: Browser, live_server: str
+) -> None:
+    # 8. Sam raises a concern about Jordan; it goes to the care team at once.
+    worker = browser.new_context().new_page()
+    _sign_in(worker, live_server, demo_email("sam"))
+    worker.get_by_role("link", name="Raise a risk concern about Jordan Lee").click()
+    expect(worker.get_by_role("heading", level=1)).to_have_text("Raise a concern about Jordan Lee")
+    assert _serious(worker) == []
+    worker.get_by_label("What was observed").fill(OBSERVED)
+    worker.get_by_label("Why it matters now").fill(WHY_NOW)
+    worker.get_by_label("What was done").fill(DONE)
+    worker.get_by_role("button", name="Send to the care team").click()
+    expect(worker.get_by_role("status")).to_contain_text("care team now")
+
+    # Dr Chen supervises Sam: the concern waits for her co-signature, and she signs it.
+    supervisor = browser.new_context().new_page()
+    _sign_in(supervisor, live_server, demo_email("dr.chen"))
+    supervisor.get_by_role("link", name="Risk concerns").click()
+    waiting = supervisor.get_by_role("region", name=re.compile("^Waiting for your co-signature"))
+    waiting.get_by_role("link", name="Jordan Lee").click()
+    expect(supervisor.get_by_role("main")).to_contain_text(OBSERVED)
+    assert _serious(supervisor) == []
+    supervisor.get_by_role("button", name="Co-sign this concern").click()
+    expect(supervisor.get_by_role("status")).to_contain_text("Co-signed.")
+
+    # Jordan sees that it was raised, and what it says.
+    consumer = browser.new_context().new_page()
+    _sign_in(consumer, live_server, demo_email("jordan"))
+    consumer.get_by_role("link", name="Concerns raised about me").click()
+    consumer.get_by_role("link", name="Raised by Sam Rivera").first.click()
+    expect(consumer.get_by_role("main")).to_contain_text(OBSERVED)
+    assert _serious(consumer) == []
