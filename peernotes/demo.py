@@ -255,6 +255,22 @@ def _demo_notes(db: Session, users: dict[str, User], request_id: str) -> None:
         db, tui, users["maya"].id, _sections("Wrong person's note, started by mistake.", "", "", "")
     )
     notes.withdraw(db, tui, withdrawn.id)
+    # Reviewed together in person: Tui records it; Maya can confirm or dispute it.
+    in_person = notes.create(
+        db,
+        tui,
+        users["maya"].id,
+        _sections(
+            "Read through together at the library café.",
+            "The breathing app Maya found.",
+            "Maya will bring her questions for the GP next time.",
+            "Maya is happy for the team to see the plan for her GP visit.",
+        ),
+    )
+    notes.propose(db, tui, in_person.id)
+    notes.approve_in_person(
+        db, tui, in_person.id, ["just_us", "just_us", "care_team", "care_team"], 1
+    )
     # Carer support: Helen and Linh.
     carer = notes.create(
         db,
