@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -770,6 +770,25 @@ def inbox(db: Session, user_id: int) -> list[NoteSummary]:
     reviews disputed (author)."""
     rows = db.scalars(
         select(Note).where(_waiting_for(user_id)).order_by(Note.updated_at.desc())
+    ).all()
+    return [_summary(n) for n in rows]
+
+
+#: How long an approval stays in the writer's "recently approved" list.
+RECENT_APPROVALS_DAYS = 14
+
+
+def recently_approved(db: Session, author_id: int) -> list[NoteSummary]:
+    """The writer's notes the subject approved lately: good news, listed but not counted."""
+    since = utcnow() - timedelta(days=RECENT_APPROVALS_DAYS)
+    rows = db.scalars(
+        select(Note)
+        .where(
+            Note.author_id == author_id,
+            Note.state == State.SHARED,
+            Note.approved_at >= since,
+        )
+        .order_by(Note.approved_at.desc())
     ).all()
     return [_summary(n) for n in rows]
 

@@ -63,6 +63,7 @@ def index(actor: Actor, db: Session) -> str:
         "notes/index.html",
         notes=notes.mine(db, actor),
         waiting=notes.inbox(db, actor.id),
+        approved=notes.recently_approved(db, actor.id),
         names=display_names(db),
     )
 

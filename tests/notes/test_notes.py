@@ -78,6 +78,7 @@ def test_the_whole_journey_and_who_sees_what(app: Flask) -> None:
     approved = _post(alex, f"/notes/{note}/approve", {"sections": "4", "revision": "2", "audience-0": "just_us", "audience-1": "just_us", "audience-2": "just_us", "audience-3": "care_team"})
     assert approved.status_code == 302
     assert _last(app, "note:approve")[3:] == ("allowed", "subject")
+    assert f'href="/notes/{note}">Alex Nguyen approved your note' in sam.get("/notes").get_data(as_text=True)
 
     # Dr Chen (in Alex's care) sees only the care-team section, never the just-us one.
     chen = _client(app, "dr.chen")
