@@ -15,7 +15,7 @@ from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.db import get_database, make_engine, utcnow
 from tests.audit.helpers import rows
-from tests.helpers import csrf_token, demo_email, sign_in, user_id
+from tests.helpers import csrf_token, demo_email, sign_in, user_id, without_csrf
 
 OBSERVED = "OBSERVED-CANARY-5d1c Alex said he has a plan for tonight."
 WHY_NOW = "WHY-CANARY-8a2f He is alone this weekend."
@@ -193,7 +193,7 @@ def test_no_one_else_reads_it_and_a_refusal_looks_like_a_missing_concern(app: Fl
         other = _client(app, key)
         refused, missing = other.get(f"/risk/{concern}"), other.get("/risk/999999")
         assert refused.status_code == missing.status_code == 404, key
-        assert refused.get_data() == missing.get_data()
+        assert without_csrf(refused.get_data()) == without_csrf(missing.get_data())
         assert _last(app, "risk:read")[0] == user_id(app, key)
     assert _last(app, "risk:read")[4] == "denied"
     for key in ("admin", "auditor"):
@@ -300,7 +300,7 @@ def test_while_a_delay_is_in_force_the_subject_does_not_see_it_until_it_runs_out
         missing = jordan.get("/risk/999999")
         refused = jordan.get(f"/risk/{concern}")
         assert refused.status_code == missing.status_code == 404
-        assert refused.get_data() == missing.get_data()
+        assert without_csrf(refused.get_data()) == without_csrf(missing.get_data())
         assert _last(app, "risk:read") == (
             jordan_id,
             jordan_id,
