@@ -211,15 +211,16 @@ _ACTION_FOR: dict[NoteAction, Action] = {
 }
 
 
-def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction) -> Note:
+def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction | Action) -> Note:
     """The note, when this person is its author or subject; otherwise logged and NoteNotFound
-    (a note one may not act on answers like a missing one)."""
+    (a note one may not act on answers like a missing one). `action` names what was tried."""
+    logged = action if isinstance(action, Action) else _ACTION_FOR[action]
     note = db.get(Note, note_id)
     if note is None or party(note, by.id) is Party.OTHER:
         _log(
             db,
             by,
-            _ACTION_FOR[action],
+            logged,
             None,
             note.subject_id if note else None,
             Outcome.DENIED,
@@ -229,7 +230,7 @@ def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction) -> 
         raise NoteNotFound(note_id)
     if note.state is State.DRAFT and party(note, by.id) is Party.SUBJECT:
         # A draft is the author's alone: to the subject it does not exist yet.
-        _log(db, by, _ACTION_FOR[action], note, note.subject_id, Outcome.DENIED, "draft")
+        _log(db, by, logged, note, note.subject_id, Outcome.DENIED, "draft")
         raise NoteNotFound(note_id)
     return note
 
@@ -476,7 +477,7 @@ def add_statement(db: Session, by: AuditActor, note_id: int, kind: str, text: st
 
     Raises NoteNotFound (not theirs, logged) or NotesError.
     """
-    note = _load_for(db, by, note_id, NoteAction.CONFIRM_IN_PERSON)
+    note = _load_for(db, by, note_id, Action.NOTE_STATEMENT)
     try:
         parsed = StatementKind(kind)
     except ValueError as exc:
