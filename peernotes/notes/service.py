@@ -15,14 +15,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.consent.decision import Act, Category, Request, decide
+from peernotes.consent.decision import Act, Category, Decision, Request, decide
 from peernotes.consent.repository import facts_for
 from peernotes.db import utcnow
 from peernotes.errors import Refused
@@ -246,17 +247,43 @@ def _allowed(db: Session, by: AuditActor, note: Note, action: NoteAction) -> Sta
         raise
 
 
+def _next_ordinal(db: Session, model: type[NoteEvent] | type[NoteStatement], note_id: int) -> int:
+    """The place the next event or statement takes in the note's story: the row id does not
+    exist yet when the text is sealed (the rows are append-only), so the AAD binds to this."""
+    return (
+        db.scalar(select(func.count()).select_from(model).where(model.note_id == note_id)) or 0
+    ) + 1
+
+
+def _add_statement_row(
+    db: Session,
+    by: AuditActor,
+    note: Note,
+    kind: StatementKind,
+    text: str,
+    *,
+    replies_to: int | None = None,
+) -> None:
+    assert by.id is not None
+    ordinal = _next_ordinal(db, NoteStatement, note.id)
+    db.add(
+        NoteStatement(
+            note_id=note.id,
+            author_id=by.id,
+            kind=kind,
+            replies_to_id=replies_to,
+            ciphertext=_seal_text(db, note, "note_statements", ordinal, text),
+        )
+    )
+    db.flush()
+
+
 def _move(db: Session, by: AuditActor, note: Note, action: NoteAction, comment: str = "") -> None:
     """Apply one lifecycle step (or raise InvalidTransition, logged), with its event."""
     who = party(note, by.id)
     new_state = _allowed(db, by, note, action)
     assert by.id is not None
-    # Events are append-only, so a comment is sealed before the row exists: it is bound to the
-    # event's place in the note's story (its ordinal) rather than to a row id.
-    ordinal = (
-        db.scalar(select(func.count()).select_from(NoteEvent).where(NoteEvent.note_id == note.id))
-        or 0
-    ) + 1
+    ordinal = _next_ordinal(db, NoteEvent, note.id)
     db.add(
         NoteEvent(
             note_id=note.id,
@@ -490,22 +517,7 @@ def add_statement(db: Session, by: AuditActor, note_id: int, kind: str, text: st
     body = text.strip()
     if not body or len(body) > MAX_COMMENT:
         raise NotesError(f"Write up to {MAX_COMMENT:,} characters.")
-    ordinal = (
-        db.scalar(
-            select(func.count()).select_from(NoteStatement).where(NoteStatement.note_id == note.id)
-        )
-        or 0
-    ) + 1
-    assert by.id is not None
-    db.add(
-        NoteStatement(
-            note_id=note.id,
-            author_id=by.id,
-            kind=parsed,
-            ciphertext=_seal_text(db, note, "note_statements", ordinal, body),
-        )
-    )
-    db.flush()
+    _add_statement_row(db, by, note, parsed, body)
     _log(db, by, Action.NOTE_STATEMENT, note, note.subject_id, Outcome.ALLOWED, parsed.value)
 
 
@@ -603,16 +615,41 @@ def _events(db: Session, note: Note) -> list[EventView]:
     ]
 
 
+def peer_notes_decision(db: Session, by: AuditActor, subject_id: int) -> Decision:
+    """May this person read the care-team sections of `subject_id`'s shared notes? For anyone
+    but author and subject this does not depend on the note, so one decision serves a whole
+    page, list or timeline."""
+    assert by.id is not None and by.role is not None
+    now = utcnow()
+    return decide(
+        Request(by.id, by.role, subject_id, Act.READ, Category.PEER_NOTES, now),
+        facts_for(db, by.id, subject_id, now),
+    )
+
+
+def shared_with_care_team(subject_id: int) -> ColumnElement[bool]:
+    """SQL: the subject's notes that others may open, given a permit: approved, not
+    withdrawn, with at least one care-team section in the approved revision."""
+    return and_(
+        Note.subject_id == subject_id,
+        Note.approved_revision.is_not(None),
+        Note.state != State.WITHDRAWN,
+        select(NoteSectionAudience.id)
+        .where(
+            NoteSectionAudience.note_id == Note.id,
+            NoteSectionAudience.revision == Note.approved_revision,
+            NoteSectionAudience.audience == Audience.CARE_TEAM,
+        )
+        .exists(),
+    )
+
+
 def others_may_read(db: Session, by: AuditActor, note: Note) -> str | None:
     """For someone who is neither author nor subject: the basis on which they may read this
     note's care-team sections, or None. The note must be approved (and not withdrawn)."""
-    assert by.id is not None and by.role is not None
     if note.approved_revision is None or note.state is State.WITHDRAWN:
         return None
-    decision = decide(
-        Request(by.id, by.role, note.subject_id, Act.READ, Category.PEER_NOTES, utcnow()),
-        facts_for(db, by.id, note.subject_id, utcnow()),
-    )
+    decision = peer_notes_decision(db, by, note.subject_id)
     return decision.basis if decision.permitted else None
 
 
@@ -719,28 +756,13 @@ def shared_about(db: Session, by: AuditActor, subject_id: int) -> list[NoteSumma
     """Notes about `subject_id` that this person (neither author nor subject) may open: the
     approved notes with at least one care-team section, when `decide()` permits peer notes.
     One decision for the subject, since for others it does not depend on the note."""
-    assert by.id is not None and by.role is not None
-    decision = decide(
-        Request(by.id, by.role, subject_id, Act.READ, Category.PEER_NOTES, utcnow()),
-        facts_for(db, by.id, subject_id, utcnow()),
-    )
+    decision = peer_notes_decision(db, by, subject_id)
     rows: list[Note] = []
     if decision.permitted:
         rows = list(
             db.scalars(
                 select(Note)
-                .where(
-                    Note.subject_id == subject_id,
-                    Note.approved_revision.is_not(None),
-                    Note.state != State.WITHDRAWN,
-                    select(NoteSectionAudience.id)
-                    .where(
-                        NoteSectionAudience.note_id == Note.id,
-                        NoteSectionAudience.revision == Note.approved_revision,
-                        NoteSectionAudience.audience == Audience.CARE_TEAM,
-                    )
-                    .exists(),
-                )
+                .where(shared_with_care_team(subject_id))
                 .order_by(Note.approved_at.desc(), Note.id.desc())
             )
         )
@@ -882,21 +904,5 @@ def reply_to_correction(
     body = text.strip()
     if not body or len(body) > MAX_COMMENT:
         raise NotesError(f"Write your answer (up to {MAX_COMMENT:,} characters).")
-    ordinal = (
-        db.scalar(
-            select(func.count()).select_from(NoteStatement).where(NoteStatement.note_id == note.id)
-        )
-        or 0
-    ) + 1
-    assert by.id is not None
-    db.add(
-        NoteStatement(
-            note_id=note.id,
-            author_id=by.id,
-            kind=StatementKind.CORRECTION_REPLY,
-            replies_to_id=asked.id,
-            ciphertext=_seal_text(db, note, "note_statements", ordinal, body),
-        )
-    )
-    db.flush()
+    _add_statement_row(db, by, note, StatementKind.CORRECTION_REPLY, body, replies_to=asked.id)
     _log(db, by, Action.NOTE_CORRECTION_REPLY, note, note.subject_id, Outcome.ALLOWED, "author")

@@ -17,11 +17,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, record_event
-from peernotes.consent.decision import Act, Category, Request, decide
-from peernotes.consent.repository import facts_for, readable_entries
+from peernotes.consent.repository import readable_entries
 from peernotes.db import utcnow
+from peernotes.notes import service as notes
 from peernotes.notes.lifecycle import State
-from peernotes.notes.models import Audience, Note, NoteSectionAudience
+from peernotes.notes.models import Note
 from peernotes.records.models import RecordEntry
 
 PAGE_SIZE = 25
@@ -89,25 +89,9 @@ def _visible_notes(db: Session, viewer: AuditActor, subject_id: int) -> ColumnEl
     if viewer.id == subject_id:
         return and_(Note.subject_id == subject_id, Note.state != State.DRAFT)
     mine = and_(Note.subject_id == subject_id, Note.author_id == viewer.id)
-    decision = decide(
-        Request(viewer.id, viewer.role, subject_id, Act.READ, Category.PEER_NOTES, utcnow()),
-        facts_for(db, viewer.id, subject_id, utcnow()),
-    )
-    if not decision.permitted:
+    if not notes.peer_notes_decision(db, viewer, subject_id).permitted:
         return mine
-    shared = and_(
-        Note.subject_id == subject_id,
-        Note.approved_revision.is_not(None),
-        Note.state != State.WITHDRAWN,
-        select(NoteSectionAudience.id)
-        .where(
-            NoteSectionAudience.note_id == Note.id,
-            NoteSectionAudience.revision == Note.approved_revision,
-            NoteSectionAudience.audience == Audience.CARE_TEAM,
-        )
-        .exists(),
-    )
-    return or_(mine, shared)
+    return or_(mine, notes.shared_with_care_team(subject_id))
 
 
 def page(

@@ -187,19 +187,21 @@ def withdraw(actor: Actor, db: Session, note_id: int) -> Response:
     )
 
 
-def _audience_choices(count: int) -> list[str]:
-    return [request.form.get(f"audience-{i}", "") for i in range(count)]
+def _approval_form() -> tuple[list[str], int]:
+    """The audience chosen for each section, and the revision that was read."""
+    count = request.form.get("sections", type=int) or 0
+    revision = request.form.get("revision", type=int) or 0
+    return [request.form.get(f"audience-{i}", "") for i in range(count)], revision
 
 
 @bp.route("/notes/<int:note_id>/approve", methods=["POST"])
 @requires(Permission.NOTES_REVIEW_OWN)
 def approve(actor: Actor, db: Session, note_id: int) -> Response:
     _checked_form()
-    count = request.form.get("sections", type=int) or 0
-    revision = request.form.get("revision", type=int) or 0
+    audiences, revision = _approval_form()
     return _step(
         note_id,
-        lambda: notes.approve(db, actor, note_id, _audience_choices(count), revision),
+        lambda: notes.approve(db, actor, note_id, audiences, revision),
         "Approved. Each part is shared only with the people you chose.",
     )
 
@@ -208,11 +210,10 @@ def approve(actor: Actor, db: Session, note_id: int) -> Response:
 @requires(Permission.NOTES_WRITE)
 def approve_in_person(actor: Actor, db: Session, note_id: int) -> Response:
     _checked_form()
-    count = request.form.get("sections", type=int) or 0
-    revision = request.form.get("revision", type=int) or 0
+    audiences, revision = _approval_form()
     return _step(
         note_id,
-        lambda: notes.approve_in_person(db, actor, note_id, _audience_choices(count), revision),
+        lambda: notes.approve_in_person(db, actor, note_id, audiences, revision),
         "Recorded as reviewed together in person. They can confirm or dispute it.",
     )
 

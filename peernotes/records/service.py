@@ -24,6 +24,7 @@ from peernotes.consent.decision import (
     Act,
     Category,
     Decision,
+    Facts,
     Reason,
     Request,
     decide,
@@ -141,13 +142,14 @@ def _decide(
     return decide(request, facts_for(db, actor.id, subject_id, at))
 
 
-def may_write(db: Session, actor: AuditActor, subject_id: int) -> bool:
+def may_write(db: Session, actor: AuditActor, subject_id: int, facts: Facts | None = None) -> bool:
     """Could this person write any entry in this record now? (Clinicians only: by care
-    assignment, or by the consumer's `contribute` consent.) For pages; writes decide again."""
+    assignment, or by the consumer's `contribute` consent.) For pages; writes decide again.
+    A page that has read the facts already passes them in."""
     if actor.role is not Role.CLINICIAN or actor.id is None or actor.id == subject_id:
         return False
     now = utcnow()
-    facts = facts_for(db, actor.id, subject_id, now)
+    facts = facts if facts is not None else facts_for(db, actor.id, subject_id, now)
     return any(
         decide(Request(actor.id, actor.role, subject_id, Act.CONTRIBUTE, c, now), facts).permitted
         for c in RECORD_CATEGORIES
@@ -175,6 +177,50 @@ def _payload(title: str, body: str, reason: str, provenance: str = "") -> bytes:
     ).encode()
 
 
+def _create_entry(
+    db: Session,
+    actor: AuditActor,
+    subject_id: int,
+    category: Category,
+    title: str,
+    body: str,
+    basis: str,
+    now: datetime,
+    provenance: str = "",
+) -> RecordEntry:
+    """A new entry with its first revision, sealed, and its access-log entry. After a permit."""
+    assert actor.id is not None
+    key = _data_key(db, subject_id, create=True)
+    entry = RecordEntry(
+        subject_id=subject_id, category=category, author_id=actor.id, created_at=now
+    )
+    db.add(entry)
+    db.flush()
+    db.add(
+        RecordRevision(
+            entry_id=entry.id,
+            number=1,
+            kind=RevisionKind.ORIGINAL,
+            author_id=actor.id,
+            created_at=now,
+            ciphertext=seal(
+                key, _payload(title, body, "", provenance), _aad(entry.id, 1, subject_id)
+            ),
+        )
+    )
+    db.flush()
+    record_event(
+        db,
+        actor,
+        Action.RECORD_WRITE,
+        subject_id,
+        Target("record_entry", entry.id),
+        Outcome.ALLOWED,
+        basis,
+    )
+    return entry
+
+
 def write_entry(
     db: Session, actor: AuditActor, subject: User, category: str, title: str, body: str
 ) -> RecordEntry:
@@ -199,31 +245,7 @@ def write_entry(
             decision.basis if not decision.permitted else "not_clinician",
         )
         raise RecordError("You can write in the records of people in your care only.")
-    key = _data_key(db, subject.id, create=True)
-    entry = RecordEntry(subject_id=subject.id, category=parsed, author_id=actor.id, created_at=now)
-    db.add(entry)
-    db.flush()
-    db.add(
-        RecordRevision(
-            entry_id=entry.id,
-            number=1,
-            kind=RevisionKind.ORIGINAL,
-            author_id=actor.id,
-            created_at=now,
-            ciphertext=seal(key, _payload(title, body, ""), _aad(entry.id, 1, subject.id)),
-        )
-    )
-    db.flush()
-    record_event(
-        db,
-        actor,
-        Action.RECORD_WRITE,
-        subject.id,
-        Target("record_entry", entry.id),
-        Outcome.ALLOWED,
-        decision.basis,
-    )
-    return entry
+    return _create_entry(db, actor, subject.id, parsed, title, body, decision.basis, now)
 
 
 def contribute_entry(
@@ -255,34 +277,9 @@ def contribute_entry(
             decision.basis if not decision.permitted else "not_by_consent",
         )
         raise RecordError("You need their consent to add to their record under this heading.")
-    assert actor.id is not None
-    key = _data_key(db, subject.id, create=True)
-    entry = RecordEntry(subject_id=subject.id, category=parsed, author_id=actor.id, created_at=now)
-    db.add(entry)
-    db.flush()
-    db.add(
-        RecordRevision(
-            entry_id=entry.id,
-            number=1,
-            kind=RevisionKind.ORIGINAL,
-            author_id=actor.id,
-            created_at=now,
-            ciphertext=seal(
-                key, _payload(title, body, "", provenance), _aad(entry.id, 1, subject.id)
-            ),
-        )
+    return _create_entry(
+        db, actor, subject.id, parsed, title, body, decision.basis, now, provenance
     )
-    db.flush()
-    record_event(
-        db,
-        actor,
-        Action.RECORD_WRITE,
-        subject.id,
-        Target("record_entry", entry.id),
-        Outcome.ALLOWED,
-        decision.basis,
-    )
-    return entry
 
 
 def contributable(db: Session, actor: AuditActor, subject_id: int) -> list[Category]:

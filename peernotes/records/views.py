@@ -42,14 +42,14 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
     before = request.args.get("before", type=int)
     page = records.list_entries(db, actor, subject.id, before=before)
     now = utcnow()
-    can_write = records.may_write(db, actor, subject.id)
+    # Read once: both "may write here" and "in their care" come from the same facts.
+    facts = facts_for(db, actor.id, subject.id, now) if actor.role is Role.CLINICIAN else None
+    can_write = records.may_write(db, actor, subject.id, facts)
     if not page.permitted and not can_write:
         # Nothing this person may read or write here: the same answer as for a person who
         # does not exist.
         abort(404)
-    in_care = (
-        actor.role is Role.CLINICIAN and facts_for(db, actor.id, subject.id, now).assignment_active
-    )
+    in_care = facts is not None and facts.assignment_active
     glass = (
         emergency.active_for(db, actor.id, subject.id, now)
         if actor.role is Role.CLINICIAN and not in_care
