@@ -117,6 +117,12 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.notes.views import bp as notes_bp
     from peernotes.records.views import bp as records_bp
     from peernotes.web import install_guard
+    from peernotes.workforce.agreement_views import bp as agreements_bp
+    from peernotes.workforce.contact_views import bp as contacts_bp
+    from peernotes.workforce.group_views import bp as groups_bp
+    from peernotes.workforce.matching_views import bp as matching_bp
+    from peernotes.workforce.profile_views import bp as profile_bp
+    from peernotes.workforce.supervision_views import bp as supervising_bp
 
     for blueprint in (
         auth_bp,
@@ -132,6 +138,12 @@ def _register_blueprints(app: Flask) -> None:
         flags_bp,
         notes_bp,
         risk_bp,
+        profile_bp,
+        matching_bp,
+        agreements_bp,
+        contacts_bp,
+        supervising_bp,
+        groups_bp,
     ):
         app.register_blueprint(blueprint)
     timefmt.register(app)

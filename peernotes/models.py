@@ -27,6 +27,18 @@ from peernotes.notes.models import (
     RiskConcern,
 )
 from peernotes.records.models import DataKey, RecordEntry, RecordRevision
+from peernotes.workforce.models import (
+    Contact,
+    Group,
+    GroupParticipant,
+    GroupSession,
+    HandoverSummary,
+    MatchPreference,
+    SupervisionSession,
+    SupportAgreement,
+    WorkerProfile,
+    WorkerRequest,
+)
 
 __all__ = [
     "AuditEntry",
@@ -53,4 +65,14 @@ __all__ = [
     "Team",
     "TeamMembership",
     "User",
+    "Contact",
+    "Group",
+    "GroupParticipant",
+    "GroupSession",
+    "HandoverSummary",
+    "MatchPreference",
+    "SupervisionSession",
+    "SupportAgreement",
+    "WorkerProfile",
+    "WorkerRequest",
 ]

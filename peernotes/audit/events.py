@@ -77,6 +77,28 @@ class Action(StrEnum):
     RISK_LIFT_DELAY = "risk:lift_delay"
     # Supervision.
     SUPERVISOR_SET = "admin:supervisor_set"
+    # The peer workforce.
+    PROFILE_UPDATE = "workforce:profile_update"
+    MATCHES_PAUSE = "workforce:pause"
+    MATCHES_RESUME = "workforce:resume"
+    PREFERENCES_SAVE = "workforce:preferences"
+    MATCHES_VIEW = "workforce:matches"
+    WORKER_REQUEST = "workforce:request"
+    WORKER_REQUEST_CANCEL = "workforce:request_cancel"
+    WORKER_REQUEST_CONFIRM = "admin:worker_request_confirm"
+    WORKER_REQUEST_DECLINE = "admin:worker_request_decline"
+    HANDOVER_WRITE = "handover:write"
+    HANDOVER_READ = "handover:read"
+    HANDOVER_CONSENT = "handover:consent"
+    AGREEMENT_PROPOSE = "agreement:propose"
+    AGREEMENT_CONFIRM = "agreement:confirm"
+    AGREEMENT_READ = "agreement:read"
+    CONTACT_LOG = "contact:log"
+    SUPERVISION_SESSION_LOG = "supervision:session_log"
+    SUPERVISION_SESSION_READ = "supervision:session_read"
+    TRAINING_IMPORT = "training:import"
+    GROUP_CREATE = "admin:group_create"
+    GROUP_SESSION_RECORD = "group:session_record"
     # Key management.
     KEYS_ROTATE = "keys:rotate"
     # Reading the access log itself.

@@ -86,6 +86,28 @@ class Permission(StrEnum):
     SAFETY_FLAG_MANAGE = "safety_flag:manage"
     #: Record peer workers' training.
     ADMIN_TRAINING = "admin:training"
+    #: Keep one's own peer-worker profile, pause new matches, see one's own training (peer
+    #: workers).
+    PROFILE_OWN = "workforce:profile_own"
+    #: State preferences, see matches, request or change one's peer worker (consumers, carers).
+    WORKER_CHOOSE = "workforce:choose_worker"
+    #: Confirm or decline requests for a peer worker (coordinators).
+    ADMIN_MATCHES = "admin:matches"
+    #: Agree and confirm support agreements (each side reads only their own; supervisors read
+    #: their workers').
+    AGREEMENTS_USE = "agreements:use"
+    #: Record contacts with the people one supports (peer workers).
+    CONTACTS_LOG = "contacts:log"
+    #: Log supervision sessions with one's workers and see their dashboard (clinicians).
+    SUPERVISION_LEAD = "supervision:lead"
+    #: Read one's own supervision sessions (peer workers).
+    SUPERVISION_VIEW_OWN = "supervision:view_own"
+    #: Set up groups and their sessions (coordinators).
+    ADMIN_GROUPS = "admin:groups"
+    #: Record a session's topic and attendance for a group one facilitates (staff).
+    GROUPS_FACILITATE = "groups:facilitate"
+    #: See the groups one attended (consumers, carers).
+    GROUPS_VIEW_OWN = "groups:view_own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -99,6 +121,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_MANAGE_OWN,
             Permission.NOTES_READ,
             Permission.NOTES_REVIEW_OWN,
+            Permission.WORKER_CHOOSE,
+            Permission.AGREEMENTS_USE,
+            Permission.GROUPS_VIEW_OWN,
         }
     ),
     Role.CARER: frozenset(
@@ -108,6 +133,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RECORD_VIEW,
             Permission.NOTES_READ,
             Permission.NOTES_REVIEW_OWN,
+            Permission.WORKER_CHOOSE,
+            Permission.AGREEMENTS_USE,
+            Permission.GROUPS_VIEW_OWN,
         }
     ),
     Role.CONSUMER_PEER_WORKER: frozenset(
@@ -119,6 +147,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.NOTES_READ,
             Permission.NOTES_WRITE,
             Permission.RISK_RAISE,
+            Permission.PROFILE_OWN,
+            Permission.AGREEMENTS_USE,
+            Permission.CONTACTS_LOG,
+            Permission.SUPERVISION_VIEW_OWN,
+            Permission.GROUPS_FACILITATE,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -129,6 +162,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.NOTES_READ,
             Permission.NOTES_WRITE,
             Permission.RISK_RAISE,
+            Permission.PROFILE_OWN,
+            Permission.AGREEMENTS_USE,
+            Permission.CONTACTS_LOG,
+            Permission.SUPERVISION_VIEW_OWN,
+            Permission.GROUPS_FACILITATE,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -142,6 +180,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONSENT_WITNESS,
             Permission.NOTES_READ,
             Permission.RISK_MANAGE,
+            Permission.AGREEMENTS_USE,
+            Permission.SUPERVISION_LEAD,
+            Permission.GROUPS_FACILITATE,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -155,6 +196,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_ASSIGNMENTS,
             Permission.ADMIN_TRAINING,
             Permission.ADMIN_SUPERVISION,
+            Permission.ADMIN_MATCHES,
+            Permission.ADMIN_GROUPS,
         }
     ),
 }

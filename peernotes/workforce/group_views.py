@@ -1,0 +1,7 @@
+"""Placeholder: the groups pages are being built."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("groups", __name__)
