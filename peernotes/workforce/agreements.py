@@ -1,0 +1,747 @@
+"""Support agreements (boundaries) between a peer worker and the person they support.
+
+A worker and a consumer (or a carer peer worker and a carer) agree how they keep in touch:
+the ways (phone, text, ...), the days and hours, the places, whether community contact is part
+of it, and when they will look at it again together. Proposing a version confirms the
+proposer's side; the other side confirms it. The newest version both have confirmed is the
+one in force. A version is never edited once anyone has confirmed it: a change is a new
+version, so "what had we agreed on 3 May?" always has an answer (the contact log asks it).
+
+Who may read an agreement (every read is logged, allowed or denied):
+  - the worker (`party`) and the person it is with (`self`);
+  - the worker's current supervising clinician (`supervisor`);
+  - nobody else: not other workers, the coordinator, the person's carers or clinicians who do
+    not supervise the worker. An agreement someone may not read answers like a missing one.
+
+Flushes, never commits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.writer import AuditActor, By, Target, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import ASSIGNABLE, Role
+from peernotes.care.models import CareAssignment, Supervision
+from peernotes.care.supervision import current_supervisor_id
+from peernotes.db import utcnow
+from peernotes.errors import Refused
+from peernotes.workforce.models import SupportAgreement
+
+WORKER_ROLES = frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
+
+#: The ways of keeping in touch, as a list reads them ("by phone or text").
+METHOD_LABELS: dict[str, str] = {
+    "phone": "phone",
+    "text": "text message",
+    "email": "email",
+    "in_person": "in person",
+    "video": "video call",
+}
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_PLACES = 300  # the column's size
+
+# Bases and reasons in the access log.
+PARTY = "party"
+SUPERVISOR = "supervisor"
+NOT_PARTY = "not_party"
+NO_CARE_ASSIGNMENT = "no_care_assignment"
+
+_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+class AgreementError(Refused):
+    """Bad input, or not this person's to do; the message is safe to show."""
+
+
+class NotYours(AgreementError):
+    """They may read the agreement, but this step belongs to someone else (HTTP 403)."""
+
+
+class AgreementNotFound(LookupError):
+    """No such agreement, or none this person may see: the two are indistinguishable."""
+
+
+class Reader(StrEnum):
+    WORKER = "worker"
+    SUBJECT = "subject"
+    SUPERVISOR = "supervisor"
+
+
+class State(StrEnum):
+    IN_FORCE = "in_force"
+    WAITING = "waiting"
+    REPLACED = "replaced"
+    NOT_CONFIRMED = "not_confirmed"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a version says, checked."""
+
+    methods: tuple[str, ...]
+    days: tuple[int, ...]
+    starts_at: time
+    ends_at: time
+    places: str
+    community_contact: bool
+    review_on: date
+
+
+# Words ------------------------------------------------------------------------------------------
+
+
+def join_words(words: Sequence[str], last: str = "and") -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def days_phrase(days: Iterable[int]) -> str:
+    """ "weekdays", "weekends", "every day", or the days named."""
+    chosen = sorted(set(days))
+    if chosen == [0, 1, 2, 3, 4]:
+        return "weekdays"
+    if chosen == [5, 6]:
+        return "weekends"
+    if chosen == list(range(7)):
+        return "every day"
+    return join_words([DAY_NAMES[d] for d in chosen])
+
+
+def hours_phrase(starts_at: time, ends_at: time) -> str:
+    return f"{starts_at:%H:%M}–{ends_at:%H:%M}"
+
+
+def methods_phrase(methods: Iterable[str]) -> str:
+    return join_words([METHOD_LABELS.get(m, m) for m in methods], "or")
+
+
+# Input ------------------------------------------------------------------------------------------
+
+
+def parse_time(raw: str, field: str, what: str) -> time:
+    """ "09:00" (or "9:00", or "09:00:00" as some browsers send) → a time of day.
+
+    Raises:
+        AgreementError: empty, not hours and minutes, or not a time of day.
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise AgreementError(f"Enter {what}, for example 09:00.", field)
+    match = _TIME.match(text)
+    if match is None:
+        raise AgreementError(
+            f"Enter {what} as hours and minutes, for example 09:00 (not “{text[:20]}”).", field
+        )
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        raise AgreementError(
+            f"“{text[:20]}” isn't a time of day: use a time from 00:00 to 23:59.", field
+        )
+    return time(hours, minutes)
+
+
+def one_year_after(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def validate_terms(
+    *,
+    methods: Iterable[str],
+    days: Iterable[str | int],
+    starts_at: str,
+    ends_at: str,
+    places: str,
+    community_contact: bool,
+    review_on: date | None,
+    today: date,
+) -> Terms:
+    """Check a proposal, field by field, in the order the form asks.
+
+    Raises:
+        AgreementError: naming the first field that is wrong, in plain words.
+    """
+    chosen_methods = [m.strip() for m in methods if m.strip()]
+    if not chosen_methods:
+        raise AgreementError("Choose at least one way of keeping in touch.", "methods")
+    for method in chosen_methods:
+        if method not in METHOD_LABELS:
+            raise AgreementError(
+                f"“{method[:20]}” isn't one of the ways we know: choose from phone, text"
+                " message, email, in person or video call.",
+                "methods",
+            )
+    chosen_days: set[int] = set()
+    for day in days:
+        value = day if isinstance(day, int) else int(day) if day.strip().isdigit() else -1
+        if not 0 <= value <= 6:
+            raise AgreementError("Choose days from Monday to Sunday.", "days")
+        chosen_days.add(value)
+    if not chosen_days:
+        raise AgreementError("Choose at least one day when contact is okay.", "days")
+    start = parse_time(starts_at, "starts_at", "the time contact can start")
+    end = parse_time(ends_at, "ends_at", "the time contact should end")
+    if end <= start:
+        raise AgreementError(
+            f"The end time ({end:%H:%M}) must be later than the start time ({start:%H:%M}),"
+            " for example 09:00 to 17:00.",
+            "ends_at",
+        )
+    place_text = (places or "").strip()
+    if len(place_text) > MAX_PLACES:
+        raise AgreementError(
+            f"Places can be up to {MAX_PLACES} characters; this is {len(place_text)}."
+            " Please shorten it a little.",
+            "places",
+        )
+    if review_on is None:
+        raise AgreementError("Choose a date to look at this agreement again together.", "review_on")
+    if review_on < today:
+        raise AgreementError(
+            "The review date has already passed; choose today or a later date.", "review_on"
+        )
+    latest = one_year_after(today)
+    if review_on > latest:
+        raise AgreementError(
+            f"Choose a review date within a year, by {latest.day} {latest:%B %Y}, so that you"
+            " look at it together at least once a year.",
+            "review_on",
+        )
+    return Terms(
+        methods=tuple(m for m in METHOD_LABELS if m in chosen_methods),
+        days=tuple(sorted(chosen_days)),
+        starts_at=start,
+        ends_at=end,
+        places=place_text,
+        community_contact=bool(community_contact),
+        review_on=review_on,
+    )
+
+
+# In force ---------------------------------------------------------------------------------------
+
+
+def _zone() -> ZoneInfo:
+    if has_app_context():
+        return ZoneInfo(current_app.config["PEERNOTES"].timezone)
+    return ZoneInfo("UTC")
+
+
+def confirmed_on(agreement: SupportAgreement) -> date | None:
+    """The service's local date on which both had confirmed; None while one has not."""
+    if agreement.worker_confirmed_at is None or agreement.subject_confirmed_at is None:
+        return None
+    moment = max(agreement.worker_confirmed_at, agreement.subject_confirmed_at)
+    return moment.astimezone(_zone()).date()
+
+
+def pick_in_force(versions: Iterable[SupportAgreement], on: date) -> SupportAgreement | None:
+    """Of one pair's versions, the newest both had confirmed by the end of `on`."""
+    best: SupportAgreement | None = None
+    for version in versions:
+        day = confirmed_on(version)
+        if day is not None and day <= on and (best is None or version.version > best.version):
+            best = version
+    return best
+
+
+def _confirmed(db: Session, worker_id: int, subject_id: int) -> list[SupportAgreement]:
+    return list(
+        db.scalars(
+            select(SupportAgreement).where(
+                SupportAgreement.worker_id == worker_id,
+                SupportAgreement.subject_id == subject_id,
+                SupportAgreement.worker_confirmed_at.is_not(None),
+                SupportAgreement.subject_confirmed_at.is_not(None),
+            )
+        )
+    )
+
+
+def in_force(db: Session, worker_id: int, subject_id: int, on: date) -> SupportAgreement | None:
+    """The agreement between these two that was in force on `on`, if any."""
+    return pick_in_force(_confirmed(db, worker_id, subject_id), on)
+
+
+def in_force_for_worker(db: Session, worker_id: int, on: date) -> dict[int, list[SupportAgreement]]:
+    """Every confirmed version of one worker's agreements, by subject (for checking many
+    contacts with one query: `pick_in_force(rows[subject], day)`)."""
+    found: dict[int, list[SupportAgreement]] = {}
+    for row in db.scalars(
+        select(SupportAgreement).where(
+            SupportAgreement.worker_id == worker_id,
+            SupportAgreement.worker_confirmed_at.is_not(None),
+            SupportAgreement.subject_confirmed_at.is_not(None),
+        )
+    ):
+        found.setdefault(row.subject_id, []).append(row)
+    return found
+
+
+def due_for_review(
+    db: Session, worker_ids: Collection[int], today: date, within_days: int = 14
+) -> list[SupportAgreement]:
+    """Agreements in force today, between these workers and people they still support, whose
+    review date is at most `within_days` away (overdue ones included), soonest first."""
+    ids = set(worker_ids)
+    if not ids:
+        return []
+    now = utcnow()
+    rows = db.scalars(
+        select(SupportAgreement).where(
+            SupportAgreement.worker_id.in_(ids),
+            SupportAgreement.worker_confirmed_at.is_not(None),
+            SupportAgreement.subject_confirmed_at.is_not(None),
+            exists().where(
+                CareAssignment.worker_id == SupportAgreement.worker_id,
+                CareAssignment.subject_id == SupportAgreement.subject_id,
+                CareAssignment.active_at(now),
+            ),
+        )
+    )
+    pairs: dict[tuple[int, int], list[SupportAgreement]] = {}
+    for row in rows:
+        pairs.setdefault((row.worker_id, row.subject_id), []).append(row)
+    limit = today + timedelta(days=within_days)
+    due = [
+        current
+        for versions in pairs.values()
+        if (current := pick_in_force(versions, today)) is not None and current.review_on <= limit
+    ]
+    return sorted(due, key=lambda a: (a.review_on, a.id))
+
+
+def versions(db: Session, worker_id: int, subject_id: int) -> list[SupportAgreement]:
+    """Every version between these two, newest first (read the access rules first)."""
+    return list(
+        db.scalars(
+            select(SupportAgreement)
+            .where(
+                SupportAgreement.worker_id == worker_id, SupportAgreement.subject_id == subject_id
+            )
+            .order_by(SupportAgreement.version.desc())
+        )
+    )
+
+
+def state_of(
+    agreement: SupportAgreement, newest_version: int, current: SupportAgreement | None
+) -> State:
+    if current is not None and agreement.id == current.id:
+        return State.IN_FORCE
+    if agreement.worker_confirmed_at and agreement.subject_confirmed_at:
+        return State.REPLACED
+    if agreement.version == newest_version:
+        return State.WAITING
+    return State.NOT_CONFIRMED
+
+
+# Who may do what --------------------------------------------------------------------------------
+
+
+def _log(
+    db: Session,
+    by: AuditActor,
+    action: Action,
+    subject_id: int | None,
+    agreement_id: int | None,
+    outcome: Outcome,
+    basis: str,
+) -> None:
+    target = Target("support_agreement", agreement_id) if agreement_id is not None else None
+    record_event(db, by, action, subject_id, target, outcome, basis)
+
+
+def _in_care(db: Session, worker_id: int, subject_id: int, now: datetime) -> bool:
+    return bool(
+        db.scalar(
+            select(
+                exists().where(
+                    CareAssignment.worker_id == worker_id,
+                    CareAssignment.subject_id == subject_id,
+                    CareAssignment.active_at(now),
+                )
+            )
+        )
+    )
+
+
+def works_with(db: Session, by: AuditActor, subject_id: int) -> User | None:
+    """The subject, when `by` is a peer worker of their kind with an active assignment."""
+    subject = db.get(User, subject_id)
+    if (
+        subject is None
+        or by.id is None
+        or by.role not in WORKER_ROLES
+        or ASSIGNABLE.get(by.role) is not subject.role
+        or not subject.active
+    ):
+        return None
+    return subject if _in_care(db, by.id, subject.id, utcnow()) else None
+
+
+def log_refused(db: Session, by: AuditActor, action: Action, subject_id: int) -> None:
+    """A worker's page for someone they do not support: on record, then answered as missing."""
+    subject = db.get(User, subject_id)
+    _log(
+        db,
+        by,
+        action,
+        subject.id if subject else None,
+        None,
+        Outcome.DENIED,
+        NO_CARE_ASSIGNMENT if subject else Basis.NOT_FOUND,
+    )
+
+
+def reader_of(
+    db: Session, by: AuditActor, agreement: SupportAgreement
+) -> tuple[Reader | None, str]:
+    """Who this person is to the agreement and the basis; or None and the reason for a deny."""
+    if by.id is None:
+        return None, NOT_PARTY
+    if by.id == agreement.worker_id:
+        return Reader.WORKER, PARTY
+    if by.id == agreement.subject_id:
+        return Reader.SUBJECT, Basis.SELF
+    if by.role is Role.CLINICIAN and current_supervisor_id(db, agreement.worker_id) == by.id:
+        return Reader.SUPERVISOR, SUPERVISOR
+    return None, NOT_PARTY
+
+
+def _load(
+    db: Session, by: AuditActor, agreement_id: int, action: Action
+) -> tuple[SupportAgreement, Reader, str]:
+    agreement = db.get(SupportAgreement, agreement_id)
+    if agreement is None:
+        _log(db, by, action, None, agreement_id, Outcome.DENIED, Basis.NOT_FOUND)
+        raise AgreementNotFound(agreement_id)
+    reader, basis = reader_of(db, by, agreement)
+    if reader is None:
+        _log(db, by, action, agreement.subject_id, agreement.id, Outcome.DENIED, basis)
+        raise AgreementNotFound(agreement_id)
+    return agreement, reader, basis
+
+
+# Proposing and confirming -----------------------------------------------------------------------
+
+
+def propose(
+    db: Session,
+    by: AuditActor,
+    subject_id: int,
+    terms: Terms,
+    *,
+    now: datetime | None = None,
+) -> SupportAgreement:
+    """A peer worker proposes a new version to someone they support; their side is confirmed
+    by proposing. Any earlier version stays as it was (in force until this one is confirmed).
+
+    Raises:
+        AgreementError: not a peer worker of this person now (logged, nothing stored).
+    """
+    if works_with(db, by, subject_id) is None:
+        log_refused(db, by, Action.AGREEMENT_PROPOSE, subject_id)
+        raise AgreementError("You can agree boundaries only with someone you support now.")
+    assert by.id is not None
+    moment = now or utcnow()
+    newest = db.scalar(
+        select(func.max(SupportAgreement.version)).where(
+            SupportAgreement.worker_id == by.id, SupportAgreement.subject_id == subject_id
+        )
+    )
+    row = SupportAgreement(
+        worker_id=by.id,
+        subject_id=subject_id,
+        version=(newest or 0) + 1,
+        methods=list(terms.methods),
+        days=list(terms.days),
+        starts_at=terms.starts_at,
+        ends_at=terms.ends_at,
+        places=terms.places,
+        community_contact=terms.community_contact,
+        review_on=terms.review_on,
+        created_by_id=by.id,
+        created_at=moment,
+        worker_confirmed_at=moment,
+        subject_confirmed_at=None,
+    )
+    db.add(row)
+    db.flush()
+    _log(db, by, Action.AGREEMENT_PROPOSE, subject_id, row.id, Outcome.ALLOWED, PARTY)
+    return row
+
+
+def confirm(
+    db: Session, by: AuditActor, agreement_id: int, *, now: datetime | None = None
+) -> SupportAgreement:
+    """The other side confirms a version; from then on it is the one in force.
+
+    Raises:
+        AgreementNotFound: missing, or not theirs to see (logged, the same answer).
+        NotYours: the supervisor may read it, but only the two of them confirm (logged).
+        AgreementError: confirmed already, or a newer version replaced it (nothing changes).
+    """
+    agreement, reader, basis = _load(db, by, agreement_id, Action.AGREEMENT_CONFIRM)
+    if reader is Reader.SUPERVISOR:
+        _log(
+            db,
+            by,
+            Action.AGREEMENT_CONFIRM,
+            agreement.subject_id,
+            agreement.id,
+            Outcome.DENIED,
+            NOT_PARTY,
+        )
+        raise NotYours("Only the two people in the agreement confirm it.")
+    field = "worker_confirmed_at" if reader is Reader.WORKER else "subject_confirmed_at"
+    if getattr(agreement, field) is not None:
+        raise AgreementError("You have already confirmed this version. Thank you.")
+    newest = db.scalar(
+        select(func.max(SupportAgreement.version)).where(
+            SupportAgreement.worker_id == agreement.worker_id,
+            SupportAgreement.subject_id == agreement.subject_id,
+        )
+    )
+    if agreement.version != newest:
+        raise AgreementError(
+            "A newer version was proposed after this one, so this one can't be confirmed."
+            " Have a look at the newest version instead."
+        )
+    if reader is Reader.WORKER and works_with(db, by, agreement.subject_id) is None:
+        raise AgreementError("You no longer support this person, so this can't be confirmed.")
+    setattr(agreement, field, now or utcnow())
+    db.flush()
+    _log(
+        db, by, Action.AGREEMENT_CONFIRM, agreement.subject_id, agreement.id, Outcome.ALLOWED, basis
+    )
+    return agreement
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    """One version as one person may see it, built only after a permit."""
+
+    agreement: SupportAgreement
+    reader: Reader
+    state: State
+    newest_version: int
+    in_force: SupportAgreement | None
+    may_confirm: bool
+
+
+def read(db: Session, by: AuditActor, agreement_id: int, today: date) -> AgreementView:
+    """One version, for its two people or the worker's supervisor. Logged, allowed or denied.
+
+    Raises:
+        AgreementNotFound: missing, or not theirs to read (the same answer).
+    """
+    agreement, reader, basis = _load(db, by, agreement_id, Action.AGREEMENT_READ)
+    _log(db, by, Action.AGREEMENT_READ, agreement.subject_id, agreement.id, Outcome.ALLOWED, basis)
+    every = versions(db, agreement.worker_id, agreement.subject_id)
+    newest = every[0].version if every else agreement.version
+    current = pick_in_force(every, today)
+    state = state_of(agreement, newest, current)
+    pending_side = (
+        agreement.worker_confirmed_at if reader is Reader.WORKER else agreement.subject_confirmed_at
+    )
+    return AgreementView(
+        agreement=agreement,
+        reader=reader,
+        state=state,
+        newest_version=newest,
+        in_force=current,
+        may_confirm=state is State.WAITING
+        and reader is not Reader.SUPERVISOR
+        and pending_side is None,
+    )
+
+
+@dataclass(frozen=True)
+class PairView:
+    """A worker's page for one person: every version, newest first."""
+
+    versions: list[SupportAgreement]
+    in_force: SupportAgreement | None
+    states: dict[int, State]
+
+
+def for_worker(db: Session, by: AuditActor, subject_id: int, today: date) -> PairView:
+    """The versions between a worker and someone they support now. Logged (one entry)."""
+    assert by.id is not None
+    every = versions(db, by.id, subject_id)
+    newest = every[0].version if every else 0
+    current = pick_in_force(every, today)
+    _log(
+        db,
+        by,
+        Action.AGREEMENT_READ,
+        subject_id,
+        every[0].id if every else None,
+        Outcome.ALLOWED,
+        Basis.CARE_ASSIGNMENT,
+    )
+    return PairView(every, current, {a.id: state_of(a, newest, current) for a in every})
+
+
+@dataclass(frozen=True)
+class ListedAgreement:
+    """What a list shows: who with, which version, its state; never the terms."""
+
+    id: int
+    worker_id: int
+    subject_id: int
+    version: int
+    state: State
+    review_on: date
+    waiting_for_me: bool
+
+
+def _listed(rows: Iterable[SupportAgreement], today: date, me: int | None) -> list[ListedAgreement]:
+    pairs: dict[tuple[int, int], list[SupportAgreement]] = {}
+    for row in rows:
+        pairs.setdefault((row.worker_id, row.subject_id), []).append(row)
+    listed: list[ListedAgreement] = []
+    for every in pairs.values():
+        every.sort(key=lambda a: a.version, reverse=True)
+        current = pick_in_force(every, today)
+        newest = every[0]
+        shown = [newest] if current is None or current.id == newest.id else [newest, current]
+        for row in shown:
+            state = state_of(row, newest.version, current)
+            mine = row.subject_confirmed_at if me == row.subject_id else row.worker_confirmed_at
+            listed.append(
+                ListedAgreement(
+                    row.id,
+                    row.worker_id,
+                    row.subject_id,
+                    row.version,
+                    state,
+                    row.review_on,
+                    state is State.WAITING and me is not None and mine is None,
+                )
+            )
+    return listed
+
+
+def listed_for(db: Session, by: AuditActor, today: date) -> list[ListedAgreement]:
+    """The agreements this person is part of (as worker or subject), or, for a clinician, those
+    of the workers they supervise now: the newest version and the one in force. No terms."""
+    if by.id is None:
+        return []
+    if by.role is Role.CLINICIAN:
+        worker_ids = set(
+            db.scalars(
+                select(Supervision.worker_id).where(
+                    Supervision.supervisor_id == by.id, Supervision.ended_at.is_(None)
+                )
+            )
+        )
+        worker_ids = {w for w in worker_ids if current_supervisor_id(db, w) == by.id}
+        if not worker_ids:
+            return []
+        rows = db.scalars(
+            select(SupportAgreement).where(SupportAgreement.worker_id.in_(worker_ids))
+        )
+        return _listed(rows, today, None)
+    column = SupportAgreement.subject_id if by.role in (Role.CONSUMER, Role.CARER) else None
+    if column is None and by.role in WORKER_ROLES:
+        column = SupportAgreement.worker_id
+    if column is None:
+        return []
+    return _listed(db.scalars(select(SupportAgreement).where(column == by.id)), today, by.id)
+
+
+# Demo -------------------------------------------------------------------------------------------
+
+
+def seed_demo(db: Session, users: dict[str, User], request_id: str) -> None:
+    """Sam and Alex agreed their boundaries a month ago (weekdays 09:00–17:00, at the service
+    or the park nearby, by phone, text or in person, no community contact); Tui has proposed
+    one to Maya, who has not confirmed it yet; Sam has recorded a few contacts, one of them a
+    Saturday text, gently flagged."""
+    from peernotes.workforce import contacts
+
+    sam = By(users["sam"].id, Role.CONSUMER_PEER_WORKER, request_id)
+    alex = By(users["alex"].id, Role.CONSUMER, request_id)
+    tui = By(users["tui"].id, Role.CONSUMER_PEER_WORKER, request_id)
+    now = utcnow()
+    agreed = now - timedelta(days=30)
+    terms = validate_terms(
+        methods=["phone", "text", "in_person"],
+        days=[0, 1, 2, 3, 4],
+        starts_at="09:00",
+        ends_at="17:00",
+        places="At the service or the park nearby.",
+        community_contact=False,
+        review_on=now.date() + timedelta(days=60),
+        today=agreed.date(),
+    )
+    first = propose(db, sam, users["alex"].id, terms, now=agreed)
+    confirm(db, alex, first.id, now=agreed + timedelta(hours=2))
+    propose(
+        db,
+        tui,
+        users["maya"].id,
+        validate_terms(
+            methods=["phone", "video", "in_person"],
+            days=[1, 3],
+            starts_at="10:00",
+            ends_at="15:00",
+            places="At the service, or a video call when Maya would rather stay home.",
+            community_contact=True,
+            review_on=now.date() + timedelta(days=90),
+            today=now.date(),
+        ),
+    )
+    today = now.date()
+    last_saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    weekdays = [d for d in (today - timedelta(days=n) for n in range(1, 15)) if d.weekday() < 5]
+    for day, at, minutes, channel, place in (
+        (weekdays[-1], "10:30", 60, "in_person", "service"),
+        (weekdays[3], "14:00", 20, "phone", ""),
+        (last_saturday, "11:15", 10, "text", ""),
+        (weekdays[0], "09:30", 45, "in_person", "service"),
+    ):
+        contacts.record(
+            db,
+            sam,
+            users["alex"].id,
+            occurred_on=day,
+            at_time=at,
+            minutes=minutes,
+            channel=channel,
+            place=place,
+            group=False,
+            today=today,
+        )
+    contacts.record(
+        db,
+        sam,
+        users["jordan"].id,
+        occurred_on=weekdays[1],
+        at_time="13:00",
+        minutes=30,
+        channel="phone",
+        place="",
+        group=False,
+        today=today,
+    )
