@@ -54,6 +54,15 @@ ACTION_PHRASES: dict[str, str] = {
     "risk:cosign": "co-signed a concern raised about your safety",
     "risk:delay": "decided to wait before showing you a concern about your safety",
     "risk:lift_delay": "let you see a concern about your safety",
+    "group:session_record": "recorded that you attended a group session",
+    "workforce:preferences": "saved your wishes for a peer worker",
+    "workforce:request": "asked for a peer worker",
+    "workforce:request_cancel": "cancelled a request for a peer worker",
+    "admin:worker_request_confirm": "confirmed the peer worker you asked for",
+    "admin:worker_request_decline": "couldn't confirm the peer worker you asked for, and said why",
+    "handover:write": "wrote a handover summary for your new peer worker",
+    "handover:read": "read the handover summary written when you changed peer worker",
+    "handover:consent": "changed whether your new peer worker may read the handover summary",
 }
 # The same, for an attempt that was refused: "<who> tried to … but was not allowed".
 DENIED_PHRASES: dict[str, str] = {
@@ -67,6 +76,8 @@ DENIED_PHRASES: dict[str, str] = {
     "consent:grant": "tried to change your consent",
     "risk:raise": "tried to raise a concern about your safety",
     "risk:read": "tried to read a concern raised about your safety",
+    "handover:read": "tried to read the handover summary written when you changed peer worker",
+    "handover:write": "tried to write a handover summary about you",
 }
 # Why it was allowed. Keys are a basis, or its kind before the colon (`consent:12` → `consent`).
 BASIS_PHRASES: dict[str, str] = {
@@ -80,6 +91,8 @@ BASIS_PHRASES: dict[str, str] = {
     "witnessed": "with you present",
     "duty_of_care": "because of a duty-of-care concern",
     "author": "because they raised it",
+    "facilitator": "because they facilitated it",
+    "handover_consent": "because you agreed to the handover",
     "role": "",  # the role already shows beside the name
 }
 

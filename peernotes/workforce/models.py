@@ -48,7 +48,8 @@ class WorkerProfile(Base):
     about: Mapped[str] = mapped_column(String(600), default="")
     #: The attribute names the worker shows; anything else stays private to them.
     shown: Mapped[list[str]] = mapped_column(JSON, default=list)
-    #: How many people they can support at once (the coordinator's figure); full = left out.
+    #: How many people they can support at once (their own figure, a wellbeing measure too);
+    #: a worker at it is full and left out of matching.
     capacity: Mapped[int] = mapped_column(Integer, default=6)
     #: "I need a break": no new matches while set. Current people are not affected.
     paused_at: Mapped[datetime | None] = mapped_column(default=None)
