@@ -1,4 +1,5 @@
-"""Coordinators set each peer worker's supervising clinician."""
+"""Coordinators set each peer worker's supervising clinician, see who has none, and see when each
+last had a supervision session (the date and with whom: never what was said)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,12 @@ from wtforms.fields.choices import SelectChoice
 
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.care import supervision
+from peernotes.care.models import Supervision
 from peernotes.web import field_error, requires
+from peernotes.workforce import supervision_sessions
 
 bp = Blueprint("supervision", __name__)
 
@@ -55,10 +59,26 @@ def manage(actor: Actor, db: Session) -> str | Response:
                 "info",
             )
             return redirect(url_for("supervision.manage"))
+    history = supervision.history(db, [w.id for w in workers])
     return render_template(
         "admin/supervision.html",
         form=form,
         workers=workers,
-        history=supervision.history(db, [w.id for w in workers]),
+        history=history,
+        unsupervised=_unsupervised(db, workers, history),
+        last_sessions=supervision_sessions.last_sessions(db, [w.id for w in workers]),
         names=display_names(db),
     )
+
+
+def _unsupervised(
+    db: Session, workers: list[User], history: dict[int, list[Supervision]]
+) -> list[User]:
+    """Workers with no supervisor in force, or whose supervisor's account is deactivated
+    (who cannot sign in to co-sign or meet): the same rule as `current_supervisor_id`."""
+    active = {c.id for c in supervision.clinicians(db)}  # one query, not one per worker
+    return [
+        w
+        for w in workers
+        if not any(r.ended_at is None and r.supervisor_id in active for r in history[w.id])
+    ]

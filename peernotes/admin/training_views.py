@@ -1,9 +1,11 @@
-"""Coordinators record peer workers' training; the consent gate reads it."""
+"""Coordinators record peer workers' training, by form or by CSV import; the consent gate
+reads it. Peer workers see their own status at /my/training."""
 
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms import DateField, SelectField
@@ -15,6 +17,7 @@ from peernotes.auth.roles import Permission
 from peernotes.consent import training
 from peernotes.timefmt import local_today
 from peernotes.web import field_error, requires
+from peernotes.workforce import training_import
 
 bp = Blueprint("training", __name__)
 
@@ -31,6 +34,14 @@ class TrainingForm(FlaskForm):
     )
     completed_on = DateField("Completed on", validators=[Optional()])
     expires_on = DateField("Expires on", validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        description="A header row naming email, module, completed_on and expires_on, then one"
+        " completed module per row. Dates like 2026-05-03.",
+    )
 
 
 @bp.route("/admin/training", methods=["GET", "POST"])
@@ -66,10 +77,61 @@ def manage(actor: Actor, db: Session) -> str | Response:
         else:
             flash("The training record is saved.", "info")
             return redirect(url_for("training.manage"))
+    expiring, lapsed = training.needing_attention(db, today)
     return render_template(
         "admin/training.html",
         form=form,
         workers=workers,
         status=training.status_of(db, [w.id for w in workers], today),
         labels=training.MODULE_LABELS,
+        expiring=expiring,
+        lapsed=lapsed,
+        today=today,
+        warn_days=training.WARN_DAYS,
+    )
+
+
+@bp.route("/admin/training/import", methods=["GET", "POST"])
+@requires(Permission.ADMIN_TRAINING)
+def import_csv(actor: Actor, db: Session) -> str | Response:
+    form = ImportForm()
+    problems: list[training_import.Problem] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        # Read one byte past the limit: enough to know it is too big, never the whole file.
+        data = upload.read(training_import.MAX_BYTES + 1) if upload else b""
+        try:
+            summary = training_import.import_csv(db, actor, data, today=local_today())
+        except training_import.ImportRefused as exc:
+            problems = exc.problems
+            field_error(form, exc, "file")
+        else:
+            flash(
+                f"Imported {summary.stored} training record{'s' if summary.stored != 1 else ''}"
+                f" for {summary.people} peer worker{'s' if summary.people != 1 else ''}: "
+                + ", ".join(sorted({name for name, _, _ in summary.rows}))
+                + ".",
+                "info",
+            )
+            return redirect(url_for("training.manage"))
+    return render_template(
+        "workforce/training/import.html",
+        form=form,
+        problems=problems,
+        columns=training_import.COLUMNS,
+        modules=[m.value for m in training.MODULE_LABELS],
+    )
+
+
+@bp.route("/my/training")
+@requires(Permission.PROFILE_OWN)
+def mine(actor: Actor, db: Session) -> str:
+    today = local_today()
+    states = training.status_of(db, [actor.id], today)[actor.id]
+    return render_template(
+        "workforce/training/mine.html",
+        states=states,
+        messages=training.explain(states, today),
+        labels=training.MODULE_LABELS,
+        warn_days=training.WARN_DAYS,
     )

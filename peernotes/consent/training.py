@@ -50,6 +50,24 @@ class ModuleStatus:
     expires_on: date | None
 
 
+def check_dates(
+    completed_on: date | None, expires_on: date | None, *, today: date
+) -> tuple[date, date]:
+    """The rules every training record's dates follow, by form or by CSV import.
+
+    Raises TrainingError naming the field at fault.
+    """
+    if completed_on is None:
+        raise TrainingError("Give the date it was completed.", "completed_on")
+    if completed_on > today:
+        raise TrainingError("The completion date cannot be in the future.", "completed_on")
+    if expires_on is None or expires_on <= completed_on:
+        raise TrainingError("The expiry date must be after the completion date.", "expires_on")
+    if expires_on - completed_on > timedelta(days=366 * 5):
+        raise TrainingError("Training lasts five years at most.", "expires_on")
+    return completed_on, expires_on
+
+
 def record(
     db: Session,
     by: AuditActor,
@@ -68,14 +86,7 @@ def record(
         parsed = TrainingModule(module)
     except ValueError as exc:
         raise TrainingError("Choose a training module.", "module") from exc
-    if completed_on is None:
-        raise TrainingError("Give the date it was completed.", "completed_on")
-    if completed_on > today:
-        raise TrainingError("The completion date cannot be in the future.", "completed_on")
-    if expires_on is None or expires_on <= completed_on:
-        raise TrainingError("The expiry date must be after the completion date.", "expires_on")
-    if expires_on - completed_on > timedelta(days=366 * 5):
-        raise TrainingError("Training lasts five years at most.", "expires_on")
+    completed_on, expires_on = check_dates(completed_on, expires_on, today=today)
     assert by.id is not None
     row = TrainingRecord(
         user_id=person.id,
@@ -128,3 +139,79 @@ def peer_workers(db: Session) -> list[User]:
     return list(
         db.scalars(select(User).where(User.role.in_(PEER_WORKER_ROLES)).order_by(User.display_name))
     )
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {d:%B %Y}"
+
+
+def _module_words(module: TrainingModule) -> str:
+    return MODULE_LABELS[module].lower()
+
+
+#: What lapsed or missing training means, in the worker's words (the consent gate's effect).
+ACCESS_EFFECT = (
+    "Until it is renewed you can't see anything the people you support have shared with you by"
+    " consent (their records and shared notes). Your coordinator can record the renewal."
+)
+MISSING_EFFECT = (
+    "Until it is recorded you can't see anything the people you support have shared with you"
+    " by consent (their records and shared notes). Your coordinator can record it once you"
+    " have done it."
+)
+
+
+def explain(states: list[ModuleStatus], today: date) -> list[str]:
+    """Plain sentences for the worker about each module that is lapsed, missing or expiring
+    soon: lapsed and missing first, since they already change what the worker can see."""
+    lapsed, soon = [], []
+    for s in states:
+        words = _module_words(s.module)
+        if s.state is ModuleState.LAPSED and s.expires_on is not None:
+            lapsed.append(f"Your {words} training lapsed on {_day(s.expires_on)}. {ACCESS_EFFECT}")
+        elif s.state is ModuleState.MISSING:
+            lapsed.append(f"There is no {words} training on record for you. {MISSING_EFFECT}")
+        elif s.state is ModuleState.EXPIRING and s.expires_on is not None:
+            days = (s.expires_on - today).days
+            left = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+            soon.append(
+                f"Your {words} training expires on {_day(s.expires_on)} ({left}). Renew it"
+                " before then, so nothing changes for the people you support; your"
+                " coordinator records the renewal."
+            )
+    return lapsed + soon
+
+
+def warnings_for(db: Session, user_id: int, today: date) -> list[str]:
+    """What a peer worker should know about their own training today: modules lapsed or
+    missing (with what that means for them) and modules expiring within WARN_DAYS days.
+    Empty for anyone who is not a peer worker, or whose training is all current."""
+    person = db.get(User, user_id)
+    if person is None or person.role not in PEER_WORKER_ROLES:
+        return []
+    return explain(status_of(db, [user_id], today)[user_id], today)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """One peer worker's module that needs a coordinator's attention."""
+
+    person: User
+    status: ModuleStatus
+
+
+def needing_attention(db: Session, today: date) -> tuple[list[Attention], list[Attention]]:
+    """For the coordinator: (expiring within WARN_DAYS days, soonest first; lapsed or
+    missing) across active peer workers."""
+    workers = [w for w in peer_workers(db) if w.active]
+    status = status_of(db, [w.id for w in workers], today)
+    expiring: list[Attention] = []
+    lapsed: list[Attention] = []
+    for w in workers:
+        for s in status[w.id]:
+            if s.state is ModuleState.EXPIRING:
+                expiring.append(Attention(w, s))
+            elif s.state in (ModuleState.LAPSED, ModuleState.MISSING):
+                lapsed.append(Attention(w, s))
+    expiring.sort(key=lambda a: (a.status.expires_on or today, a.person.display_name))
+    return expiring, lapsed

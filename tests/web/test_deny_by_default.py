@@ -106,6 +106,17 @@ PAGES: dict[str, dict[Role, int]] = {
     "/risk": only(Role.CLINICIAN),
     "/my/concerns": only(Role.CONSUMER, Role.CARER),
     "/admin/supervision": only(Role.ADMIN),
+    # Supervision: Dr Chen supervises Sam; the session is the demo's, Dr Chen's with Sam.
+    "/supervision": only(Role.CLINICIAN),
+    "/supervision/workers/<int:worker_id>": only(Role.CLINICIAN),
+    "/supervision/workers/<int:worker_id>/sessions/new": only(Role.CLINICIAN),
+    "/supervision/sessions/<int:supervision_session_id>": only(Role.CLINICIAN),
+    "/my/supervision": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    "/my/supervision/<int:supervision_session_id>": only(
+        Role.CONSUMER_PEER_WORKER, carer_peer_worker=404
+    ),
+    "/admin/training/import": only(Role.ADMIN),
+    "/my/training": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
 }
 
 DEMO_BY_ROLE = {
@@ -124,6 +135,7 @@ def _path(app: Flask, rule: str) -> str:
     from peernotes.records.models import RecordEntry
 
     alex = user_id(app, "alex")
+    sam = user_id(app, "sam")
     from peernotes.notes.models import Note
 
     with app.app_context(), get_database(app).session() as session:
@@ -134,6 +146,11 @@ def _path(app: Flask, rule: str) -> str:
         from peernotes.notes.models import RiskConcern
 
         concern = session.scalar(select(RiskConcern.id).where(RiskConcern.subject_id == alex))
+        from peernotes.workforce.models import SupervisionSession
+
+        supervision_session = session.scalar(
+            select(SupervisionSession.id).where(SupervisionSession.worker_id == sam)
+        )
     values = {
         "subject_id": alex,
         "entry_id": entry,
@@ -142,6 +159,8 @@ def _path(app: Flask, rule: str) -> str:
         "access_id": 1,
         "note_id": note,
         "concern_id": concern,
+        "worker_id": sam,
+        "supervision_session_id": supervision_session,
     }
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 

@@ -149,6 +149,17 @@ SWEEP: tuple[Case, ...] = (
         ("sam",),
         {"text": "Changed it."},
     ),
+    # Supervision: Dr Chen supervises Sam; Dr Walsh (Helen's supervisor) is replayed too.
+    Case("GET", "/supervision/workers/{sam}", ("dr.chen",)),
+    Case("GET", "/supervision/workers/{sam}/sessions/new", ("dr.chen",)),
+    Case(
+        "POST",
+        "/supervision/workers/{sam}/sessions/new",
+        ("dr.chen",),
+        {"held_on": "2025-06-02", "topics": "Boundaries.", "wellbeing": "", "actions": ""},
+    ),
+    Case("GET", "/supervision/sessions/{supervision_session}", ("dr.chen",)),
+    Case("GET", "/my/supervision/{supervision_session}", ("sam",)),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -270,9 +281,22 @@ def _objects(app: Flask) -> dict[str, int]:
             24,
             max_hours=72,
         )
+        from peernotes.workforce import supervision_sessions
+
+        supervision_session = supervision_sessions.log_session(
+            db,
+            By(ids["dr.chen"], Role.CLINICIAN, "sweep"),
+            ids["sam"],
+            utcnow().date(),
+            "Topics.",
+            "",
+            "",
+            today=utcnow().date(),
+        )
         db.commit()
         return {
             **ids,
+            "supervision_session": supervision_session.id,
             "attested_note": attested.id,
             "correction": correction,
             "risk": concerns[0].id,
