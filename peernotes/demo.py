@@ -23,6 +23,7 @@ from peernotes.db import utcnow
 from peernotes.notes import risk
 from peernotes.notes import service as notes
 from peernotes.records.service import read_entry, write_entry
+from peernotes.workforce import demo as workforce_demo
 
 DEMO_PASSWORD = "peernotes-demo-2026"
 DEMO_DOMAIN = "peernotes.example"
@@ -183,6 +184,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     read_entry(db, walsh, users["alex"].id, entries[0].id)
     _demo_notes(db, users, request_id)
     _demo_risk(db, users, request_id)
+    workforce_demo.seed(db, users, request_id)
     return list(PEOPLE)
 
 

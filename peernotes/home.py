@@ -12,9 +12,11 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team
-from peernotes.consent import emergency
+from peernotes.consent import emergency, training
 from peernotes.db import utcnow
+from peernotes.timefmt import local_today
 from peernotes.web import public, requires
+from peernotes.workforce import choosing, contacts, handover, profiles
 
 bp = Blueprint("home", __name__)
 
@@ -27,11 +29,20 @@ def show_home(actor: Actor, db: Session) -> str:
     if actor.role == Role.CONSUMER:
         context["care_team"] = care.care_team(db, actor.id, now)
         context["carers"] = care.nominations_by(db, actor.id)
+        context["peer_request"] = choosing.open_request(db, actor.id)
     elif actor.role == Role.CARER:
         context["care_team"] = care.care_team(db, actor.id, now)
         context["nominated_by"] = care.nominations_of(db, actor.id)
-    elif actor.role in (Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
+        context["peer_request"] = choosing.open_request(db, actor.id)
+    elif actor.role is Role.CLINICIAN:
         context["caseload"] = care.caseload(db, actor.id, now)
+    elif actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
+        today = local_today()
+        context["caseload"] = care.caseload(db, actor.id, now)
+        context["contact_summary"] = contacts.caseload_summary(db, actor.id, today)
+        context["handovers_asked"] = handover.asked_of(db, actor.id, now)
+        context["training_warnings"] = training.warnings_for(db, actor.id, today)
+        context["profile"] = profiles.profile_of(db, actor.id)
     elif actor.role == Role.AUDITOR:
         context["emergency_waiting"] = emergency.waiting_for_review(db)
     elif actor.role == Role.ADMIN:
@@ -44,6 +55,7 @@ def show_home(actor: Actor, db: Session) -> str:
         context["active_assignments"] = db.scalar(
             select(func.count()).select_from(CareAssignment).where(CareAssignment.active_at(now))
         )
+        context["worker_requests_waiting"] = len(choosing.waiting_requests(db))
     return render_template(f"home/{actor.role.value}.html", **context)
 
 

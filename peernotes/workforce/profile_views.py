@@ -46,10 +46,14 @@ class ProfileForm(FlaskForm):
     culture = StringField("Cultural background")
     lived_experience = _Checkboxes(
         "Lived experience you are happy to share",
-        choices=list(LIVED_EXPERIENCE.items()),
+        choices=[SelectChoice(k, v) for k, v in LIVED_EXPERIENCE.items()],
         validate_choice=False,
     )
-    formats = _Checkboxes("Ways you can meet", choices=list(FORMATS.items()), validate_choice=False)
+    formats = _Checkboxes(
+        "Ways you can meet",
+        choices=[SelectChoice(k, v) for k, v in FORMATS.items()],
+        validate_choice=False,
+    )
     availability = StringField(
         "Availability", description="For example: Tuesday and Thursday mornings."
     )
@@ -57,7 +61,7 @@ class ProfileForm(FlaskForm):
     shown = _Checkboxes(
         "Show these to people choosing a peer worker",
         description="Anything you leave unticked stays private and is not used for matching.",
-        choices=list(PROFILE_FIELDS.items()),
+        choices=[SelectChoice(k, v) for k, v in PROFILE_FIELDS.items()],
         validate_choice=False,
     )
     capacity = IntegerField(

@@ -54,6 +54,16 @@ def only(*roles: Role, **others: int) -> dict[Role, int]:
 
 
 PAGES: dict[str, dict[Role, int]] = {
+    # Choosing a peer worker; the handover is the demo's (Jordan's change from Sam to Tui,
+    # written by Sam): Sam reads what he wrote, and nobody else here may.
+    "/my/profile": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    "/my/peer-worker": only(Role.CONSUMER, Role.CARER),
+    "/my/peer-worker/preferences": only(Role.CONSUMER, Role.CARER),
+    "/admin/worker-requests": only(Role.ADMIN),
+    "/handover/<int:request_id>": only(
+        Role.CONSUMER_PEER_WORKER, consumer=404, carer=404, carer_peer_worker=404, clinician=404
+    ),
+    "/handover/<int:request_id>/write": only(Role.CONSUMER_PEER_WORKER, carer_peer_worker=404),
     "/": only(*ALL),
     "/account/password": only(*ALL),
     "/my/carers": only(Role.CONSUMER),
@@ -105,6 +115,19 @@ PAGES: dict[str, dict[Role, int]] = {
     ),
     "/risk": only(Role.CLINICIAN),
     "/my/concerns": only(Role.CONSUMER, Role.CARER),
+    # Groups: the demo's carer support group, facilitated by Helen (Linh and Robert came).
+    "/admin/groups": only(Role.ADMIN),
+    "/admin/groups/<int:group_id>": only(Role.ADMIN),
+    "/admin/groups/<int:group_id>/sessions/new": only(Role.ADMIN),
+    "/admin/groups/sessions/<int:group_session_id>": only(Role.ADMIN),
+    "/groups": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER, Role.CLINICIAN),
+    "/groups/sessions/<int:group_session_id>": only(
+        Role.CARER_PEER_WORKER, consumer_peer_worker=404, clinician=404
+    ),
+    "/groups/<int:group_id>/sessions/new": only(
+        Role.CARER_PEER_WORKER, consumer_peer_worker=404, clinician=404
+    ),
+    "/my/groups": only(Role.CONSUMER, Role.CARER),
     "/admin/supervision": only(Role.ADMIN),
     # Supervision: Dr Chen supervises Sam; the session is the demo's, Dr Chen's with Sam.
     "/supervision": only(Role.CLINICIAN),
@@ -117,6 +140,17 @@ PAGES: dict[str, dict[Role, int]] = {
     ),
     "/admin/training/import": only(Role.ADMIN),
     "/my/training": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    # Support agreements: the demo's, between Sam and Alex (Dr Chen supervises Sam).
+    "/people/<int:subject_id>/agreement": only(
+        Role.CONSUMER_PEER_WORKER, consumer=404, carer=404, carer_peer_worker=404, clinician=404
+    ),
+    "/agreements/<int:agreement_id>": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, carer=404, carer_peer_worker=404
+    ),
+    "/my/agreements": only(
+        Role.CONSUMER, Role.CARER, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER, Role.CLINICIAN
+    ),
+    "/contacts": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
 }
 
 DEMO_BY_ROLE = {
@@ -136,6 +170,7 @@ def _path(app: Flask, rule: str) -> str:
 
     alex = user_id(app, "alex")
     sam = user_id(app, "sam")
+    jordan = user_id(app, "jordan")
     from peernotes.notes.models import Note
 
     with app.app_context(), get_database(app).session() as session:
@@ -151,6 +186,11 @@ def _path(app: Flask, rule: str) -> str:
         supervision_session = session.scalar(
             select(SupervisionSession.id).where(SupervisionSession.worker_id == sam)
         )
+        from peernotes.workforce.models import WorkerRequest
+
+        worker_request = session.scalar(
+            select(WorkerRequest.id).where(WorkerRequest.subject_id == jordan)
+        )
     values = {
         "subject_id": alex,
         "entry_id": entry,
@@ -161,7 +201,14 @@ def _path(app: Flask, rule: str) -> str:
         "concern_id": concern,
         "worker_id": sam,
         "supervision_session_id": supervision_session,
+        "request_id": worker_request,
     }
+    from tests.workforce.test_groups import group_pages
+
+    values.update(group_pages(app))
+    from tests.workforce.test_agreements import agreement_pages
+
+    values.update(agreement_pages(app))
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 
@@ -182,7 +229,9 @@ def test_access_matrix(app: Flask, role: Role) -> None:
     for rule, statuses in PAGES.items():
         path = _path(app, rule)
         status = client.get(path).status_code
-        assert status == statuses[role], f"{role.value} GET {path}: {status}, expected {statuses[role]}"
+        assert status == statuses[role], (
+            f"{role.value} GET {path}: {status}, expected {statuses[role]}"
+        )
 
 
 @pytest.mark.parametrize("rule", sorted(PAGES))

@@ -40,6 +40,14 @@ class Case:
 
 
 SWEEP: tuple[Case, ...] = (
+    # Jordan's change of peer worker (the demo's), and the handover Sam wrote for it.
+    Case(
+        "POST", "/my/peer-worker/requests/{worker_request}/handover", ("jordan",), {"consent": "no"}
+    ),
+    Case("POST", "/my/peer-worker/requests/{worker_request}/cancel", ("jordan",)),
+    Case("GET", "/handover/{worker_request}", ("jordan", "sam")),
+    Case("GET", "/handover/{worker_request}/write", ("sam",)),
+    Case("POST", "/handover/{worker_request}/write", ("sam",), {"summary": "More."}),
     Case("GET", "/people/{jordan}/record", ("jordan", "dr.chen")),
     Case("GET", "/people/{jordan}/record/{entry}", ("jordan", "dr.chen")),
     Case("GET", "/people/{jordan}/record/new", ("dr.chen",)),
@@ -160,11 +168,33 @@ SWEEP: tuple[Case, ...] = (
     ),
     Case("GET", "/supervision/sessions/{supervision_session}", ("dr.chen",)),
     Case("GET", "/my/supervision/{supervision_session}", ("sam",)),
+    # Groups: the DBT skills group's newer session, facilitated by Tui and Dr Walsh.
+    Case("GET", "/groups/sessions/{dbt_session}", ("tui", "dr.walsh")),
+    Case("GET", "/groups/{dbt_group}/sessions/new", ("tui", "dr.walsh")),
+    Case(
+        "POST",
+        "/groups/{dbt_group}/sessions/new",
+        ("tui", "dr.walsh"),
+        {"held_on": "2025-06-02", "topic": "Wise mind", "attendees": "{alex}"},
+    ),
+    # Support agreements: Sam and Alex's (the demo's, in force; Dr Chen supervises Sam), and
+    # one Sam proposed to Jordan, waiting for Jordan (Sam's own click is answered calmly).
+    Case("GET", "/people/{alex}/agreement", ("sam",)),
+    Case(
+        "POST",
+        "/people/{alex}/agreement",
+        ("sam",),
+        {"methods": "phone", "days": "0", "starts_at": "09:00", "ends_at": "17:00"},
+    ),
+    Case("GET", "/agreements/{agreement}", ("alex", "dr.chen", "sam")),
+    Case("POST", "/agreements/{pending_agreement}/confirm", ("sam", "jordan")),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
 #: permission, which the deny-by-default matrix tests for every role).
 ROLE_WIDE = {
+    "/admin/worker-requests/<int:request_id>/confirm": "coordinators decide every request",
+    "/admin/worker-requests/<int:request_id>/decline": "coordinators decide every request",
     "/admin/accounts/<int:user_id>/deactivate": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/reactivate": "coordinators manage every account",
     "/admin/assignments/<int:assignment_id>/end": "coordinators manage every assignment",
@@ -173,6 +203,9 @@ ROLE_WIDE = {
     "/admin/teams/<int:team_id>/members/<int:membership_id>/end": "every team",
     "/audit/entries/<int:seq>": "auditors review the whole log (metadata only)",
     "/audit/emergency/<int:access_id>": "auditors review every emergency access",
+    "/admin/groups/<int:group_id>": "coordinators see every group",
+    "/admin/groups/<int:group_id>/sessions/new": "coordinators record sessions of every group",
+    "/admin/groups/sessions/<int:group_session_id>": "coordinators see every group's attendance",
 }
 
 
@@ -192,6 +225,12 @@ def test_every_route_with_an_id_is_swept(app: Flask) -> None:
 def _objects(app: Flask) -> dict[str, int]:
     """Objects owned by Alex and Jordan (and their clinician), made the way the app makes them."""
     ids = {key: user_id(app, key) for key in ("alex", "jordan", "linh", "sam", "dr.chen")}
+    from tests.workforce.test_groups import group_objects
+
+    ids.update(group_objects(app))
+    from tests.workforce.test_agreements import agreement_objects
+
+    ids.update(agreement_objects(app))
     with app.app_context(), get_database(app).session() as db:
         from peernotes.care.models import CarerNomination
         from peernotes.records.models import RecordEntry
@@ -294,8 +333,14 @@ def _objects(app: Flask) -> dict[str, int]:
             today=utcnow().date(),
         )
         db.commit()
+        from peernotes.workforce.models import WorkerRequest
+
+        worker_request = db.scalar(
+            select(WorkerRequest.id).where(WorkerRequest.subject_id == ids["jordan"])
+        )
         return {
             **ids,
+            "worker_request": worker_request,
             "supervision_session": supervision_session.id,
             "attested_note": attested.id,
             "correction": correction,

@@ -1,0 +1,414 @@
+"""Choosing a peer worker through the pages: profiles and the pause, preferences, matches with
+reasons, requests, the coordinator's confirmation, a change of worker (the old worker's next
+request is refused and logged), and the handover summary following the person's consent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from peernotes.audit.writer import By
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.consent import service as consent
+from peernotes.consent.decision import Act, Category, GranteeKind
+from peernotes.db import get_database, utcnow
+from peernotes.records.service import write_entry
+from tests.audit.helpers import rows
+from tests.helpers import csrf_token, demo_email, sign_in, user_id
+
+HANDOVER = "HANDOVER-CANARY-71c2 Alex likes to walk while we talk; mornings are best."
+
+
+def _url(app: Flask) -> str:
+    return get_database(app).engine.url.render_as_string(hide_password=False)
+
+
+def _client(app: Flask, key: str) -> FlaskClient:
+    client = app.test_client()
+    assert sign_in(client, demo_email(key)).status_code == 302
+    return client
+
+
+def _post(client: FlaskClient, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})
+
+
+def _count(
+    app: Flask, table: str, where: str = "1=1", params: dict[str, object] | None = None
+) -> int:
+    return int(rows(_url(app), f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0])  # type: ignore[call-overload]
+
+
+def _last(app: Flask, action: str) -> tuple[object, ...]:
+    return rows(
+        _url(app),
+        "SELECT actor_id, subject_id, target_type, target_id, outcome, basis FROM audit_log "
+        "WHERE action = :a ORDER BY seq DESC LIMIT 1",
+        {"a": action},
+    )[0]
+
+
+def _profile(client: FlaskClient, **fields: object) -> None:
+    data: dict[str, object] = {
+        "gender": "",
+        "age_band": "",
+        "languages": "",
+        "culture": "",
+        "availability": "",
+        "about": "",
+        "capacity": "6",
+    }
+    data.update(fields)
+    page = client.get("/my/profile")
+    assert page.status_code == 200
+    response = client.post(
+        "/my/profile", data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def _prefs(client: FlaskClient, rows_: list[tuple[str, str, str]], frequency: str = ""):  # type: ignore[no-untyped-def]
+    data = {"frequency": frequency}
+    for i, (attribute, value, importance) in enumerate(rows_):
+        data.update(
+            {f"attribute-{i}": attribute, f"value-{i}": value, f"importance-{i}": importance}
+        )
+    return _post(client, "/my/peer-worker/preferences", data)
+
+
+def _waiting_request(app: Flask, subject: int) -> int:
+    return int(
+        rows(
+            _url(app),
+            "SELECT id FROM worker_requests WHERE subject_id = :s AND state = 'requested'",
+            {"s": subject},
+        )[0][0]  # type: ignore[call-overload]
+    )
+
+
+# Profiles, preferences and matches ------------------------------------------------------------
+
+
+def test_matches_show_reasons_and_respect_hidden_fields(app: Flask) -> None:
+    tui = _client(app, "tui")
+    _profile(
+        tui,
+        gender="woman",
+        languages="English, Vietnamese",
+        lived_experience=["bpd"],
+        formats=["group", "individual"],
+        shown=["gender", "languages", "lived_experience", "formats"],
+        culture="SECRET-CULTURE-CANARY",  # written, not shown
+    )
+    alex = _client(app, "alex")
+    response = _prefs(
+        alex,
+        [
+            ("language", "vietnamese", "must"),
+            ("lived_experience", "bpd", "nice"),
+            ("format", "group", "nice"),
+        ],
+        "weekly",
+    )
+    assert response.status_code == 302
+    page = alex.get("/my/peer-worker").get_data(as_text=True)
+    assert "Tui Henare" in page
+    assert "speaks Vietnamese · lived experience of BPD · offers group" in page
+    assert "SECRET-CULTURE-CANARY" not in page
+    # Sam is Alex's worker now: he is not offered, and he does not speak Vietnamese anyway.
+    assert "Ask for Sam Rivera" not in page
+    # A culture must-have the worker hides is never met.
+    _prefs(alex, [("culture", "SECRET-CULTURE-CANARY", "must")])
+    assert "Ask for Tui Henare" not in alex.get("/my/peer-worker").get_data(as_text=True)
+
+
+def test_preferences_naming_an_unknown_attribute_store_nothing(app: Flask) -> None:
+    alex = _client(app, "alex")
+    before = _count(app, "match_preferences")
+    response = _prefs(alex, [("language", "Greek", "must"), ("star_sign", "Leo", "must")])
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "is not something we can match on" in body and "Nothing was saved" in body
+    response = _prefs(alex, [("age_band", "40", "nice")])
+    assert response.status_code == 400
+    assert "is not one of the choices for age" in response.get_data(as_text=True)
+    response = _prefs(alex, [("language", "Greek", "must")], frequency="hourly")
+    assert response.status_code == 400
+    assert _count(app, "match_preferences") == before
+
+
+def test_paused_worker_is_not_offered_and_can_come_back(app: Flask) -> None:
+    alex = _client(app, "alex")
+    assert "Ask for Tui Henare" in alex.get("/my/peer-worker").get_data(as_text=True)
+    tui = _client(app, "tui")
+    assert _post(tui, "/my/profile/pause", {}).status_code == 302
+    assert "New matches are paused" in tui.get("/my/profile").get_data(as_text=True)
+    assert "Ask for Tui Henare" not in alex.get("/my/peer-worker").get_data(as_text=True)
+    # Asking for her anyway (an old page) is refused plainly, and nothing is stored.
+    before = _count(app, "worker_requests")
+    page = _post(alex, "/my/peer-worker/request", {"worker_id": str(user_id(app, "tui"))})
+    assert page.status_code == 302
+    assert "taking a break" in alex.get("/my/peer-worker").get_data(as_text=True)
+    assert _count(app, "worker_requests") == before
+    assert _post(tui, "/my/profile/resume", {}).status_code == 302
+    assert "Ask for Tui Henare" in alex.get("/my/peer-worker").get_data(as_text=True)
+
+
+def test_full_worker_is_not_offered(app: Flask) -> None:
+    tui = _client(app, "tui")
+    _profile(tui, capacity="1")  # Tui supports Maya already
+    alex = _client(app, "alex")
+    assert "Ask for Tui Henare" not in alex.get("/my/peer-worker").get_data(as_text=True)
+
+
+def test_bad_profile_input_changes_nothing(app: Flask) -> None:
+    tui = _client(app, "tui")
+    page = tui.get("/my/profile")
+    token = csrf_token(page.get_data(as_text=True))
+    for data, message in (
+        ({"age_band": "12-15"}, "Choose an age band"),
+        ({"formats": "carrier pigeon"}, "not one of the choices"),
+        ({"capacity": "0"}, "between 1 and 20"),
+        ({"capacity": "many"}, "whole number"),
+        ({"gender": "x" * 61}, "under 60 characters"),
+    ):
+        response = tui.post("/my/profile", data={"csrf_token": token, **data})
+        assert response.status_code == 200
+        assert message in response.get_data(as_text=True), data
+    assert _count(app, "worker_profiles", "user_id = :u", {"u": user_id(app, "tui")}) == 0
+
+
+# Requesting, confirming, changing ------------------------------------------------------------------
+
+
+def _grant_sam(app: Flask) -> tuple[int, int]:
+    """Alex shares his care plan with peer workers in his care team (by role) and with Sam by
+    name; returns (care plan entry id, person provision id)."""
+    ids = {k: user_id(app, k) for k in ("alex", "sam", "dr.chen")}
+    with app.app_context(), get_database(app).session() as db:
+        alex = db.get_one(User, ids["alex"])
+        now = utcnow()
+        me = By(alex.id, Role.CONSUMER, "test")
+        consent.grant(
+            db,
+            me,
+            alex,
+            consent.Grant(
+                GranteeKind.ROLE,
+                None,
+                Role.CONSUMER_PEER_WORKER,
+                None,
+                Act.READ,
+                frozenset({Category.CARE_PLAN}),
+                "so my peer worker knows my plan",
+                now,
+                now + timedelta(days=30),
+            ),
+        )
+        named = consent.grant(
+            db,
+            me,
+            alex,
+            consent.Grant(
+                GranteeKind.PERSON,
+                ids["sam"],
+                None,
+                None,
+                Act.READ,
+                frozenset({Category.MEDICATION}),
+                "Sam helps with my meds",
+                now,
+                now + timedelta(days=30),
+            ),
+        )
+        entry = write_entry(
+            db, By(ids["dr.chen"], Role.CLINICIAN, "test"), alex, "care_plan", "Plan", "Walks."
+        )
+        db.commit()
+        return entry.id, named.id
+
+
+def test_change_of_worker_ends_the_old_workers_access_at_once(app: Flask) -> None:
+    entry_id, _named = _grant_sam(app)
+    alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
+    sam = _client(app, "sam")
+    record = f"/people/{alex_id}/record/{entry_id}"
+    assert sam.get(record).status_code == 200
+
+    alex = _client(app, "alex")
+    page = alex.get("/my/peer-worker").get_data(as_text=True)
+    assert "Ask for a different peer worker" in page and "don't have to say why" in page
+    response = _post(
+        alex,
+        "/my/peer-worker/request",
+        {"worker_id": str(tui_id), "handover": "yes", "stop_named_sharing": "yes"},
+    )
+    assert response.status_code == 302
+    request_id = _waiting_request(app, alex_id)
+    assert _last(app, "workforce:request")[1:] == (
+        alex_id,
+        "worker_request",
+        str(request_id),
+        "allowed",
+        "self",
+    )
+    # Asking to stop sharing with Sam by name ended that provision, by Alex's own hand.
+    assert _last(app, "consent:revoke")[0] == alex_id
+    # Until the coordinator confirms, Sam is still Alex's peer worker.
+    assert sam.get(record).status_code == 200
+
+    admin = _client(app, "admin")
+    assert "Alex Nguyen" in admin.get("/admin/worker-requests").get_data(as_text=True)
+    assert _post(admin, f"/admin/worker-requests/{request_id}/confirm", {}).status_code == 302
+    assert (
+        _count(
+            app,
+            "care_assignments",
+            "worker_id = :w AND subject_id = :s AND ended_at IS NULL",
+            {"w": tui_id, "s": alex_id},
+        )
+        == 1
+    )
+    assert (
+        _count(
+            app,
+            "care_assignments",
+            "worker_id = :w AND subject_id = :s AND ended_at IS NULL",
+            {"w": sam_id, "s": alex_id},
+        )
+        == 0
+    )
+
+    # Sam's very next request is refused and logged; Tui now sees Alex on her caseload.
+    assert sam.get(record).status_code == 404
+    actor, subject, _, target, outcome, basis = _last(app, "record:read")
+    assert (actor, subject, target, outcome, basis) == (
+        sam_id,
+        alex_id,
+        str(entry_id),
+        "denied",
+        "no_consent",
+    )
+    tui = _client(app, "tui")
+    assert "Alex Nguyen" in tui.get("/").get_data(as_text=True)
+    assert "Alex Nguyen" not in sam.get("/").get_data(as_text=True)
+    assert _last(app, "admin:worker_request_confirm")[1:] == (
+        alex_id,
+        "worker_request",
+        str(request_id),
+        "allowed",
+        "role:admin",
+    )
+
+
+def test_only_the_coordinator_confirms(app: Flask) -> None:
+    alex_id, tui_id = user_id(app, "alex"), user_id(app, "tui")
+    alex = _client(app, "alex")
+    _post(alex, "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    request_id = _waiting_request(app, alex_id)
+    assert _post(alex, f"/admin/worker-requests/{request_id}/confirm", {}).status_code == 403
+    assert (
+        _post(_client(app, "tui"), f"/admin/worker-requests/{request_id}/confirm", {}).status_code
+        == 403
+    )
+    assert _count(app, "worker_requests", "id = :i AND state = 'requested'", {"i": request_id}) == 1
+
+
+def test_decline_tells_the_person_why(app: Flask) -> None:
+    alex_id, tui_id = user_id(app, "alex"), user_id(app, "tui")
+    alex = _client(app, "alex")
+    _post(alex, "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    request_id = _waiting_request(app, alex_id)
+    admin = _client(app, "admin")
+    # Too short to help anyone: refused, nothing changes.
+    _post(admin, f"/admin/worker-requests/{request_id}/decline", {"note": "no"})
+    assert _count(app, "worker_requests", "id = :i AND state = 'requested'", {"i": request_id}) == 1
+    _post(
+        admin,
+        f"/admin/worker-requests/{request_id}/decline",
+        {"note": "Tui is on leave until March; could you choose someone else?"},
+    )
+    page = alex.get("/my/peer-worker").get_data(as_text=True)
+    assert "Tui is on leave until March" in page
+    assert "Ask for Tui Henare" in page  # free to choose again
+
+
+def test_one_request_at_a_time_and_cancel(app: Flask) -> None:
+    alex_id, tui_id = user_id(app, "alex"), user_id(app, "tui")
+    alex = _client(app, "alex")
+    _post(alex, "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    request_id = _waiting_request(app, alex_id)
+    _post(alex, "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    assert _count(app, "worker_requests", "subject_id = :s", {"s": alex_id}) == 1
+    # Someone else's request cannot be cancelled: it answers as missing, and is logged.
+    maya = _client(app, "maya")
+    assert _post(maya, f"/my/peer-worker/requests/{request_id}/cancel", {}).status_code == 404
+    assert _last(app, "workforce:request_cancel")[4] == "denied"
+    assert _post(alex, f"/my/peer-worker/requests/{request_id}/cancel", {}).status_code == 302
+    assert _count(app, "worker_requests", "id = :i AND state = 'cancelled'", {"i": request_id}) == 1
+
+
+# Handover -----------------------------------------------------------------------------------------
+
+
+def _change_with_handover(app: Flask, consent_given: bool) -> tuple[int, FlaskClient, FlaskClient]:
+    alex_id, tui_id = user_id(app, "alex"), user_id(app, "tui")
+    alex = _client(app, "alex")
+    data = {"worker_id": str(tui_id)}
+    if consent_given:
+        data["handover"] = "yes"
+    _post(alex, "/my/peer-worker/request", data)
+    request_id = _waiting_request(app, alex_id)
+    sam = _client(app, "sam")
+    return request_id, alex, sam
+
+
+def test_handover_reaches_the_new_worker_with_consent(app: Flask) -> None:
+    request_id, alex, sam = _change_with_handover(app, True)
+    alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
+    assert "handover" in sam.get("/").get_data(as_text=True).lower()
+    response = _post(sam, f"/handover/{request_id}/write", {"summary": HANDOVER})
+    assert response.status_code == 302
+    # Encrypted at rest.
+    (ciphertext,) = rows(_url(app), "SELECT ciphertext FROM handover_summaries")[0]
+    assert HANDOVER.encode() not in bytes(ciphertext)  # type: ignore[arg-type]
+    tui = _client(app, "tui")
+    # Before the change Tui is not Alex's worker yet: refused.
+    assert tui.get(f"/handover/{request_id}").status_code == 404
+    assert _last(app, "handover:read")[4:] == ("denied", "no_assignment")
+    _post(_client(app, "admin"), f"/admin/worker-requests/{request_id}/confirm", {})
+    page = tui.get(f"/handover/{request_id}")
+    assert page.status_code == 200 and HANDOVER in page.get_data(as_text=True)
+    assert _last(app, "handover:read") == (
+        tui_id,
+        alex_id,
+        "handover_summary",
+        _last(app, "handover:read")[3],
+        "allowed",
+        f"handover_consent:{request_id}",
+    )
+    # Alex reads it too, and can withdraw: Tui's next read is refused.
+    assert HANDOVER in alex.get(f"/handover/{request_id}").get_data(as_text=True)
+    _post(alex, f"/my/peer-worker/requests/{request_id}/handover", {"consent": "no"})
+    assert tui.get(f"/handover/{request_id}").status_code == 404
+    assert _last(app, "handover:read")[4:] == ("denied", "no_consent")
+    # Other people never read it.
+    for key in ("maya", "helen", "dr.chen", "linh"):
+        assert _client(app, key).get(f"/handover/{request_id}").status_code in (403, 404), key
+    assert sam_id  # the author keeps reading what he wrote
+    assert HANDOVER in sam.get(f"/handover/{request_id}").get_data(as_text=True)
+
+
+def test_no_handover_without_consent(app: Flask) -> None:
+    request_id, _alex, sam = _change_with_handover(app, False)
+    before = _count(app, "handover_summaries")
+    assert sam.get(f"/handover/{request_id}/write").status_code == 200
+    _post(sam, f"/handover/{request_id}/write", {"summary": HANDOVER})
+    assert _count(app, "handover_summaries") == before
+    # Someone who was never the worker cannot even open the form.
+    assert _client(app, "tui").get(f"/handover/{request_id}/write").status_code == 404
+    assert _last(app, "handover:write")[4] == "denied"
