@@ -120,6 +120,31 @@ def log_entries(app: Flask, actor: str, action: str) -> list[tuple[str, str, int
         return [(r[0], r[1], r[2]) for r in rows]
 
 
+def agreement_pages(app: Flask) -> dict[str, int]:
+    """For the deny-by-default matrix: the demo's agreement between Sam and Alex."""
+    sam, alex = user_id(app, "sam"), user_id(app, "alex")
+    with app.app_context(), get_database(app).session() as db:
+        found = db.scalar(
+            select(SupportAgreement.id).where(
+                SupportAgreement.worker_id == sam, SupportAgreement.subject_id == alex
+            )
+        )
+    assert found is not None, "the demo has no agreement between Sam and Alex"
+    return {"agreement_id": found}
+
+
+def agreement_objects(app: Flask) -> dict[str, int]:
+    """For the IDOR sweep: the demo's agreement between Sam and Alex, and a new one Sam
+    proposed to Jordan, waiting for Jordan to confirm."""
+    found = agreement_pages(app)["agreement_id"]
+    sam, jordan = user_id(app, "sam"), user_id(app, "jordan")
+    with app.app_context(), get_database(app).session() as db:
+        terms = agreements.validate_terms(today=today(), **good_terms())  # type: ignore[arg-type]
+        row = agreements.propose(db, By(sam, Role.CONSUMER_PEER_WORKER, "sweep"), jordan, terms)
+        db.commit()
+        return {"agreement": found, "pending_agreement": row.id}
+
+
 def client_for(app: Flask, key: str) -> FlaskClient:
     client = app.test_client()
     assert sign_in(client, demo_email(key)).status_code == 302
