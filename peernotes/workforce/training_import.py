@@ -108,6 +108,16 @@ def _header(names: list[str]) -> dict[str, int]:
     cleaned = [n.strip().lower() for n in names]
     problems = []
     missing = [c for c in COLUMNS if c not in cleaned]
+    if len(missing) == len(COLUMNS):
+        raise ImportRefused(
+            [
+                Problem(
+                    1,
+                    "There is no header row. The first row must name the columns:"
+                    f" {','.join(COLUMNS)}.",
+                )
+            ]
+        )
     if missing:
         problems.append(
             Problem(
