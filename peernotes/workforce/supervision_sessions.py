@@ -38,6 +38,7 @@ from peernotes.errors import Refused
 from peernotes.keys import seal, unseal
 from peernotes.notes.models import RiskConcern
 from peernotes.records.service import subject_key
+from peernotes.workforce import agreements, contacts
 from peernotes.workforce.models import Contact, SupervisionSession, SupportAgreement
 
 #: Each of the three texts, in characters.
@@ -443,14 +444,10 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
 
 
 def _agreements_due(db: Session, worker_ids: list[int], today: date) -> list[SupportAgreement]:
-    from peernotes.workforce import agreements
-
     return agreements.due_for_review(db, worker_ids, today, within_days=REVIEW_WITHIN_DAYS)
 
 
 def _flagged(db: Session, worker_ids: list[int], since: date) -> list[Contact]:
-    from peernotes.workforce import contacts
-
     return contacts.flagged(db, worker_ids, since)
 
 

@@ -385,3 +385,54 @@ def test_the_coordinator_sees_plainly_who_has_no_supervisor(app: Flask) -> None:
     notice = page.split("Without a supervisor", 1)[1].split("</section>", 1)[0]
     assert "Helen" in notice and "Sam Rivera" not in notice
     assert "no current supervisor" in notice
+
+
+def test_the_dashboard_shows_agreements_due_and_contacts_outside_an_agreement(
+    app: Flask,
+) -> None:
+    from peernotes.workforce import agreements, contacts
+
+    sam = By(user_id(app, "sam"), Role.CONSUMER_PEER_WORKER, "test")
+    alex = By(user_id(app, "alex"), Role.CONSUMER, "test")
+    today = utcnow().date()
+    with app.app_context(), get_database(app).session() as db:
+        terms = agreements.validate_terms(
+            methods=["phone"],
+            days=[0, 1, 2, 3, 4],
+            starts_at="09:00",
+            ends_at="17:00",
+            places="At the service.",
+            community_contact=False,
+            review_on=today + timedelta(days=7),
+            today=today,
+        )
+        agreement = agreements.propose(db, sam, user_id(app, "alex"), terms)
+        agreements.confirm(db, alex, agreement.id)
+        # A text is not one of the agreed ways now: gently flagged.
+        contacts.record(
+            db,
+            sam,
+            alex.id,
+            occurred_on=today,
+            at_time="10:00",
+            minutes=5,
+            channel="text",
+            place="",
+            group=False,
+            today=today,
+        )
+        db.commit()
+        agreement_id = agreement.id
+    page = _client(app, "dr.chen").get("/supervision").get_data(as_text=True)
+    sam_part = _part(page, "Sam Rivera")
+    assert f'href="/agreements/{agreement_id}"' in sam_part
+    due = today + timedelta(days=7)
+    assert f"review due {due.day} {due:%B %Y}" in sam_part
+    assert "not one of the agreed ways" in sam_part
+    assert "None." not in sam_part.split("Contacts outside an agreement", 1)[1]
+    # Never to anyone else: not Dr Walsh, not under Tui's name.
+    walsh = _client(app, "dr.walsh").get("/supervision").get_data(as_text=True)
+    assert f'href="/agreements/{agreement_id}"' not in walsh
+    assert "not one of the agreed ways" not in walsh
+    tui_part = _part(page, "Tui Henare")
+    assert f'href="/agreements/{agreement_id}"' not in tui_part
