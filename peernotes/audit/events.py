@@ -99,6 +99,7 @@ class Action(StrEnum):
     TRAINING_IMPORT = "training:import"
     GROUP_CREATE = "admin:group_create"
     GROUP_SESSION_RECORD = "group:session_record"
+    GROUP_SESSION_READ = "group:session_read"
     # Key management.
     KEYS_ROTATE = "keys:rotate"
     # Reading the access log itself.

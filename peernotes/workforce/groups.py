@@ -52,11 +52,9 @@ MAX_TOPIC = 200
 
 FACILITATOR = "facilitator"
 
-#: Reading a session's attendance list (and refusals to open a group or session).
-#: The log's vocabulary has no read action for groups yet; until it has one, reads go under
-#: the session action with their own target type, `group_attendance`, which tells them apart
-#: from recordings (target `group_session`). Switching is this one line.
-READ_ACTION = Action.GROUP_SESSION_RECORD
+#: Reading a session's attendance list (and refusals to open a group or session), with its own
+#: target type, `group_attendance`, apart from recordings (target `group_session`).
+READ_ACTION = Action.GROUP_SESSION_READ
 READ_TARGET = "group_attendance"
 
 KIND_LABELS: dict[GroupKind, str] = {

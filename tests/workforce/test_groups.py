@@ -368,6 +368,7 @@ def test_the_session_page_shows_attendance_only_to_its_facilitators_and_coordina
     assert [(e[5], e[6]) for e in reads] == expected
     assert all(e[0] == actor and e[2] is None for e in reads)
     assert all(e[4] == str(session_id) for e in reads if e[3] == "group_attendance")
+    assert all(e[1] == "group:session_read" for e in reads if e[3] == "group_attendance")
 
 
 def test_a_missing_session_answers_like_a_refused_one(app: Flask, demo: dict[str, int]) -> None:
