@@ -414,6 +414,8 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
         return []
     pairs = current_workers(db, by.id)
     ids = [user.id for user, _ in pairs]
+    if not ids:
+        return []
     last = last_sessions(db, ids)
     rows = {
         user.id: WorkerRow(
@@ -421,8 +423,6 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
         )
         for user, sup in pairs
     }
-    if not ids:
-        return []
     concerns = db.scalars(
         select(RiskConcern)
         .where(
@@ -436,19 +436,13 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
         record_event(db, by, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, "duty_of_care")
     for c in concerns:
         rows[c.raised_by_id].concerns.append(OpenConcern(c.id, c.subject_id, c.created_at))
-    for agreement in _agreements_due(db, ids, today):
+    # Listed without their terms or any note, as on the agreements' own lists (not logged);
+    # opening an agreement from here is logged by its page.
+    for agreement in agreements.due_for_review(db, ids, today, within_days=REVIEW_WITHIN_DAYS):
         rows[agreement.worker_id].agreements_due.append(agreement)
-    for contact in _flagged(db, ids, today - timedelta(days=FLAGGED_SINCE_DAYS)):
+    for contact in contacts.flagged(db, ids, today - timedelta(days=FLAGGED_SINCE_DAYS)):
         rows[contact.worker_id].flagged_contacts.append(contact)
     return [rows[i] for i in ids]
-
-
-def _agreements_due(db: Session, worker_ids: list[int], today: date) -> list[SupportAgreement]:
-    return agreements.due_for_review(db, worker_ids, today, within_days=REVIEW_WITHIN_DAYS)
-
-
-def _flagged(db: Session, worker_ids: list[int], since: date) -> list[Contact]:
-    return contacts.flagged(db, worker_ids, since)
 
 
 # Demo -------------------------------------------------------------------------------------------
