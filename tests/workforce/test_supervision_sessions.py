@@ -9,9 +9,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from peernotes.audit.writer import By
+from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import supervision
 from peernotes.db import get_database, utcnow
@@ -375,8 +377,6 @@ def test_the_coordinator_sees_plainly_who_has_no_supervisor(app: Flask) -> None:
     page = _client(app, "admin").get("/admin/supervision").get_data(as_text=True)
     assert "Without a supervisor" not in page
     # Dr Walsh's account is deactivated: Helen has no one who can meet or co-sign.
-    from peernotes.auth.models import User
-
     with app.app_context(), get_database(app).session() as db:
         db.get_one(User, user_id(app, "dr.walsh")).active = False
         db.commit()
@@ -436,3 +436,31 @@ def test_the_dashboard_shows_agreements_due_and_contacts_outside_an_agreement(
     assert "not one of the agreed ways" not in walsh
     tui_part = _part(page, "Tui Henare")
     assert f'href="/agreements/{agreement_id}"' not in tui_part
+
+
+def test_a_new_peer_worker_shows_as_without_a_supervisor_until_one_is_set(app: Flask) -> None:
+    from peernotes.auth.accounts import create_user
+
+    admin = By(user_id(app, "admin"), Role.ADMIN, "test")
+    with app.app_context(), get_database(app).session() as db:
+        create_user(
+            db,
+            email="ari@peernotes.example",
+            display_name="Ari Walker",
+            role=Role.CONSUMER_PEER_WORKER,
+            password="a long enough password 1",
+            by=admin,
+        )
+        db.commit()
+    client = _client(app, "admin")
+    page = client.get("/admin/supervision").get_data(as_text=True)
+    notice = page.split("Without a supervisor", 1)[1].split("</section>", 1)[0]
+    assert "<strong>Ari Walker</strong> has no current supervisor" in notice
+    with app.app_context(), get_database(app).session() as db:
+        ari_id = db.scalar(select(User.id).where(User.email == "ari@peernotes.example"))
+    _post(
+        client,
+        "/admin/supervision",
+        {"worker": str(ari_id), "supervisor": str(user_id(app, "dr.walsh"))},
+    )
+    assert "Without a supervisor" not in client.get("/admin/supervision").get_data(as_text=True)
