@@ -6,6 +6,8 @@ who reaches *this* agreement is then decided by the service (`agreements.reader_
   - `/people/<id>/agreement`: the peer worker who supports that person now (versions, and a
     form to propose a new one);
   - `/agreements/<id>`: the worker, the person it is with, the worker's current supervisor;
+  - `/agreements/<id>/change`: either of the two (the person supported can suggest a change
+    too), while they still work together; the supervisor is refused (403);
   - `/agreements/<id>/confirm`: the one of the two who has not confirmed yet;
   - `/my/agreements`: one's own list (for a clinician: the workers they supervise).
 Anyone else is answered as if the agreement did not exist, after a denied log entry.
@@ -13,7 +15,7 @@ Anyone else is answered as if the agreement did not exist, after a denied log en
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
@@ -89,6 +91,30 @@ def _prefill(form: AgreementForm, latest: SupportAgreement | None) -> None:
     form.review_on.data = max(latest.review_on, today)
 
 
+def _checked_terms(form: AgreementForm, today: date) -> agreements.Terms | None:
+    """The proposal's terms, or None with the reason shown next to its field."""
+    if not form.validate():
+        if form.csrf_token.errors:
+            abort(400)
+        # Only a review date that is not a date gets here (Optional lets an empty one by).
+        form.review_on.errors[:] = ["Enter a date, for example 2027-03-01."]
+        return None
+    try:
+        return agreements.validate_terms(
+            methods=form.methods.data or [],
+            days=form.days.data or [],
+            starts_at=form.starts_at.data or "",
+            ends_at=form.ends_at.data or "",
+            places=form.places.data or "",
+            community_contact=bool(form.community_contact.data),
+            review_on=form.review_on.data,
+            today=today,
+        )
+    except agreements.AgreementError as exc:
+        field_error(form, exc, "methods")
+        return None
+
+
 # The worker's page for one person -----------------------------------------------------------------
 
 
@@ -104,23 +130,9 @@ def for_person(actor: Actor, db: Session, subject_id: int) -> str | Response:
         abort(404)
     today = local_today()
     if form.is_submitted():
-        if not form.validate():
-            if form.csrf_token.errors:
-                abort(400)
-            # Only a review date that is not a date gets here (Optional lets an empty one by).
-            form.review_on.errors[:] = ["Enter a date, for example 2027-03-01."]
-        else:
+        terms = _checked_terms(form, today)
+        if terms is not None:
             try:
-                terms = agreements.validate_terms(
-                    methods=form.methods.data or [],
-                    days=form.days.data or [],
-                    starts_at=form.starts_at.data or "",
-                    ends_at=form.ends_at.data or "",
-                    places=form.places.data or "",
-                    community_contact=bool(form.community_contact.data),
-                    review_on=form.review_on.data,
-                    today=today,
-                )
                 row = agreements.propose(db, actor, subject.id, terms)
             except agreements.AgreementError as exc:
                 field_error(form, exc, "methods")
@@ -172,6 +184,42 @@ def show(actor: Actor, db: Session, agreement_id: int) -> str:
         else [],
         labels=contacts,
         words=agreements,
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/change", methods=["GET", "POST"])
+@requires(Permission.AGREEMENTS_USE)
+def change(actor: Actor, db: Session, agreement_id: int) -> str | Response:
+    """Either of the two suggests a change, starting from this version; the other confirms."""
+    form = AgreementForm()
+    action = Action.AGREEMENT_PROPOSE if form.is_submitted() else Action.AGREEMENT_READ
+    try:
+        agreement, reader = agreements.may_change(db, actor, agreement_id, action)
+    except agreements.AgreementNotFound:
+        abort(404)
+    except agreements.NotYours as exc:
+        raise Forbidden(str(exc)) from exc
+    names = display_names(db, {agreement.worker_id, agreement.subject_id})
+    other = agreement.worker_id if reader is agreements.Reader.SUBJECT else agreement.subject_id
+    if form.is_submitted():
+        terms = _checked_terms(form, local_today())
+        if terms is not None:
+            row = agreements.propose_change(db, actor, agreement, reader, terms)
+            flash(
+                f"Sent to {names.get(other, 'them')}. It becomes your agreement once they confirm"
+                " it; until then, what you agreed before still stands.",
+                "info",
+            )
+            return redirect(url_for("agreements.show", agreement_id=row.id))
+    else:
+        agreements.log_read(db, actor, agreement, reader)
+        _prefill(form, agreement)
+    return render_template(
+        "workforce/agreements/change.html",
+        agreement=agreement,
+        reader=reader,
+        other=names.get(other, "them"),
+        form=form,
     )
 
 

@@ -2,8 +2,9 @@
 
 A worker and a consumer (or a carer peer worker and a carer) agree how they keep in touch:
 the ways (phone, text, ...), the days and hours, the places, whether community contact is part
-of it, and when they will look at it again together. Proposing a version confirms the
-proposer's side; the other side confirms it. The newest version both have confirmed is the
+of it, and when they will look at it again together. The worker proposes the first version;
+either of them may suggest a change later. Proposing a version confirms the proposer's side;
+the other side confirms it. The newest version both have confirmed is the
 one in force. A version is never edited once anyone has confirmed it: a change is a new
 version, so "what had we agreed on 3 May?" always has an answer (the contact log asks it).
 
@@ -381,18 +382,27 @@ def _in_care(db: Session, worker_id: int, subject_id: int, now: datetime) -> boo
     )
 
 
-def works_with(db: Session, by: AuditActor, subject_id: int) -> User | None:
-    """The subject, when `by` is a peer worker of their kind with an active assignment."""
-    subject = db.get(User, subject_id)
+def _supports(db: Session, worker_id: int, subject_id: int) -> User | None:
+    """The subject, when `worker_id` is an active peer worker of their kind who supports them
+    now (an agreement is peer work: clinicians in the person's care have none)."""
+    worker, subject = db.get(User, worker_id), db.get(User, subject_id)
     if (
-        subject is None
-        or by.id is None
-        or by.role not in WORKER_ROLES
-        or ASSIGNABLE.get(by.role) is not subject.role
+        worker is None
+        or subject is None
+        or not worker.active
         or not subject.active
+        or worker.role not in WORKER_ROLES
+        or ASSIGNABLE.get(worker.role) is not subject.role
     ):
         return None
-    return subject if _in_care(db, by.id, subject.id, utcnow()) else None
+    return subject if _in_care(db, worker.id, subject.id, utcnow()) else None
+
+
+def works_with(db: Session, by: AuditActor, subject_id: int) -> User | None:
+    """The subject, when `by` is a peer worker of their kind with an active assignment."""
+    if by.id is None or by.role not in WORKER_ROLES:
+        return None
+    return _supports(db, by.id, subject_id)
 
 
 def log_refused(db: Session, by: AuditActor, action: Action, subject_id: int) -> None:
@@ -441,6 +451,45 @@ def _load(
 # Proposing and confirming -----------------------------------------------------------------------
 
 
+def _add_version(
+    db: Session,
+    by: AuditActor,
+    worker_id: int,
+    subject_id: int,
+    terms: Terms,
+    basis: str,
+    now: datetime | None,
+) -> SupportAgreement:
+    """The next version between these two, confirmed on the proposer's side."""
+    assert by.id is not None
+    moment = now or utcnow()
+    newest = db.scalar(
+        select(func.max(SupportAgreement.version)).where(
+            SupportAgreement.worker_id == worker_id, SupportAgreement.subject_id == subject_id
+        )
+    )
+    row = SupportAgreement(
+        worker_id=worker_id,
+        subject_id=subject_id,
+        version=(newest or 0) + 1,
+        methods=list(terms.methods),
+        days=list(terms.days),
+        starts_at=terms.starts_at,
+        ends_at=terms.ends_at,
+        places=terms.places,
+        community_contact=terms.community_contact,
+        review_on=terms.review_on,
+        created_by_id=by.id,
+        created_at=moment,
+        worker_confirmed_at=moment if by.id == worker_id else None,
+        subject_confirmed_at=moment if by.id == subject_id else None,
+    )
+    db.add(row)
+    db.flush()
+    _log(db, by, Action.AGREEMENT_PROPOSE, subject_id, row.id, Outcome.ALLOWED, basis)
+    return row
+
+
 def propose(
     db: Session,
     by: AuditActor,
@@ -459,32 +508,42 @@ def propose(
         log_refused(db, by, Action.AGREEMENT_PROPOSE, subject_id)
         raise AgreementError("You can agree boundaries only with someone you support now.")
     assert by.id is not None
-    moment = now or utcnow()
-    newest = db.scalar(
-        select(func.max(SupportAgreement.version)).where(
-            SupportAgreement.worker_id == by.id, SupportAgreement.subject_id == subject_id
-        )
-    )
-    row = SupportAgreement(
-        worker_id=by.id,
-        subject_id=subject_id,
-        version=(newest or 0) + 1,
-        methods=list(terms.methods),
-        days=list(terms.days),
-        starts_at=terms.starts_at,
-        ends_at=terms.ends_at,
-        places=terms.places,
-        community_contact=terms.community_contact,
-        review_on=terms.review_on,
-        created_by_id=by.id,
-        created_at=moment,
-        worker_confirmed_at=moment,
-        subject_confirmed_at=None,
-    )
-    db.add(row)
-    db.flush()
-    _log(db, by, Action.AGREEMENT_PROPOSE, subject_id, row.id, Outcome.ALLOWED, PARTY)
-    return row
+    return _add_version(db, by, by.id, subject_id, terms, PARTY, now)
+
+
+def may_change(
+    db: Session, by: AuditActor, agreement_id: int, action: Action
+) -> tuple[SupportAgreement, Reader]:
+    """A change starting from one version: either of its two people may suggest one (the
+    person supported too, not only the worker), while the worker still supports them.
+
+    Raises:
+        AgreementNotFound: missing, or not theirs to see (logged, the same answer).
+        NotYours: the supervisor, or the two no longer work together (logged).
+    """
+    agreement, reader, _ = _load(db, by, agreement_id, action)
+    if reader is Reader.SUPERVISOR:
+        _log(db, by, action, agreement.subject_id, agreement.id, Outcome.DENIED, NOT_PARTY)
+        raise NotYours("Only the two people in the agreement change it.")
+    if _supports(db, agreement.worker_id, agreement.subject_id) is None:
+        _log(db, by, action, agreement.subject_id, agreement.id, Outcome.DENIED, NO_CARE_ASSIGNMENT)
+        raise NotYours("You no longer work together, so this agreement can't be changed.")
+    return agreement, reader
+
+
+def propose_change(
+    db: Session,
+    by: AuditActor,
+    agreement: SupportAgreement,
+    reader: Reader,
+    terms: Terms,
+    *,
+    now: datetime | None = None,
+) -> SupportAgreement:
+    """After `may_change`: the new version, confirmed on the suggester's side; the other
+    confirms it."""
+    basis = Basis.SELF if reader is Reader.SUBJECT else PARTY
+    return _add_version(db, by, agreement.worker_id, agreement.subject_id, terms, basis, now)
 
 
 def confirm(
@@ -523,8 +582,8 @@ def confirm(
             "A newer version was proposed after this one, so this one can't be confirmed."
             " Have a look at the newest version instead."
         )
-    if reader is Reader.WORKER and works_with(db, by, agreement.subject_id) is None:
-        raise AgreementError("You no longer support this person, so this can't be confirmed.")
+    if _supports(db, agreement.worker_id, agreement.subject_id) is None:
+        raise AgreementError("You no longer work together, so this can't be confirmed.")
     setattr(agreement, field, now or utcnow())
     db.flush()
     _log(
@@ -546,6 +605,22 @@ class AgreementView:
     newest_version: int
     in_force: SupportAgreement | None
     may_confirm: bool
+    #: Either of the two may suggest a change from the newest version, while they work together.
+    may_change: bool
+
+
+def log_read(db: Session, by: AuditActor, agreement: SupportAgreement, reader: Reader) -> None:
+    """An allowed read of one version by someone `may_change` or `_load` let in."""
+    basis = {Reader.WORKER: PARTY, Reader.SUBJECT: Basis.SELF, Reader.SUPERVISOR: SUPERVISOR}
+    _log(
+        db,
+        by,
+        Action.AGREEMENT_READ,
+        agreement.subject_id,
+        agreement.id,
+        Outcome.ALLOWED,
+        basis[reader],
+    )
 
 
 def read(db: Session, by: AuditActor, agreement_id: int, today: date) -> AgreementView:
@@ -572,6 +647,9 @@ def read(db: Session, by: AuditActor, agreement_id: int, today: date) -> Agreeme
         may_confirm=state is State.WAITING
         and reader is not Reader.SUPERVISOR
         and pending_side is None,
+        may_change=reader is not Reader.SUPERVISOR
+        and agreement.version == newest
+        and _supports(db, agreement.worker_id, agreement.subject_id) is not None,
     )
 
 

@@ -150,6 +150,10 @@ PAGES: dict[str, dict[Role, int]] = {
     "/my/agreements": only(
         Role.CONSUMER, Role.CARER, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER, Role.CLINICIAN
     ),
+    # Either of the two suggests a change; the supervisor reads it but is refused this (403).
+    "/agreements/<int:agreement_id>/change": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, carer=404, carer_peer_worker=404
+    ),
     "/contacts": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
 }
 

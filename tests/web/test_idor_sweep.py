@@ -188,6 +188,13 @@ SWEEP: tuple[Case, ...] = (
     ),
     Case("GET", "/agreements/{agreement}", ("alex", "dr.chen", "sam")),
     Case("POST", "/agreements/{pending_agreement}/confirm", ("sam", "jordan")),
+    Case("GET", "/agreements/{agreement}/change", ("alex", "sam")),
+    Case(
+        "POST",
+        "/agreements/{agreement}/change",
+        ("alex", "sam"),
+        {"methods": "text", "days": "1", "starts_at": "10:00", "ends_at": "12:00"},
+    ),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its

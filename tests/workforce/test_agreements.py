@@ -489,3 +489,73 @@ def test_due_for_review_lists_in_force_agreements_due_soon_or_overdue(app: Flask
         ]
         assert agreements.due_for_review(db, [uid(app, "tui")], day) == []
         assert agreements.due_for_review(db, [], day) == []
+
+
+# The person suggests a change --------------------------------------------------------------------
+
+
+def test_the_person_suggests_a_change_and_the_worker_confirms_it(app: Flask) -> None:
+    first = make_agreement(app, "sam", "jordan", days_ago=5)
+    jordan_id = uid(app, "jordan")
+    jordan = client_for(app, "jordan")
+    assert "Suggest a change" in jordan.get(f"/agreements/{first}").get_data(as_text=True)
+    form_page = jordan.get(f"/agreements/{first}/change").get_data(as_text=True)
+    assert 'value="09:00"' in form_page  # it starts from what was agreed
+    token = csrf_token(form_page)
+    response = jordan.post(
+        f"/agreements/{first}/change",
+        data={**good_form(methods=["text"], ends_at="15:00"), "csrf_token": token},
+    )
+    assert response.status_code == 302
+    suggested = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context(), get_database(app).session() as db:
+        row = db.get_one(SupportAgreement, suggested)
+        assert (row.version, row.created_by_id) == (2, jordan_id)
+        assert row.subject_confirmed_at is not None and row.worker_confirmed_at is None
+        assert row.methods == ["text"] and row.ends_at == time(15)
+        current = agreements.in_force(db, uid(app, "sam"), jordan_id, today())
+        assert current is not None and current.id == first  # still the first, until Sam agrees
+    assert log_entries(app, "jordan", "agreement:propose")[-1] == ("allowed", "self", jordan_id)
+    sam = client_for(app, "sam")
+    page = sam.get(f"/agreements/{suggested}").get_data(as_text=True)
+    assert "Waiting for you to confirm it." in page and "Confirm this agreement" in page
+    post_form(sam, f"/agreements/{suggested}/confirm", {}, form_page=f"/agreements/{suggested}")
+    with app.app_context(), get_database(app).session() as db:
+        current = agreements.in_force(db, uid(app, "sam"), jordan_id, today())
+        assert current is not None and current.id == suggested
+    assert log_entries(app, "sam", "agreement:confirm")[-1] == ("allowed", "party", jordan_id)
+
+
+def test_a_suggested_change_with_bad_hours_stores_nothing(app: Flask) -> None:
+    first = make_agreement(app, "sam", "jordan")
+    jordan = client_for(app, "jordan")
+    token = csrf_token(jordan.get(f"/agreements/{first}/change").get_data(as_text=True))
+    before = count_agreements(app)
+    response = jordan.post(
+        f"/agreements/{first}/change",
+        data={**good_form(starts_at="18:00", ends_at="08:00"), "csrf_token": token},
+    )
+    assert response.status_code == 200
+    assert "must be later than the start time" in response.get_data(as_text=True)
+    assert count_agreements(app) == before
+
+
+def test_only_the_two_of_them_change_it_while_they_work_together(app: Flask) -> None:
+    from peernotes.care import service as care
+
+    first = make_agreement(app, "sam", "jordan")
+    chen = client_for(app, "dr.chen")
+    assert chen.get(f"/agreements/{first}/change").status_code == 403
+    assert log_entries(app, "dr.chen", "agreement:read")[-1][:2] == ("denied", "not_party")
+    for key in ("tui", "linh", "dr.walsh", "alex"):
+        assert client_for(app, key).get(f"/agreements/{first}/change").status_code == 404, key
+    sam_id, jordan_id, admin = uid(app, "sam"), uid(app, "jordan"), by_admin(app)
+    with app.app_context(), get_database(app).session() as db:
+        for assignment in care.assignments_between(db, sam_id, jordan_id):
+            if assignment.ended_at is None:
+                care.end_assignment(db, assignment, by=admin)
+        db.commit()
+    jordan = client_for(app, "jordan")
+    assert jordan.get(f"/agreements/{first}").status_code == 200  # still theirs to read
+    assert jordan.get(f"/agreements/{first}/change").status_code == 403
+    assert "Suggest a change" not in jordan.get(f"/agreements/{first}").get_data(as_text=True)
