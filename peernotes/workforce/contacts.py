@@ -220,7 +220,9 @@ def recent(db: Session, worker_id: int, today: date, days: int = 60) -> list[Log
     rows = db.scalars(
         select(Contact)
         .where(Contact.worker_id == worker_id, Contact.occurred_on >= today - timedelta(days=days))
-        .order_by(Contact.occurred_on.desc(), Contact.at_time.desc(), Contact.id.desc())
+        .order_by(
+            Contact.occurred_on.desc(), Contact.at_time.desc().nulls_last(), Contact.id.desc()
+        )
     ).all()
     confirmed = agreements.in_force_for_worker(db, worker_id, today)
     return [
@@ -241,7 +243,9 @@ def flagged(db: Session, worker_ids: Collection[int], since: date) -> list[Conta
     rows = db.scalars(
         select(Contact)
         .where(Contact.worker_id.in_(ids), Contact.occurred_on >= since)
-        .order_by(Contact.occurred_on.desc(), Contact.at_time.desc(), Contact.id.desc())
+        .order_by(
+            Contact.occurred_on.desc(), Contact.at_time.desc().nulls_last(), Contact.id.desc()
+        )
     )
     # The reasons are a JSON list; "not empty" is asked in Python, the same on every engine.
     return [c for c in rows if c.outside_agreement]
