@@ -101,6 +101,8 @@ BASIS_PHRASES: dict[str, str] = {
     "author": "because they raised it",
     "facilitator": "because they facilitated it",
     "handover_consent": "because you agreed to the handover",
+    "supervisor": "because they supervise your peer worker",
+    "party": "because you agreed it together",
     "role": "",  # the role already shows beside the name
 }
 
