@@ -19,7 +19,9 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
-def post_form(client: FlaskClient, path: str, data: dict[str, str], *, form_page: str | None = None) -> TestResponse:
+def post_form(
+    client: FlaskClient, path: str, data: dict[str, str], *, form_page: str | None = None
+) -> TestResponse:
     """Load the page that holds the form, then submit it with its real CSRF token."""
     page = client.get(form_page or path)
     token = csrf_token(page.get_data(as_text=True))
@@ -32,8 +34,6 @@ def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> T
 
 def demo_email(key: str) -> str:
     return f"{key}@{DEMO_DOMAIN}"
-
-
 
 
 def user_id(app: Flask, key: str) -> int:
@@ -53,3 +53,60 @@ def without_csrf(body: bytes) -> bytes:
     """A page with its CSRF token blanked: tokens carry a timestamp, so two renderings of the
     same page a second apart differ there and nowhere else."""
     return re.sub(rb'name="csrf_token" value="[^"]*"', b'name="csrf_token" value=""', body)
+
+
+# Reaching the app's database and signing people in, for tests that drive pages -------------
+
+
+def app_database_url(app: Flask) -> str:
+    """The app's database URL, password included, for reading rows behind its back."""
+    from peernotes.db import get_database
+
+    return get_database(app).engine.url.render_as_string(hide_password=False)
+
+
+def query(
+    app: Flask, sql: str, params: dict[str, object] | None = None
+) -> list[tuple[object, ...]]:
+    """Rows from the app's database through a connection of their own. Do not call it inside an
+    open SQLite write transaction of the app's: it would wait for it."""
+    from sqlalchemy import text
+
+    from peernotes.db import make_engine
+
+    engine = make_engine(app_database_url(app))
+    with engine.connect() as conn:
+        found = [tuple(r) for r in conn.execute(text(sql), params or {})]
+    engine.dispose()
+    return found
+
+
+def count_rows(
+    app: Flask, table: str, where: str = "1=1", params: dict[str, object] | None = None
+) -> int:
+    return int(query(app, f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0])  # type: ignore[call-overload]
+
+
+def last_entry(app: Flask, action: str) -> tuple[object, ...]:
+    """(actor, subject, target type, target id, outcome, basis) of the newest entry of `action`."""
+    return query(
+        app,
+        "SELECT actor_id, subject_id, target_type, target_id, outcome, basis FROM audit_log "
+        "WHERE action = :a ORDER BY seq DESC LIMIT 1",
+        {"a": action},
+    )[0]
+
+
+def client_as(app: Flask, key: str) -> FlaskClient:
+    """A test client signed in as the demo person `key`."""
+    client = app.test_client()
+    assert sign_in(client, demo_email(key)).status_code == 302
+    return client
+
+
+def post_with_token(
+    client: FlaskClient, path: str, data: dict[str, str | list[str]]
+) -> TestResponse:
+    """Post as a browser would, with a CSRF token from the signed-in person's home page."""
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    return client.post(path, data={**data, "csrf_token": token})

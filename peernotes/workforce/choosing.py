@@ -241,27 +241,29 @@ def waiting_name(db: Session, request: WorkerRequest) -> str:
     return worker.display_name if worker else "a peer worker"
 
 
-def _own_open_request(db: Session, by: AuditActor, request_id: int) -> WorkerRequest:
+def _owned(db: Session, by: AuditActor, request_id: int, action: Action) -> WorkerRequest:
+    """The person's own request. Someone else's answers exactly like a missing one (LookupError)
+    and the attempt is on record, on the owner's page too when there is an owner."""
     row = db.get(WorkerRequest, request_id)
     if row is None or row.subject_id != by.id:
         record_event(
             db,
             by,
-            Action.WORKER_REQUEST_CANCEL,
+            action,
             row.subject_id if row else None,
             Target("worker_request", request_id),
             Outcome.DENIED,
             Basis.NOT_FOUND,
         )
         raise LookupError(request_id)
-    if row.state is not RequestState.REQUESTED:
-        raise ChoosingError("That request has already been decided.")
     return row
 
 
 def cancel_request(db: Session, by: AuditActor, request_id: int) -> WorkerRequest:
     """The person withdraws their request. Raises LookupError when it is not theirs."""
-    row = _own_open_request(db, by, request_id)
+    row = _owned(db, by, request_id, Action.WORKER_REQUEST_CANCEL)
+    if row.state is not RequestState.REQUESTED:
+        raise ChoosingError("That request has already been decided.")
     row.state = RequestState.CANCELLED
     row.decided_at = utcnow()
     row.decided_by_id = by.id
@@ -284,18 +286,7 @@ def set_handover_consent(
     """The person gives or withdraws their consent to the handover summary reaching the new
     worker. Withdrawing works at any time, also after the change: the next read is refused.
     Raises LookupError when the request is not theirs."""
-    row = db.get(WorkerRequest, request_id)
-    if row is None or row.subject_id != by.id:
-        record_event(
-            db,
-            by,
-            Action.HANDOVER_CONSENT,
-            row.subject_id if row else None,
-            Target("worker_request", request_id),
-            Outcome.DENIED,
-            Basis.NOT_FOUND,
-        )
-        raise LookupError(request_id)
+    row = _owned(db, by, request_id, Action.HANDOVER_CONSENT)
     if row.previous_assignment_id is None:
         raise ChoosingError("A handover only happens when you change peer worker.")
     if row.state in (RequestState.CANCELLED, RequestState.DECLINED):

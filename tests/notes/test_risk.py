@@ -15,7 +15,15 @@ from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.db import get_database, make_engine, utcnow
 from tests.audit.helpers import rows
-from tests.helpers import csrf_token, demo_email, sign_in, user_id, without_csrf
+from tests.helpers import (
+    app_database_url,
+    client_as,
+    count_rows,
+    last_entry,
+    post_with_token,
+    user_id,
+    without_csrf,
+)
 
 OBSERVED = "OBSERVED-CANARY-5d1c Alex said he has a plan for tonight."
 WHY_NOW = "WHY-CANARY-8a2f He is alone this weekend."
@@ -23,19 +31,13 @@ WHAT_DONE = "DONE-CANARY-3e9b I called the crisis team with him."
 REASON = "His partner reads his messages; telling him now could put him at risk."
 
 
-def _url(app: Flask) -> str:
-    return get_database(app).engine.url.render_as_string(hide_password=False)
+_url = app_database_url
 
 
-def _client(app: Flask, key: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, demo_email(key)).status_code == 302
-    return client
+_client = client_as
 
 
-def _post(client: FlaskClient, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
-    token = csrf_token(client.get("/").get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
+_post = post_with_token
 
 
 def _execute(app: Flask, sql: str, params: dict[str, object]) -> None:
@@ -47,17 +49,10 @@ def _execute(app: Flask, sql: str, params: dict[str, object]) -> None:
     engine.dispose()
 
 
-def _last(app: Flask, action: str) -> tuple[object, ...]:
-    return rows(
-        _url(app),
-        "SELECT actor_id, subject_id, target_type, target_id, outcome, basis FROM audit_log "
-        "WHERE action = :a ORDER BY seq DESC LIMIT 1",
-        {"a": action},
-    )[0]
+_last = last_entry
 
 
-def _count(app: Flask, table: str) -> int:
-    return int(rows(_url(app), f"SELECT count(*) FROM {table}")[0][0])  # type: ignore[call-overload]
+_count = count_rows
 
 
 def _concern(app: Flask, concern: int) -> tuple[object, ...]:
@@ -280,7 +275,9 @@ def test_while_a_delay_is_in_force_the_subject_does_not_see_it_until_it_runs_out
     concern = _raised(app, _client(app, "sam"), "jordan")
     chen, jordan = _client(app, "dr.chen"), _client(app, "jordan")
     jordan_id, chen_id = user_id(app, "jordan"), user_id(app, "dr.chen")
-    assert _post(chen, f"/risk/{concern}/delay", {"reason": REASON, "hours": "1"}).status_code == 302
+    assert (
+        _post(chen, f"/risk/{concern}/delay", {"reason": REASON, "hours": "1"}).status_code == 302
+    )
     assert _last(app, "risk:delay") == (
         chen_id,
         jordan_id,
@@ -335,7 +332,9 @@ def test_while_a_delay_is_in_force_the_subject_does_not_see_it_until_it_runs_out
     assert "decided to wait before showing you a concern" in log
 
     # Renewed (always with a reason), then lifted.
-    assert _post(chen, f"/risk/{concern}/delay", {"reason": REASON, "hours": "1"}).status_code == 302
+    assert (
+        _post(chen, f"/risk/{concern}/delay", {"reason": REASON, "hours": "1"}).status_code == 302
+    )
     hidden()
     assert "Renew the delay" in chen.get(f"/risk/{concern}").get_data(as_text=True)
     assert _post(chen, f"/risk/{concern}/lift-delay", {}).status_code == 302
@@ -359,7 +358,9 @@ def test_a_carers_concern_is_managed_by_the_workers_supervisor(app: Flask) -> No
     assert OBSERVED in linh.get(f"/risk/{concern}").get_data(as_text=True)
     assert f"/risk/{concern}" in walsh.get("/risk").get_data(as_text=True)
     assert _post(walsh, f"/risk/{concern}/cosign", {}).status_code == 302
-    assert _post(walsh, f"/risk/{concern}/delay", {"reason": REASON, "hours": "24"}).status_code == 302
+    assert (
+        _post(walsh, f"/risk/{concern}/delay", {"reason": REASON, "hours": "24"}).status_code == 302
+    )
     assert linh.get(f"/risk/{concern}").status_code == 404
     # Dr Chen is neither in Linh's care nor the co-signer.
     assert _client(app, "dr.chen").get(f"/risk/{concern}").status_code == 404
@@ -367,7 +368,9 @@ def test_a_carers_concern_is_managed_by_the_workers_supervisor(app: Flask) -> No
 
 def test_the_text_is_encrypted_at_rest_and_never_logged(app: Flask) -> None:
     concern = _raised(app, _client(app, "sam"))
-    ((sealed,),) = rows(_url(app), "SELECT ciphertext FROM risk_concerns WHERE id = :i", {"i": concern})
+    ((sealed,),) = rows(
+        _url(app), "SELECT ciphertext FROM risk_concerns WHERE id = :i", {"i": concern}
+    )
     assert isinstance(sealed, bytes | memoryview)
     for canary in ("OBSERVED-CANARY-5d1c", "WHY-CANARY-8a2f", "DONE-CANARY-3e9b"):
         assert canary.encode() not in bytes(sealed)
@@ -376,7 +379,11 @@ def test_the_text_is_encrypted_at_rest_and_never_logged(app: Flask) -> None:
     # Bound to its row: moved to another row, it no longer opens.
     other = rows(_url(app), "SELECT min(id) FROM risk_concerns")[0][0]
     assert other != concern
-    _execute(app, "UPDATE risk_concerns SET ciphertext = :c WHERE id = :i", {"c": bytes(sealed), "i": other})
+    _execute(
+        app,
+        "UPDATE risk_concerns SET ciphertext = :c WHERE id = :i",
+        {"c": bytes(sealed), "i": other},
+    )
     assert _client(app, "dr.chen").get(f"/risk/{other}").status_code == 500
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,39 +18,25 @@ from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
 from tests.audit.helpers import rows
-from tests.helpers import csrf_token, demo_email, sign_in, user_id
+from tests.helpers import (
+    app_database_url,
+    client_as,
+    count_rows,
+    csrf_token,
+    last_entry,
+    post_with_token,
+    query,
+    user_id,
+)
 
 HANDOVER = "HANDOVER-CANARY-71c2 Alex likes to walk while we talk; mornings are best."
 
 
-def _url(app: Flask) -> str:
-    return get_database(app).engine.url.render_as_string(hide_password=False)
-
-
-def _client(app: Flask, key: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, demo_email(key)).status_code == 302
-    return client
-
-
-def _post(client: FlaskClient, path: str, data: dict[str, str]):  # type: ignore[no-untyped-def]
-    token = csrf_token(client.get("/").get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
-
-
-def _count(
-    app: Flask, table: str, where: str = "1=1", params: dict[str, object] | None = None
-) -> int:
-    return int(rows(_url(app), f"SELECT count(*) FROM {table} WHERE {where}", params)[0][0])  # type: ignore[call-overload]
-
-
-def _last(app: Flask, action: str) -> tuple[object, ...]:
-    return rows(
-        _url(app),
-        "SELECT actor_id, subject_id, target_type, target_id, outcome, basis FROM audit_log "
-        "WHERE action = :a ORDER BY seq DESC LIMIT 1",
-        {"a": action},
-    )[0]
+_url = app_database_url
+_client = client_as
+_post = post_with_token
+_count = count_rows
+_last = last_entry
 
 
 def _profile(client: FlaskClient, **fields: object) -> None:
@@ -166,6 +153,9 @@ def test_full_worker_is_not_offered(app: Flask) -> None:
 
 
 def test_bad_profile_input_changes_nothing(app: Flask) -> None:
+    tui_id = user_id(app, "tui")
+    before = query(app, "SELECT * FROM worker_profiles WHERE user_id = :u", {"u": tui_id})
+    assert before  # the demo's profile
     tui = _client(app, "tui")
     page = tui.get("/my/profile")
     token = csrf_token(page.get_data(as_text=True))
@@ -179,7 +169,7 @@ def test_bad_profile_input_changes_nothing(app: Flask) -> None:
         response = tui.post("/my/profile", data={"csrf_token": token, **data})
         assert response.status_code == 200
         assert message in response.get_data(as_text=True), data
-    assert _count(app, "worker_profiles", "user_id = :u", {"u": user_id(app, "tui")}) == 0
+    assert query(app, "SELECT * FROM worker_profiles WHERE user_id = :u", {"u": tui_id}) == before
 
 
 # Requesting, confirming, changing ------------------------------------------------------------------
@@ -412,3 +402,11 @@ def test_no_handover_without_consent(app: Flask) -> None:
     # Someone who was never the worker cannot even open the form.
     assert _client(app, "tui").get(f"/handover/{request_id}/write").status_code == 404
     assert _last(app, "handover:write")[4] == "denied"
+
+
+@pytest.mark.parametrize("key", ["alex", "linh", "sam", "helen", "dr.chen", "admin"])
+def test_home_pages_keep_a_plain_title_and_each_section_once(app: Flask, key: str) -> None:
+    page = _client(app, key).get("/").get_data(as_text=True)
+    assert "<title>Home · PeerNotes</title>" in page
+    for heading in ("peer-heading", "you-heading", "requests-heading"):
+        assert page.count(f'id="{heading}"') <= 1

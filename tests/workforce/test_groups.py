@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
@@ -20,7 +19,14 @@ from peernotes.timefmt import local_today
 from peernotes.workforce import groups
 from peernotes.workforce.models import Group, GroupKind, GroupSession
 from tests.audit.helpers import rows
-from tests.helpers import csrf_token, demo_email, sign_in, user_id
+from tests.helpers import (
+    app_database_url,
+    client_as,
+    count_rows,
+    demo_email,
+    post_with_token,
+    user_id,
+)
 
 NAMES = {p.key: p.name for p in PEOPLE}
 
@@ -75,23 +81,16 @@ def demo(app: Flask) -> dict[str, int]:
 # Helpers ----------------------------------------------------------------------------------------
 
 
-def _url(app: Flask) -> str:
-    return get_database(app).engine.url.render_as_string(hide_password=False)
+_url = app_database_url
 
 
-def _client(app: Flask, key: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, demo_email(key)).status_code == 302
-    return client
+_client = client_as
 
 
-def _post(client: FlaskClient, path: str, data: dict[str, str | list[str]]) -> TestResponse:
-    token = csrf_token(client.get("/").get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
+_post = post_with_token
 
 
-def _count(app: Flask, table: str) -> int:
-    return int(rows(_url(app), f"SELECT count(*) FROM {table}")[0][0])  # type: ignore[call-overload]
+_count = count_rows
 
 
 def _head(app: Flask) -> int:
