@@ -301,7 +301,9 @@ def _demo_risk(db: Session, users: dict[str, User], request_id: str) -> None:
     """Supervisors, and one risk concern: raised by Sam about Alex, co-signed by Dr Chen."""
     coordinator = By(users["admin"].id, Role.ADMIN, request_id)
     for worker, supervisor in SUPERVISORS:
-        supervision.set_supervisor(db, coordinator, users[worker].id, users[supervisor].id)
+        row = supervision.set_supervisor(db, coordinator, users[worker].id, users[supervisor].id)
+        # Supervised since the team began, not since the demo was loaded.
+        row.started_at = utcnow() - timedelta(days=60)
     sam = By(users["sam"].id, Role.CONSUMER_PEER_WORKER, request_id)
     concern = risk.raise_concern(
         db,
