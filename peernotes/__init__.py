@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from config import Config
@@ -95,11 +97,22 @@ def create_app(config: Config) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_setup.init_app(app)
+    # Before the routes exist: `<int:…>` then means an id the database can hold.
+    app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
     _install_response_headers(app)
     _install_error_pages(app)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[role]
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in a route: an id beyond what the database holds answers 404 like any missing
+    id, instead of reaching the query and failing there (a 500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
@@ -41,6 +42,9 @@ def show_home(actor: Actor, db: Session) -> str:
         context["caseload"] = care.caseload(db, actor.id, now)
         context["contact_summary"] = contacts.caseload_summary(db, actor.id, today)
         context["handovers_asked"] = handover.asked_of(db, actor.id, now)
+        shared = handover.shared_with(db, actor.id, now)
+        context["handovers_shared"] = shared
+        context["names"] = display_names(db, {r.subject_id for r in shared})
         context["training_warnings"] = training.warnings_for(db, actor.id, today)
         context["profile"] = profiles.profile_of(db, actor.id)
     elif actor.role == Role.AUDITOR:

@@ -16,6 +16,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.care import supervision
 from peernotes.care.models import Supervision
+from peernotes.parsing import parse_id
 from peernotes.web import field_error, requires
 from peernotes.workforce import supervision_sessions
 
@@ -30,7 +31,7 @@ class SupervisionForm(FlaskForm):
 
 
 def _id(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
+    return parse_id(raw) or 0
 
 
 @bp.route("/admin/supervision", methods=["GET", "POST"])

@@ -15,6 +15,7 @@ from wtforms.validators import Optional
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.consent import training
+from peernotes.parsing import parse_id
 from peernotes.timefmt import local_today
 from peernotes.web import field_error, requires
 from peernotes.workforce import training_import
@@ -66,7 +67,7 @@ def manage(actor: Actor, db: Session) -> str | Response:
             training.record(
                 db,
                 actor,
-                int(raw) if raw.isdigit() else 0,
+                parse_id(raw) or 0,
                 form.module.data or "",
                 form.completed_on.data,
                 form.expires_on.data,

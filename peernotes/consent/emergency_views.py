@@ -19,6 +19,7 @@ from peernotes.auth.throttle import note_wrong_password, reauth_per_person
 from peernotes.consent import emergency
 from peernotes.consent.forms import EmergencyForm, ReviewForm
 from peernotes.consent.models import EmergencyAccess
+from peernotes.parsing import parse_id
 from peernotes.timefmt import clock
 from peernotes.web import field_error, requires
 
@@ -51,7 +52,7 @@ def start(actor: Actor, db: Session) -> str | Response:
             access = emergency.start(
                 db,
                 actor,
-                int(raw) if raw.isdigit() else 0,
+                parse_id(raw) or 0,
                 form.reason.data or "",
                 form.password.data or "",
                 minutes=_minutes(),

@@ -38,6 +38,7 @@ from peernotes.care.models import CareAssignment, Supervision
 from peernotes.care.supervision import current_supervisor_id
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.parsing import parse_id
 from peernotes.workforce.models import SupportAgreement
 
 WORKER_ROLES = frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
@@ -189,7 +190,8 @@ def validate_terms(
             )
     chosen_days: set[int] = set()
     for day in days:
-        value = day if isinstance(day, int) else int(day) if day.strip().isdigit() else -1
+        value = day if isinstance(day, int) else (parse_id(day) if len(day) < 3 else None)
+        value = -1 if value is None else value
         if not 0 <= value <= 6:
             raise AgreementError("Choose days from Monday to Sunday.", "days")
         chosen_days.add(value)
@@ -426,7 +428,11 @@ def reader_of(
     if by.id is None:
         return None, NOT_PARTY
     if by.id == agreement.worker_id:
-        return Reader.WORKER, PARTY
+        # Only while they still support the person: after a change of worker the previous
+        # one's access ends at once, their agreement with the person included.
+        if _in_care(db, by.id, agreement.subject_id, utcnow()):
+            return Reader.WORKER, PARTY
+        return None, NOT_PARTY
     if by.id == agreement.subject_id:
         return Reader.SUBJECT, Basis.SELF
     if by.role is Role.CLINICIAN and current_supervisor_id(db, agreement.worker_id) == by.id:
@@ -736,16 +742,22 @@ def listed_for(db: Session, by: AuditActor, today: date) -> list[ListedAgreement
         worker_ids = {w for w in worker_ids if current_supervisor_id(db, w) == by.id}
         if not worker_ids:
             return []
-        rows = db.scalars(
-            select(SupportAgreement).where(SupportAgreement.worker_id.in_(worker_ids))
+        return _listed(
+            db.scalars(select(SupportAgreement).where(SupportAgreement.worker_id.in_(worker_ids))),
+            today,
+            None,
         )
-        return _listed(rows, today, None)
     column = SupportAgreement.subject_id if by.role in (Role.CONSUMER, Role.CARER) else None
     if column is None and by.role in WORKER_ROLES:
         column = SupportAgreement.worker_id
     if column is None:
         return []
-    return _listed(db.scalars(select(SupportAgreement).where(column == by.id)), today, by.id)
+    rows: list[SupportAgreement] = list(db.scalars(select(SupportAgreement).where(column == by.id)))
+    if column is SupportAgreement.worker_id:
+        # A worker lists only the agreements of people they support now.
+        now = utcnow()
+        rows = [r for r in rows if _in_care(db, by.id, r.subject_id, now)]
+    return _listed(rows, today, by.id)
 
 
 # Demo -------------------------------------------------------------------------------------------

@@ -153,16 +153,11 @@ def _eligible(db: Session, subject: User, worker: User | None, now: datetime) ->
         raise ChoosingError("Choose a peer worker from your matches.", "worker_id")
     found = profiles.candidates(db, worker_role, now)
     mine = next((c for c in found if c.worker_id == worker.id), None)
-    if mine is None or mine.paused:
+    if mine is None or mine.paused or not mine.has_room:
+        # One answer for a pause and for a full caseload: a wellbeing pause is the worker's own.
         raise ChoosingError(
-            f"{worker.display_name} is taking a break from new matches at the moment. "
+            f"{worker.display_name} isn't taking new people at the moment. "
             "Please choose someone else, or ask again later.",
-            "worker_id",
-        )
-    if not mine.has_room:
-        raise ChoosingError(
-            f"{worker.display_name} is supporting as many people as they can at the moment. "
-            "Please choose someone else.",
             "worker_id",
         )
     return worker
@@ -356,13 +351,19 @@ def _coordinators_request(
     return row
 
 
-def _team_for(db: Session, worker_id: int, previous: CareAssignment | None) -> int | None:
-    """The new assignment sits in the team of the one it replaces, else the worker's team."""
-    if previous is not None and previous.team_id is not None:
-        return previous.team_id
+def _team_for(db: Session, worker_id: int, previous: CareAssignment | None) -> Team | None:
+    """The new assignment sits in the team of the one it replaces, else the worker's team; a
+    deactivated team is passed over (the support itself must not wait on a team's paperwork)."""
+    if previous is not None and previous.team is not None and previous.team.active:
+        return previous.team
     return db.scalar(
-        select(TeamMembership.team_id)
-        .where(TeamMembership.user_id == worker_id, TeamMembership.left_at.is_(None))
+        select(Team)
+        .join(TeamMembership, TeamMembership.team_id == Team.id)
+        .where(
+            TeamMembership.user_id == worker_id,
+            TeamMembership.left_at.is_(None),
+            Team.deactivated_at.is_(None),
+        )
         .order_by(TeamMembership.joined_at)
         .limit(1)
     )
@@ -385,18 +386,24 @@ def confirm(
     previous = (
         db.get(CareAssignment, row.previous_assignment_id) if row.previous_assignment_id else None
     )
-    team_id = _team_for(db, worker.id, previous)
+    # The new assignment first: if it is refused, nothing has changed and the person keeps
+    # their current worker. Only then does the previous one end, in the same moment.
+    # The start is the UTC date, the calendar `CareAssignment.active_at` reads, so the new
+    # worker's access begins with this request wherever the service is.
+    try:
+        assignment = care.create_assignment(
+            db,
+            worker=worker,
+            subject=subject,
+            starts_on=now.date(),
+            ends_on=None,
+            team=_team_for(db, worker.id, previous),
+            by=by,
+        )
+    except care.CareError as exc:
+        raise ChoosingError(str(exc)) from exc
     if previous is not None and previous.is_active_at(now):
         care.end_assignment(db, previous, by=by, now=now)
-    assignment = care.create_assignment(
-        db,
-        worker=worker,
-        subject=subject,
-        starts_on=now.date(),
-        ends_on=None,
-        team=db.get(Team, team_id) if team_id is not None else None,
-        by=by,
-    )
     row.state = RequestState.CONFIRMED
     row.decided_at = now
     row.decided_by_id = by.id

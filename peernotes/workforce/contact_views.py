@@ -22,6 +22,7 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.care.service import caseload
 from peernotes.db import utcnow
+from peernotes.parsing import parse_id
 from peernotes.timefmt import local_today
 from peernotes.web import field_error, requires
 from peernotes.workforce import agreements, contacts
@@ -89,7 +90,7 @@ def log(actor: Actor, db: Session) -> str | Response:
                 contact = contacts.record(
                     db,
                     actor,
-                    int(raw) if raw.isdigit() else None,
+                    parse_id(raw),
                     occurred_on=form.occurred_on.data,
                     at_time=form.at_time.data or "",
                     minutes=form.minutes.data,

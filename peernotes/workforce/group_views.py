@@ -23,6 +23,7 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.consent.forms import CheckboxList
+from peernotes.parsing import parse_id
 from peernotes.timefmt import local_today
 from peernotes.web import field_error, requires
 from peernotes.workforce import groups
@@ -63,7 +64,7 @@ class SessionForm(FlaskForm):
 def _ids(values: list[str] | None) -> list[int]:
     # Anything that is not a whole number cannot be a person: 0 is, to the service, an
     # unknown one, so it is refused with the same words as any other unknown id.
-    return [int(v) if v.isdigit() else 0 for v in values or []]
+    return [parse_id(v) or 0 for v in values or []]
 
 
 def _session_form(

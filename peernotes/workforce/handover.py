@@ -95,6 +95,25 @@ def asked_of(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
     return [r for r in rows if summary_for(db, r.id) is None]
 
 
+def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
+    """Changes to this worker whose handover summary they may read now: the person agreed, a
+    summary is written, and the worker supports the person (what their home page links to;
+    each read still goes through `decide_read`)."""
+    rows = db.scalars(
+        select(WorkerRequest)
+        .join(CareAssignment, CareAssignment.id == WorkerRequest.assignment_id)
+        .join(HandoverSummary, HandoverSummary.request_id == WorkerRequest.id)
+        .where(
+            WorkerRequest.worker_id == worker_id,
+            WorkerRequest.state == RequestState.CONFIRMED,
+            WorkerRequest.handover_consent.is_(True),
+            CareAssignment.active_at(now),
+        )
+        .order_by(WorkerRequest.decided_at.desc())
+    )
+    return list(rows)
+
+
 def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSummary:
     """The previous worker writes the summary, once.
 

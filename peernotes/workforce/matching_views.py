@@ -25,6 +25,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.care.forms import ConfirmForm
 from peernotes.db import utcnow
+from peernotes.parsing import parse_id
 from peernotes.web import confirmed_action, requires
 from peernotes.workforce import choosing, handover, profiles
 from peernotes.workforce.matching import CHOICES, Criterion, PreferenceError
@@ -125,6 +126,7 @@ def overview(actor: Actor, db: Session) -> str:
         requests=requests,
         names=names,
         summaries=summaries,
+        summaries_written=[i for i, found in summaries.items() if found is not None],
         prefs=prefs,
         frequencies=FREQUENCIES,
         choices=CHOICES,
@@ -189,7 +191,7 @@ def ask(actor: Actor, db: Session) -> Response:
         row = choosing.request_worker(
             db,
             actor,
-            int(raw) if raw.isdigit() else 0,
+            parse_id(raw) or 0,
             handover=request.form.get("handover") == "yes",
             stop_named_sharing=request.form.get("stop_named_sharing") == "yes",
         )
@@ -289,8 +291,15 @@ def read_handover(actor: Actor, db: Session, request_id: int) -> str:
     except LookupError:
         abort(404)
     names = display_names(db, {summary.author_id, summary.subject_id})
+    if actor.id == summary.subject_id:
+        reader = "subject"
+    elif actor.id == summary.author_id:
+        reader = "author"
+    else:
+        reader = "new_worker"
     return render_template(
         "workforce/handover.html",
+        reader=reader,
         summary=summary,
         text=text,
         names=names,

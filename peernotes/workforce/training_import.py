@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -142,11 +143,18 @@ def _header(names: list[str]) -> dict[str, int]:
     return {c: cleaned.index(c) for c in COLUMNS}
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: str, column: str, row: int, problems: list[Problem]) -> date | None:
     if not value:
         problems.append(Problem(row, f"{column} is empty; give a date such as 2026-05-03."))
         return None
     try:
+        # Year-month-day only, as the page asks: Python also reads "20260503" and week dates,
+        # which a spreadsheet slip could produce and nobody meant.
+        if not ISO_DATE.fullmatch(value):
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         problems.append(

@@ -139,7 +139,7 @@ def test_paused_worker_is_not_offered_and_can_come_back(app: Flask) -> None:
     before = _count(app, "worker_requests")
     page = _post(alex, "/my/peer-worker/request", {"worker_id": str(user_id(app, "tui"))})
     assert page.status_code == 302
-    assert "taking a break" in alex.get("/my/peer-worker").get_data(as_text=True)
+    assert "taking new people at the moment" in alex.get("/my/peer-worker").get_data(as_text=True)
     assert _count(app, "worker_requests") == before
     assert _post(tui, "/my/profile/resume", {}).status_code == 302
     assert "Ask for Tui Henare" in alex.get("/my/peer-worker").get_data(as_text=True)
@@ -371,6 +371,8 @@ def test_handover_reaches_the_new_worker_with_consent(app: Flask) -> None:
     assert tui.get(f"/handover/{request_id}").status_code == 404
     assert _last(app, "handover:read")[4:] == ("denied", "no_assignment")
     _post(_client(app, "admin"), f"/admin/worker-requests/{request_id}/confirm", {})
+    # Her home page links to it, and it opens.
+    assert "Handover summary for Alex Nguyen" in tui.get("/").get_data(as_text=True)
     page = tui.get(f"/handover/{request_id}")
     assert page.status_code == 200 and HANDOVER in page.get_data(as_text=True)
     assert _last(app, "handover:read") == (
@@ -388,15 +390,21 @@ def test_handover_reaches_the_new_worker_with_consent(app: Flask) -> None:
     assert _last(app, "handover:read")[4:] == ("denied", "no_consent")
     # Other people never read it.
     for key in ("maya", "helen", "dr.chen", "linh"):
-        assert _client(app, key).get(f"/handover/{request_id}").status_code in (403, 404), key
-    assert sam_id  # the author keeps reading what he wrote
+        assert _client(app, key).get(f"/handover/{request_id}").status_code == 404, key
+        assert _last(app, "handover:read")[4] == "denied"
+    for key in ("admin", "auditor"):
+        assert _client(app, key).get(f"/handover/{request_id}").status_code == 403, key
+    # The author keeps reading what he wrote.
     assert HANDOVER in sam.get(f"/handover/{request_id}").get_data(as_text=True)
+    assert _last(app, "handover:read")[0] == sam_id
 
 
 def test_no_handover_without_consent(app: Flask) -> None:
     request_id, _alex, sam = _change_with_handover(app, False)
     before = _count(app, "handover_summaries")
-    assert sam.get(f"/handover/{request_id}/write").status_code == 200
+    form = sam.get(f"/handover/{request_id}/write")
+    assert form.status_code == 200
+    assert "hasn't agreed to a handover" in form.get_data(as_text=True)
     _post(sam, f"/handover/{request_id}/write", {"summary": HANDOVER})
     assert _count(app, "handover_summaries") == before
     # Someone who was never the worker cannot even open the form.
@@ -410,3 +418,71 @@ def test_home_pages_keep_a_plain_title_and_each_section_once(app: Flask, key: st
     assert "<title>Home · PeerNotes</title>" in page
     for heading in ("peer-heading", "you-heading", "requests-heading"):
         assert page.count(f'id="{heading}"') <= 1
+
+
+def test_a_refused_confirmation_changes_nothing(app: Flask) -> None:
+    """If the new assignment cannot be made, the person keeps their current worker."""
+    alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
+    alex = _client(app, "alex")
+    _post(alex, "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    request_id = _waiting_request(app, alex_id)
+    admin = _client(app, "admin")
+    # Alex's account is deactivated before the coordinator gets to the request.
+    assert _post(admin, f"/admin/accounts/{alex_id}/deactivate", {}).status_code == 302
+    before = query(app, "SELECT * FROM care_assignments ORDER BY id")
+    assert _post(admin, f"/admin/worker-requests/{request_id}/confirm", {}).status_code == 302
+    assert "Both accounts must be active" in admin.get("/admin/worker-requests").get_data(
+        as_text=True
+    )
+    assert query(app, "SELECT * FROM care_assignments ORDER BY id") == before
+    assert _count(app, "worker_requests", "id = :i AND state = 'requested'", {"i": request_id}) == 1
+    assert (
+        _count(
+            app,
+            "care_assignments",
+            "worker_id = :w AND subject_id = :s AND ended_at IS NULL",
+            {"w": sam_id, "s": alex_id},
+        )
+        == 1
+    )
+
+
+def test_the_previous_worker_no_longer_reads_their_agreement(app: Flask) -> None:
+    alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
+    (agreement_id,) = query(
+        app,
+        "SELECT max(id) FROM support_agreements WHERE worker_id = :w AND subject_id = :s",
+        {"w": sam_id, "s": alex_id},
+    )[0]
+    sam = _client(app, "sam")
+    assert sam.get(f"/agreements/{agreement_id}").status_code == 200
+    alex = _client(app, "alex")
+    _post(alex, "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    _post(
+        _client(app, "admin"),
+        f"/admin/worker-requests/{_waiting_request(app, alex_id)}/confirm",
+        {},
+    )
+    assert sam.get(f"/agreements/{agreement_id}").status_code == 404
+    assert _last(app, "agreement:read")[4] == "denied"
+    assert "Alex Nguyen" not in sam.get("/my/agreements").get_data(as_text=True)
+    # Alex still reads his own.
+    assert alex.get(f"/agreements/{agreement_id}").status_code == 200
+
+
+@pytest.mark.parametrize("raw", ["²", "１", "9" * 30, "-1", " ", "7e3"])
+def test_odd_worker_ids_are_refused_plainly(app: Flask, raw: str) -> None:
+    alex = _client(app, "alex")
+    before = _count(app, "worker_requests")
+    response = _post(alex, "/my/peer-worker/request", {"worker_id": raw})
+    assert response.status_code == 302
+    assert "Choose a peer worker from your matches" in alex.get("/my/peer-worker").get_data(
+        as_text=True
+    )
+    assert _count(app, "worker_requests") == before
+
+
+def test_ids_too_large_for_the_database_answer_as_missing(app: Flask) -> None:
+    sam = _client(app, "sam")
+    for path in ("/handover/99999999999999999999", "/agreements/2147483648", "/notes/99999999999"):
+        assert sam.get(path).status_code == 404, path

@@ -174,11 +174,15 @@ BAD: list[tuple[str, bytes, list[tuple[str, str]]]] = [
             "sam@peernotes.example,confidentiality,03/05/2026,2027-05-03",
             "sam@peernotes.example,note_writing,2026-01-01,2027-02-30",
             "sam@peernotes.example,duty_of_care,,2027-02-01",
+            "tui@peernotes.example,confidentiality,20260101,2027-01-01",
+            "tui@peernotes.example,note_writing,2026-01-01,2027-W01-1",
         ),
         [
             ("2", "completed_on “03/05/2026” is not a date; write it as 2026-05-03."),
             ("3", "expires_on “2027-02-30” is not a date"),
             ("4", "completed_on is empty"),
+            ("5", "completed_on “20260101” is not a date"),
+            ("6", "expires_on “2027-W01-1” is not a date"),
         ],
     ),
     (
