@@ -292,6 +292,13 @@ def test_a_must_have_is_never_violated(
         for wish in wishes:
             if wish.importance is MUST:
                 assert satisfies(c, wish), (c, wish)
+                # And, written out independently of `satisfies`, for the free-word attributes:
+                if wish.attribute is Attribute.LANGUAGE:
+                    assert wish.value.lower() in [x.lower() for x in c.languages]
+                if wish.attribute is Attribute.GENDER:
+                    assert c.gender is not None and c.gender.lower() == wish.value.lower()
+                if wish.attribute is Attribute.CULTURE:
+                    assert c.culture is not None and wish.value.lower() in c.culture.lower().split()
     # And nobody who qualifies is left out.
     qualifying = {
         c.worker_id
