@@ -94,6 +94,7 @@ class Action(StrEnum):
     AGREEMENT_CONFIRM = "agreement:confirm"
     AGREEMENT_READ = "agreement:read"
     CONTACT_LOG = "contact:log"
+    CONTACT_FLAGS_READ = "contact:flags_read"
     SUPERVISION_SESSION_LOG = "supervision:session_log"
     SUPERVISION_SESSION_READ = "supervision:session_read"
     TRAINING_IMPORT = "training:import"

@@ -442,6 +442,19 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
         rows[agreement.worker_id].agreements_due.append(agreement)
     for contact in contacts.flagged(db, ids, today - timedelta(days=FLAGGED_SINCE_DAYS)):
         rows[contact.worker_id].flagged_contacts.append(contact)
+    # Their reasons quote the agreement's terms: each worker's flags shown is a logged read.
+    # About the worker, not the person: flags are never for the person's eyes, their own
+    # access-log page included.
+    for worker_id in sorted({i for i in ids if rows[i].flagged_contacts}):
+        record_event(
+            db,
+            by,
+            Action.CONTACT_FLAGS_READ,
+            None,
+            Target("user", worker_id),
+            Outcome.ALLOWED,
+            "supervisor",
+        )
     return [rows[i] for i in ids]
 
 

@@ -22,26 +22,26 @@ from peernotes.records.service import subject_key
 from peernotes.workforce import supervision_sessions as sessions
 from peernotes.workforce.models import SupervisionSession
 from tests.audit.helpers import rows
-from tests.helpers import csrf_token, demo_email, sign_in, user_id
+from tests.helpers import (
+    app_database_url,
+    client_as,
+    last_entry,
+    post_with_token,
+    user_id,
+)
 
 TOPICS = "TOPICS-CANARY-71c2 a hard call about boundaries"
 WELLBEING = "WELLBEING-CANARY-0b9e tired but okay"
 ACTIONS = "ACTIONS-CANARY-4d11 take Friday afternoon off"
 
 
-def _url(app: Flask) -> str:
-    return get_database(app).engine.url.render_as_string(hide_password=False)
+_url = app_database_url
 
 
-def _client(app: Flask, key: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, demo_email(key)).status_code == 302
-    return client
+_client = client_as
 
 
-def _post(client: FlaskClient, path: str, data: dict[str, str]) -> TestResponse:
-    token = csrf_token(client.get("/").get_data(as_text=True))
-    return client.post(path, data={**data, "csrf_token": token})
+_post = post_with_token
 
 
 def _today() -> str:
@@ -81,13 +81,7 @@ def _count(app: Flask) -> int:
     return int(rows(_url(app), "SELECT count(*) FROM supervision_sessions")[0][0])  # type: ignore[call-overload]
 
 
-def _last(app: Flask, action: str) -> tuple[object, ...]:
-    return rows(
-        _url(app),
-        "SELECT actor_id, subject_id, target_type, target_id, outcome, basis FROM audit_log"
-        " WHERE action = :a ORDER BY seq DESC LIMIT 1",
-        {"a": action},
-    )[0]
+_last = last_entry
 
 
 # Logging ----------------------------------------------------------------------------------------
@@ -436,6 +430,16 @@ def test_the_dashboard_shows_agreements_due_and_contacts_outside_an_agreement(
     assert "not one of the agreed ways" not in walsh
     tui_part = _part(page, "Tui Henare")
     assert f'href="/agreements/{agreement_id}"' not in tui_part
+    # Seeing Sam's flags is on record, about Sam (never on Alex's own access-log page).
+    assert _last(app, "contact:flags_read") == (
+        user_id(app, "dr.chen"),
+        None,
+        "user",
+        str(user_id(app, "sam")),
+        "allowed",
+        "supervisor",
+    )
+    assert "outside" not in _client(app, "alex").get("/my/access-log").get_data(as_text=True)
 
 
 def test_a_new_peer_worker_shows_as_without_a_supervisor_until_one_is_set(app: Flask) -> None:

@@ -18,19 +18,15 @@ from peernotes.consent import training
 from peernotes.db import get_database, utcnow
 from peernotes.workforce import training_import
 from tests.audit.helpers import rows
-from tests.helpers import csrf_token, demo_email, sign_in, user_id
+from tests.helpers import app_database_url, client_as, csrf_token, user_id
 
 HEADER = "email,module,completed_on,expires_on"
 
 
-def _url(app: Flask) -> str:
-    return get_database(app).engine.url.render_as_string(hide_password=False)
+_url = app_database_url
 
 
-def _client(app: Flask, key: str) -> FlaskClient:
-    client = app.test_client()
-    assert sign_in(client, demo_email(key)).status_code == 302
-    return client
+_client = client_as
 
 
 def _today() -> date:
