@@ -59,6 +59,7 @@ ACTION_PHRASES: dict[str, str] = {
     "agreement:read": "read your support agreement",
     "contact:log": "recorded a contact with you",
     "group:session_record": "recorded that you attended a group session",
+    "group:session_read": "looked at who attended a group session you went to",
     "workforce:preferences": "saved your wishes for a peer worker",
     "workforce:request": "asked for a peer worker",
     "workforce:request_cancel": "cancelled a request for a peer worker",

@@ -326,7 +326,11 @@ def read_session(db: Session, by: AuditActor, session_id: int) -> SessionDetail:
         record_event(db, by, READ_ACTION, None, target, Outcome.DENIED, "not_facilitator")
         raise SessionNotFound(session_id)
     people = _participants(db, {found.id})[found.id]
-    record_event(db, by, READ_ACTION, None, target, Outcome.ALLOWED, basis)
+    # One entry about each attendee, so each sees on their own access-log page who looked at
+    # a list they are on (and one about no one, for a session nobody attended).
+    about: list[int | None] = list(people[GroupRole.ATTENDEE]) or [None]
+    for attendee in about:
+        record_event(db, by, READ_ACTION, attendee, target, Outcome.ALLOWED, basis)
     return SessionDetail(
         found,
         db.get_one(Group, found.group_id),

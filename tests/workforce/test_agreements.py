@@ -18,7 +18,7 @@ from peernotes.demo import PEOPLE
 from peernotes.timefmt import local_today
 from peernotes.workforce import agreements
 from peernotes.workforce.models import SupportAgreement
-from tests.helpers import csrf_token, demo_email, post_form, sign_in, user_id
+from tests.helpers import csrf_token, demo_email, post_form, sign_in, user_id, without_csrf
 
 ROLES = {
     "sam": Role.CONSUMER_PEER_WORKER,
@@ -291,6 +291,7 @@ def test_third_parties_are_refused_and_logged(
     # And it answers exactly like an agreement that does not exist.
     missing = client.get("/agreements/999999")
     assert missing.status_code == status
+    assert without_csrf(missing.data) == without_csrf(response.data)
     # Nor can they confirm it or reach the worker's page for Jordan.
     token = csrf_token(client.get("/").get_data(as_text=True))
     assert (

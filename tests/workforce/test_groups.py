@@ -358,14 +358,24 @@ def test_the_session_page_shows_attendance_only_to_its_facilitators_and_coordina
     actor = user_id(app, key)
     expected = []
     if FACILITATOR_PAGE[key] == 200:
-        expected.append(("allowed", "facilitator"))
+        # One entry about each attendee.
+        expected.extend([("allowed", "facilitator")] * len(ATTENDEES))
     elif FACILITATOR_PAGE[key] == 404:
         expected.append(("denied", "not_facilitator"))
     else:
         expected.append(("denied", "no_permission"))
-    expected.append(("allowed", "role:admin") if key == "admin" else ("denied", "no_permission"))
+    if key == "admin":
+        expected.extend([("allowed", "role:admin")] * len(ATTENDEES))
+    else:
+        expected.append(("denied", "no_permission"))
     assert [(e[5], e[6]) for e in reads] == expected
-    assert all(e[0] == actor and e[2] is None for e in reads)
+    attendees = {user_id(app, k) for k in ATTENDEES}
+    assert all(e[0] == actor for e in reads)
+    # Allowed reads are about each attendee, once; refusals are about no one.
+    assert sorted(e[2] for e in reads if e[5] == "allowed") == sorted(
+        list(attendees) * (len([x for x in expected if x[0] == "allowed"]) // len(ATTENDEES))
+    )
+    assert all(e[2] is None for e in reads if e[5] == "denied")
     assert all(e[4] == str(session_id) for e in reads if e[3] == "group_attendance")
     assert all(e[1] == "group:session_read" for e in reads if e[3] == "group_attendance")
 
@@ -587,3 +597,13 @@ def test_the_group_tables_hold_no_text_about_people(app: Flask) -> None:
         "created_by_id",
         "created_at",
     ]
+
+
+def test_an_attendee_sees_who_looked_at_the_attendance(app: Flask, demo: dict[str, int]) -> None:
+    tui = _client(app, "tui")
+    assert tui.get(f"/groups/sessions/{demo['dbt_session']}").status_code == 200
+    own = _client(app, "alex").get("/my/access-log").get_data(as_text=True)
+    assert "looked at who attended a group session you went to" in own
+    # Jordan did not come to that session: nothing about it on his page.
+    jordan = _client(app, "jordan").get("/my/access-log").get_data(as_text=True)
+    assert "looked at who attended" not in jordan
