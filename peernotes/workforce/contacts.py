@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
+from peernotes.care.models import CareAssignment
 from peernotes.care.service import caseload
 from peernotes.db import utcnow
 from peernotes.errors import Refused
@@ -117,6 +118,21 @@ def _log_refused(db: Session, by: AuditActor, subject_id: int | None) -> None:
     )
 
 
+def _support_started(db: Session, worker_id: int, subject_id: int) -> date | None:
+    """The first day of the worker's current, unbroken support of the person."""
+    now = utcnow()
+    current = [
+        a
+        for a in db.scalars(
+            select(CareAssignment).where(
+                CareAssignment.worker_id == worker_id, CareAssignment.subject_id == subject_id
+            )
+        )
+        if a.is_active_at(now)
+    ]
+    return min((a.starts_on for a in current), default=None)
+
+
 def record(
     db: Session,
     by: AuditActor,
@@ -151,6 +167,13 @@ def record(
         raise ContactError(
             f"That is more than {MAX_DAYS_BACK} days ago. Contacts are recorded as they happen;"
             " ask your supervisor if an older one needs adding.",
+            "occurred_on",
+        )
+    started = _support_started(db, by.id, subject_id)
+    if started is not None and occurred_on < started:
+        raise ContactError(
+            f"You began supporting them on {started.day} {started:%B %Y}; choose a date from"
+            " then on.",
             "occurred_on",
         )
     moment: time | None = None

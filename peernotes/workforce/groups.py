@@ -49,6 +49,8 @@ from peernotes.workforce.models import (
 MAX_NAME = 120
 MAX_DESCRIPTION = 500
 MAX_TOPIC = 200
+#: Sessions are recorded as they happen: a date older than this is a typo (a wrong year).
+MAX_DAYS_BACK = 366
 
 FACILITATOR = "facilitator"
 
@@ -486,6 +488,11 @@ def record_session(
     if held_on > today:
         raise GroupError(
             "A session can be recorded for today or a day in the past, not a future date.",
+            "held_on",
+        )
+    if held_on < today - timedelta(days=MAX_DAYS_BACK):
+        raise GroupError(
+            f"That is more than {MAX_DAYS_BACK} days ago; check the year.",
             "held_on",
         )
     cleaned = _one_line(topic)

@@ -221,6 +221,8 @@ BAD: list[tuple[str, dict[str, str], str]] = [
     ("no date", {"occurred_on": "none"}, "Give the date of the contact"),
     ("not a date", {"occurred_on": "yesterday"}, "Enter a date"),
     ("long ago", {"occurred_on": "-200"}, "more than 92 days ago"),
+    # The demo's assignments began 60 days ago.
+    ("before the support began", {"occurred_on": "-70"}, "You began supporting them on"),
     ("no minutes", {"minutes": ""}, "Say how long it lasted"),
     ("zero minutes", {"minutes": "0"}, "Say how long it lasted"),
     ("too many minutes", {"minutes": "721"}, "from 1 to 720"),
@@ -240,7 +242,7 @@ def test_bad_input_is_refused_plainly_and_nothing_is_stored(
 ) -> None:
     data = {**GOOD, "subject": str(uid(app, "jordan")), **changes}
     raw = data["occurred_on"]
-    if raw in ("", "+1", "-200"):
+    if raw in ("", "+1", "-200", "-70"):
         data["occurred_on"] = (today() + timedelta(days=int(raw or 0))).isoformat()
     elif raw == "none":
         data["occurred_on"] = ""

@@ -467,6 +467,7 @@ BAD_SESSIONS: list[tuple[str, dict[str, object], str]] = [
     ("no date", {"held_on": ""}, "Give the date of the session."),
     ("not a date", {"held_on": "next Tuesday"}, "Enter a date, for example 2026-05-03."),
     ("a future date", {"held_on": "+1"}, "today or a day in the past"),
+    ("a date years ago", {"held_on": "-400"}, "more than 366 days ago; check the year"),
     ("no facilitator", {"facilitators": []}, "Choose who facilitated the session."),
     ("no attendee", {"attendees": []}, "Tick who came."),
     (
@@ -503,8 +504,8 @@ def test_a_bad_session_is_refused_with_a_clear_message_and_nothing_stored(
         "attendees": ["alex", "maya"],
     }
     data.update(change)
-    if data["held_on"] == "+1":
-        data["held_on"] = _today(app, 1)
+    if data["held_on"] in ("+1", "-400"):
+        data["held_on"] = _today(app, int(str(data["held_on"])))
     for name in ("facilitators", "attendees"):
         people = data[name]
         assert isinstance(people, list)
