@@ -823,6 +823,25 @@ def inbox_count(db: Session, user_id: int) -> int:
 # Filing into the medical record ------------------------------------------------------------------
 
 
+def _authored(db: Session, by: AuditActor, note_id: int, action: Action) -> Note:
+    """The note, when `by` wrote it. Anyone else's answers like a missing one (NoteNotFound),
+    and the attempt is logged as denied."""
+    note = db.get(Note, note_id)
+    if note is None or party(note, by.id) is not Party.AUTHOR:
+        _log(
+            db,
+            by,
+            action,
+            None,
+            note.subject_id if note else None,
+            Outcome.DENIED,
+            "not_author",
+            note_id=note_id,
+        )
+        raise NoteNotFound(note_id)
+    return note
+
+
 def file_section(db: Session, by: AuditActor, note_id: int, section: int, category: str) -> int:
     """File one approved `care team` section into the consumer's record as a peer
     contribution, with its provenance. Only the author, only under the consumer's
@@ -832,19 +851,7 @@ def file_section(db: Session, by: AuditActor, note_id: int, section: int, catego
     """
     from peernotes.records import service as records
 
-    note = db.get(Note, note_id)
-    if note is None or party(note, by.id) is not Party.AUTHOR:
-        _log(
-            db,
-            by,
-            Action.NOTE_FILE,
-            None,
-            note.subject_id if note else None,
-            Outcome.DENIED,
-            "not_author",
-            note_id=note_id,
-        )
-        raise NoteNotFound(note_id)
+    note = _authored(db, by, note_id, Action.NOTE_FILE)
     approved = note.approved_revision
     audiences = _audiences(db, note, approved) if approved is not None else {}
     if note.state is not State.SHARED or audiences.get(section) is not Audience.CARE_TEAM:
@@ -883,19 +890,7 @@ def reply_to_correction(
     db: Session, by: AuditActor, note_id: int, correction_id: int, text: str
 ) -> None:
     """The author answers a correction request: what was changed, or why not. Once."""
-    note = db.get(Note, note_id)
-    if note is None or party(note, by.id) is not Party.AUTHOR:
-        _log(
-            db,
-            by,
-            Action.NOTE_CORRECTION_REPLY,
-            None,
-            note.subject_id if note else None,
-            Outcome.DENIED,
-            "not_author",
-            note_id=note_id,
-        )
-        raise NoteNotFound(note_id)
+    note = _authored(db, by, note_id, Action.NOTE_CORRECTION_REPLY)
     asked = db.get(NoteStatement, correction_id)
     if asked is None or asked.note_id != note.id or asked.kind is not StatementKind.CORRECTION:
         raise NotesError("There is no such correction request on this note.")

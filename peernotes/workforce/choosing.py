@@ -117,19 +117,20 @@ def open_request(db: Session, subject_id: int) -> WorkerRequest | None:
     )
 
 
-def matches_for(db: Session, subject: User, now: datetime) -> list[Match]:
-    """Ranked matches for this person by their saved preferences (their current worker left
-    out: they are asking for someone else)."""
+def matches_for(
+    db: Session, subject: User, now: datetime, current: CareAssignment | None
+) -> list[Match]:
+    """Ranked matches for this person by their saved preferences, leaving out `current`'s
+    worker (their peer worker now, from `current_assignment`): they are asking for someone
+    else."""
     worker_role = WORKER_ROLE_FOR.get(subject.role)
     if worker_role is None:
         return []
-    current = current_assignment(db, subject, now)
-    exclude = {current.worker_id} if current else set()
     return rank(
         subject.role,
         preferences_of(db, subject.id).criteria,
         profiles.candidates(db, worker_role, now),
-        exclude=exclude,
+        exclude={current.worker_id} if current else set(),
     )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
@@ -89,10 +89,11 @@ def asked_of(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
             CareAssignment.active_at(now),
             WorkerRequest.state == RequestState.REQUESTED,
             WorkerRequest.handover_consent.is_(True),
+            ~exists().where(HandoverSummary.request_id == WorkerRequest.id),
         )
         .order_by(WorkerRequest.created_at)
     )
-    return [r for r in rows if summary_for(db, r.id) is None]
+    return list(rows)
 
 
 def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:

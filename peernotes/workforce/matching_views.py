@@ -117,7 +117,7 @@ def overview(actor: Actor, db: Session) -> str:
     summaries = {r.id: handover.summary_for(db, r.id) for r in requests if r.previous_assignment_id}
     prefs = choosing.preferences_of(db, actor.id)
     # While a request waits there is nothing to choose: the page shows the request instead.
-    matches = [] if waiting else choosing.matches_for(db, me, now)
+    matches = [] if waiting else choosing.matches_for(db, me, now, current)
     return render_template(
         "workforce/choose.html",
         current=current,
