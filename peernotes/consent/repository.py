@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.auth.roles import Role
@@ -109,7 +109,11 @@ def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElemen
 
 
 def _trained(actor_id: int, at: datetime) -> ColumnElement[bool]:
+    # The newest completion of each module counts, as `training.status_of` shows it: records
+    # are never changed, so a wrong expiry is put right by recording the module again, and
+    # that correction must be able to take access away, not only give it.
     day = at.date()
+    newer = aliased(TrainingRecord)
     conditions = [
         exists()
         .where(
@@ -117,6 +121,20 @@ def _trained(actor_id: int, at: datetime) -> ColumnElement[bool]:
             TrainingRecord.module == module,
             TrainingRecord.completed_on <= day,
             TrainingRecord.expires_on >= day,
+            ~exists()
+            .where(
+                newer.user_id == actor_id,
+                newer.module == module,
+                newer.completed_on <= day,
+                or_(
+                    newer.completed_on > TrainingRecord.completed_on,
+                    and_(
+                        newer.completed_on == TrainingRecord.completed_on,
+                        newer.id > TrainingRecord.id,
+                    ),
+                ),
+            )
+            .correlate_except(newer),
         )
         .correlate_except(TrainingRecord)
         for module in TrainingModule

@@ -110,11 +110,14 @@ def record(
 
 
 def status_of(db: Session, user_ids: list[int], today: date) -> dict[int, list[ModuleStatus]]:
-    """Each person's state in every module, from the newest completion of each (one query)."""
+    """Each person's state in every module, from the newest completion of each (one query).
+
+    The same rule as the consent gate's (`repository._trained`); a property test holds the two
+    to the same answer."""
     newest: dict[tuple[int, TrainingModule], TrainingRecord] = {}
     for row in db.scalars(
         select(TrainingRecord)
-        .where(TrainingRecord.user_id.in_(user_ids))
+        .where(TrainingRecord.user_id.in_(user_ids), TrainingRecord.completed_on <= today)
         .order_by(TrainingRecord.completed_on, TrainingRecord.id)
     ):
         newest[(row.user_id, row.module)] = row
