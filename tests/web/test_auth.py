@@ -186,10 +186,8 @@ def test_a_missing_csrf_token_gets_a_friendly_400_and_changes_nothing(
     assert response.status_code == 400
     text = response.get_data(as_text=True)
     assert "This form has expired" in text and "Traceback" not in text
-    with app.app_context():
-        assert get_database(app).session().scalar(
-            select(User).where(User.email == "forged@peernotes.example")
-        ) is None
+    with app.app_context(), get_database(app).session() as db:
+        assert db.scalar(select(User).where(User.email == "forged@peernotes.example")) is None
 
 
 def test_sign_in_without_csrf_is_refused(client: FlaskClient) -> None:
