@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run install install-test test chromium typecheck clean bench-audit bench-records
+.PHONY: run install install-test test chromium typecheck clean bench-audit bench-records bench-workforce
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,3 +59,7 @@ bench-audit: install-test
 ## make bench-records: first page of a record with 10x the data / 1x, SQLite and PostgreSQL.
 bench-records: install-test
 	$(BIN)/python -m bench.records_bench $(BENCH_ARGS)
+
+## make bench-workforce: the workforce pages with 10x the service around them / 1x, and ÷ a bare route.
+bench-workforce: install-test
+	$(BIN)/python -m bench.workforce_bench $(BENCH_ARGS)

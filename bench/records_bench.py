@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import argparse
 import functools
-import os
 import random
-import re
 import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -42,11 +39,17 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, event, insert, inspect, text
 
-from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME, Config, init_dev_secrets
+from bench.common import (
+    BENCH_DOMAIN,
+    BENCH_PASSWORD,
+    bench_config,
+    insert_rows,
+    postgres_databases,
+    signed_in,
+)
+from config import init_dev_secrets
 from peernotes import create_app
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
@@ -68,12 +71,6 @@ from peernotes.db import get_database, utcnow
 from peernotes.migrate import upgrade
 from peernotes.records import service as records
 from peernotes.records.models import DataKey, RecordEntry, RecordRevision, RevisionKind
-
-PG_ADMIN = os.environ.get(
-    "PEERNOTES_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-BENCH_PASSWORD = "bench-password-records-2026"
-BENCH_DOMAIN = "bench.example"
 
 #: What every consumer shares with their own peer worker by name. The rest of the record
 #: (diagnosis, risk assessment, discharge summary, letters) is withheld from them, so the
@@ -102,16 +99,6 @@ class World:
     entries: int
     consumer_entries: int
     consumers: int
-
-
-def _insert(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert in bulk (one executemany through SQLAlchemy Core); the new ids, in order."""
-    if not rows:
-        return []
-    result = conn.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), list(rows)
-    )
-    return [row[0] for row in result]
 
 
 def build_world(
@@ -160,17 +147,17 @@ def build_world(
         ]
 
     with engine.begin() as conn:
-        (admin,) = _insert(conn, User, people(Role.ADMIN, 1, "admin"))
-        _insert(conn, User, people(Role.AUDITOR, 1, "auditor"))
-        clinicians = _insert(conn, User, people(Role.CLINICIAN, n_clinicians, "clinician"))
-        peer = _insert(conn, User, people(Role.CONSUMER_PEER_WORKER, n_peer, "peer"))
-        carer_peer = _insert(conn, User, people(Role.CARER_PEER_WORKER, n_carer_peer, "cpw"))
-        carers = _insert(conn, User, people(Role.CARER, n_carers, "carer"))
-        subjects = _insert(conn, User, people(Role.CONSUMER, n_consumers, "consumer"))
+        (admin,) = insert_rows(conn, User, people(Role.ADMIN, 1, "admin"))
+        insert_rows(conn, User, people(Role.AUDITOR, 1, "auditor"))
+        clinicians = insert_rows(conn, User, people(Role.CLINICIAN, n_clinicians, "clinician"))
+        peer = insert_rows(conn, User, people(Role.CONSUMER_PEER_WORKER, n_peer, "peer"))
+        carer_peer = insert_rows(conn, User, people(Role.CARER_PEER_WORKER, n_carer_peer, "cpw"))
+        carers = insert_rows(conn, User, people(Role.CARER, n_carers, "carer"))
+        subjects = insert_rows(conn, User, people(Role.CONSUMER, n_consumers, "consumer"))
 
         # Teams of ten staff; everyone joined long ago, a few have left and rejoined.
         staff = clinicians + peer + carer_peer
-        teams = _insert(
+        teams = insert_rows(
             conn,
             Team,
             [
@@ -193,7 +180,7 @@ def build_world(
             memberships.append(
                 {"team_id": team, "user_id": person, "joined_at": long_ago, "left_at": None}
             )
-        _insert(conn, TeamMembership, memberships)
+        insert_rows(conn, TeamMembership, memberships)
 
         # Care: each consumer has a clinician and a peer worker now, and an ended assignment
         # from before; each carer a carer peer worker.
@@ -218,8 +205,8 @@ def build_world(
             assignments.append(assign(peer[i % n_peer], subject, False))
         for i, carer in enumerate(carers):
             assignments.append(assign(carer_peer[i % n_carer_peer], carer, False))
-        _insert(conn, CareAssignment, assignments)
-        _insert(
+        insert_rows(conn, CareAssignment, assignments)
+        insert_rows(
             conn,
             CarerNomination,
             [
@@ -251,7 +238,7 @@ def build_world(
                             "created_at": now - timedelta(days=done),
                         }
                     )
-        _insert(conn, TrainingRecord, training)
+        insert_rows(conn, TrainingRecord, training)
 
         # Consent: two directive versions each (the first superseded), the current one
         # naming the consumer's peer worker, the peer worker role, and the team.
@@ -267,7 +254,7 @@ def build_world(
                         "witnessed_by_id": None,
                     }
                 )
-        directive_ids = _insert(conn, ConsentDirective, directives)
+        directive_ids = insert_rows(conn, ConsentDirective, directives)
         provisions: list[dict[str, Any]] = []
         provision_categories: list[tuple[Category, ...]] = []
         valid = {"valid_from": now - timedelta(days=400), "valid_until": now + timedelta(days=365)}
@@ -305,7 +292,7 @@ def build_world(
                     }
                 )
                 provision_categories.append(categories)
-        provision_ids = _insert(conn, ConsentProvision, provisions)
+        provision_ids = insert_rows(conn, ConsentProvision, provisions)
         conn.execute(
             insert(ConsentProvisionCategory),
             [
@@ -319,7 +306,7 @@ def build_world(
         # and then, both with history.
         flagged = subjects[5::25]
         if flagged:
-            _insert(
+            insert_rows(
                 conn,
                 SafetyFlag,
                 [
@@ -338,7 +325,7 @@ def build_world(
             )
         emergencies = subjects[3::30]
         if emergencies:
-            _insert(
+            insert_rows(
                 conn,
                 EmergencyAccess,
                 [
@@ -394,7 +381,7 @@ def build_world(
             )
         entry_ids: list[int] = []
         for chunk in _chunks(rows, 5000):
-            entry_ids.extend(_insert(conn, RecordEntry, chunk))
+            entry_ids.extend(insert_rows(conn, RecordEntry, chunk))
         revisions = []
         for entry_id, row in zip(entry_ids, rows, strict=True):
             kinds = [RevisionKind.ORIGINAL]
@@ -451,34 +438,9 @@ class Subject:
     actors: dict[str, By]
 
 
-def _config(url: str, tmp: Path) -> Config:
-    return Config(
-        env="test",
-        database_url=url,
-        secret_key=secrets.token_hex(32),
-        master_key_file=tmp / MASTER_KEY_FILE_NAME,
-        instance_path=tmp,
-        audit_signing_key_file=tmp / SIGNING_KEY_FILE_NAME,
-        login_attempts_per_address=10_000,
-    )
-
-
-def _sign_in(app: Flask, email: str) -> FlaskClient:
-    client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-    assert token, "the sign-in page has no CSRF token"
-    response = client.post(
-        "/login",
-        data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token.group(1)},
-    )
-    assert response.status_code == 302, response.status_code
-    return client
-
-
 def _prepare(url: str, tmp: Path, scale: int, args: argparse.Namespace, pw: str) -> Subject:
     upgrade(url)
-    app = create_app(_config(url, tmp))
+    app = create_app(bench_config(url, tmp))
     engine = get_database(app).engine
     started = time.perf_counter()
     world = build_world(
@@ -516,7 +478,7 @@ def _prepare(url: str, tmp: Path, scale: int, args: argparse.Namespace, pw: str)
         "peer worker": world.peer_worker_email,
         "clinician": world.clinician_email,
     }
-    clients = {reader: _sign_in(app, email) for reader, email in emails.items()}
+    clients = {reader: signed_in(app, email) for reader, email in emails.items()}
     return Subject(scale, world, app, clients, actors)
 
 
@@ -617,30 +579,6 @@ def bench_engine(label: str, urls: dict[int, str], tmp: Path, args: argparse.Nam
         get_database(subject.app).engine.dispose()
 
 
-@contextmanager
-def _postgres_databases(count: int) -> Iterator[list[str] | None]:
-    """`count` fresh PostgreSQL databases, dropped afterwards; None when there is no server."""
-    names = [f"peernotes_bench_{secrets.token_hex(4)}" for _ in range(count)]
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except OperationalError as exc:
-        print(f"\nPostgreSQL not reachable at {PG_ADMIN}: {exc.__class__.__name__}")
-        admin.dispose()
-        yield None
-        return
-    try:
-        base = make_url(PG_ADMIN)
-        yield [base.set(database=n).render_as_string(hide_password=False) for n in names]
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=2000, help="entries at 1x")
@@ -661,7 +599,7 @@ def main() -> None:
         tmp = Path(name)
         sqlite_urls = {scale: f"sqlite:///{tmp / f'records-{scale}x.sqlite3'}" for scale in SCALES}
         bench_engine("SQLite", sqlite_urls, tmp, args)
-        with _postgres_databases(len(SCALES)) as pg_urls:
+        with postgres_databases(len(SCALES)) as pg_urls:
             if pg_urls is not None:
                 bench_engine("PostgreSQL", dict(zip(SCALES, pg_urls, strict=True)), tmp, args)
 

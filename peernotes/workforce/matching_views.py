@@ -131,10 +131,7 @@ def overview(actor: Actor, db: Session) -> str:
         frequencies=FREQUENCIES,
         choices=CHOICES,
         matches=matches,
-        profiles_shown={
-            m.candidate.worker_id: profiles.shown_profile(db, m.candidate.worker_id)
-            for m in matches
-        },
+        profiles_shown=profiles.shown_profiles(db, [m.candidate.worker_id for m in matches]),
         named=choosing.named_provisions(db, actor.id, current.worker_id, now) if current else [],
         form=ConfirmForm(),
     )

@@ -236,9 +236,21 @@ def candidates(db: Session, role: Role, now: datetime) -> list[Candidate]:
 
 def shown_profile(db: Session, worker_id: int) -> dict[str, str]:
     """A worker's shown fields in words, for the pages consumers and coordinators read."""
-    profile = db.get(WorkerProfile, worker_id)
-    if profile is None:
+    return shown_profiles(db, [worker_id]).get(worker_id, {})
+
+
+def shown_profiles(db: Session, worker_ids: Collection[int]) -> dict[int, dict[str, str]]:
+    """`shown_profile` for several workers in one query (a page of matches)."""
+    ids = set(worker_ids)
+    if not ids:
         return {}
+    return {
+        profile.user_id: _shown_words(profile)
+        for profile in db.scalars(select(WorkerProfile).where(WorkerProfile.user_id.in_(ids)))
+    }
+
+
+def _shown_words(profile: WorkerProfile) -> dict[str, str]:
     words: dict[str, str] = {}
     shown = set(profile.shown)
     if "gender" in shown and profile.gender:

@@ -55,13 +55,21 @@ class SessionForm(FlaskForm):
 @requires(Permission.SUPERVISION_LEAD)
 def dashboard(actor: Actor, db: Session) -> str:
     today = local_today()
+    rows = sessions.dashboard(db, actor, today)
     return render_template(
         "workforce/supervision/dashboard.html",
-        rows=sessions.dashboard(db, actor, today),
+        rows=rows,
         today=today,
         overdue_days=sessions.OVERDUE_DAYS,
         review_days=sessions.REVIEW_WITHIN_DAYS,
-        names=display_names(db),
+        # Only the people the page names: a service's every account would grow with it.
+        names=display_names(
+            db,
+            {r.last.supervisor_id for r in rows if r.last}
+            | {c.subject_id for r in rows for c in r.concerns}
+            | {a.subject_id for r in rows for a in r.agreements_due}
+            | {c.subject_id for r in rows for c in r.flagged_contacts},
+        ),
         # Agreements link to their page once that page exists.
         has_agreement_page="agreements.show" in current_app.view_functions,
     )

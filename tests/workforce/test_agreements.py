@@ -490,6 +490,9 @@ def test_due_for_review_lists_in_force_agreements_due_soon_or_overdue(app: Flask
         ]
         assert agreements.due_for_review(db, [uid(app, "tui")], day) == []
         assert agreements.due_for_review(db, [], day) == []
+    # Dr Chen supervises Sam: the dashboard names the person the agreement is with.
+    page = client_for(app, "dr.chen").get("/supervision").get_data(as_text=True)
+    assert f'href="/agreements/{soon}">With Jordan Lee</a>: review due' in page
 
 
 # The person suggests a change --------------------------------------------------------------------

@@ -105,6 +105,9 @@ def test_matches_show_reasons_and_respect_hidden_fields(app: Flask) -> None:
     page = alex.get("/my/peer-worker").get_data(as_text=True)
     assert "Tui Henare" in page
     assert "speaks Vietnamese · lived experience of BPD · offers group" in page
+    # What Tui shows about herself is there to read, and what she hides is not.
+    more = page.split("More about Tui Henare", 1)[1].split("</details>", 1)[0]
+    assert "<dt>Languages</dt>" in more and "Vietnamese" in more
     assert "SECRET-CULTURE-CANARY" not in page
     # Sam is Alex's worker now: he is not offered, and he does not speak Vietnamese anyway.
     assert "Ask for Sam Rivera" not in page

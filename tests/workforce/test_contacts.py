@@ -304,6 +304,8 @@ def test_flags_reach_the_worker_and_the_supervisor(app: Flask) -> None:
     assert FLAG in sam.get(f"/people/{jordan}/agreement").get_data(as_text=True)
     chen = client_for(app, "dr.chen")
     assert FLAG in chen.get(f"/agreements/{agreement}").get_data(as_text=True)
+    # The supervisor's dashboard names the person the flagged contact was with.
+    assert f"with Jordan Lee: {FLAG}" in chen.get("/supervision").get_data(as_text=True)
 
 
 def test_flags_never_reach_the_person_or_anyone_else(app: Flask) -> None:

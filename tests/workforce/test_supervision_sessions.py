@@ -337,7 +337,7 @@ def test_the_dashboard_shows_open_risk_concerns_waiting_for_cosignature(app: Fla
         db.commit()
         concern_id = concern.id
     page = _client(app, "dr.chen").get("/supervision").get_data(as_text=True)
-    assert f'href="/risk/{concern_id}"' in page
+    assert f'href="/risk/{concern_id}">About Alex Nguyen</a>' in page
     assert "OBSERVED-CANARY" not in page
     # The list of concerns about Alex is on record, as on the clinician's risk list.
     assert _last(app, "risk:list")[:2] == (user_id(app, "dr.chen"), user_id(app, "alex"))
