@@ -23,7 +23,7 @@ from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.consent import service as consent
 from peernotes.consent.decision import GranteeKind
-from peernotes.consent.repository import current_provisions
+from peernotes.consent.repository import current_provisions, team_ids_query
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.workforce import profiles
@@ -171,6 +171,27 @@ def named_provisions(db: Session, subject_id: int, worker_id: int, now: datetime
         for p in current_provisions(db, subject_id, now)
         if p.kind is GranteeKind.PERSON and p.person_id == worker_id and p.valid_until > now
     ]
+
+
+def teams_sharing_with(db: Session, subject_id: int, worker_id: int, now: datetime) -> list[str]:
+    """Names of the teams this person shares with (provisions in force) that the worker
+    belongs to now. Such sharing goes on after a change of worker, while the worker is in
+    the team: it is the person's own consent to the team, so the page says so rather than
+    ending it for them."""
+    team_ids = {
+        p.team_id
+        for p in current_provisions(db, subject_id, now)
+        if p.kind is GranteeKind.TEAM and p.team_id is not None and p.valid_until > now
+    }
+    if not team_ids:
+        return []
+    return list(
+        db.scalars(
+            select(Team.name)
+            .where(Team.id.in_(team_ids), Team.id.in_(team_ids_query(worker_id, now)))
+            .order_by(Team.name)
+        )
+    )
 
 
 def request_worker(

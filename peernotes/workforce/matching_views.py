@@ -133,6 +133,9 @@ def overview(actor: Actor, db: Session) -> str:
         matches=matches,
         profiles_shown=profiles.shown_profiles(db, [m.candidate.worker_id for m in matches]),
         named=choosing.named_provisions(db, actor.id, current.worker_id, now) if current else [],
+        teams_sharing=(
+            choosing.teams_sharing_with(db, actor.id, current.worker_id, now) if current else []
+        ),
         form=ConfirmForm(),
     )
 

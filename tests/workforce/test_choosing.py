@@ -13,10 +13,13 @@ from flask.testing import FlaskClient
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
+from peernotes.care import service as care
+from peernotes.care.models import Team
 from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
+from peernotes.workforce import choosing
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,
@@ -295,6 +298,54 @@ def test_change_of_worker_ends_the_old_workers_access_at_once(app: Flask) -> Non
         str(request_id),
         "allowed",
         "role:admin",
+    )
+
+
+def test_the_change_page_says_a_team_share_still_reaches_the_current_worker(app: Flask) -> None:
+    alex_id, sam_id = user_id(app, "alex"), user_id(app, "sam")
+    alex = _client(app, "alex")
+    page = alex.get("/my/peer-worker").get_data(as_text=True)
+    assert "That sharing goes on after a change" not in page  # no team share yet
+    ((team_id,),) = query(app, "SELECT id FROM teams WHERE name = 'Borderline Support Team'")
+    with app.app_context(), get_database(app).session() as db:
+        now = utcnow()
+        consent.grant(
+            db,
+            By(alex_id, Role.CONSUMER, "test"),
+            db.get_one(User, alex_id),
+            consent.Grant(
+                GranteeKind.TEAM,
+                None,
+                None,
+                int(team_id),  # type: ignore[call-overload]
+                Act.READ,
+                frozenset({Category.CARE_PLAN}),
+                "the whole team",
+                now,
+                now + timedelta(days=30),
+            ),
+        )
+        db.commit()
+        # Sam is in the team, so the team share reaches him; Tui's membership is not asked.
+        assert choosing.teams_sharing_with(db, alex_id, sam_id, utcnow()) == [
+            "Borderline Support Team"
+        ]
+    page = alex.get("/my/peer-worker").get_data(as_text=True)
+    assert (
+        "You share with Borderline Support Team, and Sam Rivera is in that team. That sharing"
+        " goes on after a change, while they are in it."
+    ) in page
+    assert 'href="/my/consent">your sharing page</a>' in page
+    # Once Sam leaves the team, the page no longer says so.
+    admin = By(user_id(app, "admin"), Role.ADMIN, "test")
+    with app.app_context(), get_database(app).session() as db:
+        team = db.get_one(Team, int(team_id))  # type: ignore[call-overload]
+        for membership in care.current_members(db, team):
+            if membership.user_id == sam_id:
+                care.end_membership(db, membership, by=admin)
+        db.commit()
+    assert "That sharing goes on after a change" not in alex.get("/my/peer-worker").get_data(
+        as_text=True
     )
 
 
