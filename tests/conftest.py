@@ -16,12 +16,14 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import Pool
 
 from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME, Config, init_dev_secrets
 from peernotes import create_app
@@ -108,10 +110,45 @@ def _copy_database(template: str, tmp: Path) -> tuple[str, object]:
 def _drop_database(token: object) -> None:
     if token is None:
         return
+    # Anything still checked out of this database is a leak (see `_dispose_checking_for_leaks`
+    # for why it matters): collect it while the database still answers, then fail by name.
+    leaked = _checked_out_of(str(token))
+    if leaked:
+        gc.collect()
     admin = _pg_admin_engine()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{token}" WITH (FORCE)'))
     admin.dispose()
+    if leaked:
+        pytest.fail(
+            f"{leaked} connection(s) to the test's database were still checked out when it"
+            " ended: close every session and connection"
+        )
+
+
+#: PostgreSQL connections out of any pool in this process, by database name.
+_CHECKED_OUT: dict[int, str] = {}
+
+
+@event.listens_for(Pool, "checkout")
+def _note_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    name = getattr(getattr(dbapi_connection, "info", None), "dbname", None)
+    if isinstance(name, str):  # psycopg's; SQLite's connections carry no name
+        _CHECKED_OUT[id(record)] = name
+
+
+@event.listens_for(Pool, "checkin")
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    _CHECKED_OUT.pop(id(record), None)
+
+
+@event.listens_for(Pool, "detach")
+def _note_detach(_dbapi_connection: Any, record: Any) -> None:
+    _CHECKED_OUT.pop(id(record), None)
+
+
+def _checked_out_of(database: str) -> int:
+    return sum(1 for name in list(_CHECKED_OUT.values()) if name == database)
 
 
 # One master key and one checkpoint signing key for the whole run: the demo template's log
