@@ -39,8 +39,9 @@ def show_home(actor: Actor, db: Session) -> str:
         context["caseload"] = care.caseload(db, actor.id, now)
     elif actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
         today = local_today()
-        context["caseload"] = care.caseload(db, actor.id, now)
-        context["contact_summary"] = contacts.caseload_summary(db, actor.id, today)
+        people = care.caseload(db, actor.id, now)
+        context["caseload"] = people
+        context["contact_summary"] = contacts.caseload_summary(db, actor.id, people, today)
         context["handovers_asked"] = handover.asked_of(db, actor.id, now)
         shared = handover.shared_with(db, actor.id, now)
         context["handovers_shared"] = shared

@@ -152,9 +152,8 @@ def _eligible(db: Session, subject: User, worker: User | None, now: datetime) ->
     worker_role = WORKER_ROLE_FOR[subject.role]
     if worker is None or worker.role is not worker_role or not worker.active:
         raise ChoosingError("Choose a peer worker from your matches.", "worker_id")
-    found = profiles.candidates(db, worker_role, now)
-    mine = next((c for c in found if c.worker_id == worker.id), None)
-    if mine is None or mine.paused or not mine.has_room:
+    mine = profiles.candidate_of(db, worker, now)
+    if mine.paused or not mine.has_room:
         # One answer for a pause and for a full caseload: a wellbeing pause is the worker's own.
         raise ChoosingError(
             f"{worker.display_name} isn't taking new people at the moment. "

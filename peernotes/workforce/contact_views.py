@@ -112,7 +112,7 @@ def log(actor: Actor, db: Session) -> str | Response:
                 return redirect(url_for("contacts.log"))
     else:
         form.occurred_on.data = today
-    summary = contacts.caseload_summary(db, actor.id, today)
+    summary = contacts.caseload_summary(db, actor.id, people, today)
     recent = contacts.recent(db, actor.id, today)
     everyone = display_names(db, {c.contact.subject_id for c in recent} | set(names))
     return render_template(

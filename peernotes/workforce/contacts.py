@@ -24,7 +24,6 @@ from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.care.models import CareAssignment
-from peernotes.care.service import caseload
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.workforce import agreements
@@ -280,12 +279,12 @@ def flagged_between(db: Session, worker_id: int, subject_id: int, since: date) -
 
 
 def caseload_summary(
-    db: Session, worker_id: int, today: date
+    db: Session, worker_id: int, people: Collection[CareAssignment], today: date
 ) -> dict[int, tuple[date | None, int]]:
-    """For each person the worker supports now: the date of the last contact (None if there
-    has been none) and how many contacts there were in the last 30 days, today included."""
-    now = utcnow()
-    subjects = {a.subject_id for a in caseload(db, worker_id, now)}
+    """For each person of `people` (the worker's caseload, which the caller has already read):
+    the date of the last contact (None if there has been none) and how many contacts there
+    were in the last 30 days, today included."""
+    subjects = {a.subject_id for a in people}
     summary: dict[int, tuple[date | None, int]] = {s: (None, 0) for s in subjects}
     if not subjects:
         return summary

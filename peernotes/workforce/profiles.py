@@ -220,6 +220,13 @@ def candidate(user: User, profile: WorkerProfile | None, caseload: int) -> Candi
     )
 
 
+def candidate_of(db: Session, user: User, now: datetime) -> Candidate:
+    """One worker as matching sees them (asking for one needs no one else's)."""
+    return candidate(
+        user, db.get(WorkerProfile, user.id), caseload_counts(db, [user.id], now)[user.id]
+    )
+
+
 def candidates(db: Session, role: Role, now: datetime) -> list[Candidate]:
     """Every active peer worker of this role, as matching sees them (three queries)."""
     users = list(

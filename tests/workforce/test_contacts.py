@@ -10,8 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from peernotes.db import get_database
+from peernotes.care.service import caseload
+from peernotes.db import get_database, utcnow
 from peernotes.workforce import contacts
 from peernotes.workforce.models import Contact, SupportAgreement
 from tests.helpers import csrf_token
@@ -326,11 +328,15 @@ def test_flags_never_reach_the_person_or_anyone_else(app: Flask) -> None:
 # For the caseload view ---------------------------------------------------------------------------
 
 
+def _summary(db: Session, worker_id: int, day: date) -> dict[int, tuple[date | None, int]]:
+    return contacts.caseload_summary(db, worker_id, caseload(db, worker_id, utcnow()), day)
+
+
 def test_caseload_summary_gives_the_last_contact_and_the_count_of_30_days(app: Flask) -> None:
     sam, jordan, alex = by(app, "sam"), uid(app, "jordan"), uid(app, "alex")
     day = today()
     with app.app_context(), get_database(app).session() as db:
-        before = contacts.caseload_summary(db, sam.id or 0, day)
+        before = _summary(db, sam.id or 0, day)
         for ago in (0, 3, 29, 30, 60):
             contacts.record(
                 db,
@@ -344,7 +350,7 @@ def test_caseload_summary_gives_the_last_contact_and_the_count_of_30_days(app: F
                 group=False,
                 today=day,
             )
-        summary = contacts.caseload_summary(db, sam.id or 0, day)
+        summary = _summary(db, sam.id or 0, day)
         db.rollback()
     assert set(summary) == {alex, jordan}  # Sam's caseload, and no one else
     last, count = summary[jordan]
@@ -352,7 +358,7 @@ def test_caseload_summary_gives_the_last_contact_and_the_count_of_30_days(app: F
     assert count == before[jordan][1] + 3  # today, 3 and 29 days ago; not 30 or 60
     assert summary[alex] == before[alex]
     with app.app_context(), get_database(app).session() as db:
-        assert contacts.caseload_summary(db, uid(app, "tui"), day).keys() == {uid(app, "maya")}
+        assert _summary(db, uid(app, "tui"), day).keys() == {uid(app, "maya")}
 
 
 def test_flagged_lists_only_contacts_outside_the_agreement_newest_first(app: Flask) -> None:
