@@ -30,7 +30,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME, Config, init_dev_secrets
+from bench.common import bench_config
+from config import MASTER_KEY_FILE_NAME, init_dev_secrets
 from peernotes.audit.chain import GENESIS_MAC, ChainRow, compute_mac
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.verify import verify_connection, verify_database
@@ -191,15 +192,7 @@ def bench_append_cost(tmp: Path, requests_per_round: int, rounds: int = 5) -> No
     print("\n2. Append cost (one real HTTP server, SQLite)")
     url = f"sqlite:///{tmp / 'append.sqlite3'}"
     upgrade(url)
-    config = Config(
-        env="test",
-        database_url=url,
-        secret_key=secrets.token_hex(32),
-        master_key_file=tmp / MASTER_KEY_FILE_NAME,
-        instance_path=tmp,
-        audit_signing_key_file=tmp / SIGNING_KEY_FILE_NAME,
-        login_attempts_per_address=10_000,
-    )
+    config = bench_config(url, tmp)
     app = create_app(config)
     with app.app_context():
         from peernotes.db import get_database

@@ -6,14 +6,15 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Connection, create_engine, insert, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
@@ -34,6 +35,21 @@ def insert_rows(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) ->
         insert(model).returning(model.id, sort_by_parameter_order=True), list(rows)
     )
     return [row[0] for row in result]
+
+
+def count_queries(engine: Engine, action: Callable[[], object]) -> int:
+    """How many SQL statements `action` sends through `engine`."""
+    seen: list[None] = []
+
+    def count(*_args: object) -> None:
+        seen.append(None)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
 
 
 def bench_config(url: str, tmp: Path) -> Config:
@@ -84,3 +100,16 @@ def postgres_databases(count: int) -> Iterator[list[str] | None]:
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def on_each_engine(
+    label: str, scales: Sequence[int], run: Callable[[str, dict[int, str], Path], None]
+) -> None:
+    """`run(engine name, {scale: database URL}, scratch folder)` on SQLite, then on PostgreSQL
+    in fresh databases when a server answers."""
+    with tempfile.TemporaryDirectory(prefix="peernotes-bench-") as name:
+        tmp = Path(name)
+        run("SQLite", {s: f"sqlite:///{tmp / f'{label}-{s}x.sqlite3'}" for s in scales}, tmp)
+        with postgres_databases(len(scales)) as pg_urls:
+            if pg_urls is not None:
+                run("PostgreSQL", dict(zip(scales, pg_urls, strict=True)), tmp)

@@ -29,7 +29,6 @@ import functools
 import random
 import secrets
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,14 +38,15 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event, insert, inspect, text
+from sqlalchemy import Engine, insert, inspect, text
 
 from bench.common import (
     BENCH_DOMAIN,
     BENCH_PASSWORD,
     bench_config,
+    count_queries,
     insert_rows,
-    postgres_databases,
+    on_each_engine,
     signed_in,
 )
 from config import init_dev_secrets
@@ -500,18 +500,7 @@ def _page_once(subject: Subject, reader: str) -> None:
 
 
 def _queries(subject: Subject, action: Callable[[], object]) -> int:
-    seen: list[None] = []
-
-    def count(*_args: object) -> None:
-        seen.append(None)
-
-    engine = get_database(subject.app).engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
+    return count_queries(get_database(subject.app).engine, action)
 
 
 def bench_engine(label: str, urls: dict[int, str], tmp: Path, args: argparse.Namespace) -> None:
@@ -595,13 +584,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(__doc__.splitlines()[0])
-    with tempfile.TemporaryDirectory(prefix="peernotes-bench-") as name:
-        tmp = Path(name)
-        sqlite_urls = {scale: f"sqlite:///{tmp / f'records-{scale}x.sqlite3'}" for scale in SCALES}
-        bench_engine("SQLite", sqlite_urls, tmp, args)
-        with postgres_databases(len(SCALES)) as pg_urls:
-            if pg_urls is not None:
-                bench_engine("PostgreSQL", dict(zip(SCALES, pg_urls, strict=True)), tmp, args)
+    on_each_engine(
+        "records", SCALES, lambda engine, urls, tmp: bench_engine(engine, urls, tmp, args)
+    )
 
 
 if __name__ == "__main__":

@@ -5,13 +5,12 @@ expiry) takes access away as the page says it does, and a renewal gives it back.
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.consent import training
@@ -19,26 +18,7 @@ from peernotes.consent.models import TrainingModule, TrainingRecord
 from peernotes.consent.repository import training_current
 from peernotes.db import Database, get_database, utcnow
 from tests.helpers import client_as, csrf_token, last_entry, query, user_id
-
-
-def _today() -> date:
-    return utcnow().date()
-
-
-def _record(app: Flask, worker: str, module: str, completed: int, expires: int) -> None:
-    admin = By(user_id(app, "admin"), Role.ADMIN, "test")
-    person = user_id(app, worker)
-    with app.app_context(), get_database(app).session() as db:
-        training.record(
-            db,
-            admin,
-            person,
-            module,
-            _today() + timedelta(days=completed),
-            _today() + timedelta(days=expires),
-            today=_today(),
-        )
-        db.commit()
+from tests.workforce.test_training_import import _record, _today
 
 
 def _sams_care_plan_read(app: Flask) -> int:
