@@ -211,10 +211,12 @@ def _dispose_checking_for_leaks(engine: Engine) -> None:
 
     A session that is never closed keeps its connection until the garbage collector finds it,
     at a moment nobody chose. On PostgreSQL that is after `_drop_database` has ended the
-    connection, so its reset fails there and the pool logs the error mid-way through some later
-    test (on CPython 3.11 this has crashed `ast.parse` in an unrelated test: python/cpython#106905).
-    Collecting here returns such a connection while its database still answers, and the test
-    that leaked it fails by name.
+    connection, so the pool's reset fails and it logs the error, mid-way through some later
+    test. If the collection ran inside `ast.parse` (Werkzeug compiles every route with it),
+    formatting that traceback parses again (CPython 3.11's carets), and the interrupted parse
+    fails with "SystemError: AST constructor recursion depth mismatch" in a test that did
+    nothing wrong (python/cpython#106905). Collecting here returns such a connection while its
+    database still answers, and the test that leaked it fails by name.
     """
     leaked = engine.pool.checkedout()  # type: ignore[attr-defined]
     if leaked:
