@@ -6,6 +6,7 @@ by"). After each change the consumer gets a receipt in plain words.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -211,25 +212,46 @@ def revoke(
     Raises:
         ConsentError: not theirs to change, or no such current provision.
     """
+    revoke_all(db, by, subject, [provision_id], witness=witness)
+
+
+def revoke_all(
+    db: Session,
+    by: AuditActor,
+    subject: User,
+    provision_ids: Collection[int],
+    *,
+    witness: User | None = None,
+) -> None:
+    """Stop several provisions at once: one new version without any of them, and one log
+    entry each. (One at a time would not do: each new version gives the provisions it carries
+    over new ids, so the second id asked for would no longer be in force.)
+
+    Raises:
+        ConsentError: not theirs to change, or one of them is not a current provision; nothing
+            changes then.
+    """
     _check_change(db, by, subject, witness)
     now = utcnow()
     current = [p for p in current_provisions(db, subject.id, now) if p.valid_until > now]
-    if provision_id not in {p.id for p in current}:
+    stopping = set(provision_ids)
+    if not stopping or not stopping <= {p.id for p in current}:
         raise ConsentError("That permission is not in force.")
     purposes = _purposes(db, [p.id for p in current])
     directive = _new_version(db, by, subject, witness)
     for provision in current:
-        if provision.id != provision_id:
+        if provision.id not in stopping:
             _add_provision(db, directive, provision, purposes[provision.id], provision.id)
-    record_event(
-        db,
-        by,
-        Action.CONSENT_REVOKE,
-        subject.id,
-        Target("consent_provision", provision_id),
-        Outcome.ALLOWED,
-        Basis.SELF if by.id == subject.id else "witnessed",
-    )
+    for provision_id in sorted(stopping):
+        record_event(
+            db,
+            by,
+            Action.CONSENT_REVOKE,
+            subject.id,
+            Target("consent_provision", provision_id),
+            Outcome.ALLOWED,
+            Basis.SELF if by.id == subject.id else "witnessed",
+        )
 
 
 # Receipts --------------------------------------------------------------------------------------

@@ -247,8 +247,9 @@ def request_worker(
         Basis.SELF,
     )
     if stop_named_sharing and current is not None:
-        for provision_id in named_provisions(db, subject.id, current.worker_id, now):
-            consent.revoke(db, by, subject, provision_id)
+        named = named_provisions(db, subject.id, current.worker_id, now)
+        if named:
+            consent.revoke_all(db, by, subject, named)
     return row
 
 

@@ -17,6 +17,7 @@ from peernotes.care import service as care
 from peernotes.care.models import Team
 from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
+from peernotes.consent.repository import current_provisions
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
 from peernotes.workforce import choosing
@@ -299,6 +300,53 @@ def test_change_of_worker_ends_the_old_workers_access_at_once(app: Flask) -> Non
         "allowed",
         "role:admin",
     )
+
+
+def test_stopping_several_named_shares_at_once_ends_them_all_in_one_version(app: Flask) -> None:
+    # Alex shares two things with Sam by name, each on its own: asking for Tui with "stop
+    # sharing with Sam by name" ticked ends both (it once failed on the second).
+    _entry_id, _medication = _grant_sam(app)
+    alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
+    with app.app_context(), get_database(app).session() as db:
+        now = utcnow()
+        consent.grant(
+            db,
+            By(alex_id, Role.CONSUMER, "test"),
+            db.get_one(User, alex_id),
+            consent.Grant(
+                GranteeKind.PERSON,
+                sam_id,
+                None,
+                None,
+                Act.READ,
+                frozenset({Category.CARE_PLAN}),
+                "Sam knows my plan",
+                now,
+                now + timedelta(days=30),
+            ),
+        )
+        db.commit()
+        assert len(choosing.named_provisions(db, alex_id, sam_id, utcnow())) == 2
+    versions = _count(app, "consent_directives", "subject_id = :s", {"s": alex_id})
+    response = _post(
+        _client(app, "alex"),
+        "/my/peer-worker/request",
+        {"worker_id": str(tui_id), "stop_named_sharing": "yes"},
+    )
+    assert response.status_code == 302
+    with app.app_context(), get_database(app).session() as db:
+        assert choosing.named_provisions(db, alex_id, sam_id, utcnow()) == []
+    assert _count(app, "consent_directives", "subject_id = :s", {"s": alex_id}) == versions + 1
+    revoked = query(
+        app,
+        "SELECT count(*) FROM audit_log WHERE action = 'consent:revoke' AND actor_id = :a",
+        {"a": alex_id},
+    )
+    assert revoked == [(2,)]
+    # The role share (peer workers in Alex's care team) is carried over, not stopped.
+    with app.app_context(), get_database(app).session() as db:
+        kinds = [p.kind for p in current_provisions(db, alex_id, utcnow())]
+    assert kinds == [GranteeKind.ROLE]
 
 
 def test_the_change_page_says_a_team_share_still_reaches_the_current_worker(app: Flask) -> None:
