@@ -2,8 +2,9 @@
 
 The previous worker writes it while they still support the person, and only when the person
 has agreed to a handover. The person always reads it. The new worker reads it only while the
-person's consent stands and their own assignment is active; withdrawing consent refuses the
-very next read. Every read, allowed or refused, is one entry in the access log.
+person's consent stands, their own assignment is active and their training is current (the
+training gate of everything shared by consent); withdrawing consent refuses the very next
+read. Every read, allowed or refused, is one entry in the access log.
 
 The handover is one document with its own consent, given on the change request itself (not a
 category of the consent directive): `decide_read` is its whole decision, pure, with the same
@@ -21,7 +22,8 @@ from sqlalchemy.orm import Session
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.care.models import CareAssignment
-from peernotes.consent.decision import Decision
+from peernotes.consent.decision import Decision, Reason
+from peernotes.consent.repository import training_current
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.keys import seal, unseal
@@ -45,11 +47,15 @@ class ReadFacts:
     new_worker_id: int
     consent: bool
     new_assignment_active: bool
+    #: The reader's training, as the consent gate reads it: the new worker's access is by
+    #: consent, and a peer worker's consent-based access needs current training.
+    training_current: bool
 
 
 def decide_read(facts: ReadFacts) -> Decision:
     """Who reads a handover summary. The subject always; its author (what they wrote); the new
-    worker with the subject's consent while supporting them; nobody else."""
+    worker with the subject's consent while supporting them and while their training is
+    current (as for anything shared by consent); nobody else."""
     if facts.actor_id == facts.subject_id:
         return Decision.permit("self")
     if facts.actor_id == facts.author_id:
@@ -59,6 +65,8 @@ def decide_read(facts: ReadFacts) -> Decision:
             return Decision.deny("no_consent")
         if not facts.new_assignment_active:
             return Decision.deny("no_assignment")
+        if not facts.training_current:
+            return Decision.deny(Reason.TRAINING_LAPSED)
         return Decision.permit("handover_consent")
     return Decision.deny("no_consent")
 
@@ -213,6 +221,7 @@ def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary,
                 and new_assignment is not None
                 and new_assignment.is_active_at(now)
             ),
+            training_current=training_current(db, by.id, now),
         )
     )
     # The permit names the request whose consent it rests on, like `consent:<provision>`.

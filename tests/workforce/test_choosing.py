@@ -20,7 +20,7 @@ from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.repository import current_provisions
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
-from peernotes.workforce import choosing
+from peernotes.workforce import choosing, handover
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,
@@ -32,6 +32,7 @@ from tests.helpers import (
     query,
     user_id,
 )
+from tests.workforce.test_training_import import _record as record_training
 
 HANDOVER = "HANDOVER-CANARY-71c2 Alex likes to walk while we talk; mornings are best."
 
@@ -499,6 +500,48 @@ def test_handover_reaches_the_new_worker_with_consent(app: Flask) -> None:
     # The author keeps reading what he wrote.
     assert HANDOVER in sam.get(f"/handover/{request_id}").get_data(as_text=True)
     assert _last(app, "handover:read")[0] == sam_id
+
+
+def test_the_new_worker_needs_current_training_to_read_the_handover(app: Flask) -> None:
+    request_id, _alex, sam = _change_with_handover(app, True)
+    _post(sam, f"/handover/{request_id}/write", {"summary": HANDOVER})
+    _post(_client(app, "admin"), f"/admin/worker-requests/{request_id}/confirm", {})
+    tui = _client(app, "tui")
+    assert tui.get(f"/handover/{request_id}").status_code == 200
+    # Tui's confidentiality training is recorded again, already lapsed (the newest counts).
+    record_training(app, "tui", "confidentiality", -60, -2)
+    assert tui.get(f"/handover/{request_id}").status_code == 404
+    assert _last(app, "handover:read")[4:] == ("denied", "training_lapsed")
+    record_training(app, "tui", "confidentiality", 0, 365)
+    page = tui.get(f"/handover/{request_id}")
+    assert page.status_code == 200 and HANDOVER in page.get_data(as_text=True)
+
+
+def test_decide_read_is_the_whole_handover_decision() -> None:
+    def facts(actor: int, **changed: object) -> handover.ReadFacts:
+        base: dict[str, object] = {
+            "actor_id": actor,
+            "subject_id": 1,
+            "author_id": 2,
+            "new_worker_id": 3,
+            "consent": True,
+            "new_assignment_active": True,
+            "training_current": True,
+        }
+        return handover.ReadFacts(**{**base, **changed})  # type: ignore[arg-type]
+
+    def said(f: handover.ReadFacts) -> tuple[bool, str]:
+        decision = handover.decide_read(f)
+        return decision.permitted, decision.basis
+
+    # The person and the author whatever else is true; the new worker only with all three.
+    assert said(facts(1, consent=False, training_current=False)) == (True, "self")
+    assert said(facts(2, consent=False, training_current=False)) == (True, "author")
+    assert said(facts(3)) == (True, "handover_consent")
+    assert said(facts(3, consent=False)) == (False, "no_consent")
+    assert said(facts(3, new_assignment_active=False)) == (False, "no_assignment")
+    assert said(facts(3, training_current=False)) == (False, "training_lapsed")
+    assert said(facts(4)) == (False, "no_consent")
 
 
 def test_no_handover_without_consent(app: Flask) -> None:
