@@ -155,8 +155,10 @@ def create_group(db: Session, by: AuditActor, name: str, kind: str, description:
         raise GroupError(
             f"Keep the description to {MAX_DESCRIPTION} characters or fewer.", "description"
         )
-    taken = db.scalar(select(Group.id).where(func.lower(Group.name) == cleaned.lower()))
-    if taken is not None:
+    # Compared here, not with SQL lower(): SQLite's folds ASCII only, so "Übungsgruppe" twice
+    # would pass the check and fail on the unique name. Groups are few.
+    folded = cleaned.casefold()
+    if any(existing.casefold() == folded for existing in db.scalars(select(Group.name))):
         raise GroupError(f"There is already a group called “{cleaned}”.", "name")
     group = Group(name=cleaned, kind=parsed, description=about)
     db.add(group)

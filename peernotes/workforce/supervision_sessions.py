@@ -43,6 +43,8 @@ from peernotes.workforce.models import Contact, SupervisionSession, SupportAgree
 
 #: Each of the three texts, in characters.
 MAX_TEXT = 5_000
+#: How far back a session can be logged: further is most likely a wrong year.
+MAX_DAYS_BACK = 366
 #: A worker whose last session is older than this gets a nudge on the supervisor's dashboard.
 OVERDUE_DAYS = 42
 #: How far ahead an agreement's review date shows on the dashboard, and how far back
@@ -89,6 +91,10 @@ def validate(
         raise SessionError(
             "The session date cannot be in the future. Log a session once it has happened.",
             "held_on",
+        )
+    if held_on < today - timedelta(days=MAX_DAYS_BACK):
+        raise SessionError(
+            f"That is more than {MAX_DAYS_BACK} days ago; check the year.", "held_on"
         )
     cleaned: dict[str, str] = {}
     for name, raw in (("topics", topics), ("wellbeing", wellbeing), ("actions", actions)):

@@ -564,6 +564,22 @@ def test_a_bad_group_is_refused_with_a_clear_message_and_nothing_stored(
     assert _entries(app, start) == []
 
 
+def test_a_name_in_use_is_refused_whatever_its_letters(app: Flask, demo: dict[str, int]) -> None:
+    # SQLite's lower() folds ASCII only: the check is made in Python, so this is a message,
+    # not a failed insert.
+    admin = _client(app, "admin")
+    assert (
+        _post(admin, "/admin/groups", {"name": "Übungsgruppe", "kind": "consumer"}).status_code
+        == 302
+    )
+    before = _stored(app)
+    for name in ("Übungsgruppe", "übungsgruppe", "ÜBUNGSGRUPPE"):
+        response = _post(admin, "/admin/groups", {"name": name, "kind": "consumer"})
+        assert response.status_code == 200, name
+        assert "There is already a group called" in response.get_data(as_text=True)
+    assert _stored(app) == before
+
+
 def test_only_coordinators_set_up_groups_in_the_service(app: Flask) -> None:
     """The service refuses by itself too, not only the page's permission."""
     from peernotes.audit.writer import By

@@ -19,6 +19,7 @@ from peernotes.care import supervision
 from peernotes.db import get_database, utcnow
 from peernotes.keys import DecryptionFailed, unseal
 from peernotes.records.service import subject_key
+from peernotes.timefmt import local_today
 from peernotes.workforce import supervision_sessions as sessions
 from peernotes.workforce.models import SupervisionSession
 from tests.audit.helpers import rows
@@ -223,6 +224,8 @@ BAD = [
     ({"held_on": "next tuesday"}, "Enter a date, for example 2026-05-03."),
     ({"held_on": "2026-02-30"}, "Enter a date, for example 2026-05-03."),
     ({"held_on": "FUTURE"}, "The session date cannot be in the future."),
+    ({"held_on": "0001-01-01"}, "That is more than 366 days ago; check the year."),
+    ({"held_on": "LONG_AGO"}, "That is more than 366 days ago; check the year."),
     (
         {"topics": "  ", "wellbeing": "", "actions": "\n"},
         "Write at least one of: what you talked about",
@@ -241,6 +244,9 @@ def test_bad_input_is_refused_plainly_and_nothing_is_stored(
     data = {"topics": TOPICS, "wellbeing": WELLBEING, "actions": ACTIONS, **change}
     if data.get("held_on") == "FUTURE":
         data["held_on"] = (utcnow().date() + timedelta(days=2)).isoformat()
+    if data.get("held_on") == "LONG_AGO":
+        with app.app_context():
+            data["held_on"] = (local_today() - timedelta(days=367)).isoformat()
     before = _count(app)
     log_count = rows(
         _url(app),
