@@ -399,7 +399,8 @@ def confirm(
 
     Raises:
         LookupError: no such request, or not a coordinator (logged as denied).
-        ChoosingError: already decided, or the worker is no longer available.
+        ChoosingError: already decided, the worker is no longer available, or the person's
+            peer worker has changed since they asked.
     """
     now = now or utcnow()
     row = _coordinators_request(db, by, request_id, Action.WORKER_REQUEST_CONFIRM)
@@ -408,6 +409,15 @@ def confirm(
     previous = (
         db.get(CareAssignment, row.previous_assignment_id) if row.previous_assignment_id else None
     )
+    current = current_assignment(db, subject, now)
+    if current is not None and (previous is None or current.id != previous.id):
+        # Someone became their peer worker after they asked (set directly): confirming would
+        # leave them with two, or end the wrong one. They should choose again, knowingly.
+        raise ChoosingError(
+            f"{subject.display_name}'s peer worker has changed since they asked (it is now"
+            f" {current.worker.display_name}). Decline this request and tell them; they can"
+            " ask again."
+        )
     # The new assignment first: if it is refused, nothing has changed and the person keeps
     # their current worker. Only then does the previous one end, in the same moment.
     # The start is the UTC date, the calendar `CareAssignment.active_at` reads, so the new

@@ -592,6 +592,46 @@ def test_a_refused_confirmation_changes_nothing(app: Flask) -> None:
     )
 
 
+def test_confirming_is_refused_when_the_peer_worker_changed_since_the_request(
+    app: Flask,
+) -> None:
+    """Confirming must never leave the person with two peer workers, or end the wrong one."""
+    alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
+    _post(_client(app, "alex"), "/my/peer-worker/request", {"worker_id": str(tui_id)})
+    request_id = _waiting_request(app, alex_id)
+    # Before the coordinator confirms, Tui is made Alex's peer worker directly, in the care
+    # pages, while Sam's assignment goes on.
+    admin_by = By(user_id(app, "admin"), Role.ADMIN, "test")
+    with app.app_context(), get_database(app).session() as db:
+        care.create_assignment(
+            db,
+            worker=db.get_one(User, tui_id),
+            subject=db.get_one(User, alex_id),
+            starts_on=utcnow().date(),
+            ends_on=None,
+            team=None,
+            by=admin_by,
+        )
+        db.commit()
+    before = query(app, "SELECT * FROM care_assignments ORDER BY id")
+    admin = _client(app, "admin")
+    assert _post(admin, f"/admin/worker-requests/{request_id}/confirm", {}).status_code == 302
+    assert (
+        "Alex Nguyen&#39;s peer worker has changed since they asked (it is now Tui Henare)."
+        in admin.get("/admin/worker-requests").get_data(as_text=True)
+    )
+    assert query(app, "SELECT * FROM care_assignments ORDER BY id") == before
+    assert _count(app, "worker_requests", "id = :i AND state = 'requested'", {"i": request_id}) == 1
+    assert sam_id in {
+        r[0]
+        for r in query(
+            app,
+            "SELECT worker_id FROM care_assignments WHERE subject_id = :s AND ended_at IS NULL",
+            {"s": alex_id},
+        )
+    }
+
+
 def test_the_previous_worker_no_longer_reads_their_agreement(app: Flask) -> None:
     alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
     (agreement_id,) = query(
