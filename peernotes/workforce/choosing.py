@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
@@ -235,8 +236,16 @@ def request_worker(
         state=RequestState.REQUESTED,
         created_at=now,
     )
-    db.add(row)
-    db.flush()
+    try:
+        with db.begin_nested():  # a savepoint: a lost race undoes this row and nothing else
+            db.add(row)
+    except IntegrityError as exc:
+        # Another request of theirs was stored a moment ago (the unique index on open ones).
+        raise ChoosingError(
+            "You have already asked for a peer worker. Cancel that request first if you would"
+            " like someone else.",
+            "worker_id",
+        ) from exc
     record_event(
         db,
         by,

@@ -18,11 +18,13 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,6 +85,17 @@ class WorkerRequest(Base):
     """
 
     __tablename__ = "worker_requests"
+    __table_args__ = (
+        # One open request per person, held by the database as well as by `request_worker`:
+        # two requests sent at the same moment cannot both be waiting.
+        Index(
+            "uq_worker_requests_one_open",
+            "subject_id",
+            unique=True,
+            postgresql_where=text("state = 'requested'"),
+            sqlite_where=text("state = 'requested'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.exc import IntegrityError
 
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
@@ -21,6 +22,7 @@ from peernotes.consent.repository import current_provisions
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
 from peernotes.workforce import choosing, handover
+from peernotes.workforce.models import RequestState, WorkerRequest
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,
@@ -428,6 +430,40 @@ def test_decline_tells_the_person_why(app: Flask) -> None:
     page = alex.get("/my/peer-worker").get_data(as_text=True)
     assert "Tui is on leave until March" in page
     assert "Ask for Tui Henare" in page  # free to choose again
+
+
+def test_the_database_holds_one_open_request_per_person(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    jordan_id, tui_id = user_id(app, "jordan"), user_id(app, "tui")
+    waiting = _count(app, "worker_requests", "subject_id = :s", {"s": jordan_id})
+    assert (
+        _count(app, "worker_requests", "subject_id = :s AND state = 'requested'", {"s": jordan_id})
+        == 1
+    )
+    # A second open request cannot be stored, whoever tries.
+    with app.app_context(), get_database(app).session() as db:
+        db.add(
+            WorkerRequest(
+                subject_id=jordan_id,
+                worker_id=tui_id,
+                state=RequestState.REQUESTED,
+                created_at=utcnow(),
+            )
+        )
+        with pytest.raises(IntegrityError):
+            db.flush()
+        db.rollback()
+    # As if two requests raced past the check: the second gets the plain answer, nothing is
+    # stored or logged, and the transaction goes on.
+    monkeypatch.setattr(choosing, "open_request", lambda _db, _subject: None)
+    logged = _count(app, "audit_log", "action = 'workforce:request'")
+    with app.app_context(), get_database(app).session() as db:
+        with pytest.raises(choosing.ChoosingError, match="already asked for a peer worker"):
+            choosing.request_worker(db, By(jordan_id, Role.CONSUMER, "test"), tui_id)
+        db.commit()
+    assert _count(app, "worker_requests", "subject_id = :s", {"s": jordan_id}) == waiting
+    assert _count(app, "audit_log", "action = 'workforce:request'") == logged
 
 
 def test_one_request_at_a_time_and_cancel(app: Flask) -> None:
