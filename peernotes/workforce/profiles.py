@@ -153,13 +153,13 @@ def set_paused(db: Session, by: AuditActor, paused: bool) -> WorkerProfile:
     if by.role not in PEER_WORKER_ROLES or by.id is None:
         raise ProfileError("Only peer workers can pause new matches.")
     profile = db.get(WorkerProfile, by.id)
-    if profile is None:
-        profile = profile_of(db, by.id)
-        db.add(profile)
-    if paused == (profile.paused_at is not None):
+    if paused == (profile is not None and profile.paused_at is not None):
         raise ProfileError(
             "New matches are already paused." if paused else "New matches are already open."
         )
+    if profile is None:  # only now: a refusal adds nothing
+        profile = profile_of(db, by.id)
+        db.add(profile)
     profile.paused_at = utcnow() if paused else None
     db.flush()
     record_event(

@@ -21,8 +21,8 @@ from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.repository import current_provisions
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
-from peernotes.workforce import choosing, handover
-from peernotes.workforce.models import RequestState, WorkerRequest
+from peernotes.workforce import choosing, handover, profiles
+from peernotes.workforce.models import RequestState, WorkerProfile, WorkerRequest
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,
@@ -153,6 +153,28 @@ def test_paused_worker_is_not_offered_and_can_come_back(app: Flask) -> None:
     assert _count(app, "worker_requests") == before
     assert _post(tui, "/my/profile/resume", {}).status_code == 302
     assert "Ask for Tui Henare" in alex.get("/my/peer-worker").get_data(as_text=True)
+
+
+def test_pausing_twice_or_opening_what_is_open_is_refused_and_adds_nothing(app: Flask) -> None:
+    # A peer worker who has never filled in a profile: a refusal must not leave one behind.
+    with app.app_context(), get_database(app).session() as db:
+        worker = User(
+            email="new.worker@peernotes.example",
+            display_name="New Worker",
+            role=Role.CONSUMER_PEER_WORKER,
+            password_hash="x",
+        )
+        db.add(worker)
+        db.commit()
+        by = By(worker.id, Role.CONSUMER_PEER_WORKER, "test")
+        with pytest.raises(profiles.ProfileError, match="already open"):
+            profiles.set_paused(db, by, False)
+        assert db.get(WorkerProfile, worker.id) is None
+        profiles.set_paused(db, by, True)
+        with pytest.raises(profiles.ProfileError, match="already paused"):
+            profiles.set_paused(db, by, True)
+        db.commit()
+        assert db.get_one(WorkerProfile, worker.id).paused_at is not None
 
 
 def test_full_worker_is_not_offered(app: Flask) -> None:
