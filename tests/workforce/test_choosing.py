@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
@@ -207,51 +208,69 @@ def test_bad_profile_input_changes_nothing(app: Flask) -> None:
 # Requesting, confirming, changing ------------------------------------------------------------------
 
 
+def _share(
+    db: Session,
+    subject_id: int,
+    kind: GranteeKind,
+    category: Category,
+    purpose: str,
+    *,
+    person_id: int | None = None,
+    role: Role | None = None,
+    team_id: int | None = None,
+) -> int:
+    """The consumer shares one kind of information, to read, for 30 days; the provision id."""
+    now = utcnow()
+    provision = consent.grant(
+        db,
+        By(subject_id, Role.CONSUMER, "test"),
+        db.get_one(User, subject_id),
+        consent.Grant(
+            kind,
+            person_id,
+            role,
+            team_id,
+            Act.READ,
+            frozenset({category}),
+            purpose,
+            now,
+            now + timedelta(days=30),
+        ),
+    )
+    return provision.id
+
+
 def _grant_sam(app: Flask) -> tuple[int, int]:
     """Alex shares his care plan with peer workers in his care team (by role) and with Sam by
     name; returns (care plan entry id, person provision id)."""
     ids = {k: user_id(app, k) for k in ("alex", "sam", "dr.chen")}
     with app.app_context(), get_database(app).session() as db:
-        alex = db.get_one(User, ids["alex"])
-        now = utcnow()
-        me = By(alex.id, Role.CONSUMER, "test")
-        consent.grant(
+        _share(
             db,
-            me,
-            alex,
-            consent.Grant(
-                GranteeKind.ROLE,
-                None,
-                Role.CONSUMER_PEER_WORKER,
-                None,
-                Act.READ,
-                frozenset({Category.CARE_PLAN}),
-                "so my peer worker knows my plan",
-                now,
-                now + timedelta(days=30),
-            ),
+            ids["alex"],
+            GranteeKind.ROLE,
+            Category.CARE_PLAN,
+            "so my peer worker knows my plan",
+            role=Role.CONSUMER_PEER_WORKER,
         )
-        named = consent.grant(
+        named = _share(
             db,
-            me,
-            alex,
-            consent.Grant(
-                GranteeKind.PERSON,
-                ids["sam"],
-                None,
-                None,
-                Act.READ,
-                frozenset({Category.MEDICATION}),
-                "Sam helps with my meds",
-                now,
-                now + timedelta(days=30),
-            ),
+            ids["alex"],
+            GranteeKind.PERSON,
+            Category.MEDICATION,
+            "Sam helps with my meds",
+            person_id=ids["sam"],
         )
         entry = write_entry(
-            db, By(ids["dr.chen"], Role.CLINICIAN, "test"), alex, "care_plan", "Plan", "Walks."
+            db,
+            By(ids["dr.chen"], Role.CLINICIAN, "test"),
+            db.get_one(User, ids["alex"]),
+            "care_plan",
+            "Plan",
+            "Walks.",
         )
         db.commit()
-        return entry.id, named.id
+        return entry.id, named
 
 
 def test_change_of_worker_ends_the_old_workers_access_at_once(app: Flask) -> None:
@@ -333,22 +352,13 @@ def test_stopping_several_named_shares_at_once_ends_them_all_in_one_version(app:
     _entry_id, _medication = _grant_sam(app)
     alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
     with app.app_context(), get_database(app).session() as db:
-        now = utcnow()
-        consent.grant(
+        _share(
             db,
-            By(alex_id, Role.CONSUMER, "test"),
-            db.get_one(User, alex_id),
-            consent.Grant(
-                GranteeKind.PERSON,
-                sam_id,
-                None,
-                None,
-                Act.READ,
-                frozenset({Category.CARE_PLAN}),
-                "Sam knows my plan",
-                now,
-                now + timedelta(days=30),
-            ),
+            alex_id,
+            GranteeKind.PERSON,
+            Category.CARE_PLAN,
+            "Sam knows my plan",
+            person_id=sam_id,
         )
         db.commit()
         assert len(choosing.named_provisions(db, alex_id, sam_id, utcnow())) == 2
@@ -381,22 +391,13 @@ def test_the_change_page_says_a_team_share_still_reaches_the_current_worker(app:
     assert "That sharing goes on after a change" not in page  # no team share yet
     ((team_id,),) = query(app, "SELECT id FROM teams WHERE name = 'Borderline Support Team'")
     with app.app_context(), get_database(app).session() as db:
-        now = utcnow()
-        consent.grant(
+        _share(
             db,
-            By(alex_id, Role.CONSUMER, "test"),
-            db.get_one(User, alex_id),
-            consent.Grant(
-                GranteeKind.TEAM,
-                None,
-                None,
-                int(team_id),  # type: ignore[call-overload]
-                Act.READ,
-                frozenset({Category.CARE_PLAN}),
-                "the whole team",
-                now,
-                now + timedelta(days=30),
-            ),
+            alex_id,
+            GranteeKind.TEAM,
+            Category.CARE_PLAN,
+            "the whole team",
+            team_id=int(team_id),  # type: ignore[call-overload]
         )
         db.commit()
         # Sam is in the team, so the team share reaches him; Tui's membership is not asked.
