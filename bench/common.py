@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import statistics
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -25,6 +27,8 @@ PG_ADMIN = os.environ.get(
 )
 BENCH_PASSWORD = "bench-password-records-2026"
 BENCH_DOMAIN = "bench.example"
+
+K = TypeVar("K")
 
 
 def insert_rows(conn: Connection, model: Any, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -113,3 +117,31 @@ def on_each_engine(
         with postgres_databases(len(scales)) as pg_urls:
             if pg_urls is not None:
                 run("PostgreSQL", dict(zip(scales, pg_urls, strict=True)), tmp)
+
+
+def interleaved_medians(
+    actions: Mapping[K, Callable[[], object]], *, rounds: int, calls: int
+) -> dict[K, float]:
+    """The median time of each action in milliseconds, `calls` calls a round, after a warm-up
+    (caches, pools, prepared statements). Rounds run every action in turn, in the mapping's
+    order, so that drift over the run affects them all alike."""
+    for action in actions.values():
+        for _ in range(calls // 4 + 1):
+            action()
+    spent: dict[K, list[float]] = {key: [] for key in actions}
+    for _ in range(rounds):
+        for key, action in actions.items():
+            for _ in range(calls):
+                started = time.perf_counter()
+                action()
+                spent[key].append(time.perf_counter() - started)
+    return {key: statistics.median(times) * 1000 for key, times in spent.items()}
+
+
+def analyze(engine: Engine) -> None:
+    """On PostgreSQL, statistics as autovacuum would soon have them after a bulk load: without
+    them the planner guesses, and a benchmark of guesses says nothing about a running service.
+    SQLite is left as the app leaves it: nothing runs ANALYZE there."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))

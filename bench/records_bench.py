@@ -28,7 +28,6 @@ import argparse
 import functools
 import random
 import secrets
-import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,9 +42,11 @@ from sqlalchemy import Engine, insert, inspect, text
 from bench.common import (
     BENCH_DOMAIN,
     BENCH_PASSWORD,
+    analyze,
     bench_config,
     count_queries,
     insert_rows,
+    interleaved_medians,
     on_each_engine,
     signed_in,
 )
@@ -456,12 +457,7 @@ def _prepare(url: str, tmp: Path, scale: int, args: argparse.Namespace, pw: str)
             conn.execute(
                 text(f"CREATE INDEX {PROPOSED_INDEX} ON record_entries {PROPOSED_COLUMNS}")
             )
-    if engine.dialect.name == "postgresql":
-        # Statistics as autovacuum would soon have them after a bulk load; without them the
-        # planner guesses, and a benchmark of guesses says nothing about a running service.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-    # SQLite is left as the app leaves it: nothing runs ANALYZE there.
+    analyze(engine)
     print(
         f"   {scale:>2}x: {world.entries:>6,} entries over {world.consumers:,} consumers, "
         f"{world.consumer_entries:,} in the measured record "
@@ -535,32 +531,25 @@ def bench_engine(label: str, urls: dict[int, str], tmp: Path, args: argparse.Nam
         )
         assert shown[1] == shown[10], (reader, shown)
 
-    timings: dict[tuple[str, str, int], list[float]] = {}
     kinds: dict[str, Callable[[Subject, str], object]] = {
         "list_entries": _list_once,
         "GET page": _page_once,
     }
-    for action in kinds.values():
-        for scale in SCALES:
-            for reader in READERS:
-                for _ in range(args.calls // 4 + 1):  # warm caches, pools, prepared statements
-                    action(subjects[scale], reader)
-    for _ in range(args.rounds):  # interleaved, so that drift affects both scales alike
-        for kind, action in kinds.items():
-            for scale in SCALES:
-                for reader in READERS:
-                    spent = timings.setdefault((kind, reader, scale), [])
-                    for _ in range(args.calls):
-                        started = time.perf_counter()
-                        action(subjects[scale], reader)
-                        spent.append(time.perf_counter() - started)
-
+    median = interleaved_medians(
+        {
+            (kind, reader, scale): functools.partial(action, subjects[scale], reader)
+            for kind, action in kinds.items()
+            for scale in SCALES
+            for reader in READERS
+        },
+        rounds=args.rounds,
+        calls=args.calls,
+    )
     print(f"   median of {args.rounds} x {args.calls} calls each, first page of the record:")
     print(f"   {'':<14}{'reader':<13}{'1x ms':>8}{'10x ms':>9}{'10x/1x':>9}   <= 1.3")
     for kind in kinds:
         for reader in READERS:
-            small = statistics.median(timings[(kind, reader, 1)]) * 1000
-            large = statistics.median(timings[(kind, reader, 10)]) * 1000
+            small, large = median[(kind, reader, 1)], median[(kind, reader, 10)]
             ratio = large / small
             verdict = "yes" if ratio <= 1.3 else "NO"
             print(f"   {kind:<14}{reader:<13}{small:>8.2f}{large:>9.2f}{ratio:>9.2f}   {verdict}")

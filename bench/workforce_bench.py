@@ -31,7 +31,6 @@ import argparse
 import functools
 import random
 import secrets
-import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,14 +41,16 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bench.common import (
     BENCH_DOMAIN,
     BENCH_PASSWORD,
+    analyze,
     bench_config,
     count_queries,
     insert_rows,
+    interleaved_medians,
     on_each_engine,
     signed_in,
 )
@@ -345,10 +346,7 @@ def _prepare(url: str, tmp: Path, scale: int, args: argparse.Namespace, pw: str)
     engine = get_database(app).engine
     started = time.perf_counter()
     world = build_world(engine, scale=scale, consumers=args.consumers, pw=pw)
-    if engine.dialect.name == "postgresql":
-        # Statistics as autovacuum would soon have them after a bulk load.
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+    analyze(engine)
     print(
         f"   {scale:>2}x: {world.consumers:,} consumers, {world.workers:,} peer workers, "
         f"{world.contacts:,} contacts (built in {time.perf_counter() - started:.1f} s)"
@@ -401,21 +399,15 @@ def bench_engine(label: str, urls: dict[int, str], tmp: Path, args: argparse.Nam
             # The same people at both scales, or the comparison means nothing.
             assert listed[1] == listed[10], (page, listed)
 
-    timings: dict[tuple[str, int], list[float]] = {}
-    for scale in SCALES:
-        for page in PAGES:
-            for _ in range(args.calls // 4 + 1):  # warm caches, pools, prepared statements
-                _get(subjects[scale], page)
-    for _ in range(args.rounds):  # interleaved, so that drift affects both scales alike
-        for page in PAGES:
-            for scale in SCALES:
-                spent = timings.setdefault((page, scale), [])
-                for _ in range(args.calls):
-                    started = time.perf_counter()
-                    _get(subjects[scale], page)
-                    spent.append(time.perf_counter() - started)
-
-    median = {key: statistics.median(values) * 1000 for key, values in timings.items()}
+    median = interleaved_medians(
+        {
+            (page, scale): functools.partial(_get, subjects[scale], page)
+            for page in PAGES
+            for scale in SCALES
+        },
+        rounds=args.rounds,
+        calls=args.calls,
+    )
     print(f"   median of {args.rounds} x {args.calls} calls each:")
     print(
         f"   {'page':<13}{'1x ms':>8}{'10x ms':>9}{'÷ bare 1x':>11}{'÷ bare 10x':>12}"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
+from peernotes.care import service as care
 from peernotes.care.models import CareAssignment
 from peernotes.db import utcnow
 from peernotes.errors import Refused
@@ -120,16 +121,14 @@ def _log_refused(db: Session, by: AuditActor, subject_id: int | None) -> None:
 def _support_started(db: Session, worker_id: int, subject_id: int) -> date | None:
     """The first day of the worker's current, unbroken support of the person."""
     now = utcnow()
-    current = [
-        a
-        for a in db.scalars(
-            select(CareAssignment).where(
-                CareAssignment.worker_id == worker_id, CareAssignment.subject_id == subject_id
-            )
-        )
-        if a.is_active_at(now)
-    ]
-    return min((a.starts_on for a in current), default=None)
+    return min(
+        (
+            a.starts_on
+            for a in care.assignments_between(db, worker_id, subject_id)
+            if a.is_active_at(now)
+        ),
+        default=None,
+    )
 
 
 def record(
