@@ -232,7 +232,7 @@ def init_dev_secrets(instance: Path) -> list[Path]:
         created.append(master_file)
     signing_file = instance / SIGNING_KEY_FILE_NAME
     if not signing_file.exists():
-        from peernotes.keys import generate_signing_key_pem
+        from peernotes.crypto.keys import generate_signing_key_pem
 
         _write_private(signing_file, generate_signing_key_pem().decode("ascii"))
         created.append(signing_file)

@@ -37,8 +37,8 @@ from peernotes.audit.events import Action, Outcome
 from peernotes.audit.verify import verify_connection, verify_database
 from peernotes.audit.writer import By, record_event
 from peernotes.auth.roles import Role
+from peernotes.crypto.keys import audit_chain_key
 from peernotes.db import Database, make_engine
-from peernotes.keys import audit_chain_key
 from peernotes.migrate import upgrade
 
 PG_ADMIN = os.environ.get(

@@ -68,10 +68,11 @@ from peernotes.consent.models import (
     TrainingModule,
     TrainingRecord,
 )
+from peernotes.crypto.models import DataKey
 from peernotes.db import get_database, utcnow
 from peernotes.migrate import upgrade
 from peernotes.records import service as records
-from peernotes.records.models import DataKey, RecordEntry, RecordRevision, RevisionKind
+from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
 
 #: What every consumer shares with their own peer worker by name. The rest of the record
 #: (diagnosis, risk assessment, discharge summary, letters) is withheld from them, so the

@@ -3,61 +3,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-from flask import Flask, render_template, request
-from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
+from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter, Map
-from werkzeug.wrappers import Response
 
 from config import Config
 from peernotes import db, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS
-from peernotes.auth.throttle import (
-    limiter,
-    record_throttled_emergency_access,
-    record_throttled_sign_in,
-)
-from peernotes.keyring import Keyring
+from peernotes.auth.throttle import limiter
+from peernotes.crypto.keyring import Keyring, key_sources
+from peernotes.web.converters import DatabaseId
+from peernotes.web.errors import install_error_pages
+from peernotes.web.headers import install_response_headers
 
 csrf = CSRFProtect()
-
-# No inline script or style anywhere, so the policy can forbid both outright.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ]
-)
-
-ERROR_PAGES: dict[int, tuple[str, str]] = {
-    400: (
-        "Something went wrong with that request",
-        "The page may have been open for a long time. Go back, reload it, and try again.",
-    ),
-    403: ("You don't have access to this page", "If you think you should, ask your coordinator."),
-    404: ("We couldn't find that page", "It may have moved, or the link may be wrong."),
-    405: ("That didn't work", "Go back and try again from the page you were on."),
-    429: (
-        "Too many attempts",
-        "For your safety we've paused sign-in for a little while. Please wait and try again.",
-    ),
-    500: (
-        "Something went wrong on our side",
-        "Nothing you did caused this. Please try again in a moment.",
-    ),
-}
 
 
 def create_app(config: Config) -> Flask:
@@ -90,7 +51,7 @@ def create_app(config: Config) -> Flask:
         app,
         db.Database(
             config.database_url,
-            keyring=Keyring(config.master_key_file),
+            key_sources=key_sources(Keyring(config.master_key_file)),
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )
@@ -100,19 +61,10 @@ def create_app(config: Config) -> Flask:
     # Before the routes exist: `<int:…>` then means an id the database can hold.
     app.url_map.converters["int"] = DatabaseId
     _register_blueprints(app)
-    _install_response_headers(app)
-    _install_error_pages(app)
+    install_response_headers(app)
+    install_error_pages(app)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[role]
     return app
-
-
-class DatabaseId(IntegerConverter):
-    """`<int:…>` in a route: an id beyond what the database holds answers 404 like any missing
-    id, instead of reaching the query and failing there (a 500)."""
-
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -129,7 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.notes.risk_views import bp as risk_bp
     from peernotes.notes.views import bp as notes_bp
     from peernotes.records.views import bp as records_bp
-    from peernotes.web import install_guard
+    from peernotes.web.routes import install_guard
     from peernotes.workforce.agreement_views import bp as agreements_bp
     from peernotes.workforce.contact_views import bp as contacts_bp
     from peernotes.workforce.group_views import bp as groups_bp
@@ -161,65 +113,3 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     timefmt.register(app)
     install_guard(app)
-
-
-def _install_response_headers(app: Flask) -> None:
-    @app.after_request
-    def _security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000")
-        if request.endpoint != "static":
-            # Any page may show personal information: never keep a copy in any cache,
-            # so Back after signing out cannot bring one up again.
-            headers["Cache-Control"] = "no-store"
-            headers["Pragma"] = "no-cache"
-        return response
-
-
-def _install_error_pages(app: Flask) -> None:
-    def render_error(code: int) -> tuple[str, int]:
-        title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
-        return render_template("errors/error.html", code=code, title=title, message=message), code
-
-    @app.errorhandler(CSRFError)
-    def _csrf_error(_exc: CSRFError) -> tuple[str, int]:
-        title = "This form has expired"
-        message = (
-            "For your safety, forms stop working after a while or when opened elsewhere. "
-            "Go back, reload the page, and try again. Nothing was saved."
-        )
-        return render_template("errors/error.html", code=400, title=title, message=message), 400
-
-    @app.errorhandler(429)
-    def _too_many(_exc: HTTPException) -> tuple[str, int]:
-        if request.endpoint == "auth.login" and request.method == "POST":
-            record_throttled_sign_in()
-        if request.endpoint == "emergency.start":
-            record_throttled_emergency_access()
-            message = (
-                "For your safety we've paused password checks for a little while. If someone is"
-                " at risk now, call the on-call clinician or the crisis line."
-            )
-            return render_template(
-                "errors/error.html", code=429, title=ERROR_PAGES[429][0], message=message
-            ), 429
-        return render_error(429)
-
-    @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
-        if exc.code is None or exc.code < 400:
-            return exc
-        return render_error(exc.code)
-
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> tuple[str, int]:
-        # The stack trace goes to the server log only; the person sees a calm page.
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return render_error(500)

@@ -135,8 +135,8 @@ def audit_checkpoint(out: str) -> None:
 
     from peernotes.audit import checkpoint
     from peernotes.audit.log import head
+    from peernotes.crypto.keys import KeyFileError, read_signing_key
     from peernotes.db import get_database, utcnow
-    from peernotes.keys import KeyFileError, read_signing_key
 
     config = _config()
     if config.audit_signing_key_file is None:
@@ -166,9 +166,9 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
 
     from peernotes.audit import checkpoint
     from peernotes.audit.verify import verify_database
+    from peernotes.crypto.keyring import Keyring, read_chain_key
+    from peernotes.crypto.keys import DecryptionFailed, KeyFileError, read_verify_key
     from peernotes.db import get_database
-    from peernotes.keyring import Keyring, read_chain_key
-    from peernotes.keys import DecryptionFailed, KeyFileError, read_verify_key
 
     config = _config()
     url = get_database().engine.url.render_as_string(hide_password=False)
@@ -219,9 +219,9 @@ def keys_rotate(batch_size: int) -> None:
     """
     from sqlalchemy.exc import SQLAlchemyError
 
+    from peernotes.crypto.keys import KeyFileError
+    from peernotes.crypto.rotation import RotationError, rotate
     from peernotes.db import get_database
-    from peernotes.keys import KeyFileError
-    from peernotes.rotation import RotationError, rotate
 
     try:
         done = rotate(get_database(), request_id=cli_request_id(), batch_size=batch_size)

@@ -7,18 +7,15 @@ is the route decorator in `peernotes.web` (and each CLI command, at its own boun
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
-
-if TYPE_CHECKING:
-    from peernotes.keyring import Keyring
 
 # Stable constraint names, so that Alembic migrations name things the same on every engine.
 NAMING_CONVENTION = {
@@ -101,16 +98,18 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
 AUDIT_KEY_SOURCE = "peernotes.audit_key"
 #: The same for the master key that new data keys are wrapped with: a function of nothing.
 MASTER_KEY_SOURCE = "peernotes.master_key"
-#: The `peernotes.keyring.Keyring`: every master key in force, by fingerprint, for unwrapping.
+#: The `peernotes.crypto.keyring.Keyring`: every master key in force, by fingerprint.
 KEYRING = "peernotes.keyring"
 
 
 class Database:
     """The engine and session factory of one app. Creating it opens no connection.
 
-    Keys come either from a `keyring` (the app: the chain key is the one stored in the
-    database, the master keys are the key files) or, for tools and tests, from a fixed
-    `audit_key`. Neither is read before the first access-log entry or data key needs it.
+    Keys come either from `key_sources` (the app: `peernotes.crypto.keyring.key_sources`, the
+    chain key stored in the database and the master keys in their files) or, for tools and
+    tests, from a fixed `audit_key`. Neither is read before the first access-log entry or data
+    key needs it. This module knows only the names under which sessions carry them, so the
+    database layer imports nothing of the crypto layer above it.
     """
 
     def __init__(
@@ -118,20 +117,14 @@ class Database:
         url: str,
         *,
         audit_key: Callable[[], bytes] | None = None,
-        keyring: Keyring | None = None,
+        key_sources: Mapping[str, object] | None = None,
         sqlite_busy_timeout_ms: int = 10_000,
     ) -> None:
         self.engine = make_engine(
             url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, pool_pre_ping=True
         )
-        self.keyring = keyring
-        info: dict[str, object] = {}
-        if keyring is not None:
-            from peernotes.keyring import StoredChainKey
-
-            info[AUDIT_KEY_SOURCE] = StoredChainKey(keyring)
-            info[MASTER_KEY_SOURCE] = keyring.newest_key
-            info[KEYRING] = keyring
+        info: dict[str, object] = dict(key_sources or {})
+        self.info: Mapping[str, object] = info
         if audit_key is not None:
             fixed = functools.cache(audit_key)
             info[AUDIT_KEY_SOURCE] = lambda _session: fixed()

@@ -16,7 +16,7 @@ from peernotes.care.models import CareAssignment, Team
 from peernotes.consent import emergency, training
 from peernotes.db import utcnow
 from peernotes.timefmt import local_today
-from peernotes.web import public, requires
+from peernotes.web.routes import public, requires
 from peernotes.workforce import choosing, contacts, handover, profiles
 
 bp = Blueprint("home", __name__)

@@ -17,6 +17,7 @@ from peernotes.consent.models import (
     SafetyFlag,
     TrainingRecord,
 )
+from peernotes.crypto.models import DataKey
 from peernotes.db import Base
 from peernotes.notes.models import (
     Note,
@@ -26,7 +27,7 @@ from peernotes.notes.models import (
     NoteStatement,
     RiskConcern,
 )
-from peernotes.records.models import DataKey, RecordEntry, RecordRevision
+from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.workforce.models import (
     Contact,
     Group,

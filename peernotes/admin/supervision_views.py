@@ -17,7 +17,7 @@ from peernotes.auth.roles import Permission
 from peernotes.care import supervision
 from peernotes.care.models import Supervision
 from peernotes.parsing import parse_id
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 from peernotes.workforce import supervision_sessions
 
 bp = Blueprint("supervision", __name__)

@@ -17,7 +17,7 @@ from peernotes.auth.roles import Permission
 from peernotes.consent import training
 from peernotes.parsing import parse_id
 from peernotes.timefmt import local_today
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 from peernotes.workforce import training_import
 
 bp = Blueprint("training", __name__)

@@ -18,10 +18,11 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, SUBJECT_ROLES, Permission
 from peernotes.care import service as care
-from peernotes.care.forms import AssignmentForm, ConfirmForm, MembershipForm, TeamForm
+from peernotes.care.forms import AssignmentForm, MembershipForm, TeamForm
 from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.db import utcnow
-from peernotes.web import confirmed_action, field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import confirmed_action, field_error, requires
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -30,14 +30,14 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
 from peernotes.care import service as care
-from peernotes.care.forms import ConfirmForm
 from peernotes.care.models import CareAssignment, CarerNomination
 from peernotes.consent import emergency, flags
+from peernotes.crypto.keyring import chain_key
 from peernotes.db import KEYRING, utcnow
-from peernotes.keyring import chain_key
 from peernotes.notes import risk
 from peernotes.records.models import RecordEntry
-from peernotes.web import requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import requires
 
 bp = Blueprint("audit", __name__)
 

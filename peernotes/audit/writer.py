@@ -66,6 +66,24 @@ class Target:
     id: int | str
 
 
+#: Where a session keeps the entries of its open steps (`peernotes.audit.steps`), innermost
+#: last, so that a step that fails can write its refusals again after rolling back.
+OPEN_STEPS = "peernotes.open_steps"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One entry as the writer was asked for it, to be appended again after a rollback."""
+
+    actor: AuditActor
+    action: Action
+    subject: int | None
+    target: Target | None
+    outcome: Outcome
+    basis: str
+    at: datetime
+
+
 def record_event(
     session: Session,
     actor: AuditActor,
@@ -102,7 +120,7 @@ def record_event(
 
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-    # Under the lock: the first entry may store the chain key (`peernotes.keyring`).
+    # Under the lock: the first entry may store the chain key (`peernotes.crypto.keyring`).
     key = key_source(session)
     head = session.execute(
         select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
@@ -127,6 +145,9 @@ def record_event(
     entry = AuditEntry(**row._replace(mac=compute_mac(key, previous, row))._asdict())
     session.add(entry)
     session.flush()
+    steps: list[list[Recorded]] | None = session.info.get(OPEN_STEPS)
+    if steps:
+        steps[-1].append(Recorded(actor, action, subject, target, outcome, basis, moment))
     return entry
 
 

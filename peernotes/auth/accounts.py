@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, By, Target, acting_basis, record_event
 from peernotes.auth import passwords
 from peernotes.auth.models import User
@@ -51,6 +52,7 @@ def find_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+@step
 def create_user(
     db: Session,
     *,
@@ -146,6 +148,7 @@ def authenticate(db: Session, email: str, password: str, request_id: str) -> Use
     return user
 
 
+@step
 def change_password(db: Session, user: User, current: str, new: str, by: AuditActor) -> None:
     """Set a new password and end every session of this person (the caller starts a new one).
 

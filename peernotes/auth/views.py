@@ -18,7 +18,7 @@ from peernotes.auth.roles import Permission
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions, start_session
 from peernotes.auth.throttle import login_per_account, login_per_address
 from peernotes.requests import current_request_id
-from peernotes.web import field_error, public, requires, safe_next
+from peernotes.web.routes import field_error, public, requires, safe_next
 
 bp = Blueprint("auth", __name__)
 

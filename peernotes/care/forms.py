@@ -43,7 +43,3 @@ class AssignmentForm(FlaskForm):
     team_id = SelectField("Team", coerce=int, validators=[Optional()])
     starts_on = DateField("Starts on", validators=[InputRequired("Give a start date.")])
     ends_on = DateField("Ends on (optional)", validators=[Optional()])
-
-
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token, for one-button actions."""

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role
@@ -34,6 +35,7 @@ def _record(
     record_event(db, by, action, subject, target, Outcome.ALLOWED, basis or acting_basis(by))
 
 
+@step
 def create_team(db: Session, name: str, description: str, *, by: AuditActor) -> Team:
     name = name.strip()
     if not name:
@@ -55,6 +57,7 @@ def deactivate_team(db: Session, team: Team, *, by: AuditActor) -> None:
     _record(db, by, Action.TEAM_DEACTIVATE, None, Target("team", team.id))
 
 
+@step
 def add_member(db: Session, team: Team, user: User, *, by: AuditActor) -> TeamMembership:
     if not team.active:
         raise CareError("That team is deactivated.")
@@ -90,6 +93,7 @@ def current_members(db: Session, team: Team) -> list[TeamMembership]:
 # Care assignments ------------------------------------------------------------------------
 
 
+@step
 def create_assignment(
     db: Session,
     *,
@@ -212,6 +216,7 @@ def caseload(db: Session, worker_id: int, now: datetime) -> list[CareAssignment]
 # Carer nominations -----------------------------------------------------------------------
 
 
+@step
 def nominate_carer(
     db: Session,
     *,

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -83,6 +84,7 @@ def clinicians(db: Session) -> list[User]:
     )
 
 
+@step
 def set_supervisor(db: Session, by: AuditActor, worker_id: int, clinician_id: int) -> Supervision:
     """A coordinator names a peer worker's supervising clinician.
 

@@ -13,11 +13,12 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.care import service as care
-from peernotes.care.forms import ConfirmForm, NominateCarerForm
+from peernotes.care.forms import NominateCarerForm
 from peernotes.care.models import CarerNomination
 from peernotes.consent.flags import told_flags
 from peernotes.db import utcnow
-from peernotes.web import confirmed_action, field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import confirmed_action, field_error, requires
 
 bp = Blueprint("my", __name__, url_prefix="/my")
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth import passwords
 from peernotes.auth.models import User
@@ -68,6 +69,7 @@ def active_for(
     )
 
 
+@step
 def start(
     db: Session,
     by: AuditActor,
@@ -136,6 +138,7 @@ def start(
     return access
 
 
+@step
 def review(
     db: Session, by: AuditActor, access_id: int, outcome: str, comment: str
 ) -> EmergencyAccess:

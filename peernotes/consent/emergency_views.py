@@ -21,7 +21,7 @@ from peernotes.consent.forms import EmergencyForm, ReviewForm
 from peernotes.consent.models import EmergencyAccess
 from peernotes.parsing import parse_id
 from peernotes.timefmt import clock
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("emergency", __name__)
 

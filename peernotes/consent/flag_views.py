@@ -12,10 +12,10 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
-from peernotes.care.forms import ConfirmForm
 from peernotes.consent import flags
 from peernotes.consent.forms import FlagForm
-from peernotes.web import field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("flags", __name__)
 

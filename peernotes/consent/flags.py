@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -47,6 +48,7 @@ def _consumer(db: Session, subject_id: int) -> User | None:
     return subject if subject is not None and subject.role is Role.CONSUMER else None
 
 
+@step
 def set_flag(
     db: Session,
     by: AuditActor,

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Role
@@ -167,6 +168,7 @@ def _purposes(db: Session, ids: list[int]) -> dict[int, str]:
     }
 
 
+@step
 def grant(
     db: Session, by: AuditActor, subject: User, request: Grant, *, witness: User | None = None
 ) -> ConsentProvision:
@@ -204,6 +206,7 @@ def grant(
     return new
 
 
+@step
 def revoke(
     db: Session, by: AuditActor, subject: User, provision_id: int, *, witness: User | None = None
 ) -> None:

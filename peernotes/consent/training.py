@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -68,6 +69,7 @@ def check_dates(
     return completed_on, expires_on
 
 
+@step
 def record(
     db: Session,
     by: AuditActor,

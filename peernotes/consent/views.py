@@ -18,7 +18,6 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Permission, Role
 from peernotes.care import service as care
-from peernotes.care.forms import ConfirmForm
 from peernotes.consent import flags, preview
 from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
@@ -26,7 +25,8 @@ from peernotes.consent.forms import GrantForm, WitnessedGrantForm, WitnessedRevo
 from peernotes.consent.models import ConsentDirective, ConsentProvision
 from peernotes.consent.repository import current_provisions, facts_for, training_current
 from peernotes.db import utcnow
-from peernotes.web import field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("consent", __name__)
 

@@ -28,16 +28,16 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.models import AuditEntry
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.care import supervision
 from peernotes.care.models import CareAssignment
+from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
-from peernotes.keys import seal, unseal
 from peernotes.notes.models import RiskConcern
-from peernotes.records.service import subject_key
 
 #: Limits, in characters: each of the three parts of a concern, and a delay's reason.
 MAX_FIELD = 4_000
@@ -125,12 +125,11 @@ def _seal(db: Session, concern: RiskConcern, text: ConcernText) -> bytes:
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
-    return seal(subject_key(db, concern.subject_id, create=True), plain, _aad(concern))
+    return seal_about(db, concern.subject_id, plain, _aad(concern))
 
 
 def _open(db: Session, concern: RiskConcern) -> ConcernText:
-    key = subject_key(db, concern.subject_id, create=False)
-    parts = json.loads(unseal(key, concern.ciphertext, _aad(concern)))
+    parts = json.loads(unseal_about(db, concern.subject_id, concern.ciphertext, _aad(concern)))
     return ConcernText(parts["observed"], parts["why_now"], parts["what_done"])
 
 
@@ -238,6 +237,7 @@ def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
     )
 
 
+@step
 def raise_concern(
     db: Session, by: AuditActor, subject_id: int, observed: str, why_now: str, what_done: str
 ) -> RiskConcern:
@@ -452,6 +452,7 @@ def own_log_condition(db: Session, subject_id: int) -> ColumnElement[bool] | Non
 # Co-signing and delays ---------------------------------------------------------------------------
 
 
+@step
 def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
     """The raiser's supervisor co-signs, once.
 
@@ -499,6 +500,7 @@ def _managing(db: Session, by: AuditActor, concern_id: int, action: Action) -> R
     return concern
 
 
+@step
 def delay(
     db: Session, by: AuditActor, concern_id: int, reason: str, hours: int, *, max_hours: int
 ) -> RiskConcern:
@@ -521,6 +523,7 @@ def delay(
     return concern
 
 
+@step
 def lift_delay(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
     """The subject may read it from now on. The last reason stays, for the care team.
 

@@ -26,9 +26,9 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
-from peernotes.care.forms import ConfirmForm
 from peernotes.notes import risk
-from peernotes.web import field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("risk", __name__)
 

@@ -20,14 +20,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.consent.decision import Act, Category, Decision, Request, decide
 from peernotes.consent.repository import facts_for
+from peernotes.crypto.keys import DecryptionFailed
+from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
-from peernotes.keys import DecryptionFailed, seal, unseal
 from peernotes.notes.lifecycle import InvalidTransition, NoteAction, Party, State, transition
 from peernotes.notes.models import (
     Audience,
@@ -40,7 +42,6 @@ from peernotes.notes.models import (
     NoteStatement,
     StatementKind,
 )
-from peernotes.records.service import subject_key
 
 #: The service's template: the sections a new note starts with.
 DEFAULT_SECTIONS = ("What we talked about", "What is helping", "Next steps", "For the care team")
@@ -98,8 +99,8 @@ def _canonical(sections: list[Section]) -> bytes:
 
 
 def _seal_sections(db: Session, note: Note, number: int, sections: list[Section]) -> bytes:
-    key = subject_key(db, note.subject_id, create=True)
-    return seal(key, _canonical(sections), _aad("note_revisions", note.id, number, note.subject_id))
+    aad = _aad("note_revisions", note.id, number, note.subject_id)
+    return seal_about(db, note.subject_id, _canonical(sections), aad)
 
 
 def _open_revision(db: Session, note: Note, number: int) -> tuple[list[Section], bytes]:
@@ -109,21 +110,24 @@ def _open_revision(db: Session, note: Note, number: int) -> tuple[list[Section],
     )
     if revision is None:
         raise NoteNotFound(note.id)
-    key = subject_key(db, note.subject_id, create=False)
-    plain = unseal(
-        key, revision.ciphertext, _aad("note_revisions", note.id, number, note.subject_id)
+    plain = unseal_about(
+        db,
+        note.subject_id,
+        revision.ciphertext,
+        _aad("note_revisions", note.id, number, note.subject_id),
     )
     return [Section(s["heading"], s["body"]) for s in json.loads(plain)], plain
 
 
 def _seal_text(db: Session, note: Note, table: str, row_hint: int, text: str) -> bytes:
-    key = subject_key(db, note.subject_id, create=True)
-    return seal(key, text.encode(), _aad(table, note.id, row_hint, note.subject_id))
+    return seal_about(
+        db, note.subject_id, text.encode(), _aad(table, note.id, row_hint, note.subject_id)
+    )
 
 
 def _open_text(db: Session, note: Note, table: str, row_hint: int, sealed: bytes) -> str:
-    key = subject_key(db, note.subject_id, create=False)
-    return unseal(key, sealed, _aad(table, note.id, row_hint, note.subject_id)).decode()
+    aad = _aad(table, note.id, row_hint, note.subject_id)
+    return unseal_about(db, note.subject_id, sealed, aad).decode()
 
 
 # Input ------------------------------------------------------------------------------------------
@@ -327,6 +331,7 @@ def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
     )
 
 
+@step
 def create(db: Session, by: AuditActor, subject_id: int, sections: list[Section]) -> Note:
     """A worker starts a note with someone in their care. It is a draft: theirs alone.
 
@@ -361,6 +366,7 @@ def create(db: Session, by: AuditActor, subject_id: int, sections: list[Section]
     return note
 
 
+@step
 def save(db: Session, by: AuditActor, note_id: int, sections: list[Section], based_on: int) -> Note:
     """A new revision of the note's words. `based_on` is the revision the writer opened.
 
@@ -842,6 +848,7 @@ def _authored(db: Session, by: AuditActor, note_id: int, action: Action) -> Note
     return note
 
 
+@step
 def file_section(db: Session, by: AuditActor, note_id: int, section: int, category: str) -> int:
     """File one approved `care team` section into the consumer's record as a peer
     contribution, with its provenance. Only the author, only under the consumer's

@@ -11,14 +11,14 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
-from peernotes.care.forms import ConfirmForm
 from peernotes.notes import language
 from peernotes.notes import service as notes
 from peernotes.notes import timeline as timelines
 from peernotes.notes.lifecycle import InvalidTransition, Party, State
 from peernotes.notes.models import Audience, StatementKind
 from peernotes.records import service as records
-from peernotes.web import requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import requires
 
 bp = Blueprint("notes", __name__)
 

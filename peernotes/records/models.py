@@ -1,5 +1,4 @@
-"""The medical record: entries and their append-only, encrypted revisions; per-subject keys
-and the other secrets wrapped by the master key.
+"""The medical record: entries and their append-only, encrypted revisions.
 
 An entry is a header (whose record, which category, who opened it). What it says lives in its
 revisions: the first, each amendment, and "entered in error" are all revisions, and none is
@@ -12,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peernotes.consent.decision import Category
@@ -24,35 +23,6 @@ class RevisionKind(StrEnum):
     ORIGINAL = "original"
     AMENDMENT = "amendment"
     ENTERED_IN_ERROR = "entered_in_error"
-
-
-class DataKey(Base):
-    """A subject's data key, wrapped (AES-GCM) by the master key that lives outside the DB."""
-
-    __tablename__ = "data_keys"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
-    #: Which master key wrapped it (a fingerprint, never the key): rotation re-wraps row by row.
-    master_key_id: Mapped[str] = mapped_column(String(16))
-    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(60))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class WrappedSecret(Base):
-    """A secret the app keeps in the database, wrapped (AES-GCM) by the master key.
-
-    The access log's chain key lives here: it must outlive every master-key rotation (old
-    entries verify under it forever), so it is re-wrapped, never re-derived.
-    """
-
-    __tablename__ = "wrapped_secrets"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    #: Which master key wrapped it, as for data keys.
-    master_key_id: Mapped[str] = mapped_column(String(16))
-    wrapped: Mapped[bytes] = mapped_column(LargeBinary(60))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RecordEntry(Base):

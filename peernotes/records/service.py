@@ -15,6 +15,7 @@ from sqlalchemy import select, text, union_all
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -30,11 +31,10 @@ from peernotes.consent.decision import (
     decide,
 )
 from peernotes.consent.repository import facts_for, readable_entries
-from peernotes.db import KEYRING, utcnow
+from peernotes.crypto.sealing import MissingDataKey, seal_about, unseal_about
+from peernotes.db import utcnow
 from peernotes.errors import Refused
-from peernotes.keyring import Keyring, lock_keys
-from peernotes.keys import new_data_key, seal, unseal, unwrap_data_key, wrap_data_key
-from peernotes.records.models import DataKey, RecordEntry, RecordRevision, RevisionKind
+from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
 
 PAGE_SIZE = 25
 MAX_TITLE = 200
@@ -84,48 +84,6 @@ class EntrySummary:
 
 def _aad(entry_id: int, number: int, subject_id: int) -> bytes:
     return f"record_revisions:{entry_id}:{number}:{subject_id}".encode()
-
-
-def _keyring(db: Session) -> Keyring:
-    keyring: Keyring | None = db.info.get(KEYRING)
-    if keyring is None:
-        raise RuntimeError("this session has no master key")
-    return keyring
-
-
-def _data_key(db: Session, subject_id: int, *, create: bool) -> bytes:
-    keyring = _keyring(db)
-    row = db.scalar(select(DataKey).where(DataKey.subject_id == subject_id))
-    if row is None:
-        if not create:
-            raise NotFound()
-        return _new_data_key(db, keyring, subject_id)
-    # Whichever master key wrapped it, by the fingerprint stored beside it (during a rotation,
-    # some rows are under the old key and some under the new).
-    return unwrap_data_key(keyring.key(row.master_key_id), subject_id, row.wrapped_key)
-
-
-def subject_key(db: Session, subject_id: int, *, create: bool) -> bytes:
-    """The subject's data key, for everything encrypted about them (records and notes).
-    Call only after a permit. Raises NotFound when there is none and `create` is false."""
-    return _data_key(db, subject_id, create=create)
-
-
-def _new_data_key(db: Session, keyring: Keyring, subject_id: int) -> bytes:
-    # The key lock first, then the newest master key: a rotation that is finishing either
-    # re-wraps this row or has already made its new key the newest (see `lock_keys`).
-    lock_keys(db, exclusive=False)
-    key_id, master = keyring.newest()
-    key = new_data_key()
-    db.add(
-        DataKey(
-            subject_id=subject_id,
-            master_key_id=key_id,
-            wrapped_key=wrap_data_key(master, subject_id, key),
-        )
-    )
-    db.flush()
-    return key
 
 
 def _decide(
@@ -190,7 +148,6 @@ def _create_entry(
 ) -> RecordEntry:
     """A new entry with its first revision, sealed, and its access-log entry. After a permit."""
     assert actor.id is not None
-    key = _data_key(db, subject_id, create=True)
     entry = RecordEntry(
         subject_id=subject_id, category=category, author_id=actor.id, created_at=now
     )
@@ -203,8 +160,8 @@ def _create_entry(
             kind=RevisionKind.ORIGINAL,
             author_id=actor.id,
             created_at=now,
-            ciphertext=seal(
-                key, _payload(title, body, "", provenance), _aad(entry.id, 1, subject_id)
+            ciphertext=seal_about(
+                db, subject_id, _payload(title, body, "", provenance), _aad(entry.id, 1, subject_id)
             ),
         )
     )
@@ -221,6 +178,7 @@ def _create_entry(
     return entry
 
 
+@step
 def write_entry(
     db: Session, actor: AuditActor, subject: User, category: str, title: str, body: str
 ) -> RecordEntry:
@@ -294,6 +252,7 @@ def contributable(db: Session, actor: AuditActor, subject_id: int) -> list[Categ
     ]
 
 
+@step
 def amend_entry(
     db: Session,
     actor: AuditActor,
@@ -346,7 +305,6 @@ def amend_entry(
     # Where an entry came from stays with it through every amendment.
     provenance = current.get("provenance", "")
     number = entry.latest_revision + 1
-    key = _data_key(db, entry.subject_id, create=False)
     db.add(
         RecordRevision(
             entry_id=entry.id,
@@ -354,8 +312,9 @@ def amend_entry(
             kind=RevisionKind.ENTERED_IN_ERROR if entered_in_error else RevisionKind.AMENDMENT,
             author_id=actor.id,
             created_at=now,
-            ciphertext=seal(
-                key,
+            ciphertext=seal_about(
+                db,
+                entry.subject_id,
                 _payload(title, body, reason, provenance),
                 _aad(entry.id, number, entry.subject_id),
             ),
@@ -387,10 +346,13 @@ def _open_revision(
     )
     if revision is None:
         raise NotFound()
-    key = _data_key(db, entry.subject_id, create=False)
-    payload: dict[str, str] = json.loads(
-        unseal(key, revision.ciphertext, _aad(entry.id, number, entry.subject_id))
-    )
+    try:
+        plain = unseal_about(
+            db, entry.subject_id, revision.ciphertext, _aad(entry.id, number, entry.subject_id)
+        )
+    except MissingDataKey:
+        raise NotFound() from None
+    payload: dict[str, str] = json.loads(plain)
     return revision, payload
 
 

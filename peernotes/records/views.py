@@ -17,7 +17,7 @@ from peernotes.consent.repository import facts_for
 from peernotes.db import utcnow
 from peernotes.records import service as records
 from peernotes.records.forms import AmendForm, EntryForm
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("records", __name__)
 

@@ -31,10 +31,10 @@ from peernotes.audit.events import Action
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
-from peernotes.care.forms import ConfirmForm
 from peernotes.consent.forms import CheckboxList
 from peernotes.timefmt import local_today
-from peernotes.web import field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import field_error, requires
 from peernotes.workforce import agreements, contacts
 from peernotes.workforce.models import SupportAgreement
 

@@ -31,6 +31,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, By, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
@@ -496,6 +497,7 @@ def _add_version(
     return row
 
 
+@step
 def propose(
     db: Session,
     by: AuditActor,
@@ -517,6 +519,7 @@ def propose(
     return _add_version(db, by, by.id, subject_id, terms, PARTY, now)
 
 
+@step
 def may_change(
     db: Session, by: AuditActor, agreement_id: int, action: Action
 ) -> tuple[SupportAgreement, Reader]:
@@ -552,6 +555,7 @@ def propose_change(
     return _add_version(db, by, agreement.worker_id, agreement.subject_id, terms, basis, now)
 
 
+@step
 def confirm(
     db: Session, by: AuditActor, agreement_id: int, *, now: datetime | None = None
 ) -> SupportAgreement:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -66,6 +67,7 @@ def preferences_of(db: Session, user_id: int) -> Preferences:
     return Preferences(criteria, row.frequency)
 
 
+@step
 def save_preferences(
     db: Session, by: AuditActor, rows: Collection[tuple[str, str, str]], frequency: str
 ) -> Preferences:
@@ -194,6 +196,7 @@ def teams_sharing_with(db: Session, subject_id: int, worker_id: int, now: dateti
     )
 
 
+@step
 def request_worker(
     db: Session,
     by: AuditActor,
@@ -285,6 +288,7 @@ def _owned(db: Session, by: AuditActor, request_id: int, action: Action) -> Work
     return row
 
 
+@step
 def cancel_request(db: Session, by: AuditActor, request_id: int) -> WorkerRequest:
     """The person withdraws their request. Raises LookupError when it is not theirs."""
     row = _owned(db, by, request_id, Action.WORKER_REQUEST_CANCEL)
@@ -306,6 +310,7 @@ def cancel_request(db: Session, by: AuditActor, request_id: int) -> WorkerReques
     return row
 
 
+@step
 def set_handover_consent(
     db: Session, by: AuditActor, request_id: int, given: bool
 ) -> WorkerRequest:
@@ -462,6 +467,7 @@ def confirm(
     return assignment
 
 
+@step
 def decline(db: Session, by: AuditActor, request_id: int, note: str) -> WorkerRequest:
     """The coordinator cannot confirm, and says why in words the person will read.
 

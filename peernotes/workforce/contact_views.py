@@ -24,7 +24,7 @@ from peernotes.care.service import caseload
 from peernotes.db import utcnow
 from peernotes.parsing import parse_id
 from peernotes.timefmt import local_today
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 from peernotes.workforce import agreements, contacts
 from peernotes.workforce.models import Contact
 

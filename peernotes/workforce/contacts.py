@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.care import service as care
@@ -131,6 +132,7 @@ def _support_started(db: Session, worker_id: int, subject_id: int) -> date | Non
     )
 
 
+@step
 def record(
     db: Session,
     by: AuditActor,

@@ -25,7 +25,7 @@ from peernotes.auth.roles import Permission
 from peernotes.consent.forms import CheckboxList
 from peernotes.parsing import parse_id
 from peernotes.timefmt import local_today
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 from peernotes.workforce import groups
 from peernotes.workforce.models import Group, GroupKind
 

@@ -31,6 +31,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, By, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -131,6 +132,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+@step
 def create_group(db: Session, by: AuditActor, name: str, kind: str, description: str = "") -> Group:
     """A coordinator sets up a group.
 
@@ -458,6 +460,7 @@ def _people(db: Session, ids: Collection[int], field: str) -> dict[int, User]:
     return found
 
 
+@step
 def record_session(
     db: Session,
     by: AuditActor,

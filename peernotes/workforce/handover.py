@@ -20,14 +20,14 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.care.models import CareAssignment
 from peernotes.consent.decision import Decision, Reason
 from peernotes.consent.repository import training_current
+from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
-from peernotes.keys import seal, unseal
-from peernotes.records.service import subject_key
 from peernotes.workforce.models import HandoverSummary, RequestState, WorkerRequest
 
 MAX_LENGTH = 5_000
@@ -123,6 +123,7 @@ def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerReques
     return list(rows)
 
 
+@step
 def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSummary:
     """The previous worker writes the summary, once.
 
@@ -168,9 +169,7 @@ def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSu
         subject_id=request.subject_id,
         author_id=by.id,
         created_at=now,
-        ciphertext=seal(
-            subject_key(db, request.subject_id, create=True), text.encode(), _aad(request)
-        ),
+        ciphertext=seal_about(db, request.subject_id, text.encode(), _aad(request)),
     )
     db.add(row)
     db.flush()
@@ -239,5 +238,4 @@ def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary,
     )
     if not decision.permitted:
         raise LookupError(request_id)
-    key = subject_key(db, request.subject_id, create=False)
-    return summary, unseal(key, summary.ciphertext, _aad(request)).decode()
+    return summary, unseal_about(db, request.subject_id, summary.ciphertext, _aad(request)).decode()

@@ -23,10 +23,10 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
-from peernotes.care.forms import ConfirmForm
 from peernotes.db import utcnow
 from peernotes.parsing import parse_id
-from peernotes.web import confirmed_action, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import confirmed_action, requires
 from peernotes.workforce import choosing, handover, profiles
 from peernotes.workforce.matching import CHOICES, Criterion, PreferenceError
 from peernotes.workforce.models import WorkerRequest

@@ -19,8 +19,8 @@ from wtforms.validators import Optional
 
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
-from peernotes.care.forms import ConfirmForm
-from peernotes.web import confirmed_action, field_error, requires
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import confirmed_action, field_error, requires
 from peernotes.workforce import profiles
 from peernotes.workforce.vocabulary import AGE_BANDS, FORMATS, LIVED_EXPERIENCE, PROFILE_FIELDS
 

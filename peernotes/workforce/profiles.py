@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -99,6 +100,7 @@ def _languages(raw: str) -> list[str]:
     return found
 
 
+@step
 def save(db: Session, by: AuditActor, data: ProfileInput) -> WorkerProfile:
     """A peer worker updates their own profile.
 

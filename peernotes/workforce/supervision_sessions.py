@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, By, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -33,11 +34,10 @@ from peernotes.care import supervision
 from peernotes.care.models import Supervision
 from peernotes.consent import training
 from peernotes.consent.models import TrainingModule
+from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
-from peernotes.keys import seal, unseal
 from peernotes.notes.models import RiskConcern
-from peernotes.records.service import subject_key
 from peernotes.workforce import agreements, contacts
 from peernotes.workforce.models import Contact, SupervisionSession, SupportAgreement
 
@@ -128,12 +128,13 @@ def _seal(db: Session, token: str, worker_id: int, text: SessionText) -> bytes:
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
-    return seal(subject_key(db, worker_id, create=True), plain, aad(token, worker_id))
+    return seal_about(db, worker_id, plain, aad(token, worker_id))
 
 
 def _open(db: Session, row: SupervisionSession) -> SessionText:
-    key = subject_key(db, row.worker_id, create=False)
-    parts = json.loads(unseal(key, row.ciphertext, aad(row.token, row.worker_id)))
+    parts = json.loads(
+        unseal_about(db, row.worker_id, row.ciphertext, aad(row.token, row.worker_id))
+    )
     return SessionText(parts["topics"], parts["wellbeing"], parts["actions"])
 
 
@@ -199,6 +200,7 @@ def worker_to_log_for(db: Session, by: AuditActor, worker_id: int) -> User:
     return worker
 
 
+@step
 def log_session(
     db: Session,
     by: AuditActor,

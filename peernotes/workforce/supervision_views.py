@@ -24,7 +24,7 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.care import supervision
 from peernotes.timefmt import local_today
-from peernotes.web import field_error, requires
+from peernotes.web.routes import field_error, requires
 from peernotes.workforce import supervision_sessions as sessions
 
 bp = Blueprint("supervising", __name__)

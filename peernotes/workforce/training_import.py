@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.consent import training
@@ -258,6 +259,7 @@ def check(db: Session, data: bytes, *, today: date) -> list[Planned]:
     return planned
 
 
+@step
 def import_csv(db: Session, by: AuditActor, data: bytes, *, today: date) -> Summary:
     """Check the whole file, then store every row.
 

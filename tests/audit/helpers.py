@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME
+from peernotes.crypto.keyring import Keyring, read_chain_key
 from peernotes.db import make_engine
-from peernotes.keyring import Keyring, read_chain_key
 from tests.conftest import TEST_KEYS
 
 

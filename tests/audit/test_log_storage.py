@@ -16,8 +16,8 @@ from peernotes.audit.events import Action, Outcome
 from peernotes.audit.verify import verify_connection
 from peernotes.audit.writer import AuditWriteError, By, Target, record_event
 from peernotes.auth.roles import Role
+from peernotes.crypto.keys import audit_chain_key, generate_signing_key_pem
 from peernotes.db import AUDIT_KEY_SOURCE, Database, make_engine
-from peernotes.keys import audit_chain_key, generate_signing_key_pem
 from tests.audit.helpers import cli_env, peernotes, rows, tamper
 from tests.conftest import TEST_KEYS, engine_name
 

@@ -26,15 +26,15 @@ from flask import Flask
 from sqlalchemy import text, update
 
 from config import MASTER_KEY_FILE_NAME, PROJECT_ROOT
-from peernotes import create_app, rotation
+from peernotes import create_app
 from peernotes.audit.writer import By
 from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
-from peernotes.db import get_database, utcnow
-from peernotes.keyring import CHAIN_SECRET, Keyring, UnknownMasterKey, next_key_file
-from peernotes.keys import (
+from peernotes.crypto import rotation
+from peernotes.crypto.keyring import CHAIN_SECRET, Keyring, UnknownMasterKey, next_key_file
+from peernotes.crypto.keys import (
     audit_chain_key,
     master_key_id,
     read_master_key,
@@ -42,9 +42,10 @@ from peernotes.keys import (
     wrap_data_key,
     wrap_secret,
 )
+from peernotes.crypto.models import DataKey
+from peernotes.crypto.rotation import Rotation, RotationError, rotate
+from peernotes.db import get_database, utcnow
 from peernotes.records import service as records
-from peernotes.records.models import DataKey
-from peernotes.rotation import Rotation, RotationError, rotate
 from tests.audit.helpers import chain_key, cli_env, peernotes, rows
 from tests.conftest import TEST_KEYS
 from tests.helpers import demo_email, sign_in, user_id
@@ -460,7 +461,7 @@ def test_a_log_written_before_the_chain_key_was_stored_still_verifies_after_rota
 _DIE_AFTER_BATCHES = """
 import os, signal, sys
 
-from peernotes import rotation
+from peernotes.crypto import rotation
 
 original, done, batches = rotation._rewrap_batch, [0], int(sys.argv[1])
 

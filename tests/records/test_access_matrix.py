@@ -57,10 +57,11 @@ from peernotes.consent.models import (
     TrainingModule,
     TrainingRecord,
 )
+from peernotes.crypto.keys import master_key_id, new_data_key, seal, wrap_data_key
+from peernotes.crypto.models import DataKey
 from peernotes.db import MASTER_KEY_SOURCE, Database, get_database, utcnow
-from peernotes.keys import master_key_id, new_data_key, seal, wrap_data_key
 from peernotes.records import service as records
-from peernotes.records.models import DataKey, RecordEntry, RecordRevision, RevisionKind
+from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
 from tests.access_policy import CONSENT, EMERGENCY, expected
 from tests.conftest import Templates, _config, _copy_database, _drop_database
 

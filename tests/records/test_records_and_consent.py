@@ -20,8 +20,8 @@ from peernotes.consent import service as consent
 from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.models import ConsentDirective
 from peernotes.consent.repository import current_provisions
+from peernotes.crypto.keys import DecryptionFailed
 from peernotes.db import get_database, make_engine, utcnow
-from peernotes.keys import DecryptionFailed
 from peernotes.records import service as records
 from tests.audit.helpers import rows
 from tests.conftest import engine_name

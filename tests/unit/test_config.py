@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config import Config, ConfigError, init_dev_secrets
-from peernotes.keys import generate_signing_key_pem
+from peernotes.crypto.keys import generate_signing_key_pem
 
 
 def _prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from peernotes.auth.roles import Permission, Role
-from peernotes.web import PUBLIC, PUBLIC_ENDPOINTS, declared_permission
+from peernotes.web.routes import PUBLIC, PUBLIC_ENDPOINTS, declared_permission
 from tests.helpers import demo_email, sign_in, user_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from peernotes.auth.roles import Permission
-from peernotes.web import requires
+from peernotes.web.routes import requires
 
 
 def test_404_is_friendly(client) -> None:  # type: ignore[no-untyped-def]

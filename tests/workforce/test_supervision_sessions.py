@@ -16,9 +16,9 @@ from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import supervision
+from peernotes.crypto.keys import DecryptionFailed, unseal
+from peernotes.crypto.sealing import subject_key
 from peernotes.db import get_database, utcnow
-from peernotes.keys import DecryptionFailed, unseal
-from peernotes.records.service import subject_key
 from peernotes.timefmt import local_today
 from peernotes.workforce import supervision_sessions as sessions
 from peernotes.workforce.models import SupervisionSession

@@ -31,9 +31,8 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import By, Target, record_event
-from peernotes.db import Database
-from peernotes.keyring import Keyring, chain_key, lock_keys, retired_key_file
-from peernotes.keys import (
+from peernotes.crypto.keyring import Keyring, chain_key, keyring_of, lock_keys, retired_key_file
+from peernotes.crypto.keys import (
     DecryptionFailed,
     KeyFileError,
     format_master_key,
@@ -45,7 +44,8 @@ from peernotes.keys import (
     wrap_data_key,
     wrap_secret,
 )
-from peernotes.records.models import DataKey, WrappedSecret
+from peernotes.crypto.models import DataKey, WrappedSecret
+from peernotes.db import Database
 
 DEFAULT_BATCH_SIZE = 500
 _TEMPORARY = ".tmp"
@@ -73,7 +73,7 @@ def rotate(
     Raises:
         RotationError, KeyFileError: nothing is lost; the message says what to do.
     """
-    keyring = database.keyring
+    keyring = keyring_of(database.info)
     if keyring is None:
         raise RotationError("this database is not configured with a master key file")
     with _one_rotation_at_a_time(keyring.master_file):

@@ -18,18 +18,20 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import refusable
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.db import request_session
 from peernotes.errors import Refused
+from peernotes.web.forms import ConfirmForm
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -158,16 +160,13 @@ def confirmed_action(action: Callable[[], str], back: str) -> Response:
     """Run a one-button action that was confirmed with a CSRF-checked form, then go `back`.
 
     `action` returns the message to show on success; a `Refused` is shown as an error and
-    leaves everything as it was.
+    leaves everything as it was, but for the refusal on the access log (it runs as one step).
     """
-    from flask import flash
-
-    from peernotes.care.forms import ConfirmForm
-
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        message = action()
+        with refusable(request_session()):
+            message = action()
     except Refused as refusal:
         flash(str(refusal), "error")
     else:

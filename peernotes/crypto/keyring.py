@@ -2,7 +2,7 @@
 
 A `Keyring` watches the master key file and, while a rotation is under way, the next key
 beside it (`<master>.next`). It re-reads them whenever either file changes, so a running
-server keeps working while another process rotates (`peernotes.rotation`):
+server keeps working while another process rotates (`peernotes.crypto.rotation`):
 
 - unwrapping uses the key a row names by its fingerprint (`master_key_id`);
 - new wrappings use the newest key: the next one when there is one, so that whatever is
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +26,7 @@ from sqlalchemy import Insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from peernotes.db import make_engine, utcnow
-from peernotes.keys import (
+from peernotes.crypto.keys import (
     KeyFileError,
     initial_chain_key,
     master_key_id,
@@ -35,7 +35,8 @@ from peernotes.keys import (
     unwrap_secret,
     wrap_secret,
 )
-from peernotes.records.models import WrappedSecret
+from peernotes.crypto.models import WrappedSecret
+from peernotes.db import AUDIT_KEY_SOURCE, KEYRING, MASTER_KEY_SOURCE, make_engine, utcnow
 
 NEXT_SUFFIX = ".next"
 RETIRED_INFIX = ".retired-"
@@ -276,3 +277,19 @@ class StoredChainKey:
         if self._key is None:
             self._key = chain_key(session, self._keyring, create=True)
         return self._key
+
+
+def key_sources(keyring: Keyring) -> dict[str, object]:
+    """What every session of an app's `Database` carries: the stored chain key (for the access
+    log), the newest master key (for new data keys) and the keyring (for unwrapping)."""
+    return {
+        AUDIT_KEY_SOURCE: StoredChainKey(keyring),
+        MASTER_KEY_SOURCE: keyring.newest_key,
+        KEYRING: keyring,
+    }
+
+
+def keyring_of(info: Mapping[str, object]) -> Keyring | None:
+    """The keyring a `Database`'s or session's `info` carries, if any."""
+    keyring = info.get(KEYRING)
+    return keyring if isinstance(keyring, Keyring) else None

@@ -3,7 +3,7 @@
 Purpose-specific keys are derived from the master key with HKDF, so that the data-key
 wrapping key and the key fingerprint are independent even though one file holds the secret
 they come from. The access log's chain key starts out derived from the master key too, but is
-then kept in the database wrapped by it (`peernotes.keyring`), so that it survives rotation.
+then kept in the database wrapped by it (`peernotes.crypto.keyring`), so that it survives rotation.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def initial_chain_key(master_key: bytes) -> bytes:
     """The chain key a log starts with: derived from the master key it was created under.
 
     It never changes afterwards, not even when the master key does: once stored, the database's
-    copy (`peernotes.keyring.chain_key`) is the chain key.
+    copy (`peernotes.crypto.keyring.chain_key`) is the chain key.
     """
     return derive_key(master_key, AUDIT_CHAIN_PURPOSE)
 
@@ -70,7 +70,7 @@ def audit_chain_key(master_key_file: Path) -> bytes:
     """The initial chain key of a log under the key in this file.
 
     Right for a database whose master key was never rotated (and for fresh test databases);
-    anything that verifies a real database should use `peernotes.keyring.chain_key`.
+    anything that verifies a real database should use `peernotes.crypto.keyring.chain_key`.
     """
     return initial_chain_key(read_master_key(master_key_file))
 

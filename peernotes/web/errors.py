@@ -1,0 +1,69 @@
+"""Error pages: calm words for every failure, and the throttled attempts put on record."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from peernotes.auth.throttle import record_throttled_emergency_access, record_throttled_sign_in
+
+ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: (
+        "Something went wrong with that request",
+        "The page may have been open for a long time. Go back, reload it, and try again.",
+    ),
+    403: ("You don't have access to this page", "If you think you should, ask your coordinator."),
+    404: ("We couldn't find that page", "It may have moved, or the link may be wrong."),
+    405: ("That didn't work", "Go back and try again from the page you were on."),
+    429: (
+        "Too many attempts",
+        "For your safety we've paused sign-in for a little while. Please wait and try again.",
+    ),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you did caused this. Please try again in a moment.",
+    ),
+}
+
+
+def install_error_pages(app: Flask) -> None:
+    def render_error(code: int) -> tuple[str, int]:
+        title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_exc: CSRFError) -> tuple[str, int]:
+        title = "This form has expired"
+        message = (
+            "For your safety, forms stop working after a while or when opened elsewhere. "
+            "Go back, reload the page, and try again. Nothing was saved."
+        )
+        return render_template("errors/error.html", code=400, title=title, message=message), 400
+
+    @app.errorhandler(429)
+    def _too_many(_exc: HTTPException) -> tuple[str, int]:
+        if request.endpoint == "auth.login" and request.method == "POST":
+            record_throttled_sign_in()
+        if request.endpoint == "emergency.start":
+            record_throttled_emergency_access()
+            message = (
+                "For your safety we've paused password checks for a little while. If someone is"
+                " at risk now, call the on-call clinician or the crisis line."
+            )
+            return render_template(
+                "errors/error.html", code=429, title=ERROR_PAGES[429][0], message=message
+            ), 429
+        return render_error(429)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
+        if exc.code is None or exc.code < 400:
+            return exc
+        return render_error(exc.code)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> tuple[str, int]:
+        # The stack trace goes to the server log only; the person sees a calm page.
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)
