@@ -186,8 +186,8 @@ def _throughput(address: str, path: str, cookie: str, count: int) -> float:
 
 def bench_append_cost(tmp: Path, requests_per_round: int, rounds: int = 5) -> None:
     from peernotes import create_app
-    from peernotes.audit import views as audit_views
-    from peernotes.demo import DEMO_PASSWORD, load_demo
+    from peernotes.accesslog import views as audit_views
+    from peernotes.demo.loader import DEMO_PASSWORD, load_demo
 
     print("\n2. Append cost (one real HTTP server, SQLite)")
     url = f"sqlite:///{tmp / 'append.sqlite3'}"

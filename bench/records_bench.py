@@ -52,27 +52,21 @@ from bench.common import (
 )
 from config import init_dev_secrets
 from peernotes import create_app
+from peernotes.access.decision import RECORD_CATEGORIES, Act, Category, GranteeKind
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.passwords import hash_password
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
-from peernotes.consent.decision import RECORD_CATEGORIES, Act, Category, GranteeKind
-from peernotes.consent.models import (
-    ConsentDirective,
-    ConsentProvision,
-    ConsentProvisionCategory,
-    EmergencyAccess,
-    FlagKind,
-    SafetyFlag,
-    TrainingModule,
-    TrainingRecord,
-)
+from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.crypto.models import DataKey
 from peernotes.db import get_database, utcnow
+from peernotes.emergency.models import EmergencyAccess
+from peernotes.flags.models import FlagKind, SafetyFlag
 from peernotes.migrate import upgrade
 from peernotes.records import service as records
 from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
+from peernotes.training.models import TrainingModule, TrainingRecord
 
 #: What every consumer shares with their own peer worker by name. The rest of the record
 #: (diagnosis, risk assessment, discharge summary, letters) is withheld from them, so the

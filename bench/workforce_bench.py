@@ -59,17 +59,15 @@ from peernotes import create_app
 from peernotes.auth.models import User
 from peernotes.auth.passwords import hash_password
 from peernotes.auth.roles import Role
-from peernotes.care.models import CareAssignment, Supervision
-from peernotes.consent.models import TrainingModule, TrainingRecord
+from peernotes.care.models import CareAssignment
 from peernotes.db import get_database, utcnow
 from peernotes.migrate import upgrade
-from peernotes.workforce.models import (
-    Contact,
-    MatchPreference,
-    SupervisionSession,
-    SupportAgreement,
-    WorkerProfile,
-)
+from peernotes.supervision.models import Supervision, SupervisionSession
+from peernotes.training.models import TrainingModule, TrainingRecord
+from peernotes.workforce.agreements.models import SupportAgreement
+from peernotes.workforce.choosing.models import MatchPreference
+from peernotes.workforce.contacts.models import Contact
+from peernotes.workforce.profiles.models import WorkerProfile
 
 SCALES = (1, 10)
 PAGES = ("bare", "worker home", "contact log", "supervision", "matching")

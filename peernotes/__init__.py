@@ -68,48 +68,48 @@ def create_app(config: Config) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from peernotes import home, timefmt
-    from peernotes.admin.supervision_views import bp as supervision_bp
-    from peernotes.admin.training_views import bp as training_bp
-    from peernotes.admin.views import bp as admin_bp
-    from peernotes.audit.views import bp as audit_bp
-    from peernotes.auth.views import bp as auth_bp
-    from peernotes.care.views import bp as my_bp
-    from peernotes.consent.emergency_views import bp as emergency_bp
-    from peernotes.consent.flag_views import bp as flags_bp
-    from peernotes.consent.views import bp as consent_bp
-    from peernotes.notes.risk_views import bp as risk_bp
-    from peernotes.notes.views import bp as notes_bp
-    from peernotes.records.views import bp as records_bp
+    """Each feature's blueprint, named as its package. Only this function imports views."""
+    from peernotes import timefmt
+    from peernotes.accesslog import views as accesslog
+    from peernotes.admin import views as admin
+    from peernotes.auth import views as auth
+    from peernotes.care import views as care
+    from peernotes.consent import views as consent
+    from peernotes.emergency import views as emergency
+    from peernotes.flags import views as flags
+    from peernotes.home import views as home
+    from peernotes.notes import views as notes
+    from peernotes.records import views as records
+    from peernotes.risk import views as risk
+    from peernotes.supervision import views as supervision
+    from peernotes.training import views as training
     from peernotes.web.routes import install_guard
-    from peernotes.workforce.agreement_views import bp as agreements_bp
-    from peernotes.workforce.contact_views import bp as contacts_bp
-    from peernotes.workforce.group_views import bp as groups_bp
-    from peernotes.workforce.matching_views import bp as matching_bp
-    from peernotes.workforce.profile_views import bp as profile_bp
-    from peernotes.workforce.supervision_views import bp as supervising_bp
+    from peernotes.workforce.agreements import views as agreements
+    from peernotes.workforce.choosing import views as choosing
+    from peernotes.workforce.contacts import views as contacts
+    from peernotes.workforce.groups import views as groups
+    from peernotes.workforce.profiles import views as profiles
 
-    for blueprint in (
-        auth_bp,
-        home.bp,
-        my_bp,
-        admin_bp,
-        training_bp,
-        supervision_bp,
-        audit_bp,
-        records_bp,
-        consent_bp,
-        emergency_bp,
-        flags_bp,
-        notes_bp,
-        risk_bp,
-        profile_bp,
-        matching_bp,
-        agreements_bp,
-        contacts_bp,
-        supervising_bp,
-        groups_bp,
+    for feature in (
+        auth,
+        home,
+        care,
+        admin,
+        training,
+        supervision,
+        accesslog,
+        records,
+        consent,
+        emergency,
+        flags,
+        notes,
+        risk,
+        profiles,
+        choosing,
+        agreements,
+        contacts,
+        groups,
     ):
-        app.register_blueprint(blueprint)
+        app.register_blueprint(feature.bp)
     timefmt.register(app)
     install_guard(app)

@@ -103,7 +103,7 @@ demo_group = AppGroup("demo", help="Demonstration data (never in production).")
 def demo_load(if_empty: bool) -> None:
     """Load a small demo service into an empty database and print its logins."""
     from peernotes.db import get_database
-    from peernotes.demo import DEMO_PASSWORD, DemoNotEmpty, is_empty, load_demo
+    from peernotes.demo.loader import DEMO_PASSWORD, DemoNotEmpty, is_empty, load_demo
 
     if _config().is_production:
         _fail("the demo is never loaded when PEERNOTES_ENV=production")

@@ -2,44 +2,22 @@
 
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import LoginSession, User
-from peernotes.care.models import (
-    CareAssignment,
-    CarerNomination,
-    Supervision,
-    Team,
-    TeamMembership,
-)
-from peernotes.consent.models import (
-    ConsentDirective,
-    ConsentProvision,
-    ConsentProvisionCategory,
-    EmergencyAccess,
-    SafetyFlag,
-    TrainingRecord,
-)
+from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
+from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.crypto.models import DataKey
 from peernotes.db import Base
-from peernotes.notes.models import (
-    Note,
-    NoteEvent,
-    NoteRevision,
-    NoteSectionAudience,
-    NoteStatement,
-    RiskConcern,
-)
+from peernotes.emergency.models import EmergencyAccess
+from peernotes.flags.models import SafetyFlag
+from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.records.models import RecordEntry, RecordRevision
-from peernotes.workforce.models import (
-    Contact,
-    Group,
-    GroupParticipant,
-    GroupSession,
-    HandoverSummary,
-    MatchPreference,
-    SupervisionSession,
-    SupportAgreement,
-    WorkerProfile,
-    WorkerRequest,
-)
+from peernotes.risk.models import RiskConcern
+from peernotes.supervision.models import Supervision, SupervisionSession
+from peernotes.training.models import TrainingRecord
+from peernotes.workforce.agreements.models import SupportAgreement
+from peernotes.workforce.choosing.models import HandoverSummary, MatchPreference, WorkerRequest
+from peernotes.workforce.contacts.models import Contact
+from peernotes.workforce.groups.models import Group, GroupParticipant, GroupSession
+from peernotes.workforce.profiles.models import WorkerProfile
 
 __all__ = [
     "AuditEntry",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from peernotes.access.decision import Decision
 from peernotes.auth.roles import Role
-from peernotes.consent.decision import Decision
 
 
 @dataclass(frozen=True)

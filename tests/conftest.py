@@ -28,7 +28,7 @@ from sqlalchemy.pool import Pool
 from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME, Config, init_dev_secrets
 from peernotes import create_app
 from peernotes.db import get_database
-from peernotes.demo import load_demo
+from peernotes.demo.loader import load_demo
 from peernotes.migrate import upgrade
 from tests.helpers import demo_email, sign_in
 

@@ -8,7 +8,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from peernotes.demo import DEMO_DOMAIN, DEMO_PASSWORD
+from peernotes.demo.loader import DEMO_DOMAIN, DEMO_PASSWORD
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

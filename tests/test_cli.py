@@ -13,7 +13,7 @@ from sqlalchemy import select
 from config import init_dev_secrets
 from peernotes.auth.models import User
 from peernotes.db import make_engine
-from peernotes.demo import DEMO_PASSWORD, PEOPLE
+from peernotes.demo.loader import DEMO_PASSWORD, PEOPLE
 
 
 def _peernotes(

@@ -107,13 +107,3 @@ class CarerNomination(Base):
     carer: Mapped[User] = relationship(foreign_keys=[carer_id], lazy="joined")
 
 
-class Supervision(Base):
-    """A peer worker's supervising clinician. One current supervisor per worker."""
-
-    __tablename__ = "supervisions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    worker_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ended_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -15,12 +15,12 @@ from peernotes.auth.roles import Permission
 from peernotes.care import service as care
 from peernotes.care.forms import NominateCarerForm
 from peernotes.care.models import CarerNomination
-from peernotes.consent.flags import told_flags
 from peernotes.db import utcnow
+from peernotes.flags.service import told_flags
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import confirmed_action, field_error, requires
 
-bp = Blueprint("my", __name__, url_prefix="/my")
+bp = Blueprint("care", __name__, url_prefix="/my")
 
 
 @bp.route("/carers", methods=["GET", "POST"])
@@ -46,7 +46,7 @@ def manage_carers(actor: Actor, db: Session) -> str | Response:
                 "until you choose to share it.",
                 "info",
             )
-            return redirect(url_for("my.manage_carers"))
+            return redirect(url_for("care.manage_carers"))
     return render_template(
         "care/carers.html",
         form=form,
@@ -78,7 +78,7 @@ def end_carer(actor: Actor, db: Session, nomination_id: int) -> Response:
         care.end_nomination(db, nomination, by=actor)
         return f"{nomination.carer.display_name} is no longer listed as your carer."
 
-    return confirmed_action(end, url_for("my.manage_carers"))
+    return confirmed_action(end, url_for("care.manage_carers"))
 
 
 @bp.route("/sharing")

@@ -6,20 +6,16 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     IntegerField,
-    PasswordField,
     RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from peernotes.consent.decision import Act, Category
-from peernotes.consent.flags import FLAG_LABELS
-from peernotes.consent.models import ReviewOutcome
+from peernotes.access.decision import Act, Category
 
 
 class CheckboxList(SelectMultipleField):
@@ -58,51 +54,10 @@ class GrantForm(FlaskForm):
     )
 
 
-class EmergencyForm(FlaskForm):
-    """Break the glass. Length rules live in the service, so a refusal is also logged."""
-
-    subject = SelectField("Whose record", validate_choice=False)
-    reason = TextAreaField(
-        "Why you need it now",
-        description=(
-            "At least 20 characters. The consumer will read this, and an auditor will review it."
-        ),
-    )
-    password = PasswordField("Your password, again")
 
 
-class ReviewForm(FlaskForm):
-    outcome = RadioField(
-        "Finding",
-        choices=[
-            SelectChoice(ReviewOutcome.JUSTIFIED.value, "Justified"),
-            SelectChoice(ReviewOutcome.NOT_JUSTIFIED.value, "Not justified"),
-        ],
-        validate_choice=False,
-    )
-    comment = TextAreaField("Comment", description="What you found, in a few sentences.")
 
 
-class FlagForm(FlaskForm):
-    """A safety flag. Length rules live in the service, so the messages are the same everywhere."""
-
-    kind = RadioField(
-        "Kind of risk",
-        choices=[SelectChoice(k.value, label.capitalize()) for k, label in FLAG_LABELS.items()],
-        validate_choice=False,
-    )
-    reason = TextAreaField(
-        "Why",
-        description=(
-            "Carers and carer peer workers lose all access to this person at once. Unless you"
-            " say they should not be told, the person reads this."
-        ),
-    )
-    do_not_tell = BooleanField("Do not tell the person about this flag")
-    not_told_because = TextAreaField(
-        "Why the person should not be told",
-        description="Required when the person is not told. Other clinicians will read it.",
-    )
 
 
 PRESENT = "The consumer is here with me and asked for this change"

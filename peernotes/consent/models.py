@@ -8,14 +8,13 @@ created on or before that moment. Directive, provision and category rows are app
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.auth.roles import Role
-from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.db import Base, utcnow
 from peernotes.types import enum_column
 
@@ -63,65 +62,13 @@ class ConsentProvisionCategory(Base):
     )
 
 
-class TrainingModule(StrEnum):
-    NOTE_WRITING = "note_writing"
-    CONFIDENTIALITY = "confidentiality"
-    DUTY_OF_CARE = "duty_of_care"
 
 
-class TrainingRecord(Base):
-    """A completed training module. A newer record for the same module supersedes older ones."""
-
-    __tablename__ = "training_records"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    module: Mapped[TrainingModule] = mapped_column(enum_column(TrainingModule, "training_module"))
-    completed_on: Mapped[date] = mapped_column(Date)
-    expires_on: Mapped[date] = mapped_column(Date)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class FlagKind(StrEnum):
-    FAMILY_VIOLENCE = "family_violence"
-    SERIOUS_HARM = "serious_harm"
 
 
-class SafetyFlag(Base):
-    __tablename__ = "safety_flags"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    kind: Mapped[FlagKind] = mapped_column(enum_column(FlagKind, "flag_kind"))
-    reason: Mapped[str] = mapped_column(Text)
-    set_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    set_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: When not None, the consumer is not told, and this says why.
-    not_told_because: Mapped[str | None] = mapped_column(Text, default=None)
-    lifted_at: Mapped[datetime | None] = mapped_column(default=None)
-    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
 
 
-class ReviewOutcome(StrEnum):
-    JUSTIFIED = "justified"
-    NOT_JUSTIFIED = "not_justified"
 
 
-class EmergencyAccess(Base):
-    """Break the glass: a clinician's time-limited, read-only access, reviewed by an auditor."""
-
-    __tablename__ = "emergency_accesses"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ends_at: Mapped[datetime]
-    review_outcome: Mapped[ReviewOutcome | None] = mapped_column(
-        enum_column(ReviewOutcome, "review_outcome"), default=None
-    )
-    review_comment: Mapped[str | None] = mapped_column(Text, default=None)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.decision import CARER_SIDE, PEER_WORKERS
+from peernotes.access.queries import current_provisions, facts_for, readable_entries
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.care.models import TeamMembership
-from peernotes.consent import flags
-from peernotes.consent.decision import CARER_SIDE, PEER_WORKERS
-from peernotes.consent.repository import current_provisions, facts_for, readable_entries
 from peernotes.db import utcnow
+from peernotes.flags import service as flags
 from peernotes.records.models import RecordEntry
 
 

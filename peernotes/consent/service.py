@@ -13,20 +13,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.decision import Act, Category, GranteeKind, Provision
+from peernotes.access.queries import current_provisions, facts_for, provisions_of, team_ids_query
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Role
 from peernotes.care.models import Team
-from peernotes.consent.decision import Act, Category, GranteeKind, Provision
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
-from peernotes.consent.repository import (
-    current_provisions,
-    facts_for,
-    provisions_of,
-    team_ids_query,
-)
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 

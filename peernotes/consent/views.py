@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from peernotes.access.decision import Act, Category, GranteeKind
+from peernotes.access.queries import current_provisions, facts_for, training_current
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.accounts import display_names
@@ -18,13 +20,12 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Permission, Role
 from peernotes.care import service as care
-from peernotes.consent import flags, preview
+from peernotes.consent import preview
 from peernotes.consent import service as consent
-from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.forms import GrantForm, WitnessedGrantForm, WitnessedRevokeForm
 from peernotes.consent.models import ConsentDirective, ConsentProvision
-from peernotes.consent.repository import current_provisions, facts_for, training_current
 from peernotes.db import utcnow
+from peernotes.flags import service as flags
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import field_error, requires
 

@@ -124,24 +124,3 @@ class NoteStatement(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class RiskConcern(Base):
-    """A peer worker's duty-of-care concern: to the care team at once, without the subject's
-    approval. Its text (what was observed, why it matters now, what was done) is encrypted.
-
-    The subject is told, unless a clinician records a reason to delay; a delay lasts until
-    `delay_until` and must then be renewed (with a reason) or lifted.
-    """
-
-    __tablename__ = "risk_concerns"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    raised_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-    #: The raiser's supervising clinician, asked to co-sign.
-    cosigner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    cosigned_at: Mapped[datetime | None] = mapped_column(default=None)
-    delay_reason: Mapped[str | None] = mapped_column(String(1000), default=None)
-    delay_until: Mapped[datetime | None] = mapped_column(default=None)
-    delay_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)

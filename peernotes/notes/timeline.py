@@ -15,9 +15,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from peernotes.access.queries import readable_entries
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, record_event
-from peernotes.consent.repository import readable_entries
 from peernotes.db import utcnow
 from peernotes.notes import service as notes
 from peernotes.notes.lifecycle import State

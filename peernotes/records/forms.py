@@ -7,7 +7,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
-from peernotes.consent.decision import RECORD_CATEGORIES
+from peernotes.access.decision import RECORD_CATEGORIES
 from peernotes.records.service import MAX_BODY, MAX_TITLE
 
 

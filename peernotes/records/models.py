@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from peernotes.consent.decision import Category
+from peernotes.access.decision import Category
 from peernotes.db import Base, utcnow
 from peernotes.types import enum_column
 

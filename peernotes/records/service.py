@@ -14,12 +14,7 @@ from datetime import datetime
 from sqlalchemy import select, text, union_all
 from sqlalchemy.orm import Session
 
-from peernotes.audit.events import Action, Outcome
-from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
-from peernotes.auth.models import User
-from peernotes.auth.roles import Role
-from peernotes.consent.decision import (
+from peernotes.access.decision import (
     PEER_WORKERS,
     RECORD_CATEGORIES,
     Act,
@@ -30,7 +25,12 @@ from peernotes.consent.decision import (
     Request,
     decide,
 )
-from peernotes.consent.repository import facts_for, readable_entries
+from peernotes.access.queries import facts_for, readable_entries
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import MissingDataKey, seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused

@@ -6,15 +6,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.access.queries import facts_for
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
-from peernotes.consent import emergency, flags
-from peernotes.consent.repository import facts_for
 from peernotes.db import utcnow
+from peernotes.emergency import service as emergency
+from peernotes.flags import service as flags
 from peernotes.records import service as records
 from peernotes.records.forms import AmendForm, EntryForm
 from peernotes.web.routes import field_error, requires

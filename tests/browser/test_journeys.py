@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from peernotes.demo import DEMO_PASSWORD, PEOPLE, DemoPerson
+from peernotes.demo.loader import DEMO_PASSWORD, PEOPLE, DemoPerson
 from tests.helpers import demo_email
 
 pytestmark = pytest.mark.browser

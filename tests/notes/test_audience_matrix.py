@@ -16,11 +16,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.consent import service as consent
-from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.db import get_database, utcnow
 from peernotes.notes import service as notes
 from tests.helpers import demo_email, sign_in, user_id

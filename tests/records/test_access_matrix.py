@@ -40,28 +40,22 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from peernotes import create_app
+from peernotes.access.decision import RECORD_CATEGORIES, Act, Category, GranteeKind
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment, CarerNomination
 from peernotes.consent import service as consent
-from peernotes.consent.decision import RECORD_CATEGORIES, Act, Category, GranteeKind
-from peernotes.consent.models import (
-    ConsentDirective,
-    ConsentProvision,
-    ConsentProvisionCategory,
-    EmergencyAccess,
-    FlagKind,
-    SafetyFlag,
-    TrainingModule,
-    TrainingRecord,
-)
+from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.crypto.keys import master_key_id, new_data_key, seal, wrap_data_key
 from peernotes.crypto.models import DataKey
 from peernotes.db import MASTER_KEY_SOURCE, Database, get_database, utcnow
+from peernotes.emergency.models import EmergencyAccess
+from peernotes.flags.models import FlagKind, SafetyFlag
 from peernotes.records import service as records
 from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
+from peernotes.training.models import TrainingModule, TrainingRecord
 from tests.access_policy import CONSENT, EMERGENCY, expected
 from tests.conftest import Templates, _config, _copy_database, _drop_database
 

@@ -166,7 +166,7 @@ def test_emergency_access_reads_only_for_the_configured_window_and_logs_each_rea
 
     # The window is as configured: 90 minutes.
     with app.app_context(), get_database(app).session() as session:
-        from peernotes.consent.models import EmergencyAccess
+        from peernotes.emergency.models import EmergencyAccess
 
         access = session.get_one(EmergencyAccess, access_id)
         assert access.ends_at - access.starts_at == timedelta(minutes=90)

@@ -30,10 +30,10 @@ from flask import Flask
 from sqlalchemy import Engine, event, exists, func, inspect, select, table, text
 
 from bench.records_bench import World, build_world
+from peernotes.access.queries import readable_entries
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.consent.repository import readable_entries
 from peernotes.db import get_database, utcnow
 from peernotes.records import service as records
 from peernotes.records.models import RecordEntry

@@ -13,13 +13,13 @@ from flask import Flask
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from peernotes.access.decision import Act, Category, GranteeKind
+from peernotes.access.queries import current_provisions
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.consent import service as consent
-from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.consent.models import ConsentDirective
-from peernotes.consent.repository import current_provisions
 from peernotes.crypto.keys import DecryptionFailed
 from peernotes.db import get_database, make_engine, utcnow
 from peernotes.records import service as records

@@ -17,23 +17,17 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.access.decision import Act, Category, GranteeKind, Request, decide
+from peernotes.access.queries import facts_for, readable_entries
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
-from peernotes.consent.decision import Act, Category, GranteeKind, Request, decide
-from peernotes.consent.models import (
-    ConsentDirective,
-    ConsentProvision,
-    ConsentProvisionCategory,
-    EmergencyAccess,
-    FlagKind,
-    SafetyFlag,
-    TrainingModule,
-    TrainingRecord,
-)
-from peernotes.consent.repository import facts_for, readable_entries
+from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.db import Database, utcnow
+from peernotes.emergency.models import EmergencyAccess
+from peernotes.flags.models import FlagKind, SafetyFlag
 from peernotes.records.models import RecordEntry
+from peernotes.training.models import TrainingModule, TrainingRecord
 
 EXAMPLES = 60
 ROLES = list(Role)

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from peernotes.auth.roles import Role
-from peernotes.consent.decision import (
+from peernotes.access.decision import (
     Act,
     Category,
     Decision,
@@ -26,6 +25,7 @@ from peernotes.consent.decision import (
     Request,
     decide,
 )
+from peernotes.auth.roles import Role
 from tests.access_policy import CONSENT, EMERGENCY, expected
 
 NOW = datetime(2026, 5, 3, 10, 14, tzinfo=UTC)

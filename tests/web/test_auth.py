@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from peernotes.auth.models import LoginSession, User
 from peernotes.db import get_database, utcnow
-from peernotes.demo import DEMO_PASSWORD
+from peernotes.demo.loader import DEMO_PASSWORD
 from tests.helpers import csrf_token, demo_email, post_form, sign_in, user_id
 
 

@@ -182,15 +182,15 @@ def _path(app: Flask, rule: str) -> str:
         note = session.scalar(
             select(Note.id).where(Note.subject_id == alex, Note.state == "shared")
         )
-        from peernotes.notes.models import RiskConcern
+        from peernotes.risk.models import RiskConcern
 
         concern = session.scalar(select(RiskConcern.id).where(RiskConcern.subject_id == alex))
-        from peernotes.workforce.models import SupervisionSession
+        from peernotes.supervision.models import SupervisionSession
 
         supervision_session = session.scalar(
             select(SupervisionSession.id).where(SupervisionSession.worker_id == sam)
         )
-        from peernotes.workforce.models import WorkerRequest
+        from peernotes.workforce.choosing.models import WorkerRequest
 
         worker_request = session.scalar(
             select(WorkerRequest.id).where(WorkerRequest.subject_id == jordan)

@@ -18,14 +18,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
+from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.consent import flags
 from peernotes.consent import service as consent
-from peernotes.consent.decision import Act, Category, GranteeKind
 from peernotes.db import Base, get_database, utcnow
-from peernotes.demo import PEOPLE
+from peernotes.demo.loader import PEOPLE
+from peernotes.flags import service as flags
 from tests.helpers import csrf_token, demo_email, sign_in, user_id
 
 
@@ -313,7 +313,7 @@ def _objects(app: Flask) -> dict[str, int]:
         alex_by = By(ids["alex"], Role.CONSUMER, "sweep")
         notes.add_statement(db, alex_by, note_in("shared"), "correction", "Tuesday, not Monday.")
         correction = db.scalar(select(NoteStatement.id).where(NoteStatement.kind == "correction"))
-        from peernotes.notes import risk
+        from peernotes.risk import service as risk
 
         concerns = [
             risk.raise_concern(db, sam, ids["alex"], "Seen.", "Now.", "Called the team.")
@@ -327,7 +327,7 @@ def _objects(app: Flask) -> dict[str, int]:
             24,
             max_hours=72,
         )
-        from peernotes.workforce import supervision_sessions
+        from peernotes.supervision import sessions as supervision_sessions
 
         supervision_session = supervision_sessions.log_session(
             db,
@@ -340,7 +340,7 @@ def _objects(app: Flask) -> dict[str, int]:
             today=utcnow().date(),
         )
         db.commit()
-        from peernotes.workforce.models import WorkerRequest
+        from peernotes.workforce.choosing.models import WorkerRequest
 
         worker_request = db.scalar(
             select(WorkerRequest.id).where(WorkerRequest.subject_id == ids["jordan"])

@@ -15,10 +15,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, insert, select
 
+from peernotes.access.decision import RECORD_CATEGORIES
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.care.models import CareAssignment
-from peernotes.consent.decision import RECORD_CATEGORIES
 from peernotes.db import get_database, utcnow
 from peernotes.records.models import RecordEntry
 from tests.helpers import csrf_token, demo_email, sign_in, user_id

@@ -14,10 +14,10 @@ from sqlalchemy import func, select, text
 from peernotes.audit.writer import By
 from peernotes.auth.roles import Role
 from peernotes.db import get_database, utcnow
-from peernotes.demo import PEOPLE
+from peernotes.demo.loader import PEOPLE
 from peernotes.timefmt import local_today
-from peernotes.workforce import agreements
-from peernotes.workforce.models import SupportAgreement
+from peernotes.workforce.agreements import service as agreements
+from peernotes.workforce.agreements.models import SupportAgreement
 from tests.helpers import csrf_token, demo_email, post_form, sign_in, user_id, without_csrf
 
 ROLES = {
@@ -337,7 +337,7 @@ def test_the_supervisor_reads_it_and_the_read_is_logged(app: Flask) -> None:
 
 
 def test_a_supervisor_who_changed_no_longer_reads_it(app: Flask) -> None:
-    from peernotes.care import supervision
+    from peernotes.supervision import service as supervision
 
     agreement_id = make_agreement(app, "sam", "jordan")
     with app.app_context(), get_database(app).session() as db:

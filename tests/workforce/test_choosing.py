@@ -12,18 +12,21 @@ from flask.testing import FlaskClient
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from peernotes.access.decision import Act, Category, GranteeKind
+from peernotes.access.queries import current_provisions
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.care.models import Team
 from peernotes.consent import service as consent
-from peernotes.consent.decision import Act, Category, GranteeKind
-from peernotes.consent.repository import current_provisions
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
-from peernotes.workforce import choosing, handover, profiles
-from peernotes.workforce.models import RequestState, WorkerProfile, WorkerRequest
+from peernotes.workforce.choosing import handover
+from peernotes.workforce.choosing import service as choosing
+from peernotes.workforce.choosing.models import RequestState, WorkerRequest
+from peernotes.workforce.profiles import service as profiles
+from peernotes.workforce.profiles.models import WorkerProfile
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,

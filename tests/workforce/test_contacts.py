@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 
 from peernotes.care.service import caseload
 from peernotes.db import get_database, utcnow
-from peernotes.workforce import contacts
-from peernotes.workforce.models import Contact, SupportAgreement
+from peernotes.workforce.agreements.models import SupportAgreement
+from peernotes.workforce.contacts import service as contacts
+from peernotes.workforce.contacts.models import Contact
 from tests.helpers import csrf_token
 from tests.workforce.test_agreements import (
     _known_ids,  # noqa: F401  (the autouse fixture, for this module too)

@@ -14,10 +14,10 @@ from werkzeug.test import TestResponse
 
 from peernotes.auth.models import User
 from peernotes.db import get_database
-from peernotes.demo import PEOPLE
+from peernotes.demo.loader import PEOPLE
 from peernotes.timefmt import local_today
-from peernotes.workforce import groups
-from peernotes.workforce.models import Group, GroupKind, GroupSession
+from peernotes.workforce.groups import service as groups
+from peernotes.workforce.groups.models import Group, GroupKind, GroupSession
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peernotes.auth.roles import Role
-from peernotes.workforce.matching import (
+from peernotes.workforce.choosing.matching import (
     Candidate,
     Criterion,
     PreferenceError,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from peernotes.demo import PEOPLE
+from peernotes.demo.loader import PEOPLE
 from tests.audit.helpers import rows
 from tests.helpers import user_id
 from tests.workforce.test_supervision_sessions import (

@@ -15,13 +15,13 @@ from werkzeug.test import TestResponse
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.care import supervision
 from peernotes.crypto.keys import DecryptionFailed, unseal
 from peernotes.crypto.sealing import subject_key
 from peernotes.db import get_database, utcnow
+from peernotes.supervision import service as supervision
+from peernotes.supervision import sessions
+from peernotes.supervision.models import SupervisionSession
 from peernotes.timefmt import local_today
-from peernotes.workforce import supervision_sessions as sessions
-from peernotes.workforce.models import SupervisionSession
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,
@@ -333,7 +333,7 @@ def test_the_dashboard_lists_current_workers_with_nudges(app: Flask) -> None:
 
 
 def test_the_dashboard_shows_open_risk_concerns_waiting_for_cosignature(app: Flask) -> None:
-    from peernotes.notes import risk
+    from peernotes.risk import service as risk
 
     with app.app_context(), get_database(app).session() as db:
         sam = By(user_id(app, "sam"), Role.CONSUMER_PEER_WORKER, "test")
@@ -390,7 +390,8 @@ def test_the_coordinator_sees_plainly_who_has_no_supervisor(app: Flask) -> None:
 def test_the_dashboard_shows_agreements_due_and_contacts_outside_an_agreement(
     app: Flask,
 ) -> None:
-    from peernotes.workforce import agreements, contacts
+    from peernotes.workforce.agreements import service as agreements
+    from peernotes.workforce.contacts import service as contacts
 
     sam = By(user_id(app, "sam"), Role.CONSUMER_PEER_WORKER, "test")
     alex = By(user_id(app, "alex"), Role.CONSUMER, "test")

@@ -11,12 +11,12 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from peernotes.access.queries import training_current
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.consent import training
-from peernotes.consent.models import TrainingModule, TrainingRecord
-from peernotes.consent.repository import training_current
 from peernotes.db import Database, get_database, utcnow
+from peernotes.training import service as training
+from peernotes.training.models import TrainingModule, TrainingRecord
 from tests.helpers import client_as, csrf_token, last_entry, query, user_id
 from tests.workforce.test_training_import import _record, _today
 

@@ -14,9 +14,9 @@ from werkzeug.test import TestResponse
 
 from peernotes.audit.writer import By
 from peernotes.auth.roles import Role
-from peernotes.consent import training
 from peernotes.db import get_database, utcnow
-from peernotes.workforce import training_import
+from peernotes.training import imports as training_import
+from peernotes.training import service as training
 from tests.audit.helpers import rows
 from tests.helpers import app_database_url, client_as, csrf_token, user_id
 

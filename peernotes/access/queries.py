@@ -1,0 +1,287 @@
+"""The facts `decide()` weighs, read from the database; and the SQL twin of `decide()`.
+
+`facts_for` gathers what is true of one actor and one subject at one moment. `readable_entries`
+is the same policy as a SQL condition on record entries, so that lists, counts and searches
+are filtered by the database with the rules `decide()` applies to single reads. A property
+test builds random worlds and holds the two to exactly the same answers.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
+
+from peernotes.access.decision import (
+    CARER_SIDE,
+    NEVER_CONTENT,
+    PEER_WORKERS,
+    Act,
+    Category,
+    EmergencyGrant,
+    Facts,
+    GranteeKind,
+    Provision,
+)
+from peernotes.auth.roles import Role
+from peernotes.care.models import CareAssignment, CarerNomination, TeamMembership
+from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
+from peernotes.emergency.models import EmergencyAccess
+from peernotes.flags.models import SafetyFlag
+from peernotes.records.models import RecordEntry
+from peernotes.training.models import TrainingModule, TrainingRecord
+
+#: A subject: a known id, or the subject column of the row being filtered.
+SubjectRef = ColumnElement[int] | InstrumentedAttribute[int] | int
+
+# Conditions shared by the single-read facts and the list filter, so the two cannot drift.
+
+
+# Every subquery names the one table it is about and correlates everything else to the
+# enclosing query: nested inside another EXISTS, SQLAlchemy would otherwise pull
+# `record_entries` into the subquery's own FROM and match any entry's subject (the property
+# test caught exactly that).
+
+
+def _assignment(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(
+            CareAssignment.worker_id == actor_id,
+            CareAssignment.subject_id == subject,
+            CareAssignment.active_at(at),
+        )
+        .correlate_except(CareAssignment)
+    )
+
+
+def team_ids_query(actor_id: int, at: datetime):  # type: ignore[no-untyped-def]
+    """The teams this person belongs to at `at` (a SELECT, to embed or to run)."""
+    return select(TeamMembership.team_id).where(
+        TeamMembership.user_id == actor_id,
+        TeamMembership.joined_at <= at,
+        or_(TeamMembership.left_at.is_(None), TeamMembership.left_at > at),
+    )
+
+
+def _directive_in_effect(subject: SubjectRef, at: datetime):  # type: ignore[no-untyped-def]
+    """The id of the subject's newest directive version created at or before `at`."""
+    return (
+        select(ConsentDirective.id)
+        .where(ConsentDirective.subject_id == subject, ConsentDirective.created_at <= at)
+        .order_by(ConsentDirective.version.desc())
+        .limit(1)
+        .correlate_except(ConsentDirective)
+        .scalar_subquery()
+    )
+
+
+def _flag(subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(
+            SafetyFlag.subject_id == subject,
+            SafetyFlag.set_at <= at,
+            or_(SafetyFlag.lifted_at.is_(None), SafetyFlag.lifted_at > at),
+        )
+        .correlate_except(SafetyFlag)
+    )
+
+
+def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(
+            CarerNomination.carer_id == actor_id,
+            CarerNomination.consumer_id == subject,
+            CarerNomination.created_at <= at,
+            or_(CarerNomination.ended_at.is_(None), CarerNomination.ended_at > at),
+        )
+        .correlate_except(CarerNomination)
+    )
+
+
+def _trained(actor_id: int, at: datetime) -> ColumnElement[bool]:
+    # The newest completion of each module counts, as `training.status_of` shows it: records
+    # are never changed, so a wrong expiry is put right by recording the module again, and
+    # that correction must be able to take access away, not only give it.
+    day = at.date()
+    newer = aliased(TrainingRecord)
+    conditions = [
+        exists()
+        .where(
+            TrainingRecord.user_id == actor_id,
+            TrainingRecord.module == module,
+            TrainingRecord.completed_on <= day,
+            TrainingRecord.expires_on >= day,
+            ~exists()
+            .where(
+                newer.user_id == actor_id,
+                newer.module == module,
+                newer.completed_on <= day,
+                or_(
+                    newer.completed_on > TrainingRecord.completed_on,
+                    and_(
+                        newer.completed_on == TrainingRecord.completed_on,
+                        newer.id > TrainingRecord.id,
+                    ),
+                ),
+            )
+            .correlate_except(newer),
+        )
+        .correlate_except(TrainingRecord)
+        for module in TrainingModule
+    ]
+    return and_(*conditions)
+
+
+def _emergency(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+    return (
+        exists()
+        .where(
+            EmergencyAccess.clinician_id == actor_id,
+            EmergencyAccess.subject_id == subject,
+            EmergencyAccess.starts_at <= at,
+            EmergencyAccess.ends_at > at,
+        )
+        .correlate_except(EmergencyAccess)
+    )
+
+
+# Facts for one decision ----------------------------------------------------------------------
+
+
+def facts_for(db: Session, actor_id: int, subject_id: int, at: datetime) -> Facts:
+    checks = db.execute(
+        select(
+            _assignment(actor_id, subject_id, at),
+            _trained(actor_id, at),
+            _flag(subject_id, at),
+            _nominated(actor_id, subject_id, at),
+        )
+    ).one()
+    provisions = current_provisions(db, subject_id, at)
+    emergency = tuple(
+        EmergencyGrant(e.id, e.clinician_id, e.starts_at, e.ends_at)
+        for e in db.scalars(
+            select(EmergencyAccess).where(
+                EmergencyAccess.clinician_id == actor_id, EmergencyAccess.subject_id == subject_id
+            )
+        )
+    )
+    return Facts(
+        assignment_active=bool(checks[0]),
+        actor_team_ids=frozenset(db.scalars(team_ids_query(actor_id, at))),
+        provisions=provisions,
+        training_current=bool(checks[1]),
+        safety_flag=bool(checks[2]),
+        carer_nominated=bool(checks[3]),
+        emergency=emergency,
+    )
+
+
+def current_provisions(db: Session, subject_id: int, at: datetime) -> tuple[Provision, ...]:
+    """The provisions of the directive version in effect at `at` (valid or not at `at`)."""
+    directive_id = db.scalar(select(_directive_in_effect(subject_id, at)))
+    if directive_id is None:
+        return ()
+    return provisions_of(db, directive_id)
+
+
+def provisions_of(db: Session, directive_id: int) -> tuple[Provision, ...]:
+    """Every provision of one directive version, as `decide()` takes them."""
+    rows = db.scalars(
+        select(ConsentProvision)
+        .where(ConsentProvision.directive_id == directive_id)
+        .order_by(ConsentProvision.id)
+    ).all()
+    categories: dict[int, set[Category]] = {}
+    for provision_id, category in db.execute(
+        select(ConsentProvisionCategory.provision_id, ConsentProvisionCategory.category).where(
+            ConsentProvisionCategory.provision_id.in_([r.id for r in rows])
+        )
+    ):
+        categories.setdefault(provision_id, set()).add(category)
+    return tuple(
+        Provision(
+            id=r.id,
+            kind=r.grantee_kind,
+            person_id=r.person_id,
+            role=r.role,
+            team_id=r.team_id,
+            act=r.act,
+            categories=frozenset(categories.get(r.id, ())),
+            valid_from=r.valid_from,
+            valid_until=r.valid_until,
+        )
+        for r in rows
+    )
+
+
+# The same policy as SQL ------------------------------------------------------------------------
+
+
+def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[bool]:
+    """A valid read provision of the entry's subject, naming this actor, for its category."""
+    named = or_(
+        and_(
+            ConsentProvision.grantee_kind == GranteeKind.PERSON,
+            ConsentProvision.person_id == actor_id,
+        ),
+        and_(
+            ConsentProvision.grantee_kind == GranteeKind.ROLE,
+            ConsentProvision.role == role,
+            _assignment(actor_id, RecordEntry.subject_id, at),
+        ),
+        and_(
+            ConsentProvision.grantee_kind == GranteeKind.TEAM,
+            ConsentProvision.team_id.in_(team_ids_query(actor_id, at)),
+        ),
+    )
+    return (
+        exists()
+        .where(
+            ConsentProvision.directive_id == _directive_in_effect(RecordEntry.subject_id, at),
+            ConsentProvisionCategory.provision_id == ConsentProvision.id,
+            ConsentProvisionCategory.category == RecordEntry.category,
+            ConsentProvision.act == Act.READ,
+            ConsentProvision.valid_from <= at,
+            ConsentProvision.valid_until > at,
+            named,
+        )
+        .correlate_except(ConsentProvision, ConsentProvisionCategory)
+    )
+
+
+def readable_entries(actor_id: int, role: Role, at: datetime) -> ColumnElement[bool]:
+    """SQL condition: `decide()` would permit this actor to read the entry at `at`.
+
+    Raises:
+        ValueError: `role` is not a Role.
+    """
+    if not isinstance(role, Role):
+        raise ValueError(f"unknown role {role!r}")
+    own = or_(RecordEntry.subject_id == actor_id, RecordEntry.author_id == actor_id)
+    if role in NEVER_CONTENT:
+        return own
+    granted: ColumnElement[bool] = _provision_for(actor_id, role, at)
+    if role in PEER_WORKERS:
+        granted = and_(granted, _trained(actor_id, at))
+    if role is Role.CARER:
+        granted = and_(granted, _nominated(actor_id, RecordEntry.subject_id, at))
+    if role is Role.CLINICIAN:
+        granted = or_(
+            _assignment(actor_id, RecordEntry.subject_id, at),
+            granted,
+            _emergency(actor_id, RecordEntry.subject_id, at),
+        )
+    if role in CARER_SIDE:
+        granted = and_(granted, ~_flag(RecordEntry.subject_id, at))
+    return or_(own, granted)
+
+
+def training_current(db: Session, user_id: int, at: datetime) -> bool:
+    """Is this person's training in every required module current at `at`?"""
+    return bool(db.scalar(select(_trained(user_id, at))))

@@ -1,0 +1,341 @@
+"""The access log's pages: the auditor's review tools, and each person's own history.
+
+Auditors see metadata only: who, role, when, action, about whom, which object, outcome and
+basis. Every look at the log is itself logged, and shows on the page of the person it was
+about.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
+
+from config import Config
+from peernotes.accesslog import plain
+from peernotes.accesslog.forms import LogFilterForm
+from peernotes.audit import log
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.models import AuditEntry
+from peernotes.audit.verify import verify_connection
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.accounts import display_names
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
+from peernotes.care import service as care
+from peernotes.care.models import CareAssignment, CarerNomination
+from peernotes.crypto.keyring import chain_key
+from peernotes.db import KEYRING, utcnow
+from peernotes.emergency import service as emergency
+from peernotes.flags import service as flags
+from peernotes.records.models import RecordEntry
+from peernotes.risk import service as risk
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import requires
+
+bp = Blueprint("accesslog", __name__)
+
+
+def _config() -> Config:
+    config: Config = current_app.config["PEERNOTES"]
+    return config
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(_config().timezone)
+
+
+def _optional_int(raw: str | None) -> int | None:
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400)
+    if value < 0:
+        abort(400)
+    return value
+
+
+# The auditor's review --------------------------------------------------------------------
+
+
+def _filter_form(db: Session) -> LogFilterForm:
+    form = LogFilterForm(request.args)
+    users = db.scalars(select(User).order_by(User.display_name)).all()
+    form.actor_id.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})") for u in users
+    ]
+    form.subject_id.choices = [SelectChoice("", "Anyone")] + [
+        SelectChoice(str(u.id), f"{u.display_name} ({u.role.label})")
+        for u in users
+        if u.role in SUBJECT_ROLES
+    ]
+    return form
+
+
+def _filters(form: LogFilterForm) -> log.Filters:
+    outcome = Outcome.DENIED if form.denied_only.data else None
+    if outcome is None and form.outcome.data:
+        outcome = Outcome(form.outcome.data)
+    return log.Filters(
+        actor_id=_optional_int(form.actor_id.data),
+        subject_id=_optional_int(form.subject_id.data),
+        action=Action(form.action.data) if form.action.data else None,
+        outcome=outcome,
+        basis_prefix=form.basis.data or None,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+    )
+
+
+def _record_review(
+    db: Session, actor: Actor, action: Action, subject: int | None, target: Target | None = None
+) -> None:
+    record_event(db, actor, action, subject, target, Outcome.ALLOWED, acting_basis(actor))
+
+
+@bp.route("/audit")
+@requires(Permission.AUDIT_REVIEW)
+def list_entries(actor: Actor, db: Session) -> str:
+    form = _filter_form(db)
+    page: log.Page | None = None
+    if form.validate():
+        filters = _filters(form)
+        query = filters.apply(select(AuditEntry), _tz())
+        page = log.page(
+            db,
+            query,
+            before=_optional_int(request.args.get("before")),
+            after=_optional_int(request.args.get("after")),
+        )
+        _record_review(db, actor, Action.AUDIT_LIST, filters.subject_id)
+    # Links keep the filters and change only the page position.
+    kept = {k: v for k, v in request.args.items() if k not in ("before", "after")}
+    return render_template(
+        "accesslog/list.html",
+        form=form,
+        page=page,
+        names=display_names(db),
+        tz=_tz(),
+        kept=kept,
+        verify_form=ConfirmForm(),
+    )
+
+
+@bp.route("/audit/entries/<int:seq>")
+@requires(Permission.AUDIT_REVIEW)
+def show_entry(actor: Actor, db: Session, seq: int) -> str:
+    entry = db.get(AuditEntry, seq) or abort(404)
+    _record_review(db, actor, Action.AUDIT_VIEW, entry.subject_id, Target("audit_entry", seq))
+    return render_template("accesslog/entry.html", entry=entry, names=display_names(db), tz=_tz())
+
+
+def _csv_safe(value: object) -> str:
+    """Neutralise spreadsheet formulas: names are typed by people, so never trust them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+EXPORT_COLUMNS = (
+    "seq",
+    "occurred_at_utc",
+    "actor_id",
+    "actor_name",
+    "actor_role",
+    "action",
+    "subject_id",
+    "subject_name",
+    "target_type",
+    "target_id",
+    "outcome",
+    "basis",
+    "request_id",
+)
+
+
+@bp.route("/audit/export.csv")
+@requires(Permission.AUDIT_REVIEW)
+def export_entries(actor: Actor, db: Session) -> Response:
+    form = _filter_form(db)
+    if not form.validate():
+        abort(400)
+    filters = _filters(form)
+    names = display_names(db)
+    # The export is recorded before the rows are produced, in this request's transaction.
+    _record_review(db, actor, Action.AUDIT_EXPORT, filters.subject_id)
+    entries = list(log.all_matching(db, filters.apply(select(AuditEntry), _tz())))
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(EXPORT_COLUMNS)
+        for e in entries:
+            writer.writerow(
+                [
+                    e.seq,
+                    e.occurred_at.isoformat(),
+                    e.actor_id,
+                    _csv_safe(names.get(e.actor_id or -1, "")),
+                    e.actor_role,
+                    e.action,
+                    e.subject_id,
+                    _csv_safe(names.get(e.subject_id or -1, "")),
+                    e.target_type,
+                    e.target_id,
+                    e.outcome,
+                    e.basis,
+                    e.request_id,
+                ]
+            )
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        if buffer.getvalue():
+            yield buffer.getvalue()
+
+    stamp = utcnow().strftime("%Y%m%d-%H%M%S")
+    return Response(
+        rows(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="access-log-{stamp}.csv"'},
+    )
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@requires(Permission.AUDIT_REVIEW)
+def verify_now(actor: Actor, db: Session) -> str:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    # The stored chain key: after a master-key rotation it is no longer derivable from the file.
+    key = chain_key(db, db.info[KEYRING], create=False)
+    timed = verify_connection(db.connection(), key)
+    _record_review(db, actor, Action.AUDIT_VERIFY, None)
+    return render_template("accesslog/verify.html", timed=timed)
+
+
+# A person's own history ------------------------------------------------------------------
+
+
+def _details(
+    db: Session, entries: list[AuditEntry], names: dict[int, str]
+) -> dict[int, dict[str, str]]:
+    """What each entry's target names, in words: another person, or a kind of record entry.
+
+    Only for the subject's own page: they may know everything that exists about them.
+    """
+    wanted: dict[str, set[int]] = {}
+    for e in entries:
+        if e.target_type and e.target_id and e.target_id.isdigit():
+            wanted.setdefault(e.target_type, set()).add(int(e.target_id))
+    people: dict[tuple[str, int], str] = {}
+    if wanted.get("care_assignment"):
+        for a_id, worker_id in db.execute(
+            select(CareAssignment.id, CareAssignment.worker_id).where(
+                CareAssignment.id.in_(wanted["care_assignment"])
+            )
+        ):
+            people[("care_assignment", a_id)] = names.get(worker_id, "someone")
+    if wanted.get("carer_nomination"):
+        for n_id, carer_id in db.execute(
+            select(CarerNomination.id, CarerNomination.carer_id).where(
+                CarerNomination.id.in_(wanted["carer_nomination"])
+            )
+        ):
+            people[("carer_nomination", n_id)] = names.get(carer_id, "someone")
+    for user_id in wanted.get("user", set()):
+        people[("user", user_id)] = names.get(user_id, "someone")
+    categories: dict[int, str] = {}
+    if wanted.get("record_entry"):
+        for r_id, category in db.execute(
+            select(RecordEntry.id, RecordEntry.category).where(
+                RecordEntry.id.in_(wanted["record_entry"])
+            )
+        ):
+            categories[r_id] = category.label
+    result: dict[int, dict[str, str]] = {}
+    for e in entries:
+        if not (e.target_type and e.target_id and e.target_id.isdigit()):
+            continue
+        key = int(e.target_id)
+        if e.target_type == "record_entry" and key in categories:
+            result[e.seq] = {"category": categories[key]}
+        elif (e.target_type, key) in people:
+            result[e.seq] = {"other": people[(e.target_type, key)]}
+    return result
+
+
+@bp.route("/my/access-log")
+@requires(Permission.ACCESS_LOG_VIEW_OWN)
+def show_own_log(actor: Actor, db: Session) -> str:
+    query = log.about_subject(actor.id)
+    hidden = flags.untold_flag_ids(db, actor.id)
+    if hidden:
+        # A clinician decided this person must not be told of these flags (see consent.flags).
+        # Spelled out NULL-safely: entries with no target must stay (NOT (NULL AND ...) is
+        # NULL, which would drop them).
+        query = query.where(
+            or_(
+                AuditEntry.target_type.is_(None),
+                AuditEntry.target_type != "safety_flag",
+                AuditEntry.target_id.not_in([str(i) for i in hidden]),
+            )
+        )
+    delayed = risk.own_log_condition(db, actor.id)
+    if delayed is not None:
+        # A clinician decided telling this person about a concern must wait (notes.risk).
+        query = query.where(delayed)
+    page = log.page(
+        db,
+        query,
+        before=_optional_int(request.args.get("before")),
+        after=_optional_int(request.args.get("after")),
+    )
+    names = display_names(db)
+    care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
+    details = _details(db, page.entries, names)
+    sentences = [
+        plain.describe(
+            e, viewer_id=actor.id, names=names, details=details, care_team=care_team, tz=_tz()
+        )
+        for e in page.entries
+    ]
+    record_event(
+        db,
+        actor,
+        Action.AUDIT_VIEW_OWN,
+        actor.id,
+        None,
+        Outcome.ALLOWED,
+        Basis.SELF,
+    )
+    return render_template(
+        "accesslog/own.html",
+        page=page,
+        sentences=sentences,
+        emergency_uses=emergency.uses(db, subject_id=actor.id),
+        names=names,
+    )
+
+
+def role_label(role: str | None) -> str:
+    return ROLE_LABELS[Role(role)] if role else "—"
+
+
+@bp.app_template_filter("audit_role")
+def _audit_role_filter(role: str | None) -> str:
+    return role_label(role)
+
+
+@bp.app_template_global("audit_page_url")
+def audit_page_url(endpoint: str, kept: dict[str, str], **position: int) -> str:
+    values: dict[str, Any] = {**kept, **position}
+    return url_for(endpoint, **values)

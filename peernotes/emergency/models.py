@@ -1,0 +1,37 @@
+"""TODO docstring"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from peernotes.db import Base, utcnow
+from peernotes.types import enum_column
+
+
+class ReviewOutcome(StrEnum):
+    JUSTIFIED = "justified"
+    NOT_JUSTIFIED = "not_justified"
+
+
+class EmergencyAccess(Base):
+    """Break the glass: a clinician's time-limited, read-only access, reviewed by an auditor."""
+
+    __tablename__ = "emergency_accesses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ends_at: Mapped[datetime]
+    review_outcome: Mapped[ReviewOutcome | None] = mapped_column(
+        enum_column(ReviewOutcome, "review_outcome"), default=None
+    )
+    review_comment: Mapped[str | None] = mapped_column(Text, default=None)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
+

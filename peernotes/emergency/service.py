@@ -1,0 +1,238 @@
+"""Break the glass: a clinician's emergency access to a consumer's record, and its review.
+
+A clinician with no other basis states why (at least 20 characters) and re-enters their
+password. They then read, and only read, that consumer's record until the window closes
+(at most four hours; `Config.emergency_access_minutes`). `decide()` permits those reads with
+basis `emergency:<id>`, so every one of them is in the access log under that id. Auditors
+review each use as "justified" or "not justified", with a comment, once. The consumer sees
+each use, with the clinician's reason, on "Who has looked at my information".
+
+Reasons are stored in plain text on purpose: they are about access, not clinical content, and
+auditors (who never read content) must be able to read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peernotes.access.queries import facts_for
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.models import AuditEntry
+from peernotes.audit.steps import step
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.auth import passwords
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.db import utcnow
+from peernotes.emergency.models import EmergencyAccess, ReviewOutcome
+from peernotes.errors import Refused
+
+MIN_REASON = 20
+MAX_REASON = 2_000
+MAX_COMMENT = 2_000
+
+
+class EmergencyError(Refused):
+    """Emergency access was refused, or its review was; the message is safe to show."""
+
+
+def _refuse(
+    db: Session,
+    by: AuditActor,
+    subject_id: int | None,
+    reason: str,
+    message: str,
+    field: str | None = None,
+) -> EmergencyError:
+    """Log the refused attempt (it is an access attempt) and build the error to raise."""
+    record_event(db, by, Action.EMERGENCY_START, subject_id, None, Outcome.DENIED, reason)
+    return EmergencyError(message, field)
+
+
+def active_for(
+    db: Session, clinician_id: int, subject_id: int, at: datetime
+) -> EmergencyAccess | None:
+    return db.scalar(
+        select(EmergencyAccess)
+        .where(
+            EmergencyAccess.clinician_id == clinician_id,
+            EmergencyAccess.subject_id == subject_id,
+            EmergencyAccess.starts_at <= at,
+            EmergencyAccess.ends_at > at,
+        )
+        .order_by(EmergencyAccess.id.desc())
+        .limit(1)
+    )
+
+
+@step
+def start(
+    db: Session,
+    by: AuditActor,
+    subject_id: int,
+    reason: str,
+    password: str,
+    *,
+    minutes: int,
+) -> EmergencyAccess:
+    """Open an emergency window for `by` on `subject_id`'s record.
+
+    Raises:
+        EmergencyError: not a clinician, no such consumer, another basis already exists, the
+            reason is too short, or the password is wrong. Nothing is stored but the refusal's
+            access-log entry.
+    """
+    assert by.id is not None
+    if by.role is not Role.CLINICIAN:
+        raise _refuse(
+            db, by, None, Basis.NO_PERMISSION, "Only clinicians can use emergency access."
+        )
+    subject = db.get(User, subject_id)
+    if subject is None or subject.role is not Role.CONSUMER or not subject.active:
+        raise _refuse(
+            db, by, None, "unknown_subject", "Choose a consumer from the list.", "subject"
+        )
+    now = utcnow()
+    reason = reason.strip()
+    if len(reason) < MIN_REASON or len(reason) > MAX_REASON:
+        raise _refuse(
+            db,
+            by,
+            subject.id,
+            "no_reason",
+            f"Say why you need emergency access, in at least {MIN_REASON} characters.",
+            "reason",
+        )
+    clinician = db.get_one(User, by.id)
+    if not passwords.verify_password(clinician.password_hash, password):
+        raise _refuse(
+            db, by, subject.id, Basis.WRONG_PASSWORD, "That password is not right.", "password"
+        )
+    if facts_for(db, by.id, subject.id, now).assignment_active:
+        # Emergency access is for when there is no other basis; a care team member needs none.
+        raise EmergencyError("This person is in your care: open their record directly.")
+    if active_for(db, by.id, subject.id, now) is not None:
+        raise EmergencyError("Your emergency access to this person's record is already open.")
+    access = EmergencyAccess(
+        clinician_id=by.id,
+        subject_id=subject.id,
+        reason=reason,
+        starts_at=now,
+        ends_at=now + timedelta(minutes=minutes),
+    )
+    db.add(access)
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.EMERGENCY_START,
+        subject.id,
+        Target("emergency_access", access.id),
+        Outcome.ALLOWED,
+        f"emergency:{access.id}",
+    )
+    return access
+
+
+@step
+def review(
+    db: Session, by: AuditActor, access_id: int, outcome: str, comment: str
+) -> EmergencyAccess:
+    """An auditor's finding on one use of emergency access. Recorded once; never changed.
+
+    Raises:
+        LookupError: no such emergency access.
+        EmergencyError: bad input, or it has been reviewed already.
+    """
+    access = db.get(EmergencyAccess, access_id)
+    if access is None:
+        raise LookupError(access_id)
+    try:
+        finding = ReviewOutcome(outcome)
+    except ValueError as exc:
+        raise EmergencyError("Choose justified or not justified.", "outcome") from exc
+    comment = comment.strip()
+    if not comment or len(comment) > MAX_COMMENT:
+        raise EmergencyError(
+            f"Write a comment for the record (up to {MAX_COMMENT:,} characters).", "comment"
+        )
+    if access.review_outcome is not None:
+        raise EmergencyError("This use of emergency access has been reviewed already.")
+    if by.id == access.clinician_id:
+        raise EmergencyError("No one reviews their own emergency access.")
+    access.review_outcome = finding
+    access.review_comment = comment
+    access.reviewed_by_id = by.id
+    access.reviewed_at = utcnow()
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.EMERGENCY_REVIEW,
+        access.subject_id,
+        Target("emergency_access", access.id),
+        Outcome.ALLOWED,
+        finding.value,
+    )
+    return access
+
+
+@dataclass(frozen=True)
+class EmergencyUse:
+    """One use of emergency access with what happened in it, for auditors and the consumer."""
+
+    access: EmergencyAccess
+    reads: int
+
+    @property
+    def open_now(self) -> bool:
+        return self.access.ends_at > utcnow()
+
+
+def uses(
+    db: Session,
+    *,
+    subject_id: int | None = None,
+    clinician_id: int | None = None,
+    unreviewed_only: bool = False,
+) -> list[EmergencyUse]:
+    """Uses of emergency access, newest first, each with how many reads it covered."""
+    query = select(EmergencyAccess).order_by(EmergencyAccess.id.desc())
+    if subject_id is not None:
+        query = query.where(EmergencyAccess.subject_id == subject_id)
+    if clinician_id is not None:
+        query = query.where(EmergencyAccess.clinician_id == clinician_id)
+    if unreviewed_only:
+        query = query.where(EmergencyAccess.review_outcome.is_(None))
+    accesses = list(db.scalars(query))
+    bases = [f"emergency:{a.id}" for a in accesses]
+    counts: dict[str, int] = {}
+    if bases:
+        counts = {
+            basis: n
+            for basis, n in db.execute(
+                select(AuditEntry.basis, func.count())
+                .where(
+                    AuditEntry.basis.in_(bases),
+                    AuditEntry.action.in_([Action.RECORD_READ.value, Action.RECORD_LIST.value]),
+                    AuditEntry.outcome == Outcome.ALLOWED.value,
+                )
+                .group_by(AuditEntry.basis)
+            )
+        }
+    return [EmergencyUse(a, counts.get(f"emergency:{a.id}", 0)) for a in accesses]
+
+
+def waiting_for_review(db: Session) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(EmergencyAccess)
+            .where(EmergencyAccess.review_outcome.is_(None))
+        )
+        or 0
+    )

@@ -1,0 +1,181 @@
+"""Safety flags: a clinician in a consumer's care marks a family-violence or serious-harm risk.
+
+While a flag is in place, `decide()` denies every carer and carer peer worker any access to
+that consumer (reason `safety_flag`), from the very next request. The consumer is told, in
+plain words, unless the clinician records why not: telling someone can itself put them at
+risk, when the person of concern is close to them. A flag is lifted, never deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from peernotes.access.queries import facts_for
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.db import utcnow
+from peernotes.errors import Refused
+from peernotes.flags.models import FlagKind, SafetyFlag
+
+MIN_REASON = 10
+MAX_TEXT = 2_000
+
+FLAG_LABELS: dict[FlagKind, str] = {
+    FlagKind.FAMILY_VIOLENCE: "family violence",
+    FlagKind.SERIOUS_HARM: "risk of serious harm",
+}
+
+
+class FlagError(Refused):
+    """A safety-flag change was refused; the message is safe to show."""
+
+
+def in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
+    """Only a clinician in the consumer's care team sets or lifts their flags."""
+    if by.role is not Role.CLINICIAN or by.id is None:
+        return False
+    return facts_for(db, by.id, subject_id, utcnow()).assignment_active
+
+
+def _consumer(db: Session, subject_id: int) -> User | None:
+    subject = db.get(User, subject_id)
+    return subject if subject is not None and subject.role is Role.CONSUMER else None
+
+
+@step
+def set_flag(
+    db: Session,
+    by: AuditActor,
+    subject_id: int,
+    kind: str,
+    reason: str,
+    *,
+    not_told_because: str | None = None,
+) -> SafetyFlag:
+    """Raises FlagError: not in this consumer's care (logged), or bad input (nothing stored)."""
+    subject = _consumer(db, subject_id)
+    if subject is None or not in_care(db, by, subject_id):
+        record_event(
+            db,
+            by,
+            Action.FLAG_SET,
+            subject.id if subject else None,
+            None,
+            Outcome.DENIED,
+            "not_in_care",
+        )
+        raise FlagError("You can set safety flags only for people in your care.")
+    try:
+        parsed = FlagKind(kind)
+    except ValueError as exc:
+        raise FlagError("Choose the kind of risk.", "kind") from exc
+    reason = reason.strip()
+    if len(reason) < MIN_REASON or len(reason) > MAX_TEXT:
+        raise FlagError(f"Say why, in {MIN_REASON} to {MAX_TEXT:,} characters.", "reason")
+    why_not = (not_told_because or "").strip() or None
+    if not_told_because is not None and why_not is None:
+        raise FlagError(
+            "Say why the person should not be told, or let them be told.", "not_told_because"
+        )
+    if why_not is not None and len(why_not) > MAX_TEXT:
+        raise FlagError(f"Keep it to {MAX_TEXT:,} characters.", "not_told_because")
+    assert by.id is not None
+    flag = SafetyFlag(
+        subject_id=subject.id,
+        kind=parsed,
+        reason=reason,
+        set_by_id=by.id,
+        set_at=utcnow(),
+        not_told_because=why_not,
+    )
+    db.add(flag)
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.FLAG_SET,
+        subject.id,
+        Target("safety_flag", flag.id),
+        Outcome.ALLOWED,
+        "care_assignment",
+    )
+    return flag
+
+
+def lift_flag(db: Session, by: AuditActor, subject_id: int, flag_id: int) -> SafetyFlag:
+    """Raises FlagError (not in care: logged) or LookupError (no such flag in force)."""
+    flag = db.get(SafetyFlag, flag_id)
+    if flag is None or flag.subject_id != subject_id or flag.lifted_at is not None:
+        raise LookupError(flag_id)
+    if not in_care(db, by, subject_id):
+        record_event(
+            db,
+            by,
+            Action.FLAG_LIFT,
+            subject_id,
+            Target("safety_flag", flag.id),
+            Outcome.DENIED,
+            "not_in_care",
+        )
+        raise FlagError("You can lift safety flags only for people in your care.")
+    flag.lifted_at = utcnow()
+    flag.lifted_by_id = by.id
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.FLAG_LIFT,
+        subject_id,
+        Target("safety_flag", flag.id),
+        Outcome.ALLOWED,
+        "care_assignment",
+    )
+    return flag
+
+
+def _in_force(at: datetime):  # type: ignore[no-untyped-def]
+    return (
+        SafetyFlag.set_at <= at,
+        or_(SafetyFlag.lifted_at.is_(None), SafetyFlag.lifted_at > at),
+    )
+
+
+def flags_of(db: Session, subject_id: int) -> list[SafetyFlag]:
+    """Every flag of a consumer, in force first, newest first (for their clinicians)."""
+    rows = db.scalars(
+        select(SafetyFlag).where(SafetyFlag.subject_id == subject_id).order_by(SafetyFlag.id.desc())
+    )
+    return sorted(rows, key=lambda f: f.lifted_at is not None)
+
+
+def told_flags(db: Session, subject_id: int) -> list[SafetyFlag]:
+    """The flags in force that the consumer is to be told about."""
+    return list(
+        db.scalars(
+            select(SafetyFlag)
+            .where(
+                SafetyFlag.subject_id == subject_id,
+                SafetyFlag.not_told_because.is_(None),
+                *_in_force(utcnow()),
+            )
+            .order_by(SafetyFlag.id)
+        )
+    )
+
+
+def untold_flag_ids(db: Session, subject_id: int) -> list[int]:
+    """Flags (in force or lifted) the consumer was not told about: their own access-log page
+    leaves these entries out, or it would tell them anyway."""
+    return list(
+        db.scalars(
+            select(SafetyFlag.id).where(
+                SafetyFlag.subject_id == subject_id, SafetyFlag.not_told_because.is_not(None)
+            )
+        )
+    )

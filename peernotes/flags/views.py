@@ -1,0 +1,84 @@
+"""Safety-flag pages, for clinicians in a consumer's care."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import record_event
+from peernotes.auth.accounts import display_names
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission, Role
+from peernotes.flags import service as flags
+from peernotes.flags.forms import FlagForm
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import field_error, requires
+
+bp = Blueprint("flags", __name__)
+
+
+def _subject_in_care(db: Session, actor: Actor, subject_id: int) -> User:
+    """The consumer, if this clinician is in their care; otherwise the page does not exist."""
+    subject = db.get(User, subject_id)
+    if subject is None or subject.role is not Role.CONSUMER:
+        abort(404)
+    if not flags.in_care(db, actor, subject.id):
+        record_event(
+            db, actor, Action.ACCESS_DENIED, subject.id, None, Outcome.DENIED, "not_in_care"
+        )
+        abort(404)
+    return subject
+
+
+@bp.route("/people/<int:subject_id>/safety", methods=["GET", "POST"])
+@requires(Permission.SAFETY_FLAG_MANAGE)
+def manage(actor: Actor, db: Session, subject_id: int) -> str | Response:
+    subject = _subject_in_care(db, actor, subject_id)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            flags.set_flag(
+                db,
+                actor,
+                subject.id,
+                form.kind.data or "",
+                form.reason.data or "",
+                not_told_because=(form.not_told_because.data or "")
+                if form.do_not_tell.data
+                else None,
+            )
+        except flags.FlagError as exc:
+            field_error(form, exc, "reason")
+        else:
+            flash(
+                "The safety flag is set. Carers and carer peer workers can no longer see "
+                f"anything of {subject.display_name}'s.",
+                "info",
+            )
+            return redirect(url_for("flags.manage", subject_id=subject.id))
+    return render_template(
+        "flags/manage.html",
+        subject=subject,
+        form=form,
+        flags=flags.flags_of(db, subject.id),
+        labels=flags.FLAG_LABELS,
+        names=display_names(db),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/people/<int:subject_id>/safety/<int:flag_id>/lift", methods=["POST"])
+@requires(Permission.SAFETY_FLAG_MANAGE)
+def lift(actor: Actor, db: Session, subject_id: int, flag_id: int) -> Response:
+    subject = _subject_in_care(db, actor, subject_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        flags.lift_flag(db, actor, subject.id, flag_id)
+    except LookupError:
+        abort(404)
+    flash("The safety flag is lifted. Access follows the person's consent again.", "info")
+    return redirect(url_for("flags.manage", subject_id=subject.id))

@@ -1,0 +1,155 @@
+"""Who someone is to a note, and the lifecycle step with its event and access-log entry."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peernotes.access.queries import facts_for
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.db import utcnow
+from peernotes.notes.lifecycle import InvalidTransition, NoteAction, Party, State, transition
+from peernotes.notes.models import (
+    Note,
+    NoteEvent,
+    NoteStatement,
+    StatementKind,
+)
+from peernotes.notes.service.sealing import _seal_text
+from peernotes.notes.service.sections import NoteNotFound
+
+
+def party(note: Note, actor_id: int | None) -> Party:
+    if actor_id == note.author_id:
+        return Party.AUTHOR
+    if actor_id == note.subject_id:
+        return Party.SUBJECT
+    return Party.OTHER
+
+
+def _in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
+    assert by.id is not None
+    return facts_for(db, by.id, subject_id, utcnow()).assignment_active
+
+
+def _log(
+    db: Session,
+    by: AuditActor,
+    action: Action,
+    note: Note | None,
+    subject_id: int | None,
+    outcome: Outcome,
+    basis: str,
+    note_id: int | None = None,
+) -> None:
+    target_id = note.id if note is not None else note_id
+    record_event(
+        db,
+        by,
+        action,
+        subject_id,
+        Target("note", target_id) if target_id is not None else None,
+        outcome,
+        basis,
+    )
+
+
+_ACTION_FOR: dict[NoteAction, Action] = {
+    NoteAction.SAVE: Action.NOTE_SAVE,
+    NoteAction.PROPOSE: Action.NOTE_PROPOSE,
+    NoteAction.APPROVE: Action.NOTE_APPROVE,
+    NoteAction.APPROVE_IN_PERSON: Action.NOTE_APPROVE_IN_PERSON,
+    NoteAction.REQUEST_CHANGES: Action.NOTE_REQUEST_CHANGES,
+    NoteAction.DECLINE: Action.NOTE_DECLINE,
+    NoteAction.WITHDRAW: Action.NOTE_WITHDRAW,
+    NoteAction.CONFIRM_IN_PERSON: Action.NOTE_CONFIRM_IN_PERSON,
+    NoteAction.DISPUTE_IN_PERSON: Action.NOTE_DISPUTE_IN_PERSON,
+}
+
+
+def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction | Action) -> Note:
+    """The note, when this person is its author or subject; otherwise logged and NoteNotFound
+    (a note one may not act on answers like a missing one). `action` names what was tried."""
+    logged = action if isinstance(action, Action) else _ACTION_FOR[action]
+    note = db.get(Note, note_id)
+    if note is None or party(note, by.id) is Party.OTHER:
+        _log(
+            db,
+            by,
+            logged,
+            None,
+            note.subject_id if note else None,
+            Outcome.DENIED,
+            "not_found" if note is None else "not_author_or_subject",
+            note_id=note_id,
+        )
+        raise NoteNotFound(note_id)
+    if note.state is State.DRAFT and party(note, by.id) is Party.SUBJECT:
+        # A draft is the author's alone: to the subject it does not exist yet.
+        _log(db, by, logged, note, note.subject_id, Outcome.DENIED, "draft")
+        raise NoteNotFound(note_id)
+    return note
+
+
+def _allowed(db: Session, by: AuditActor, note: Note, action: NoteAction) -> State:
+    """The state this step leads to; InvalidTransition (logged as denied) when not allowed."""
+    try:
+        return transition(note.state, action, party(note, by.id))
+    except InvalidTransition:
+        _log(
+            db, by, _ACTION_FOR[action], note, note.subject_id, Outcome.DENIED, "invalid_transition"
+        )
+        raise
+
+
+def _next_ordinal(db: Session, model: type[NoteEvent] | type[NoteStatement], note_id: int) -> int:
+    """The place the next event or statement takes in the note's story: the row id does not
+    exist yet when the text is sealed (the rows are append-only), so the AAD binds to this."""
+    return (
+        db.scalar(select(func.count()).select_from(model).where(model.note_id == note_id)) or 0
+    ) + 1
+
+
+def _add_statement_row(
+    db: Session,
+    by: AuditActor,
+    note: Note,
+    kind: StatementKind,
+    text: str,
+    *,
+    replies_to: int | None = None,
+) -> None:
+    assert by.id is not None
+    ordinal = _next_ordinal(db, NoteStatement, note.id)
+    db.add(
+        NoteStatement(
+            note_id=note.id,
+            author_id=by.id,
+            kind=kind,
+            replies_to_id=replies_to,
+            ciphertext=_seal_text(db, note, "note_statements", ordinal, text),
+        )
+    )
+    db.flush()
+
+
+def _move(db: Session, by: AuditActor, note: Note, action: NoteAction, comment: str = "") -> None:
+    """Apply one lifecycle step (or raise InvalidTransition, logged), with its event."""
+    who = party(note, by.id)
+    new_state = _allowed(db, by, note, action)
+    assert by.id is not None
+    ordinal = _next_ordinal(db, NoteEvent, note.id)
+    db.add(
+        NoteEvent(
+            note_id=note.id,
+            actor_id=by.id,
+            action=action,
+            revision=note.current_revision,
+            ciphertext=_seal_text(db, note, "note_events", ordinal, comment) if comment else None,
+        )
+    )
+    note.state = new_state
+    note.updated_at = utcnow()
+    db.flush()
+    _log(db, by, _ACTION_FOR[action], note, note.subject_id, Outcome.ALLOWED, who.value)

@@ -1,0 +1,228 @@
+"""Reading one note: what this person may see of it, logged."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from peernotes.access.decision import Act, Category, Decision, Request, decide
+from peernotes.access.queries import facts_for
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import AuditActor
+from peernotes.crypto.keys import DecryptionFailed
+from peernotes.db import utcnow
+from peernotes.notes.lifecycle import NoteAction, Party, State
+from peernotes.notes.models import (
+    Audience,
+    InPersonReview,
+    Note,
+    NoteEvent,
+    NoteKind,
+    NoteSectionAudience,
+    NoteStatement,
+    StatementKind,
+)
+from peernotes.notes.service.parties import _log, party
+from peernotes.notes.service.sealing import _open_revision, _open_text
+from peernotes.notes.service.sections import NoteNotFound
+
+
+@dataclass(frozen=True)
+class ShownSection:
+    heading: str
+    body: str
+    audience: Audience | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    id: int
+    replies_to_id: int | None
+    kind: StatementKind
+    author_id: int
+    created_at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class EventView:
+    action: NoteAction
+    actor_id: int
+    created_at: datetime
+    revision: int
+    comment: str
+
+
+@dataclass(frozen=True)
+class NoteView:
+    """A note as one person may see it, built only after a permit."""
+
+    id: int
+    kind: NoteKind
+    subject_id: int
+    author_id: int
+    state: State
+    party: Party
+    revision: int
+    sections: list[ShownSection]
+    approved_revision: int | None
+    approved_at: datetime | None
+    in_person: InPersonReview | None
+    statements: list[Statement]
+    events: list[EventView] = field(default_factory=list)
+    #: For others: some sections are not shared with them (never how many).
+    withheld: bool = False
+
+
+def _audiences(db: Session, note: Note, revision: int) -> dict[int, Audience]:
+    return {
+        row.section: row.audience
+        for row in db.scalars(
+            select(NoteSectionAudience).where(
+                NoteSectionAudience.note_id == note.id, NoteSectionAudience.revision == revision
+            )
+        )
+    }
+
+
+def _statements(db: Session, note: Note) -> list[Statement]:
+    rows = db.scalars(
+        select(NoteStatement).where(NoteStatement.note_id == note.id).order_by(NoteStatement.id)
+    ).all()
+    return [
+        Statement(
+            r.id,
+            r.replies_to_id,
+            r.kind,
+            r.author_id,
+            r.created_at,
+            _open_text(db, note, "note_statements", i, r.ciphertext),
+        )
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def _events(db: Session, note: Note) -> list[EventView]:
+    rows = db.scalars(
+        select(NoteEvent).where(NoteEvent.note_id == note.id).order_by(NoteEvent.id)
+    ).all()
+    return [
+        EventView(
+            r.action,
+            r.actor_id,
+            r.created_at,
+            r.revision,
+            _open_text(db, note, "note_events", i, r.ciphertext) if r.ciphertext else "",
+        )
+        for i, r in enumerate(rows, start=1)
+    ]
+
+
+def peer_notes_decision(db: Session, by: AuditActor, subject_id: int) -> Decision:
+    """May this person read the care-team sections of `subject_id`'s shared notes? For anyone
+    but author and subject this does not depend on the note, so one decision serves a whole
+    page, list or timeline."""
+    assert by.id is not None and by.role is not None
+    now = utcnow()
+    return decide(
+        Request(by.id, by.role, subject_id, Act.READ, Category.PEER_NOTES, now),
+        facts_for(db, by.id, subject_id, now),
+    )
+
+
+def shared_with_care_team(subject_id: int) -> ColumnElement[bool]:
+    """SQL: the subject's notes that others may open, given a permit: approved, not
+    withdrawn, with at least one care-team section in the approved revision."""
+    return and_(
+        Note.subject_id == subject_id,
+        Note.approved_revision.is_not(None),
+        Note.state != State.WITHDRAWN,
+        select(NoteSectionAudience.id)
+        .where(
+            NoteSectionAudience.note_id == Note.id,
+            NoteSectionAudience.revision == Note.approved_revision,
+            NoteSectionAudience.audience == Audience.CARE_TEAM,
+        )
+        .exists(),
+    )
+
+
+def others_may_read(db: Session, by: AuditActor, note: Note) -> str | None:
+    """For someone who is neither author nor subject: the basis on which they may read this
+    note's care-team sections, or None. The note must be approved (and not withdrawn)."""
+    if note.approved_revision is None or note.state is State.WITHDRAWN:
+        return None
+    decision = peer_notes_decision(db, by, note.subject_id)
+    return decision.basis if decision.permitted else None
+
+
+def read(db: Session, by: AuditActor, note_id: int) -> NoteView:
+    """One note as this person may see it. Logged, allowed or denied.
+
+    Raises:
+        NoteNotFound: missing, or nothing of it is theirs to see (the same answer).
+    """
+    note = db.get(Note, note_id)
+    if note is None:
+        _log(db, by, Action.NOTE_READ, None, None, Outcome.DENIED, "not_found", note_id=note_id)
+        raise NoteNotFound(note_id)
+    who = party(note, by.id)
+    if who is Party.SUBJECT and note.state is State.DRAFT:
+        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, "draft")
+        raise NoteNotFound(note_id)
+    if who is not Party.OTHER:
+        sections, _ = _open_revision(db, note, note.current_revision)
+        audiences = (
+            _audiences(db, note, note.current_revision)
+            if note.approved_revision == note.current_revision
+            else {}
+        )
+        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.ALLOWED, who.value)
+        return NoteView(
+            note.id,
+            note.kind,
+            note.subject_id,
+            note.author_id,
+            note.state,
+            who,
+            note.current_revision,
+            [ShownSection(s.heading, s.body, audiences.get(i)) for i, s in enumerate(sections)],
+            note.approved_revision,
+            note.approved_at,
+            note.in_person,
+            _statements(db, note),
+            _events(db, note),
+        )
+    basis = others_may_read(db, by, note)
+    approved = note.approved_revision
+    shared = _audiences(db, note, approved) if basis and approved is not None else {}
+    visible = [i for i, a in sorted(shared.items()) if a is Audience.CARE_TEAM]
+    if basis is None or not visible or approved is None:
+        reason = "no_consent" if basis is None else "just_us"
+        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, reason)
+        raise NoteNotFound(note_id)
+    sections, plain = _open_revision(db, note, approved)
+    if hashlib.sha256(plain).hexdigest() != note.approved_sha256:
+        # Never show anything but the exact words the subject approved.
+        raise DecryptionFailed()
+    _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.ALLOWED, basis)
+    return NoteView(
+        note.id,
+        note.kind,
+        note.subject_id,
+        note.author_id,
+        State.SHARED,
+        who,
+        approved,
+        [ShownSection(sections[i].heading, sections[i].body, Audience.CARE_TEAM) for i in visible],
+        approved,
+        note.approved_at,
+        note.in_person,
+        _statements(db, note),
+        withheld=len(visible) < len(sections),
+    )

@@ -1,0 +1,241 @@
+"""The handover summary when a person changes peer worker. Flushes, never commits.
+
+The previous worker writes it while they still support the person, and only when the person
+has agreed to a handover. The person always reads it. The new worker reads it only while the
+person's consent stands, their own assignment is active and their training is current (the
+training gate of everything shared by consent); withdrawing consent refuses the very next
+read. Every read, allowed or refused, is one entry in the access log.
+
+The handover is one document with its own consent, given on the change request itself (not a
+category of the consent directive): `decide_read` is its whole decision, pure, with the same
+shape as `peernotes.consent.decision.decide`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from peernotes.access.decision import Decision, Reason
+from peernotes.access.queries import training_current
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.steps import step
+from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.care.models import CareAssignment
+from peernotes.crypto.sealing import seal_about, unseal_about
+from peernotes.db import utcnow
+from peernotes.errors import Refused
+from peernotes.workforce.choosing.models import HandoverSummary, RequestState, WorkerRequest
+
+MAX_LENGTH = 5_000
+
+
+class HandoverError(Refused):
+    """A handover summary was refused; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class ReadFacts:
+    """Everything the decision needs, as plain values."""
+
+    actor_id: int
+    subject_id: int
+    author_id: int
+    new_worker_id: int
+    consent: bool
+    new_assignment_active: bool
+    #: The reader's training, as the consent gate reads it: the new worker's access is by
+    #: consent, and a peer worker's consent-based access needs current training.
+    training_current: bool
+
+
+def decide_read(facts: ReadFacts) -> Decision:
+    """Who reads a handover summary. The subject always; its author (what they wrote); the new
+    worker with the subject's consent while supporting them and while their training is
+    current (as for anything shared by consent); nobody else."""
+    if facts.actor_id == facts.subject_id:
+        return Decision.permit("self")
+    if facts.actor_id == facts.author_id:
+        return Decision.permit("author")
+    if facts.actor_id == facts.new_worker_id:
+        if not facts.consent:
+            return Decision.deny("no_consent")
+        if not facts.new_assignment_active:
+            return Decision.deny("no_assignment")
+        if not facts.training_current:
+            return Decision.deny(Reason.TRAINING_LAPSED)
+        return Decision.permit("handover_consent")
+    return Decision.deny("no_consent")
+
+
+def _aad(request: WorkerRequest) -> bytes:
+    return f"handover_summaries:{request.id}:{request.subject_id}".encode()
+
+
+def summary_for(db: Session, request_id: int) -> HandoverSummary | None:
+    return db.scalar(select(HandoverSummary).where(HandoverSummary.request_id == request_id))
+
+
+def previous_worker_id(db: Session, request: WorkerRequest) -> int | None:
+    if request.previous_assignment_id is None:
+        return None
+    previous = db.get(CareAssignment, request.previous_assignment_id)
+    return previous.worker_id if previous else None
+
+
+def asked_of(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
+    """Open changes away from this worker where the person agreed to a handover and none has
+    been written yet: what the worker's home page asks them to do."""
+    rows = db.scalars(
+        select(WorkerRequest)
+        .join(CareAssignment, CareAssignment.id == WorkerRequest.previous_assignment_id)
+        .where(
+            CareAssignment.worker_id == worker_id,
+            CareAssignment.active_at(now),
+            WorkerRequest.state == RequestState.REQUESTED,
+            WorkerRequest.handover_consent.is_(True),
+            ~exists().where(HandoverSummary.request_id == WorkerRequest.id),
+        )
+        .order_by(WorkerRequest.created_at)
+    )
+    return list(rows)
+
+
+def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
+    """Changes to this worker whose handover summary they may read now: the person agreed, a
+    summary is written, and the worker supports the person (what their home page links to;
+    each read still goes through `decide_read`)."""
+    rows = db.scalars(
+        select(WorkerRequest)
+        .join(CareAssignment, CareAssignment.id == WorkerRequest.assignment_id)
+        .join(HandoverSummary, HandoverSummary.request_id == WorkerRequest.id)
+        .where(
+            WorkerRequest.worker_id == worker_id,
+            WorkerRequest.state == RequestState.CONFIRMED,
+            WorkerRequest.handover_consent.is_(True),
+            CareAssignment.active_at(now),
+        )
+        .order_by(WorkerRequest.decided_at.desc())
+    )
+    return list(rows)
+
+
+@step
+def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSummary:
+    """The previous worker writes the summary, once.
+
+    Raises:
+        LookupError: not a change away from this worker (logged as denied).
+        HandoverError: the person has not agreed, it is already written, the change is decided,
+            or the text is empty or too long. Nothing is stored then.
+    """
+    now = utcnow()
+    request = db.get(WorkerRequest, request_id)
+    previous = (
+        db.get(CareAssignment, request.previous_assignment_id)
+        if request is not None and request.previous_assignment_id
+        else None
+    )
+    if request is None or previous is None or previous.worker_id != by.id:
+        record_event(
+            db,
+            by,
+            Action.HANDOVER_WRITE,
+            request.subject_id if request else None,
+            Target("worker_request", request_id),
+            Outcome.DENIED,
+            "not_found",
+        )
+        raise LookupError(request_id)
+    if not request.handover_consent:
+        raise HandoverError("The person hasn't agreed to a handover, so there is nothing to write.")
+    if request.state is not RequestState.REQUESTED or not previous.is_active_at(now):
+        raise HandoverError(
+            "The change has already happened, so the handover can't be written now."
+        )
+    if summary_for(db, request.id) is not None:
+        raise HandoverError("You have already written this handover.")
+    text = text.strip()
+    if not text:
+        raise HandoverError("Please write the handover summary.", "summary")
+    if len(text) > MAX_LENGTH:
+        raise HandoverError(f"Please keep the summary under {MAX_LENGTH:,} characters.", "summary")
+    assert by.id is not None
+    row = HandoverSummary(
+        request_id=request.id,
+        subject_id=request.subject_id,
+        author_id=by.id,
+        created_at=now,
+        ciphertext=seal_about(db, request.subject_id, text.encode(), _aad(request)),
+    )
+    db.add(row)
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.HANDOVER_WRITE,
+        request.subject_id,
+        Target("handover_summary", row.id),
+        Outcome.ALLOWED,
+        "care_assignment",
+    )
+    return row
+
+
+def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary, str]:
+    """Open a handover summary through `decide_read`, with one log entry either way.
+
+    Raises:
+        LookupError: no summary, or refused (the same answer: a refusal looks like nothing).
+    """
+    now = utcnow()
+    request = db.get(WorkerRequest, request_id)
+    summary = summary_for(db, request_id) if request is not None else None
+    if request is None or summary is None or by.id is None:
+        record_event(
+            db,
+            by,
+            Action.HANDOVER_READ,
+            request.subject_id if request else None,
+            Target("worker_request", request_id),
+            Outcome.DENIED,
+            "not_found",
+        )
+        raise LookupError(request_id)
+    new_assignment = (
+        db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
+    )
+    decision = decide_read(
+        ReadFacts(
+            actor_id=by.id,
+            subject_id=request.subject_id,
+            author_id=summary.author_id,
+            new_worker_id=request.worker_id,
+            consent=request.handover_consent,
+            new_assignment_active=bool(
+                request.state is RequestState.CONFIRMED
+                and new_assignment is not None
+                and new_assignment.is_active_at(now)
+            ),
+            training_current=training_current(db, by.id, now),
+        )
+    )
+    # The permit names the request whose consent it rests on, like `consent:<provision>`.
+    basis = (
+        f"handover_consent:{request.id}" if decision.basis == "handover_consent" else decision.basis
+    )
+    record_event(
+        db,
+        by,
+        Action.HANDOVER_READ,
+        request.subject_id,
+        Target("handover_summary", summary.id),
+        Outcome.ALLOWED if decision.permitted else Outcome.DENIED,
+        basis,
+    )
+    if not decision.permitted:
+        raise LookupError(request_id)
+    return summary, unseal_about(db, request.subject_id, summary.ciphertext, _aad(request)).decode()

@@ -1,0 +1,498 @@
+"""Choosing a peer worker: preferences, matches, requests, and the coordinator's decision.
+Flushes, never commits.
+
+The consumer (or carer) chooses; the coordinator confirms, which creates the care assignment.
+Asking for a different worker needs no reason. When the new assignment starts, the previous
+one ends in the same moment, so the previous worker's next request is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from peernotes.access.decision import GranteeKind
+from peernotes.access.queries import current_provisions, team_ids_query
+from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
+from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
+from peernotes.care import service as care
+from peernotes.care.models import CareAssignment, Team, TeamMembership
+from peernotes.consent import service as consent
+from peernotes.db import utcnow
+from peernotes.errors import Refused
+from peernotes.workforce.choosing.matching import (
+    WORKER_ROLE_FOR,
+    Criterion,
+    Match,
+    PreferenceError,
+    parse_criteria,
+    rank,
+)
+from peernotes.workforce.choosing.models import MatchPreference, RequestState, WorkerRequest
+from peernotes.workforce.profiles import service as profiles
+from peernotes.workforce.vocabulary import FREQUENCIES, Attribute, Importance
+
+__all__ = ["ChoosingError", "PreferenceError"]
+
+
+class ChoosingError(Refused):
+    """A request for a worker, or a decision on one, was refused; the message is safe to show."""
+
+
+# Preferences --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preferences:
+    criteria: tuple[Criterion, ...]
+    frequency: str
+
+
+def preferences_of(db: Session, user_id: int) -> Preferences:
+    row = db.get(MatchPreference, user_id)
+    if row is None:
+        return Preferences((), "")
+    criteria = tuple(
+        Criterion(Attribute(c["attribute"]), c["value"], Importance(c["importance"]))
+        for c in row.criteria
+    )
+    return Preferences(criteria, row.frequency)
+
+
+@step
+def save_preferences(
+    db: Session, by: AuditActor, rows: Collection[tuple[str, str, str]], frequency: str
+) -> Preferences:
+    """Store what the person asks for.
+
+    Raises:
+        PreferenceError: an unknown attribute or choice, or a frequency not on the list;
+            nothing changes then.
+        ChoosingError: not someone who is matched with a peer worker.
+    """
+    if by.role not in WORKER_ROLE_FOR or by.id is None:
+        raise ChoosingError("Only consumers and carers choose a peer worker.")
+    criteria = parse_criteria(rows)
+    if frequency and frequency not in FREQUENCIES:
+        raise PreferenceError("Choose how often you would like to meet from the list.", "frequency")
+    row = db.get(MatchPreference, by.id)
+    if row is None:
+        row = MatchPreference(user_id=by.id)
+        db.add(row)
+    row.criteria = [
+        {"attribute": c.attribute.value, "value": c.value, "importance": c.importance.value}
+        for c in criteria
+    ]
+    row.frequency = frequency
+    db.flush()
+    record_event(
+        db, by, Action.PREFERENCES_SAVE, by.id, Target("user", by.id), Outcome.ALLOWED, Basis.SELF
+    )
+    return Preferences(criteria, frequency)
+
+
+# Who supports whom --------------------------------------------------------------------------
+
+
+def current_assignment(db: Session, subject: User, now: datetime) -> CareAssignment | None:
+    """The subject's current peer worker's assignment (the newest, should there be two)."""
+    worker_role = WORKER_ROLE_FOR.get(subject.role)
+    if worker_role is None:
+        return None
+    found = [a for a in care.care_team(db, subject.id, now) if a.worker.role is worker_role]
+    return max(found, key=lambda a: (a.starts_on, a.id), default=None)
+
+
+def open_request(db: Session, subject_id: int) -> WorkerRequest | None:
+    return db.scalar(
+        select(WorkerRequest).where(
+            WorkerRequest.subject_id == subject_id,
+            WorkerRequest.state == RequestState.REQUESTED,
+        )
+    )
+
+
+def matches_for(
+    db: Session, subject: User, now: datetime, current: CareAssignment | None
+) -> list[Match]:
+    """Ranked matches for this person by their saved preferences, leaving out `current`'s
+    worker (their peer worker now, from `current_assignment`): they are asking for someone
+    else."""
+    worker_role = WORKER_ROLE_FOR.get(subject.role)
+    if worker_role is None:
+        return []
+    return rank(
+        subject.role,
+        preferences_of(db, subject.id).criteria,
+        profiles.candidates(db, worker_role, now),
+        exclude={current.worker_id} if current else set(),
+    )
+
+
+def requests_of(db: Session, subject_id: int) -> list[WorkerRequest]:
+    return list(
+        db.scalars(
+            select(WorkerRequest)
+            .where(WorkerRequest.subject_id == subject_id)
+            .order_by(WorkerRequest.created_at.desc(), WorkerRequest.id.desc())
+        )
+    )
+
+
+# Asking ----------------------------------------------------------------------------------------
+
+
+def _eligible(db: Session, subject: User, worker: User | None, now: datetime) -> User:
+    """The worker, if this person may ask for them now; otherwise a refusal saying why."""
+    worker_role = WORKER_ROLE_FOR[subject.role]
+    if worker is None or worker.role is not worker_role or not worker.active:
+        raise ChoosingError("Choose a peer worker from your matches.", "worker_id")
+    mine = profiles.candidate_of(db, worker, now)
+    if mine.paused or not mine.has_room:
+        # One answer for a pause and for a full caseload: a wellbeing pause is the worker's own.
+        raise ChoosingError(
+            f"{worker.display_name} isn't taking new people at the moment. "
+            "Please choose someone else, or ask again later.",
+            "worker_id",
+        )
+    return worker
+
+
+def named_provisions(db: Session, subject_id: int, worker_id: int, now: datetime) -> list[int]:
+    """Ids of the subject's provisions in force that name this worker personally."""
+    return [
+        p.id
+        for p in current_provisions(db, subject_id, now)
+        if p.kind is GranteeKind.PERSON and p.person_id == worker_id and p.valid_until > now
+    ]
+
+
+def teams_sharing_with(db: Session, subject_id: int, worker_id: int, now: datetime) -> list[str]:
+    """Names of the teams this person shares with (provisions in force) that the worker
+    belongs to now. Such sharing goes on after a change of worker, while the worker is in
+    the team: it is the person's own consent to the team, so the page says so rather than
+    ending it for them."""
+    team_ids = {
+        p.team_id
+        for p in current_provisions(db, subject_id, now)
+        if p.kind is GranteeKind.TEAM and p.team_id is not None and p.valid_until > now
+    }
+    if not team_ids:
+        return []
+    return list(
+        db.scalars(
+            select(Team.name)
+            .where(Team.id.in_(team_ids), Team.id.in_(team_ids_query(worker_id, now)))
+            .order_by(Team.name)
+        )
+    )
+
+
+@step
+def request_worker(
+    db: Session,
+    by: AuditActor,
+    worker_id: int,
+    *,
+    handover: bool = False,
+    stop_named_sharing: bool = False,
+    now: datetime | None = None,
+) -> WorkerRequest:
+    """The person asks for a peer worker. With a current worker this is a change: no reason is
+    asked for. `handover` lets the current worker's handover summary reach the new one;
+    `stop_named_sharing` ends, now and by the person's own hand, what they share with the
+    current worker by name (sharing by role ends with the assignment anyway).
+
+    Raises:
+        ChoosingError: not a consumer or carer, a request already open, the worker not
+            available, or asking for the worker they already have. Nothing is stored then.
+    """
+    now = now or utcnow()
+    subject = db.get(User, by.id) if by.id is not None else None
+    if subject is None or subject.role not in WORKER_ROLE_FOR:
+        raise ChoosingError("Only consumers and carers choose a peer worker.")
+    waiting = open_request(db, subject.id)
+    if waiting is not None:
+        raise ChoosingError(
+            f"You have already asked for {waiting_name(db, waiting)}. Cancel that request "
+            "first if you would like someone else.",
+            "worker_id",
+        )
+    worker = _eligible(db, subject, db.get(User, worker_id), now)
+    current = current_assignment(db, subject, now)
+    if current is not None and current.worker_id == worker.id:
+        raise ChoosingError(f"{worker.display_name} is already your peer worker.", "worker_id")
+    row = WorkerRequest(
+        subject_id=subject.id,
+        worker_id=worker.id,
+        previous_assignment_id=current.id if current else None,
+        handover_consent=bool(handover and current),
+        handover_consent_changed_at=now if handover and current else None,
+        state=RequestState.REQUESTED,
+        created_at=now,
+    )
+    try:
+        with db.begin_nested():  # a savepoint: a lost race undoes this row and nothing else
+            db.add(row)
+    except IntegrityError as exc:
+        # Another request of theirs was stored a moment ago (the unique index on open ones).
+        raise ChoosingError(
+            "You have already asked for a peer worker. Cancel that request first if you would"
+            " like someone else.",
+            "worker_id",
+        ) from exc
+    record_event(
+        db,
+        by,
+        Action.WORKER_REQUEST,
+        subject.id,
+        Target("worker_request", row.id),
+        Outcome.ALLOWED,
+        Basis.SELF,
+    )
+    if stop_named_sharing and current is not None:
+        named = named_provisions(db, subject.id, current.worker_id, now)
+        if named:
+            consent.revoke_all(db, by, subject, named)
+    return row
+
+
+def waiting_name(db: Session, request: WorkerRequest) -> str:
+    worker = db.get(User, request.worker_id)
+    return worker.display_name if worker else "a peer worker"
+
+
+def _owned(db: Session, by: AuditActor, request_id: int, action: Action) -> WorkerRequest:
+    """The person's own request. Someone else's answers exactly like a missing one (LookupError)
+    and the attempt is on record, on the owner's page too when there is an owner."""
+    row = db.get(WorkerRequest, request_id)
+    if row is None or row.subject_id != by.id:
+        record_event(
+            db,
+            by,
+            action,
+            row.subject_id if row else None,
+            Target("worker_request", request_id),
+            Outcome.DENIED,
+            Basis.NOT_FOUND,
+        )
+        raise LookupError(request_id)
+    return row
+
+
+@step
+def cancel_request(db: Session, by: AuditActor, request_id: int) -> WorkerRequest:
+    """The person withdraws their request. Raises LookupError when it is not theirs."""
+    row = _owned(db, by, request_id, Action.WORKER_REQUEST_CANCEL)
+    if row.state is not RequestState.REQUESTED:
+        raise ChoosingError("That request has already been decided.")
+    row.state = RequestState.CANCELLED
+    row.decided_at = utcnow()
+    row.decided_by_id = by.id
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.WORKER_REQUEST_CANCEL,
+        row.subject_id,
+        Target("worker_request", row.id),
+        Outcome.ALLOWED,
+        Basis.SELF,
+    )
+    return row
+
+
+@step
+def set_handover_consent(
+    db: Session, by: AuditActor, request_id: int, given: bool
+) -> WorkerRequest:
+    """The person gives or withdraws their consent to the handover summary reaching the new
+    worker. Withdrawing works at any time, also after the change: the next read is refused.
+    Raises LookupError when the request is not theirs."""
+    row = _owned(db, by, request_id, Action.HANDOVER_CONSENT)
+    if row.previous_assignment_id is None:
+        raise ChoosingError("A handover only happens when you change peer worker.")
+    if row.state in (RequestState.CANCELLED, RequestState.DECLINED):
+        raise ChoosingError("That request is closed, so there is no handover.")
+    if row.handover_consent == given:
+        raise ChoosingError(
+            "You have already agreed to the handover."
+            if given
+            else "The handover is already private to you."
+        )
+    row.handover_consent = given
+    row.handover_consent_changed_at = utcnow()
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.HANDOVER_CONSENT,
+        row.subject_id,
+        Target("worker_request", row.id),
+        Outcome.ALLOWED,
+        Basis.SELF,
+    )
+    return row
+
+
+# The coordinator's decision -------------------------------------------------------------------
+
+
+def waiting_requests(db: Session) -> list[WorkerRequest]:
+    return list(
+        db.scalars(
+            select(WorkerRequest)
+            .where(WorkerRequest.state == RequestState.REQUESTED)
+            .order_by(WorkerRequest.created_at, WorkerRequest.id)
+        )
+    )
+
+
+def decided_requests(db: Session, limit: int = 20) -> list[WorkerRequest]:
+    return list(
+        db.scalars(
+            select(WorkerRequest)
+            .where(WorkerRequest.state != RequestState.REQUESTED)
+            .order_by(WorkerRequest.decided_at.desc(), WorkerRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _coordinators_request(
+    db: Session, by: AuditActor, request_id: int, action: Action
+) -> WorkerRequest:
+    row = db.get(WorkerRequest, request_id)
+    if by.role is not Role.ADMIN or row is None:
+        record_event(
+            db,
+            by,
+            action,
+            row.subject_id if row else None,
+            Target("worker_request", request_id),
+            Outcome.DENIED,
+            Basis.NO_PERMISSION if row is not None else Basis.NOT_FOUND,
+        )
+        raise LookupError(request_id)
+    if row.state is not RequestState.REQUESTED:
+        raise ChoosingError("That request has already been decided.")
+    return row
+
+
+def _team_for(db: Session, worker_id: int, previous: CareAssignment | None) -> Team | None:
+    """The new assignment sits in the team of the one it replaces, else the worker's team; a
+    deactivated team is passed over (the support itself must not wait on a team's paperwork)."""
+    if previous is not None and previous.team is not None and previous.team.active:
+        return previous.team
+    return db.scalar(
+        select(Team)
+        .join(TeamMembership, TeamMembership.team_id == Team.id)
+        .where(
+            TeamMembership.user_id == worker_id,
+            TeamMembership.left_at.is_(None),
+            Team.deactivated_at.is_(None),
+        )
+        .order_by(TeamMembership.joined_at)
+        .limit(1)
+    )
+
+
+def confirm(
+    db: Session, by: AuditActor, request_id: int, *, now: datetime | None = None
+) -> CareAssignment:
+    """The coordinator confirms: the new assignment starts today and, for a change, the
+    previous one ends in this same moment.
+
+    Raises:
+        LookupError: no such request, or not a coordinator (logged as denied).
+        ChoosingError: already decided, the worker is no longer available, or the person's
+            peer worker has changed since they asked.
+    """
+    now = now or utcnow()
+    row = _coordinators_request(db, by, request_id, Action.WORKER_REQUEST_CONFIRM)
+    subject = db.get_one(User, row.subject_id)
+    worker = _eligible(db, subject, db.get(User, row.worker_id), now)
+    previous = (
+        db.get(CareAssignment, row.previous_assignment_id) if row.previous_assignment_id else None
+    )
+    current = current_assignment(db, subject, now)
+    if current is not None and (previous is None or current.id != previous.id):
+        # Someone became their peer worker after they asked (set directly): confirming would
+        # leave them with two, or end the wrong one. They should choose again, knowingly.
+        raise ChoosingError(
+            f"{subject.display_name}'s peer worker has changed since they asked (it is now"
+            f" {current.worker.display_name}). Decline this request and tell them; they can"
+            " ask again."
+        )
+    # The new assignment first: if it is refused, nothing has changed and the person keeps
+    # their current worker. Only then does the previous one end, in the same moment.
+    # The start is the UTC date, the calendar `CareAssignment.active_at` reads, so the new
+    # worker's access begins with this request wherever the service is.
+    try:
+        assignment = care.create_assignment(
+            db,
+            worker=worker,
+            subject=subject,
+            starts_on=now.date(),
+            ends_on=None,
+            team=_team_for(db, worker.id, previous),
+            by=by,
+        )
+    except care.CareError as exc:
+        raise ChoosingError(str(exc)) from exc
+    if previous is not None and previous.is_active_at(now):
+        care.end_assignment(db, previous, by=by, now=now)
+    row.state = RequestState.CONFIRMED
+    row.decided_at = now
+    row.decided_by_id = by.id
+    row.assignment_id = assignment.id
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.WORKER_REQUEST_CONFIRM,
+        subject.id,
+        Target("worker_request", row.id),
+        Outcome.ALLOWED,
+        acting_basis(by),
+    )
+    return assignment
+
+
+@step
+def decline(db: Session, by: AuditActor, request_id: int, note: str) -> WorkerRequest:
+    """The coordinator cannot confirm, and says why in words the person will read.
+
+    Raises:
+        LookupError: no such request, or not a coordinator (logged as denied).
+        ChoosingError: already decided, or no explanation given.
+    """
+    row = _coordinators_request(db, by, request_id, Action.WORKER_REQUEST_DECLINE)
+    note = " ".join(note.split())
+    if len(note) < 10:
+        raise ChoosingError("Please tell the person why, in a sentence: they will read it.", "note")
+    if len(note) > 500:
+        raise ChoosingError("Please keep the explanation under 500 characters.", "note")
+    row.state = RequestState.DECLINED
+    row.decided_at = utcnow()
+    row.decided_by_id = by.id
+    row.decision_note = note
+    db.flush()
+    record_event(
+        db,
+        by,
+        Action.WORKER_REQUEST_DECLINE,
+        row.subject_id,
+        Target("worker_request", row.id),
+        Outcome.ALLOWED,
+        acting_basis(by),
+    )
+    return row

@@ -1,0 +1,358 @@
+"""Choosing a peer worker (consumers and carers), the coordinator's decisions, and handovers.
+
+Which permission guards which page:
+  - the person's own pages under `/my/peer-worker`: `WORKER_CHOOSE` (consumers, carers);
+  - the coordinator's list and decisions under `/admin/worker-requests`: `ADMIN_MATCHES`;
+  - writing a handover: `PROFILE_OWN` (peer workers), then "the previous worker of this change"
+    in the service;
+  - reading a handover, `/handover/<id>`: `NOTES_READ` (the subject, and peer workers; who reads
+    *this* one is `handover.decide_read`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from peernotes.auth.accounts import display_names
+from peernotes.auth.actor import Actor
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission
+from peernotes.db import utcnow
+from peernotes.parsing import parse_id
+from peernotes.web.forms import ConfirmForm
+from peernotes.web.routes import confirmed_action, requires
+from peernotes.workforce.choosing import handover
+from peernotes.workforce.choosing import service as choosing
+from peernotes.workforce.choosing.forms import DeclineForm, HandoverForm
+from peernotes.workforce.choosing.matching import CHOICES, Criterion, PreferenceError
+from peernotes.workforce.choosing.models import WorkerRequest
+from peernotes.workforce.profiles import service as profiles
+from peernotes.workforce.vocabulary import FREQUENCIES, Attribute, Importance
+
+bp = Blueprint("choosing", __name__)
+
+#: The rows of the preferences form: two for the attributes people often want more than one of.
+FORM_ROWS: tuple[Attribute, ...] = (
+    Attribute.GENDER,
+    Attribute.AGE_BAND,
+    Attribute.LANGUAGE,
+    Attribute.LANGUAGE,
+    Attribute.CULTURE,
+    Attribute.LIVED_EXPERIENCE,
+    Attribute.LIVED_EXPERIENCE,
+    Attribute.FORMAT,
+    Attribute.FORMAT,
+)
+MAX_ROWS = 40
+
+
+@dataclass(frozen=True)
+class Row:
+    index: int
+    attribute: Attribute
+    value: str
+    importance: str
+    choices: dict[str, str] | None
+
+
+def _checked() -> None:
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+
+
+def _rows_from(criteria: tuple[Criterion, ...]) -> list[Row]:
+    """Saved wishes placed into the form's rows, in order, attribute by attribute."""
+    left = list(criteria)
+    rows = []
+    for index, attribute in enumerate(FORM_ROWS):
+        found = next((c for c in left if c.attribute is attribute), None)
+        if found is not None:
+            left.remove(found)
+        rows.append(
+            Row(
+                index,
+                attribute,
+                found.value if found else "",
+                found.importance.value if found else "",
+                CHOICES.get(attribute),
+            )
+        )
+    return rows
+
+
+def _posted_rows() -> list[tuple[str, str, str]]:
+    """(attribute, value, importance) as posted, for the service to check every one."""
+    rows = []
+    for index in range(MAX_ROWS):
+        attribute = request.form.get(f"attribute-{index}")
+        if attribute is None:
+            break
+        rows.append(
+            (
+                attribute,
+                request.form.get(f"value-{index}", ""),
+                request.form.get(f"importance-{index}", ""),
+            )
+        )
+    return rows
+
+
+# The person's own pages ----------------------------------------------------------------------
+
+
+@bp.route("/my/peer-worker")
+@requires(Permission.WORKER_CHOOSE)
+def overview(actor: Actor, db: Session) -> str:
+    now = utcnow()
+    me = db.get_one(User, actor.id)
+    current = choosing.current_assignment(db, me, now)
+    requests = choosing.requests_of(db, actor.id)
+    waiting = next((r for r in requests if r.state.value == "requested"), None)
+    names = display_names(
+        db, {r.worker_id for r in requests} | ({current.worker_id} if current else set())
+    )
+    summaries = {r.id: handover.summary_for(db, r.id) for r in requests if r.previous_assignment_id}
+    prefs = choosing.preferences_of(db, actor.id)
+    # While a request waits there is nothing to choose: the page shows the request instead.
+    matches = [] if waiting else choosing.matches_for(db, me, now, current)
+    return render_template(
+        "workforce/choosing/choose.html",
+        current=current,
+        current_profile=profiles.shown_profile(db, current.worker_id) if current else {},
+        waiting=waiting,
+        requests=requests,
+        names=names,
+        summaries=summaries,
+        summaries_written=[i for i, found in summaries.items() if found is not None],
+        prefs=prefs,
+        frequencies=FREQUENCIES,
+        choices=CHOICES,
+        matches=matches,
+        profiles_shown=profiles.shown_profiles(db, [m.candidate.worker_id for m in matches]),
+        named=choosing.named_provisions(db, actor.id, current.worker_id, now) if current else [],
+        teams_sharing=(
+            choosing.teams_sharing_with(db, actor.id, current.worker_id, now) if current else []
+        ),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/my/peer-worker/preferences", methods=["GET", "POST"])
+@requires(Permission.WORKER_CHOOSE)
+def preferences(actor: Actor, db: Session) -> tuple[str, int] | Response:
+    form = ConfirmForm()
+    error: str | None = None
+    prefs = choosing.preferences_of(db, actor.id)
+    rows = _rows_from(prefs.criteria)
+    frequency = prefs.frequency
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        posted = _posted_rows()
+        frequency = request.form.get("frequency", "")
+        try:
+            choosing.save_preferences(db, actor, posted, frequency)
+        except PreferenceError as exc:
+            error = str(exc)
+            # Show what they typed, so nothing has to be entered twice.
+            rows = [
+                Row(
+                    i,
+                    row.attribute,
+                    posted[i][1] if i < len(posted) else "",
+                    posted[i][2] if i < len(posted) else "",
+                    row.choices,
+                )
+                for i, row in enumerate(rows)
+            ]
+        else:
+            flash("Your wishes are saved. Here are the peer workers who fit them.", "info")
+            return redirect(url_for("choosing.overview"))
+    return render_template(
+        "workforce/choosing/preferences.html",
+        form=form,
+        rows=rows,
+        frequency=frequency,
+        frequencies=FREQUENCIES,
+        importances=Importance,
+        error=error,
+    ), (400 if error else 200)
+
+
+@bp.route("/my/peer-worker/request", methods=["POST"])
+@requires(Permission.WORKER_CHOOSE)
+def ask(actor: Actor, db: Session) -> Response:
+    _checked()
+    raw = request.form.get("worker_id", "")
+    try:
+        row = choosing.request_worker(
+            db,
+            actor,
+            parse_id(raw) or 0,
+            handover=request.form.get("handover") == "yes",
+            stop_named_sharing=request.form.get("stop_named_sharing") == "yes",
+        )
+    except choosing.ChoosingError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            f"You asked for {choosing.waiting_name(db, row)}. The coordinator will confirm it, "
+            "usually within two working days. You can cancel before then.",
+            "info",
+        )
+    return redirect(url_for("choosing.overview"))
+
+
+@bp.route("/my/peer-worker/requests/<int:request_id>/cancel", methods=["POST"])
+@requires(Permission.WORKER_CHOOSE)
+def cancel(actor: Actor, db: Session, request_id: int) -> Response:
+    _checked()
+    try:
+        choosing.cancel_request(db, actor, request_id)
+    except LookupError:
+        abort(404)
+    except choosing.ChoosingError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("Your request is cancelled.", "info")
+    return redirect(url_for("choosing.overview"))
+
+
+@bp.route("/my/peer-worker/requests/<int:request_id>/handover", methods=["POST"])
+@requires(Permission.WORKER_CHOOSE)
+def handover_consent(actor: Actor, db: Session, request_id: int) -> Response:
+    _checked()
+    given = request.form.get("consent") == "yes"
+    try:
+        choosing.set_handover_consent(db, actor, request_id, given)
+    except LookupError:
+        abort(404)
+    except choosing.ChoosingError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(
+            "Your new peer worker may read the handover summary."
+            if given
+            else "The handover summary is private to you now. Your new peer worker can't read it.",
+            "info",
+        )
+    return redirect(url_for("choosing.overview"))
+
+
+# Handover summaries ------------------------------------------------------------------------------
+
+
+
+
+@bp.route("/handover/<int:request_id>/write", methods=["GET", "POST"])
+@requires(Permission.PROFILE_OWN)
+def write_handover(actor: Actor, db: Session, request_id: int) -> str | Response:
+    row = db.get(WorkerRequest, request_id)
+    if row is None or handover.previous_worker_id(db, row) != actor.id:
+        try:
+            handover.write(db, actor, request_id, "")  # logs the refusal, raises
+        except LookupError:
+            abort(404)
+    assert row is not None
+    form = HandoverForm()
+    if form.validate_on_submit():
+        try:
+            handover.write(db, actor, request_id, form.summary.data or "")
+        except handover.HandoverError as exc:
+            form.summary.errors = [*form.summary.errors, str(exc)]
+        except LookupError:
+            abort(404)
+        else:
+            flash("The handover summary is saved. The person can read it now.", "info")
+            return redirect(url_for("home.show_home"))
+    return render_template(
+        "workforce/choosing/handover_write.html",
+        form=form,
+        request_row=row,
+        subject_name=db.get_one(User, row.subject_id).display_name,
+        written=handover.summary_for(db, row.id) is not None,
+    )
+
+
+@bp.route("/handover/<int:request_id>")
+@requires(Permission.NOTES_READ)
+def read_handover(actor: Actor, db: Session, request_id: int) -> str:
+    try:
+        summary, text = handover.read(db, actor, request_id)
+    except LookupError:
+        abort(404)
+    names = display_names(db, {summary.author_id, summary.subject_id})
+    if actor.id == summary.subject_id:
+        reader = "subject"
+    elif actor.id == summary.author_id:
+        reader = "author"
+    else:
+        reader = "new_worker"
+    return render_template(
+        "workforce/choosing/handover.html",
+        reader=reader,
+        summary=summary,
+        text=text,
+        names=names,
+        mine=actor.id == summary.subject_id,
+    )
+
+
+# The coordinator ------------------------------------------------------------------------------
+
+
+
+
+@bp.route("/admin/worker-requests")
+@requires(Permission.ADMIN_MATCHES)
+def requests_list(actor: Actor, db: Session) -> str:
+    waiting = choosing.waiting_requests(db)
+    decided = choosing.decided_requests(db)
+    ids = {r.subject_id for r in waiting + decided} | {r.worker_id for r in waiting + decided}
+    return render_template(
+        "workforce/choosing/admin_requests.html",
+        waiting=waiting,
+        decided=decided,
+        names=display_names(db, ids),
+        prefs={r.subject_id: choosing.preferences_of(db, r.subject_id) for r in waiting},
+        frequencies=FREQUENCIES,
+        form=ConfirmForm(),
+        decline_form=DeclineForm(),
+    )
+
+
+@bp.route("/admin/worker-requests/<int:request_id>/confirm", methods=["POST"])
+@requires(Permission.ADMIN_MATCHES)
+def confirm(actor: Actor, db: Session, request_id: int) -> Response:
+    def act() -> str:
+        try:
+            assignment = choosing.confirm(db, actor, request_id)
+        except LookupError:
+            abort(404)
+        return (
+            f"Confirmed: {assignment.worker.display_name} supports "
+            f"{assignment.subject.display_name} from today."
+        )
+
+    return confirmed_action(act, url_for("choosing.requests_list"))
+
+
+@bp.route("/admin/worker-requests/<int:request_id>/decline", methods=["POST"])
+@requires(Permission.ADMIN_MATCHES)
+def decline(actor: Actor, db: Session, request_id: int) -> Response:
+    form = DeclineForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        choosing.decline(db, actor, request_id, form.note.data or "")
+    except LookupError:
+        abort(404)
+    except choosing.ChoosingError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("The request is declined, and the person can read why.", "info")
+    return redirect(url_for("choosing.requests_list"))
