@@ -11,12 +11,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import Config
 from peernotes import db, requests
 from peernotes.auth import login as login_setup
-from peernotes.auth.roles import ROLE_LABELS
+from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
 from peernotes.crypto.keyring import Keyring, key_sources
 from peernotes.web.converters import DatabaseId
 from peernotes.web.errors import install_error_pages
 from peernotes.web.headers import install_response_headers
+from peernotes.web.navigation import install_navigation
 
 csrf = CSRFProtect()
 
@@ -63,7 +64,10 @@ def create_app(config: Config) -> Flask:
     _register_blueprints(app)
     install_response_headers(app)
     install_error_pages(app)
+    install_navigation(app)
     app.jinja_env.globals["role_label"] = lambda role: ROLE_LABELS[role]
+    # Templates ask `current_user.can(Permission.…)`, never which role someone has.
+    app.jinja_env.globals["Permission"] = Permission
     return app
 
 

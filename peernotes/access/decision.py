@@ -136,10 +136,13 @@ class Decision:
     permitted: bool
     #: The basis of a permit (`self`, `consent:12`, …) or the reason for a deny.
     basis: str
+    #: Who the person is to the object a permit is about (`author`, `supervisor`, …), where the
+    #: object's own rules need it to say what they may then do; None for record reads.
+    relation: str | None = None
 
     @classmethod
-    def permit(cls, basis: str) -> Decision:
-        return cls(True, basis)
+    def permit(cls, basis: str, relation: str | None = None) -> Decision:
+        return cls(True, basis, relation)
 
     @classmethod
     def deny(cls, reason: str) -> Decision:

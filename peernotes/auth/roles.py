@@ -22,6 +22,11 @@ class Role(StrEnum):
     def label(self) -> str:
         return ROLE_LABELS[self]
 
+    @property
+    def keeps_record(self) -> bool:
+        """Whether someone with this role has a medical record (consumers do)."""
+        return self is Role.CONSUMER
+
 
 ROLE_LABELS: dict[Role, str] = {
     Role.CONSUMER: "consumer",

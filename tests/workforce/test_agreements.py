@@ -17,6 +17,7 @@ from peernotes.db import get_database, utcnow
 from peernotes.demo.loader import PEOPLE
 from peernotes.timefmt import local_today
 from peernotes.workforce.agreements import service as agreements
+from peernotes.workforce.agreements import terms as agreement_terms
 from peernotes.workforce.agreements.models import SupportAgreement
 from tests.helpers import csrf_token, demo_email, post_form, sign_in, user_id, without_csrf
 
@@ -94,7 +95,7 @@ def make_agreement(
     # Ids first: each look-up is a transaction of its own (SQLite allows one writer).
     proposer, confirmer, subject_id = by(app, worker), by(app, subject), uid(app, subject)
     with app.app_context(), get_database(app).session() as db:
-        terms = agreements.validate_terms(today=moment.date(), **values)  # type: ignore[arg-type]
+        terms = agreement_terms.validate_terms(today=moment.date(), **values)  # type: ignore[arg-type]
         row = agreements.propose(db, proposer, subject_id, terms, now=moment)
         if confirmed:
             agreements.confirm(db, confirmer, row.id, now=moment + timedelta(minutes=5))
@@ -139,7 +140,7 @@ def agreement_objects(app: Flask) -> dict[str, int]:
     found = agreement_pages(app)["agreement_id"]
     sam, jordan = user_id(app, "sam"), user_id(app, "jordan")
     with app.app_context(), get_database(app).session() as db:
-        terms = agreements.validate_terms(today=today(), **good_terms())  # type: ignore[arg-type]
+        terms = agreement_terms.validate_terms(today=today(), **good_terms())  # type: ignore[arg-type]
         row = agreements.propose(db, By(sam, Role.CONSUMER_PEER_WORKER, "sweep"), jordan, terms)
         db.commit()
         return {"agreement": found, "pending_agreement": row.id}
@@ -411,11 +412,11 @@ def test_someone_not_in_your_care_is_refused_logged_and_nothing_stored(app: Flas
         maya,
     )
     with app.app_context(), get_database(app).session() as db:
-        terms = agreements.validate_terms(today=today(), **good_terms())  # type: ignore[arg-type]
-        with pytest.raises(agreements.AgreementError, match="someone you support"):
+        terms = agreement_terms.validate_terms(today=today(), **good_terms())  # type: ignore[arg-type]
+        with pytest.raises(agreement_terms.AgreementError, match="someone you support"):
             agreements.propose(db, by(app, "sam"), maya, terms)
         # A clinician in Jordan's care is not a peer worker: agreements are peer work.
-        with pytest.raises(agreements.AgreementError):
+        with pytest.raises(agreement_terms.AgreementError):
             agreements.propose(db, by(app, "dr.chen"), uid(app, "jordan"), terms)
 
 
@@ -434,12 +435,12 @@ def good_terms() -> dict[str, object]:
 def test_review_dates_today_and_a_year_ahead_are_fine() -> None:
     today = date(2026, 2, 28)
     for review in (today, date(2027, 2, 28)):
-        terms = agreements.validate_terms(**{**good_terms(), "review_on": review, "today": today})  # type: ignore[arg-type]
+        terms = agreement_terms.validate_terms(**{**good_terms(), "review_on": review, "today": today})  # type: ignore[arg-type]
         assert terms.review_on == review
-    with pytest.raises(agreements.AgreementError, match="28 February 2027"):
-        agreements.validate_terms(**{**good_terms(), "review_on": date(2027, 3, 1), "today": today})  # type: ignore[arg-type]
+    with pytest.raises(agreement_terms.AgreementError, match="28 February 2027"):
+        agreement_terms.validate_terms(**{**good_terms(), "review_on": date(2027, 3, 1), "today": today})  # type: ignore[arg-type]
     leap = date(2028, 2, 29)
-    assert agreements.one_year_after(leap) == date(2029, 2, 28)
+    assert agreement_terms.one_year_after(leap) == date(2029, 2, 28)
 
 
 @pytest.mark.parametrize(
@@ -453,19 +454,19 @@ def test_review_dates_today_and_a_year_ahead_are_fine() -> None:
     ],
 )
 def test_times_people_type(raw: str, expected: time) -> None:
-    assert agreements.parse_time(raw, "starts_at", "the time") == expected
+    assert agreement_terms.parse_time(raw, "starts_at", "the time") == expected
 
 
 def test_words() -> None:
-    assert agreements.days_phrase([0, 1, 2, 3, 4]) == "weekdays"
-    assert agreements.days_phrase([6, 5]) == "weekends"
-    assert agreements.days_phrase(range(7)) == "every day"
-    assert agreements.days_phrase([0, 2, 4]) == "Monday, Wednesday and Friday"
+    assert agreement_terms.days_phrase([0, 1, 2, 3, 4]) == "weekdays"
+    assert agreement_terms.days_phrase([6, 5]) == "weekends"
+    assert agreement_terms.days_phrase(range(7)) == "every day"
+    assert agreement_terms.days_phrase([0, 2, 4]) == "Monday, Wednesday and Friday"
     assert (
-        agreements.methods_phrase(["phone", "text", "in_person"])
+        agreement_terms.methods_phrase(["phone", "text", "in_person"])
         == "phone, text message or in person"
     )
-    assert agreements.hours_phrase(time(9), time(17)) == "09:00–17:00"
+    assert agreement_terms.hours_phrase(time(9), time(17)) == "09:00–17:00"
 
 
 # For the supervisor's dashboard --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from peernotes.supervision import service as supervision
 from peernotes.supervision import sessions
 from peernotes.supervision.models import SupervisionSession
 from peernotes.timefmt import local_today
+from peernotes.workforce.agreements import terms as agreement_terms
 from tests.audit.helpers import rows
 from tests.helpers import (
     app_database_url,
@@ -397,7 +398,7 @@ def test_the_dashboard_shows_agreements_due_and_contacts_outside_an_agreement(
     alex = By(user_id(app, "alex"), Role.CONSUMER, "test")
     today = utcnow().date()
     with app.app_context(), get_database(app).session() as db:
-        terms = agreements.validate_terms(
+        terms = agreement_terms.validate_terms(
             methods=["phone"],
             days=[0, 1, 2, 3, 4],
             starts_at="09:00",

@@ -122,7 +122,7 @@ def for_person(actor: Actor, db: Session, subject_id: int) -> str | Response:
         form=form,
         flags=contacts.flagged_between(db, actor.id, subject.id, today - timedelta(days=FLAG_DAYS)),
         labels=contacts,
-        words=agreements,
+        words=wording,
     )
 
 
@@ -152,7 +152,7 @@ def show(actor: Actor, db: Session, agreement_id: int) -> str:
         if staff
         else [],
         labels=contacts,
-        words=agreements,
+        words=wording,
     )
 
 

@@ -20,11 +20,10 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Permission
 from peernotes.parsing import parse_id
-from peernotes.supervision.forms import SessionForm
 from peernotes.timefmt import local_today
 from peernotes.web.routes import field_error, requires
 from peernotes.workforce.groups import service as groups
-from peernotes.workforce.groups.forms import GroupForm
+from peernotes.workforce.groups.forms import GroupForm, SessionForm
 from peernotes.workforce.groups.models import Group
 
 bp = Blueprint("groups", __name__)

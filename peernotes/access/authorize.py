@@ -1,0 +1,85 @@
+"""Load, decide, log: one step for every governed object a person asks for by its id.
+
+`load_and_authorize(db, by, Model, id, action)` (in the spirit of the Flask tutorial's
+`get_post(id, check_author)` and Indico's `_check_access`) loads the row, asks the decider its
+feature registered for that model, writes the access-log entry of a refusal, and answers a
+refusal exactly as it answers a missing id: with the feature's own "not found" exception. So
+a withheld object leaks nothing, not even that it exists, and no feature decides for itself.
+
+Features register each governed model once, at import (`govern(...)`): how to decide (from
+the object and the request's `Relationships`), which access-log target names it, whose it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from peernotes.access.decision import Decision
+from peernotes.access.objects import ObjectBasis
+from peernotes.access.relationships import Relationships, relationships
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import AuditActor, Target, record_event
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Governed(Generic[T]):
+    """How one model's rows are decided, logged and refused."""
+
+    target_type: str
+    #: Who the row is about: the subject of its access-log entries.
+    subject_of: Callable[[T], int | None]
+    decide: Callable[[Relationships, AuditActor, T], Decision]
+    #: Raised, with the id asked for, for a missing row and for a withheld one alike.
+    not_found: Callable[[int], Exception]
+
+
+_GOVERNED: dict[type[Any], Governed[Any]] = {}
+
+
+def govern(model: type[T], rules: Governed[T]) -> None:
+    """Register how `model` is governed (once, when its feature's service is imported)."""
+    _GOVERNED[model] = rules
+
+
+def governed_models() -> dict[type[Any], Governed[Any]]:
+    return dict(_GOVERNED)
+
+
+def load_and_authorize(
+    db: Session, by: AuditActor, model: type[T], object_id: int, action: Action
+) -> tuple[T, Decision]:
+    """The row and the permit for `by` to do `action` on it.
+
+    A refusal is written to the access log (with the row's real subject, never a person
+    named only in a URL); a permit is not, because the step that follows writes its own
+    entry, allowed, with the permit's basis.
+
+    Raises:
+        The model's `not_found` exception: no such row, or this person may not have it.
+        KeyError: `model` was never registered (a programming error, never a quiet allow).
+    """
+    rules: Governed[T] = _GOVERNED[model]
+    row = db.get(model, object_id)
+    if row is None:
+        target = Target(rules.target_type, object_id)
+        record_event(db, by, action, None, target, Outcome.DENIED, ObjectBasis.NOT_FOUND)
+        raise rules.not_found(object_id)
+    decision = rules.decide(relationships(db, by), by, row)
+    if not decision.permitted:
+        record_event(
+            db,
+            by,
+            action,
+            rules.subject_of(row),
+            Target(rules.target_type, object_id),
+            Outcome.DENIED,
+            decision.basis,
+        )
+        raise rules.not_found(object_id)
+    return row, decision

@@ -1,0 +1,245 @@
+"""Who someone is to one governed object, decided from plain values. Pure: no Flask, no
+SQLAlchemy, no clock.
+
+`decision.decide()` answers for the consent-governed categories of a person's information
+(the record and peer notes). The objects here have rules of their own, each one a sibling of
+`decide()` with the same shape: facts in, a `Decision` out (a permit with its basis and the
+person's relation to the object, or a deny with its reason). The facts come from the object
+itself (who wrote it, who it is about) and from `relationships` (care, supervision,
+facilitation), loaded once per request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from peernotes.access.decision import Decision, Reason
+from peernotes.auth.roles import Role
+
+
+class Relation(StrEnum):
+    """What someone is to an object, when a permit needs to say."""
+
+    AUTHOR = "author"
+    SUBJECT = "subject"
+    RAISER = "raiser"
+    CARE_TEAM = "care_team"
+    COSIGNER = "cosigner"
+    WORKER = "worker"
+    SUPERVISOR = "supervisor"
+    FACILITATOR = "facilitator"
+    COORDINATOR = "coordinator"
+    OWNER = "owner"
+    NEW_WORKER = "new_worker"
+
+
+class ObjectBasis(StrEnum):
+    """Bases and reasons of these decisions, as the access log spells them."""
+
+    SELF = "self"
+    AUTHOR = "author"
+    SUBJECT = "subject"
+    PARTY = "party"
+    SUPERVISOR = "supervisor"
+    FACILITATOR = "facilitator"
+    DUTY_OF_CARE = "duty_of_care"
+    HANDOVER_CONSENT = "handover_consent"
+    NOT_FOUND = "not_found"
+    NOT_PARTY = "not_party"
+    NOT_AUTHOR_OR_SUBJECT = "not_author_or_subject"
+    DRAFT = "draft"
+    DELAYED = "delayed"
+    NO_DUTY_OF_CARE = "no_duty_of_care"
+    NOT_SUPERVISION_PARTY = "not_supervision_party"
+    NOT_FACILITATOR = "not_facilitator"
+    NO_ASSIGNMENT = "no_assignment"
+
+
+B = ObjectBasis
+
+
+# Notes -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoteFacts:
+    actor_id: int | None
+    author_id: int
+    subject_id: int
+    draft: bool
+
+
+def decide_note(facts: NoteFacts) -> Decision:
+    """A note's author and its subject act on it; a draft is the author's alone (to the
+    subject it does not exist yet). Others read shared sections through `decide()`."""
+    if facts.actor_id is not None and facts.actor_id == facts.author_id:
+        return Decision.permit(B.AUTHOR, Relation.AUTHOR)
+    if facts.actor_id is not None and facts.actor_id == facts.subject_id:
+        if facts.draft:
+            return Decision.deny(B.DRAFT)
+        return Decision.permit(B.SUBJECT, Relation.SUBJECT)
+    return Decision.deny(B.NOT_AUTHOR_OR_SUBJECT)
+
+
+# Risk concerns ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConcernFacts:
+    actor_id: int | None
+    actor_role: Role | None
+    subject_id: int
+    raised_by_id: int
+    cosigner_id: int | None
+    #: A clinician's delay in telling the subject is in force.
+    delayed: bool
+    #: The actor has an active care assignment to the subject.
+    in_care: bool
+
+
+def decide_concern(facts: ConcernFacts) -> Decision:
+    """The worker who raised it; the subject unless telling them is delayed; a clinician in the
+    subject's care, and the co-signer (duty of care); nobody else."""
+    actor = facts.actor_id
+    if actor is not None and actor == facts.raised_by_id:
+        return Decision.permit(B.AUTHOR, Relation.RAISER)
+    if actor is not None and actor == facts.subject_id:
+        if facts.delayed:
+            return Decision.deny(B.DELAYED)
+        return Decision.permit(B.SELF, Relation.SUBJECT)
+    if facts.actor_role is Role.CLINICIAN:
+        if facts.in_care:
+            return Decision.permit(B.DUTY_OF_CARE, Relation.CARE_TEAM)
+        if actor is not None and actor == facts.cosigner_id:
+            return Decision.permit(B.DUTY_OF_CARE, Relation.COSIGNER)
+    return Decision.deny(B.NO_DUTY_OF_CARE)
+
+
+# Support agreements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementFacts:
+    actor_id: int | None
+    actor_role: Role | None
+    worker_id: int
+    subject_id: int
+    #: The actor has an active care assignment to the agreement's subject.
+    in_care: bool
+    #: The actor is the worker's current supervising clinician.
+    supervises_worker: bool
+
+
+def decide_agreement(facts: AgreementFacts) -> Decision:
+    """The worker while they still support the person (after a change of worker the previous
+    one's access ends at once), the person, and the worker's current supervisor."""
+    actor = facts.actor_id
+    if actor is None:
+        return Decision.deny(B.NOT_PARTY)
+    if actor == facts.worker_id:
+        if facts.in_care:
+            return Decision.permit(B.PARTY, Relation.WORKER)
+        return Decision.deny(B.NOT_PARTY)
+    if actor == facts.subject_id:
+        return Decision.permit(B.SELF, Relation.SUBJECT)
+    if facts.actor_role is Role.CLINICIAN and facts.supervises_worker:
+        return Decision.permit(B.SUPERVISOR, Relation.SUPERVISOR)
+    return Decision.deny(B.NOT_PARTY)
+
+
+# Handover summaries ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandoverFacts:
+    """Everything the decision needs, as plain values."""
+
+    actor_id: int
+    subject_id: int
+    author_id: int
+    new_worker_id: int
+    consent: bool
+    new_assignment_active: bool
+    #: The reader's training, as the consent gate reads it: the new worker's access is by
+    #: consent, and a peer worker's consent-based access needs current training.
+    training_current: bool
+
+
+def decide_handover(facts: HandoverFacts) -> Decision:
+    """Who reads a handover summary. The subject always; its author (what they wrote); the new
+    worker with the subject's consent while supporting them and while their training is
+    current (as for anything shared by consent); nobody else."""
+    if facts.actor_id == facts.subject_id:
+        return Decision.permit(B.SELF, Relation.SUBJECT)
+    if facts.actor_id == facts.author_id:
+        return Decision.permit(B.AUTHOR, Relation.AUTHOR)
+    if facts.actor_id == facts.new_worker_id:
+        if not facts.consent:
+            return Decision.deny(Reason.NO_CONSENT)
+        if not facts.new_assignment_active:
+            return Decision.deny(B.NO_ASSIGNMENT)
+        if not facts.training_current:
+            return Decision.deny(Reason.TRAINING_LAPSED)
+        return Decision.permit(B.HANDOVER_CONSENT, Relation.NEW_WORKER)
+    return Decision.deny(Reason.NO_CONSENT)
+
+
+# Supervision sessions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupervisionFacts:
+    actor_id: int | None
+    actor_role: Role | None
+    worker_id: int
+    #: Who logged the session (its supervisor then).
+    supervisor_id: int
+    #: The actor is the worker's current supervising clinician.
+    supervises_worker: bool
+
+
+def decide_supervision_session(facts: SupervisionFacts) -> Decision:
+    """The worker, the clinician who logged it, and the worker's current supervisor."""
+    if facts.actor_id is not None and facts.actor_id == facts.worker_id:
+        return Decision.permit(B.SELF, Relation.WORKER)
+    if facts.actor_role is Role.CLINICIAN and (
+        facts.actor_id == facts.supervisor_id or facts.supervises_worker
+    ):
+        return Decision.permit(B.SUPERVISOR, Relation.SUPERVISOR)
+    return Decision.deny(B.NOT_SUPERVISION_PARTY)
+
+
+# Group sessions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupSessionFacts:
+    actor_role: Role | None
+    #: The actor facilitates this session.
+    facilitates: bool
+
+
+def decide_group_session(facts: GroupSessionFacts) -> Decision:
+    """A session's attendance: its facilitators and the coordinator (by their role)."""
+    if facts.actor_role is Role.ADMIN:
+        return Decision.permit(f"role:{facts.actor_role.value}", Relation.COORDINATOR)
+    if facts.facilitates:
+        return Decision.permit(B.FACILITATOR, Relation.FACILITATOR)
+    return Decision.deny(B.NOT_FACILITATOR)
+
+
+# Requests for a peer worker --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    actor_id: int | None
+    subject_id: int
+
+
+def decide_own_request(facts: RequestFacts) -> Decision:
+    """A request for a peer worker is its person's alone; to anyone else it does not exist."""
+    if facts.actor_id is not None and facts.actor_id == facts.subject_id:
+        return Decision.permit(B.SELF, Relation.OWNER)
+    return Decision.deny(B.NOT_FOUND)
