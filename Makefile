@@ -44,6 +44,7 @@ chromium:
 typecheck: install-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 ## make test: the whole suite (SQLite unless PEERNOTES_TEST_DATABASE_URL names PostgreSQL).
 test: install-test chromium typecheck

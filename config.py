@@ -227,7 +227,7 @@ def init_dev_secrets(instance: Path) -> list[Path]:
         created.append(secret_file)
     master_file = instance / MASTER_KEY_FILE_NAME
     if not master_file.exists():
-        # 256-bit key, hex encoded; later issues derive the data-key wrapping key from it.
+        # 256-bit key, hex encoded; data keys are wrapped under it (peernotes/crypto).
         _write_private(master_file, secrets.token_hex(32) + "\n")
         created.append(master_file)
     signing_file = instance / SIGNING_KEY_FILE_NAME

@@ -1,7 +1,7 @@
 """Database plumbing: the declarative base, engines, and the per-request session.
 
 Domain code receives a `Session` explicitly and only ever flushes. The one place that commits
-is the route decorator in `peernotes.web` (and each CLI command, at its own boundary).
+is the route decorator in `peernotes.web.routes` (and each CLI command, at its own boundary).
 """
 
 from __future__ import annotations

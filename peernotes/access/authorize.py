@@ -23,6 +23,8 @@ from peernotes.access.objects import ObjectBasis
 from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
 
 T = TypeVar("T")
 
@@ -83,3 +85,26 @@ def load_and_authorize(
         )
         raise rules.not_found(object_id)
     return row, decision
+
+
+class NotInCare(LookupError):
+    """The person asked for is not someone this person cares for now (or does not exist)."""
+
+
+def person_in_care(db: Session, by: AuditActor, person_id: int, action: Action, kind: Role) -> User:
+    """The person, of role `kind`, when `by` has an active care assignment to them.
+
+    A page about someone outside one's care does not exist for one: a real person of that
+    kind is refused on the record (`not_in_care`, about them); an id that names no such person
+    is not logged (it is about no one).
+
+    Raises:
+        NotInCare: either way; views answer it with the same 404 as a missing page.
+    """
+    person = db.get(User, person_id)
+    if person is None or person.role is not kind:
+        raise NotInCare(person_id)
+    if not relationships(db, by).in_care(person.id):
+        record_event(db, by, action, person.id, None, Outcome.DENIED, ObjectBasis.NOT_IN_CARE)
+        raise NotInCare(person_id)
+    return person

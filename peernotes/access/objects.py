@@ -52,8 +52,11 @@ class ObjectBasis(StrEnum):
     DELAYED = "delayed"
     NO_DUTY_OF_CARE = "no_duty_of_care"
     NOT_SUPERVISION_PARTY = "not_supervision_party"
+    NOT_SUPERVISOR = "not_supervisor"
     NOT_FACILITATOR = "not_facilitator"
     NO_ASSIGNMENT = "no_assignment"
+    NOT_IN_CARE = "not_in_care"
+    NO_CARE_ASSIGNMENT = "no_care_assignment"
 
 
 B = ObjectBasis
@@ -70,15 +73,25 @@ class NoteFacts:
     draft: bool
 
 
+def note_relation(actor_id: int | None, author_id: int, subject_id: int) -> Relation | None:
+    """Authorship: the note's author, its subject, or neither (None)."""
+    if actor_id is not None and actor_id == author_id:
+        return Relation.AUTHOR
+    if actor_id is not None and actor_id == subject_id:
+        return Relation.SUBJECT
+    return None
+
+
 def decide_note(facts: NoteFacts) -> Decision:
     """A note's author and its subject act on it; a draft is the author's alone (to the
     subject it does not exist yet). Others read shared sections through `decide()`."""
-    if facts.actor_id is not None and facts.actor_id == facts.author_id:
-        return Decision.permit(B.AUTHOR, Relation.AUTHOR)
-    if facts.actor_id is not None and facts.actor_id == facts.subject_id:
+    relation = note_relation(facts.actor_id, facts.author_id, facts.subject_id)
+    if relation is Relation.AUTHOR:
+        return Decision.permit(B.AUTHOR, relation)
+    if relation is Relation.SUBJECT:
         if facts.draft:
             return Decision.deny(B.DRAFT)
-        return Decision.permit(B.SUBJECT, Relation.SUBJECT)
+        return Decision.permit(B.SUBJECT, relation)
     return Decision.deny(B.NOT_AUTHOR_OR_SUBJECT)
 
 

@@ -8,7 +8,7 @@
   `Facts` that `decision.decide()` weighs for one subject (read by `queries.facts_for`).
 
 Authorship, handover consent and duty of care are facts of the object itself (who wrote it,
-what the person agreed on the request, who raised a concern), so the deciders in `decision`
+what the person agreed on the request, who raised a concern), so the deciders in `objects`
 read them from the object.
 
 `relationships(db, by)` gives the request's `Relationships`: each fact is read once, on first
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import Select, event, exists, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -73,6 +73,13 @@ def in_care_clause(worker: Column, subject: Column, at: datetime) -> ColumnEleme
     )
 
 
+def subjects_in_care(worker_id: int | None, at: datetime) -> Select[int]:
+    """SQL: the people `worker_id` has an active care assignment to at `at` (for lists)."""
+    return select(CareAssignment.subject_id).where(
+        CareAssignment.worker_id == worker_id, CareAssignment.active_at(at)
+    )
+
+
 def in_care(db: Session, worker_id: int | None, subject_id: int, at: datetime) -> bool:
     """Does `worker_id` have an active care assignment to `subject_id` at `at`?"""
     if worker_id is None:
@@ -94,6 +101,18 @@ def supervisor_of(db: Session, worker_id: int) -> int | None:
         .limit(1)
     ).first()
     return row[0] if row is not None and row[1] else None
+
+
+def workers_supervised_by(db: Session, clinician_id: int) -> set[int]:
+    """The peer workers whose current supervisor (as `supervisor_of` says) is this clinician."""
+    candidates = set(
+        db.scalars(
+            select(Supervision.worker_id).where(
+                Supervision.supervisor_id == clinician_id, Supervision.ended_at.is_(None)
+            )
+        )
+    )
+    return {w for w in candidates if supervisor_of(db, w) == clinician_id}
 
 
 def facilitates(db: Session, user_id: int | None, session_id: int) -> bool:
@@ -152,14 +171,25 @@ class Relationships:
             self._facilitates[session_id] = facilitates(self.db, self.actor_id, session_id)
         return self._facilitates[session_id]
 
-    def consent_facts(self, subject_id: int) -> Facts:
-        """Everything `decide()` weighs about this person and `subject_id`."""
+    def consent_facts(self, subject_id: int, at: datetime | None = None) -> Facts:
+        """Everything `decide()` weighs about this person and `subject_id`: at the request's
+        moment (kept), or at another moment `at` (read afresh, for a what-if or a test)."""
+        if at is not None and at != self.now:
+            assert self.actor_id is not None
+            return facts_for(self.db, self.actor_id, subject_id, at)
         if subject_id not in self._facts:
             assert self.actor_id is not None
             facts = facts_for(self.db, self.actor_id, subject_id, self.now)
             self._facts[subject_id] = facts
             self._in_care[subject_id] = facts.assignment_active
         return self._facts[subject_id]
+
+    def emergency_until(self, subject_id: int) -> datetime | None:
+        """When this clinician's emergency access to `subject_id` ends, while one is open."""
+        open_now = [
+            g for g in self.consent_facts(subject_id).emergency if g.starts <= self.now < g.ends
+        ]
+        return max(open_now, key=lambda g: g.id).ends if open_now else None
 
     def training_current(self) -> bool:
         """The actor's training, as the consent gate reads it (a subject-independent fact)."""

@@ -2,8 +2,8 @@
 
 "Dr Mei Chen (clinician, your care team) read your care plan on 3 May at 10:14."
 
-Each action has a phrase; each basis a reason. Later features add their actions and bases
-here (consent, emergency access); anything unknown still reads sensibly, never as a code.
+Each action has a phrase; each basis a reason. Anything unknown still reads sensibly, never
+as a code.
 """
 
 from __future__ import annotations

@@ -279,7 +279,7 @@ def show_own_log(actor: Actor, db: Session) -> str:
     query = log.about_subject(actor.id)
     hidden = flags.untold_flag_ids(db, actor.id)
     if hidden:
-        # A clinician decided this person must not be told of these flags (see consent.flags).
+        # A clinician decided this person must not be told of these flags (see flags.service).
         # Spelled out NULL-safely: entries with no target must stay (NOT (NULL AND ...) is
         # NULL, which would drop them).
         query = query.where(
@@ -291,7 +291,7 @@ def show_own_log(actor: Actor, db: Session) -> str:
         )
     delayed = risk.own_log_condition(db, actor.id)
     if delayed is not None:
-        # A clinician decided telling this person about a concern must wait (notes.risk).
+        # A clinician decided telling this person about a concern must wait (risk.service).
         query = query.where(delayed)
     page = log.page(
         db,

@@ -105,5 +105,3 @@ class CarerNomination(Base):
 
     consumer: Mapped[User] = relationship(foreign_keys=[consumer_id], lazy="joined")
     carer: Mapped[User] = relationship(foreign_keys=[carer_id], lazy="joined")
-
-

@@ -54,12 +54,6 @@ class GrantForm(FlaskForm):
     )
 
 
-
-
-
-
-
-
 PRESENT = "The consumer is here with me and asked for this change"
 
 

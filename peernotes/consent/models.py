@@ -1,5 +1,5 @@
-"""Consent directives (versioned, never overwritten), their provisions, and the facts that
-the decision weighs: training, safety flags and emergency access.
+"""Consent directives (versioned, never overwritten) and their provisions. (The other facts
+the decision weighs live with their features: training/, flags/ and emergency/ models.)
 
 Every change to a consumer's consent writes a new directive version holding the complete set
 of provisions then in force. "What had the consumer agreed to on 3 May?" is the newest version
@@ -60,15 +60,3 @@ class ConsentProvisionCategory(Base):
     category: Mapped[Category] = mapped_column(
         enum_column(Category, "provision_category"), primary_key=True
     )
-
-
-
-
-
-
-
-
-
-
-
-

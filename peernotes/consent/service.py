@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Act, Category, GranteeKind, Provision
-from peernotes.access.queries import current_provisions, facts_for, provisions_of, team_ids_query
+from peernotes.access.queries import current_provisions, provisions_of, team_ids_query
+from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
@@ -24,6 +26,14 @@ from peernotes.care.models import Team
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+
+
+class ConsentBasis(StrEnum):
+    """Bases and reasons of consent changes, in the access log."""
+
+    NOT_THE_SUBJECT = "not_the_subject"
+    WITNESSED = "witnessed"
+
 
 MAX_DAYS = 366 * 2
 
@@ -54,10 +64,16 @@ def _check_change(db: Session, by: AuditActor, subject: User, witness: User | No
         return
     # Someone else may only record a change with the consumer present, and says so; and only
     # someone in the consumer's care.
-    in_care = by.id is not None and facts_for(db, by.id, subject.id, utcnow()).assignment_active
+    in_care = by.id is not None and relationships(db, by).in_care(subject.id)
     if witness is None or witness.id != by.id or not in_care:
         record_event(
-            db, by, Action.CONSENT_GRANT, subject.id, None, Outcome.DENIED, "not_the_subject"
+            db,
+            by,
+            Action.CONSENT_GRANT,
+            subject.id,
+            None,
+            Outcome.DENIED,
+            ConsentBasis.NOT_THE_SUBJECT,
         )
         raise ConsentError("You can only change your own consent.")
 
@@ -196,7 +212,7 @@ def grant(
         subject.id,
         Target("consent_provision", new.id),
         Outcome.ALLOWED,
-        Basis.SELF if by.id == subject.id else "witnessed",
+        Basis.SELF if by.id == subject.id else ConsentBasis.WITNESSED,
     )
     return new
 
@@ -248,7 +264,7 @@ def revoke_all(
             subject.id,
             Target("consent_provision", provision_id),
             Outcome.ALLOWED,
-            Basis.SELF if by.id == subject.id else "witnessed",
+            Basis.SELF if by.id == subject.id else ConsentBasis.WITNESSED,
         )
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from peernotes.access.authorize import NotInCare, person_in_care
 from peernotes.access.decision import Act, Category, GranteeKind
-from peernotes.access.queries import current_provisions, facts_for, training_current
+from peernotes.access.queries import current_provisions, training_current
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.accounts import display_names
@@ -177,15 +178,11 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
 
 
 def _consumer_in_care(db: Session, actor: Actor, subject_id: int) -> User:
-    subject = db.get(User, subject_id)
-    if subject is None or subject.role is not Role.CONSUMER:
+    """The consumer, if this worker is in their care; otherwise the page does not exist."""
+    try:
+        return person_in_care(db, actor, subject_id, Action.CONSENT_GRANT, Role.CONSUMER)
+    except NotInCare:
         abort(404)
-    if not facts_for(db, actor.id, subject.id, utcnow()).assignment_active:
-        record_event(
-            db, actor, Action.CONSENT_GRANT, subject.id, None, Outcome.DENIED, "not_in_care"
-        )
-        abort(404)
-    return subject
 
 
 @bp.route("/people/<int:subject_id>/consent", methods=["GET", "POST"])

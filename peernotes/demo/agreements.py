@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Demo data: support agreements between the demo peer workers and the people they support."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Demo data: a DBT skills group and a carers' group, with sessions."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Demo data: supervision sessions Dr Chen logged with the demo peer workers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Forms for starting emergency access and for reviewing it."""
 
 from __future__ import annotations
 
@@ -37,4 +37,3 @@ class ReviewForm(FlaskForm):
         validate_choice=False,
     )
     comment = TextAreaField("Comment", description="What you found, in a few sentences.")
-

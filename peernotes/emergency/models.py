@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Emergency access (break the glass): who, about whom, why, for how long, and its review."""
 
 from __future__ import annotations
 
@@ -34,4 +34,3 @@ class EmergencyAccess(Base):
     review_comment: Mapped[str | None] = mapped_column(Text, default=None)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     reviewed_at: Mapped[datetime | None] = mapped_column(default=None)
-

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.queries import facts_for
+from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.steps import step
@@ -34,6 +35,13 @@ from peernotes.errors import Refused
 MIN_REASON = 20
 MAX_REASON = 2_000
 MAX_COMMENT = 2_000
+
+
+class EmergencyBasis(StrEnum):
+    """Reasons an emergency access was refused, in the access log."""
+
+    NO_REASON = "no_reason"
+    UNKNOWN_SUBJECT = "unknown_subject"
 
 
 class EmergencyError(Refused):
@@ -56,6 +64,7 @@ def _refuse(
 def active_for(
     db: Session, clinician_id: int, subject_id: int, at: datetime
 ) -> EmergencyAccess | None:
+
     return db.scalar(
         select(EmergencyAccess)
         .where(
@@ -94,7 +103,12 @@ def start(
     subject = db.get(User, subject_id)
     if subject is None or subject.role is not Role.CONSUMER or not subject.active:
         raise _refuse(
-            db, by, None, "unknown_subject", "Choose a consumer from the list.", "subject"
+            db,
+            by,
+            None,
+            EmergencyBasis.UNKNOWN_SUBJECT,
+            "Choose a consumer from the list.",
+            "subject",
         )
     now = utcnow()
     reason = reason.strip()
@@ -103,7 +117,7 @@ def start(
             db,
             by,
             subject.id,
-            "no_reason",
+            EmergencyBasis.NO_REASON,
             f"Say why you need emergency access, in at least {MIN_REASON} characters.",
             "reason",
         )
@@ -112,7 +126,7 @@ def start(
         raise _refuse(
             db, by, subject.id, Basis.WRONG_PASSWORD, "That password is not right.", "password"
         )
-    if facts_for(db, by.id, subject.id, now).assignment_active:
+    if relationships(db, by).in_care(subject.id):
         # Emergency access is for when there is no other basis; a care team member needs none.
         raise EmergencyError("This person is in your care: open their record directly.")
     if active_for(db, by.id, subject.id, now) is not None:

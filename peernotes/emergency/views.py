@@ -121,6 +121,4 @@ def review(actor: Actor, db: Session, access_id: int) -> str | Response:
     use = next(
         u for u in emergency.uses(db, subject_id=access.subject_id) if u.access.id == access.id
     )
-    return render_template(
-        "emergency/review.html", use=use, form=form, names=display_names(db)
-    )
+    return render_template("emergency/review.html", use=use, form=form, names=display_names(db))

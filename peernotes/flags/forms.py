@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The form for setting or lifting a safety flag."""
 
 from __future__ import annotations
 
@@ -33,4 +33,3 @@ class FlagForm(FlaskForm):
         "Why the person should not be told",
         description="Required when the person is not told. Other clinicians will read it.",
     )
-

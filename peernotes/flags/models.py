@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Safety flags (family violence, serious harm): set and lifted by a clinician, with a reason;
+while one is in force, carers and carer peer workers see nothing."""
 
 from __future__ import annotations
 
@@ -30,4 +31,3 @@ class SafetyFlag(Base):
     not_told_because: Mapped[str | None] = mapped_column(Text, default=None)
     lifted_at: Mapped[datetime | None] = mapped_column(default=None)
     lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.queries import facts_for
-from peernotes.audit.events import Action, Outcome
+from peernotes.access.objects import ObjectBasis
+from peernotes.access.relationships import relationships
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
@@ -40,7 +41,7 @@ def in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
     """Only a clinician in the consumer's care team sets or lifts their flags."""
     if by.role is not Role.CLINICIAN or by.id is None:
         return False
-    return facts_for(db, by.id, subject_id, utcnow()).assignment_active
+    return relationships(db, by).in_care(subject_id)
 
 
 def _consumer(db: Session, subject_id: int) -> User | None:
@@ -68,7 +69,7 @@ def set_flag(
             subject.id if subject else None,
             None,
             Outcome.DENIED,
-            "not_in_care",
+            ObjectBasis.NOT_IN_CARE,
         )
         raise FlagError("You can set safety flags only for people in your care.")
     try:
@@ -103,7 +104,7 @@ def set_flag(
         subject.id,
         Target("safety_flag", flag.id),
         Outcome.ALLOWED,
-        "care_assignment",
+        Basis.CARE_ASSIGNMENT,
     )
     return flag
 
@@ -121,7 +122,7 @@ def lift_flag(db: Session, by: AuditActor, subject_id: int, flag_id: int) -> Saf
             subject_id,
             Target("safety_flag", flag.id),
             Outcome.DENIED,
-            "not_in_care",
+            ObjectBasis.NOT_IN_CARE,
         )
         raise FlagError("You can lift safety flags only for people in your care.")
     flag.lifted_at = utcnow()
@@ -134,7 +135,7 @@ def lift_flag(db: Session, by: AuditActor, subject_id: int, flag_id: int) -> Saf
         subject_id,
         Target("safety_flag", flag.id),
         Outcome.ALLOWED,
-        "care_assignment",
+        Basis.CARE_ASSIGNMENT,
     )
     return flag
 

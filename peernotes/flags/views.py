@@ -6,8 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import record_event
+from peernotes.access.authorize import NotInCare, person_in_care
+from peernotes.audit.events import Action
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
@@ -22,15 +22,10 @@ bp = Blueprint("flags", __name__)
 
 def _subject_in_care(db: Session, actor: Actor, subject_id: int) -> User:
     """The consumer, if this clinician is in their care; otherwise the page does not exist."""
-    subject = db.get(User, subject_id)
-    if subject is None or subject.role is not Role.CONSUMER:
+    try:
+        return person_in_care(db, actor, subject_id, Action.ACCESS_DENIED, Role.CONSUMER)
+    except NotInCare:
         abort(404)
-    if not flags.in_care(db, actor, subject.id):
-        record_event(
-            db, actor, Action.ACCESS_DENIED, subject.id, None, Outcome.DENIED, "not_in_care"
-        )
-        abort(404)
-    return subject
 
 
 @bp.route("/people/<int:subject_id>/safety", methods=["GET", "POST"])

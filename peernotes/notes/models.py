@@ -122,5 +122,3 @@ class NoteStatement(Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-
-

@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.queries import readable_entries
-from peernotes.audit.events import Action, Outcome
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, record_event
 from peernotes.db import utcnow
 from peernotes.notes import service as notes
@@ -136,6 +136,6 @@ def page(
         subject_id,
         None,
         Outcome.ALLOWED if shown or viewer.id == subject_id else Outcome.DENIED,
-        "self" if viewer.id == subject_id else ("filtered" if shown else "nothing_shared"),
+        Basis.SELF if viewer.id == subject_id else ("filtered" if shown else "nothing_shared"),
     )
     return Page(shown, older)

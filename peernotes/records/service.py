@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select, text, union_all
 from sqlalchemy.orm import Session
@@ -20,21 +21,29 @@ from peernotes.access.decision import (
     Act,
     Category,
     Decision,
-    Facts,
     Reason,
     Request,
     decide,
 )
-from peernotes.access.queries import facts_for, readable_entries
-from peernotes.audit.events import Action, Outcome
+from peernotes.access.queries import readable_entries
+from peernotes.access.relationships import relationships
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import MissingDataKey, seal_about, unseal_about
-from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
+
+
+class RecordBasis(StrEnum):
+    """Bases and reasons of the record's own steps in the access log."""
+
+    NO_BASIS_TO_WRITE = "no_basis_to_write"
+    NOT_BY_CONSENT = "not_by_consent"
+    NOT_CLINICIAN = "not_clinician"
+
 
 PAGE_SIZE = 25
 MAX_TITLE = 200
@@ -97,17 +106,16 @@ def _decide(
 ) -> Decision:
     assert actor.id is not None and actor.role is not None
     request = Request(actor.id, actor.role, subject_id, act, category, at, author_id)
-    return decide(request, facts_for(db, actor.id, subject_id, at))
+    return decide(request, relationships(db, actor).consent_facts(subject_id, at))
 
 
-def may_write(db: Session, actor: AuditActor, subject_id: int, facts: Facts | None = None) -> bool:
+def may_write(db: Session, actor: AuditActor, subject_id: int) -> bool:
     """Could this person write any entry in this record now? (Clinicians only: by care
-    assignment, or by the consumer's `contribute` consent.) For pages; writes decide again.
-    A page that has read the facts already passes them in."""
+    assignment, or by the consumer's `contribute` consent.) For pages; writes decide again."""
     if actor.role is not Role.CLINICIAN or actor.id is None or actor.id == subject_id:
         return False
-    now = utcnow()
-    facts = facts if facts is not None else facts_for(db, actor.id, subject_id, now)
+    rel = relationships(db, actor)
+    now, facts = rel.now, rel.consent_facts(subject_id)
     return any(
         decide(Request(actor.id, actor.role, subject_id, Act.CONTRIBUTE, c, now), facts).permitted
         for c in RECORD_CATEGORIES
@@ -190,7 +198,7 @@ def write_entry(
     if subject.role is not Role.CONSUMER:
         raise RecordError("Medical records are kept for consumers only.")
     parsed, title, body = _validate(category, title, body)
-    now = utcnow()
+    now = relationships(db, actor).now
     decision = _decide(db, actor, subject.id, Act.CONTRIBUTE, parsed, now)
     if not decision.permitted or actor.role is not Role.CLINICIAN:
         record_event(
@@ -200,7 +208,7 @@ def write_entry(
             subject.id,
             None,
             Outcome.DENIED,
-            decision.basis if not decision.permitted else "not_clinician",
+            decision.basis if not decision.permitted else RecordBasis.NOT_CLINICIAN,
         )
         raise RecordError("You can write in the records of people in your care only.")
     return _create_entry(db, actor, subject.id, parsed, title, body, decision.basis, now)
@@ -222,7 +230,7 @@ def contribute_entry(
         RecordError: no such consent (logged), or bad input.
     """
     parsed, title, body = _validate(category, title, body)
-    now = utcnow()
+    now = relationships(db, actor).now
     decision = _decide(db, actor, subject.id, Act.CONTRIBUTE, parsed, now)
     if actor.role not in PEER_WORKERS or not decision.basis.startswith("consent:"):
         record_event(
@@ -232,7 +240,7 @@ def contribute_entry(
             subject.id,
             None,
             Outcome.DENIED,
-            decision.basis if not decision.permitted else "not_by_consent",
+            decision.basis if not decision.permitted else RecordBasis.NOT_BY_CONSENT,
         )
         raise RecordError("You need their consent to add to their record under this heading.")
     return _create_entry(
@@ -244,7 +252,7 @@ def contributable(db: Session, actor: AuditActor, subject_id: int) -> list[Categ
     """The record categories this peer worker may file into, by the consumer's consent."""
     if actor.role not in PEER_WORKERS or actor.id is None:
         return []
-    now = utcnow()
+    now = relationships(db, actor).now
     return [
         c
         for c in RECORD_CATEGORIES
@@ -270,7 +278,7 @@ def amend_entry(
         RecordError: bad input.
     """
     entry = db.get(RecordEntry, entry_id)
-    now = utcnow()
+    now = relationships(db, actor).now
     if entry is None:
         record_event(
             db,
@@ -279,7 +287,7 @@ def amend_entry(
             None,
             Target("record_entry", entry_id),
             Outcome.DENIED,
-            "not_found",
+            Basis.NOT_FOUND,
         )
         raise NotFound()
     decision = _decide(db, actor, entry.subject_id, Act.CONTRIBUTE, entry.category, now)
@@ -291,7 +299,7 @@ def amend_entry(
             entry.subject_id,
             Target("record_entry", entry.id),
             Outcome.DENIED,
-            decision.basis if not decision.permitted else "not_clinician",
+            decision.basis if not decision.permitted else RecordBasis.NOT_CLINICIAN,
         )
         raise NotFound()
     reason = reason.strip()
@@ -363,7 +371,7 @@ def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -
         NotFound: no such entry in this subject's record, or not permitted (the same answer).
     """
     entry = db.get(RecordEntry, entry_id)
-    now = utcnow()
+    now = relationships(db, actor).now
     if entry is None or entry.subject_id != subject_id:
         record_event(
             db,
@@ -372,7 +380,7 @@ def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -
             subject_id if entry is not None else None,
             Target("record_entry", entry_id),
             Outcome.DENIED,
-            "not_found",
+            Basis.NOT_FOUND,
         )
         raise NotFound()
     decision = _decide(db, actor, entry.subject_id, Act.READ, entry.category, now, entry.author_id)
@@ -433,7 +441,7 @@ def list_entries(
     (subject_id, category, id), without which it may walk the record once).
     """
     assert actor.id is not None and actor.role is not None
-    now = utcnow()
+    now = relationships(db, actor).now
     if db.get_bind().dialect.name == "postgresql":
         # psycopg prepares a statement once it has run five times on a connection, and
         # PostgreSQL may then plan it once for any subject: for the *average* record, a handful
@@ -481,7 +489,7 @@ def _decisions(
 ) -> dict[Category, Decision]:
     """`decide()` for every category of this record, with the facts read once."""
     assert actor.id is not None and actor.role is not None
-    facts = facts_for(db, actor.id, subject_id, at)
+    facts = relationships(db, actor).consent_facts(subject_id, at)
     return {
         category: decide(Request(actor.id, actor.role, subject_id, Act.READ, category, at), facts)
         for category in RECORD_CATEGORIES
@@ -542,3 +550,32 @@ def _withheld(db: Session, actor: AuditActor, subject_id: int, hidden: list[Cate
         for category in hidden
     ]
     return db.scalar(union_all(*newest_hidden).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class RecordPage:
+    """One page of a record, and what the person may do there: all decided here, by the access
+    layer's facts, so the page only shows it."""
+
+    entries: EntryPage
+    can_write: bool
+    #: A clinician in the person's care (they also manage safety flags).
+    in_care: bool
+    #: When the clinician's emergency access ends, while one is open (and no other basis).
+    emergency_until: datetime | None
+
+
+def record_page(
+    db: Session, actor: AuditActor, subject_id: int, *, before: int | None = None
+) -> RecordPage | None:
+    """A page of the record, or None when there is nothing this person may read or write here
+    (the page then answers exactly as for a person who does not exist)."""
+    page = list_entries(db, actor, subject_id, before=before)
+    can_write = may_write(db, actor, subject_id)
+    if not page.permitted and not can_write:
+        return None
+    clinician = actor.role is Role.CLINICIAN
+    rel = relationships(db, actor)
+    in_care = clinician and rel.in_care(subject_id)
+    glass = rel.emergency_until(subject_id) if clinician and not in_care else None
+    return RecordPage(page, can_write, in_care, glass)

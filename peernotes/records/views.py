@@ -6,18 +6,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peernotes.access.queries import facts_for
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
-from peernotes.db import utcnow
-from peernotes.emergency import service as emergency
 from peernotes.flags import service as flags
 from peernotes.records import service as records
 from peernotes.records.forms import AmendForm, EntryForm
+from peernotes.records.service import RecordBasis
 from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("records", __name__)
@@ -41,30 +39,21 @@ def show_own_record(actor: Actor, db: Session) -> Response:
 def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
     subject = _consumer(db, subject_id)
     before = request.args.get("before", type=int)
-    page = records.list_entries(db, actor, subject.id, before=before)
-    now = utcnow()
-    # Read once: both "may write here" and "in their care" come from the same facts.
-    facts = facts_for(db, actor.id, subject.id, now) if actor.role is Role.CLINICIAN else None
-    can_write = records.may_write(db, actor, subject.id, facts)
-    if not page.permitted and not can_write:
+    shown = records.record_page(db, actor, subject.id, before=before)
+    if shown is None:
         # Nothing this person may read or write here: the same answer as for a person who
         # does not exist.
         abort(404)
-    in_care = facts is not None and facts.assignment_active
-    glass = (
-        emergency.active_for(db, actor.id, subject.id, now)
-        if actor.role is Role.CLINICIAN and not in_care
-        else None
-    )
+    page = shown.entries
     return render_template(
         "records/list.html",
         subject=subject,
         page=page,
         names=display_names(db, (e.author_id for e in page.entries)),
         own=subject.id == actor.id,
-        can_write=can_write,
-        in_care=in_care,
-        emergency_access=glass,
+        can_write=shown.can_write,
+        in_care=shown.in_care,
+        emergency_until=shown.emergency_until,
         told_flags=flags.told_flags(db, subject.id) if subject.id == actor.id else [],
     )
 
@@ -100,7 +89,7 @@ def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
             subject.id,
             None,
             Outcome.DENIED,
-            "no_basis_to_write",
+            RecordBasis.NO_BASIS_TO_WRITE,
         )
         abort(404)
     form = EntryForm()

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Forms for raising a risk concern and for delaying telling the person about it."""
 
 from __future__ import annotations
 
@@ -32,4 +32,3 @@ class DelayForm(FlaskForm):
         description="The care team and the worker who raised it read this; the person does not.",
     )
     hours = IntegerField("For how many hours", validators=[Optional()])
-

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""A risk concern (duty of care): what was observed, sealed under the subject's data key, with its
+co-signer and any delay in telling the subject."""
 
 from __future__ import annotations
 
@@ -31,4 +32,3 @@ class RiskConcern(Base):
     delay_reason: Mapped[str | None] = mapped_column(String(1000), default=None)
     delay_until: Mapped[datetime | None] = mapped_column(default=None)
     delay_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-

@@ -22,29 +22,45 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from peernotes.audit.events import Action, Outcome
+from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.decision import Decision
+from peernotes.access.objects import ConcernFacts, ObjectBasis, decide_concern
+from peernotes.access.relationships import (
+    Relationships,
+    relationships,
+    subjects_in_care,
+    supervisor_of,
+)
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
-from peernotes.care.models import CareAssignment
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.risk.models import RiskConcern
-from peernotes.supervision import service as supervision
+
+
+class RiskBasis(StrEnum):
+    """Reasons of refused steps on a concern, in the access log."""
+
+    ALREADY_COSIGNED = "already_cosigned"
+    NOT_COSIGNER = "not_cosigner"
+    NOT_CLINICIAN = "not_clinician"
+
 
 #: Limits, in characters: each of the three parts of a concern, and a delay's reason.
 MAX_FIELD = 4_000
 MIN_DELAY_REASON = 10
 MAX_DELAY_REASON = 1_000  # the column's size
 
-DUTY_OF_CARE = "duty_of_care"
+DUTY_OF_CARE = ObjectBasis.DUTY_OF_CARE
 RAISERS = frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
 
 
@@ -149,42 +165,34 @@ def _log(
     record_event(db, by, action, subject_id, target, outcome, basis)
 
 
-def _in_care(db: Session, worker_id: int | None, subject_id: int, now: datetime) -> bool:
-    if worker_id is None:
-        return False
-    return bool(
-        db.scalar(
-            select(
-                exists().where(
-                    CareAssignment.worker_id == worker_id,
-                    CareAssignment.subject_id == subject_id,
-                    CareAssignment.active_at(now),
-                )
-            )
-        )
-    )
-
-
 def delay_in_force(concern: RiskConcern, now: datetime) -> bool:
     return concern.delay_until is not None and concern.delay_until > now
 
 
-def _reader(
-    db: Session, by: AuditActor, concern: RiskConcern, now: datetime
-) -> tuple[Reader | None, str]:
-    """Who this person is to the concern and the basis; or None and the reason for a deny."""
-    if by.id is not None and by.id == concern.raised_by_id:
-        return Reader.RAISER, "author"
-    if by.id is not None and by.id == concern.subject_id:
-        if delay_in_force(concern, now):
-            return None, "delayed"
-        return Reader.SUBJECT, "self"
-    if by.role is Role.CLINICIAN:
-        if _in_care(db, by.id, concern.subject_id, now):
-            return Reader.CARE_TEAM, DUTY_OF_CARE
-        if by.id == concern.cosigner_id:
-            return Reader.COSIGNER, DUTY_OF_CARE
-    return None, "no_duty_of_care"
+def _decide(rel: Relationships, by: AuditActor, concern: RiskConcern) -> Decision:
+    """Who this person is to the concern (`access.objects.decide_concern`)."""
+    return decide_concern(
+        ConcernFacts(
+            actor_id=by.id,
+            actor_role=by.role,
+            subject_id=concern.subject_id,
+            raised_by_id=concern.raised_by_id,
+            cosigner_id=concern.cosigner_id,
+            delayed=delay_in_force(concern, utcnow()),
+            in_care=by.role is Role.CLINICIAN and rel.in_care(concern.subject_id),
+        )
+    )
+
+
+govern(
+    RiskConcern,
+    Governed(
+        target_type="risk_concern",
+        subject_of=lambda concern: concern.subject_id,
+        decide=_decide,
+        not_found=ConcernNotFound,
+    ),
+)
 
 
 def _manages(reader: Reader | None) -> bool:
@@ -194,19 +202,12 @@ def _manages(reader: Reader | None) -> bool:
 
 
 def _load(
-    db: Session, by: AuditActor, concern_id: int, action: Action, now: datetime
+    db: Session, by: AuditActor, concern_id: int, action: Action
 ) -> tuple[RiskConcern, Reader, str]:
     """The concern, who this person is to it and the basis; otherwise logged and
     ConcernNotFound."""
-    concern = db.get(RiskConcern, concern_id)
-    if concern is None:
-        _log(db, by, action, None, concern_id, Outcome.DENIED, "not_found")
-        raise ConcernNotFound(concern_id)
-    reader, basis = _reader(db, by, concern, now)
-    if reader is None:
-        _log(db, by, action, concern.subject_id, concern.id, Outcome.DENIED, basis)
-        raise ConcernNotFound(concern_id)
-    return concern, reader, basis
+    concern, decision = load_and_authorize(db, by, RiskConcern, concern_id, action)
+    return concern, Reader(str(decision.relation)), decision.basis
 
 
 # Raising -----------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def can_raise_for(db: Session, by: AuditActor, subject_id: int) -> bool:
         and by.role in RAISERS
         and by.role is not None
         and ASSIGNABLE.get(by.role) is subject.role
-        and _in_care(db, by.id, subject.id, utcnow())
+        and relationships(db, by).in_care(subject.id)
     )
 
 
@@ -233,7 +234,7 @@ def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
         subject.id if subject else None,
         None,
         Outcome.DENIED,
-        "no_care_assignment",
+        ObjectBasis.NO_CARE_ASSIGNMENT,
     )
 
 
@@ -258,7 +259,7 @@ def raise_concern(
         created_at=utcnow(),
         # Sealed once the row has its id: the associated data binds the text to this row.
         ciphertext=b"",
-        cosigner_id=supervision.current_supervisor_id(db, by.id),
+        cosigner_id=supervisor_of(db, by.id),
     )
     db.add(concern)
     db.flush()
@@ -300,7 +301,7 @@ def read(db: Session, by: AuditActor, concern_id: int) -> ConcernView:
         ConcernNotFound: missing, or not theirs to read (the same answer).
     """
     now = utcnow()
-    concern, reader, basis = _load(db, by, concern_id, Action.RISK_READ, now)
+    concern, reader, basis = _load(db, by, concern_id, Action.RISK_READ)
     text = _open(db, concern)
     _log(db, by, Action.RISK_READ, concern.subject_id, concern.id, Outcome.ALLOWED, basis)
     staff = reader is not Reader.SUBJECT
@@ -366,7 +367,7 @@ def about_me(db: Session, by: AuditActor) -> list[ConcernSummary]:
         .where(RiskConcern.subject_id == by.id, _told(now))
         .order_by(RiskConcern.created_at.desc(), RiskConcern.id.desc())
     ).all()
-    _log(db, by, Action.RISK_LIST, by.id, None, Outcome.ALLOWED, "self")
+    _log(db, by, Action.RISK_LIST, by.id, None, Outcome.ALLOWED, Basis.SELF)
     return [_summary(c, now, for_subject=True) for c in rows]
 
 
@@ -379,7 +380,7 @@ def raised_by_me(db: Session, by: AuditActor, subject_id: int) -> list[ConcernSu
         .where(RiskConcern.subject_id == subject_id, RiskConcern.raised_by_id == by.id)
         .order_by(RiskConcern.created_at.desc(), RiskConcern.id.desc())
     ).all()
-    _log(db, by, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, "author")
+    _log(db, by, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, ObjectBasis.AUTHOR)
     return [_summary(c, now) for c in rows]
 
 
@@ -398,9 +399,7 @@ def for_clinician(db: Session, by: AuditActor) -> ClinicianLists:
     if by.role is not Role.CLINICIAN:
         return ClinicianLists([], [])
     now = utcnow()
-    in_care = select(CareAssignment.subject_id).where(
-        CareAssignment.worker_id == by.id, CareAssignment.active_at(now)
-    )
+    in_care = subjects_in_care(by.id, now)
     rows = db.scalars(
         select(RiskConcern)
         .where(or_(RiskConcern.subject_id.in_(in_care), RiskConcern.cosigner_id == by.id))
@@ -462,7 +461,7 @@ def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
         RiskError: already co-signed (logged; nothing changes).
     """
     now = utcnow()
-    concern, _, _ = _load(db, by, concern_id, Action.RISK_COSIGN, now)
+    concern, _, _ = _load(db, by, concern_id, Action.RISK_COSIGN)
     if by.role is not Role.CLINICIAN or by.id != concern.cosigner_id:
         _log(
             db,
@@ -471,7 +470,7 @@ def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
             concern.subject_id,
             concern.id,
             Outcome.DENIED,
-            "not_cosigner",
+            RiskBasis.NOT_COSIGNER,
         )
         raise NotYours("Only the supervisor of the worker who raised it can co-sign it.")
     if concern.cosigned_at is not None:
@@ -482,7 +481,7 @@ def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
             concern.subject_id,
             concern.id,
             Outcome.DENIED,
-            "already_cosigned",
+            RiskBasis.ALREADY_COSIGNED,
         )
         raise RiskError("You have already co-signed this concern.")
     concern.cosigned_at = now
@@ -492,10 +491,11 @@ def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
 
 
 def _managing(db: Session, by: AuditActor, concern_id: int, action: Action) -> RiskConcern:
-    now = utcnow()
-    concern, reader, _ = _load(db, by, concern_id, action, now)
+    concern, reader, _ = _load(db, by, concern_id, action)
     if not _manages(reader):
-        _log(db, by, action, concern.subject_id, concern.id, Outcome.DENIED, "not_clinician")
+        _log(
+            db, by, action, concern.subject_id, concern.id, Outcome.DENIED, RiskBasis.NOT_CLINICIAN
+        )
         raise NotYours("Only a clinician in their care can decide when they are told.")
     return concern
 

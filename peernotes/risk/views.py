@@ -31,10 +31,6 @@ from peernotes.web.routes import field_error, requires
 bp = Blueprint("risk", __name__)
 
 
-
-
-
-
 def _max_hours() -> int:
     config: Config = current_app.config["PEERNOTES"]
     return config.risk_delay_hours

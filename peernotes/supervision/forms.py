@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Forms for setting a peer worker's supervisor and for logging a supervision session."""
 
 from __future__ import annotations
 
@@ -32,4 +32,3 @@ class SessionForm(FlaskForm):
         sessions.FIELD_LABELS["actions"],
         description="What each of you will do before the next session.",
     )
-

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Who supervises each peer worker (one current supervisor, history kept), and the supervision
+sessions they log, sealed under the worker's data key."""
 
 from __future__ import annotations
 
@@ -44,4 +45,3 @@ class SupervisionSession(Base):
     token: Mapped[str] = mapped_column(String(32), unique=True)
     #: nonce || AES-GCM(JSON {topics, wellbeing, actions}), bound to the token and the worker.
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-

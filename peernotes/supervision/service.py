@@ -2,7 +2,7 @@
 
 A worker has one current supervisor. Changing it ends the current row and adds a new one:
 nothing is deleted, so "who supervised Sam on 3 May" always has an answer. The supervisor is
-the clinician asked to co-sign the worker's risk concerns (`peernotes.notes.risk`).
+the clinician asked to co-sign the worker's risk concerns (`peernotes.risk.service`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peernotes.audit.events import Action, Outcome
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
@@ -36,17 +36,6 @@ def current(db: Session, worker_id: int) -> Supervision | None:
         .order_by(Supervision.started_at.desc(), Supervision.id.desc())
         .limit(1)
     )
-
-
-def current_supervisor_id(db: Session, worker_id: int) -> int | None:
-    """The clinician who supervises this worker now, if their account is active."""
-    found = current(db, worker_id)
-    if found is None:
-        return None
-    supervisor = db.get(User, found.supervisor_id)
-    # A deactivated clinician cannot sign in to co-sign anything: better to say "no one"
-    # (the worker's page then tells them to ask their coordinator) than to wait forever.
-    return supervisor.id if supervisor is not None and supervisor.active else None
 
 
 def history(db: Session, worker_ids: Iterable[int]) -> dict[int, list[Supervision]]:
@@ -100,7 +89,7 @@ def set_supervisor(db: Session, by: AuditActor, worker_id: int, clinician_id: in
             None,
             Target("user", worker_id),
             Outcome.DENIED,
-            "no_permission",
+            Basis.NO_PERMISSION,
         )
         raise SupervisionError("Only a coordinator can set supervisors.")
     worker = db.get(User, worker_id)

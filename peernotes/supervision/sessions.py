@@ -25,6 +25,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.decision import Decision
+from peernotes.access.objects import ObjectBasis, SupervisionFacts, decide_supervision_session
+from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
@@ -53,8 +57,8 @@ REVIEW_WITHIN_DAYS = 14
 FLAGGED_SINCE_DAYS = 30
 
 SELF = Basis.SELF
-SUPERVISOR = "supervisor"
-NOT_SUPERVISOR = "not_supervisor"
+SUPERVISOR = ObjectBasis.SUPERVISOR
+NOT_SUPERVISOR = ObjectBasis.NOT_SUPERVISOR
 
 FIELD_LABELS = {
     "topics": "What you talked about",
@@ -162,21 +166,31 @@ def _peer_worker(db: Session, worker_id: int) -> User | None:
 
 def supervises_now(db: Session, by: AuditActor, worker_id: int) -> bool:
     """Is this person the worker's current supervising clinician?"""
-    return (
-        by.role is Role.CLINICIAN
-        and by.id is not None
-        and supervision.current_supervisor_id(db, worker_id) == by.id
+    return by.role is Role.CLINICIAN and relationships(db, by).supervises(worker_id)
+
+
+def _decide(rel: Relationships, by: AuditActor, row: SupervisionSession) -> Decision:
+    """Who this person is to the session (`access.objects.decide_supervision_session`)."""
+    return decide_supervision_session(
+        SupervisionFacts(
+            actor_id=by.id,
+            actor_role=by.role,
+            worker_id=row.worker_id,
+            supervisor_id=row.supervisor_id,
+            supervises_worker=by.role is Role.CLINICIAN and rel.supervises(row.worker_id),
+        )
     )
 
 
-def _basis(db: Session, by: AuditActor, row: SupervisionSession) -> str | None:
-    if by.id is not None and by.id == row.worker_id:
-        return SELF
-    if by.role is Role.CLINICIAN and (
-        by.id == row.supervisor_id or supervises_now(db, by, row.worker_id)
-    ):
-        return SUPERVISOR
-    return None
+govern(
+    SupervisionSession,
+    Governed(
+        target_type="supervision_session",
+        subject_of=lambda row: row.worker_id,
+        decide=_decide,
+        not_found=SessionNotFound,
+    ),
+)
 
 
 # Logging a session ------------------------------------------------------------------------------
@@ -278,23 +292,11 @@ def read(db: Session, by: AuditActor, session_id: int) -> SessionView:
     Raises:
         SessionNotFound: missing, or not theirs to read (the same answer).
     """
-    row = db.get(SupervisionSession, session_id)
+    row, decision = load_and_authorize(
+        db, by, SupervisionSession, session_id, Action.SUPERVISION_SESSION_READ
+    )
     target = Target("supervision_session", session_id)
-    if row is None:
-        _log(db, by, Action.SUPERVISION_SESSION_READ, None, target, Outcome.DENIED, Basis.NOT_FOUND)
-        raise SessionNotFound(session_id)
-    basis = _basis(db, by, row)
-    if basis is None:
-        _log(
-            db,
-            by,
-            Action.SUPERVISION_SESSION_READ,
-            row.worker_id,
-            target,
-            Outcome.DENIED,
-            "not_supervision_party",
-        )
-        raise SessionNotFound(session_id)
+    basis = decision.basis
     text = _open(db, row)
     _log(db, by, Action.SUPERVISION_SESSION_READ, row.worker_id, target, Outcome.ALLOWED, basis)
     return SessionView(_summary(row), text, basis)
@@ -329,7 +331,7 @@ def sessions_of(db: Session, by: AuditActor, worker_id: int) -> list[SessionSumm
         worker.id if worker else None,
         Target("user", worker_id),
         Outcome.DENIED,
-        "not_supervision_party" if worker else Basis.NOT_FOUND,
+        ObjectBasis.NOT_SUPERVISION_PARTY if worker else Basis.NOT_FOUND,
     )
     raise SessionNotFound(worker_id)
 
@@ -441,7 +443,9 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
         .order_by(RiskConcern.created_at, RiskConcern.id)
     ).all()
     for subject_id in sorted({c.subject_id for c in concerns}):
-        record_event(db, by, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, "duty_of_care")
+        record_event(
+            db, by, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, ObjectBasis.DUTY_OF_CARE
+        )
     for c in concerns:
         rows[c.raised_by_id].concerns.append(OpenConcern(c.id, c.subject_id, c.created_at))
     # Listed without their terms or any note, as on the agreements' own lists (not logged);
@@ -461,11 +465,9 @@ def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
             None,
             Target("user", worker_id),
             Outcome.ALLOWED,
-            "supervisor",
+            ObjectBasis.SUPERVISOR,
         )
     return [rows[i] for i in ids]
 
 
 # Demo -------------------------------------------------------------------------------------------
-
-

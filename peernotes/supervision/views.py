@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from peernotes.access.relationships import supervisor_of
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
@@ -80,7 +81,7 @@ def _unsupervised(
     db: Session, workers: list[User], history: dict[int, list[Supervision]]
 ) -> list[User]:
     """Workers with no supervisor in force, or whose supervisor's account is deactivated
-    (who cannot sign in to co-sign or meet): the same rule as `current_supervisor_id`."""
+    (who cannot sign in to co-sign or meet): the rule of `access.relationships.supervisor_of`."""
     active = {c.id for c in supervision.clinicians(db)}  # one query, not one per worker
     return [
         w
@@ -184,7 +185,7 @@ def show(actor: Actor, db: Session, supervision_session_id: int) -> str:
 @requires(Permission.SUPERVISION_VIEW_OWN)
 def mine(actor: Actor, db: Session) -> str:
     found = sessions.sessions_of(db, actor, actor.id)
-    supervisor_id = supervision.current_supervisor_id(db, actor.id)
+    supervisor_id = supervisor_of(db, actor.id)
     ids = {s.supervisor_id for s in found} | ({supervisor_id} if supervisor_id else set())
     return render_template(
         "supervision/mine.html",

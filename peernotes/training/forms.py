@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Forms for recording a peer worker's training and importing completions from a CSV file."""
 
 from __future__ import annotations
 
@@ -31,4 +31,3 @@ class ImportForm(FlaskForm):
         description="A header row naming email, module, completed_on and expires_on, then one"
         " completed module per row. Dates like 2026-05-03.",
     )
-

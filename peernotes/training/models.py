@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Training records: each completion of a required module, with its expiry. Records are added,
+never changed: a correction is a newer completion."""
 
 from __future__ import annotations
 
@@ -30,4 +31,3 @@ class TrainingRecord(Base):
     expires_on: Mapped[date] = mapped_column(Date)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-

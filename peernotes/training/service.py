@@ -114,7 +114,7 @@ def record(
 def status_of(db: Session, user_ids: list[int], today: date) -> dict[int, list[ModuleStatus]]:
     """Each person's state in every module, from the newest completion of each (one query).
 
-    The same rule as the consent gate's (`repository._trained`); a property test holds the two
+    The same rule as the consent gate's (`access.queries._trained`); a property test holds the two
     to the same answer."""
     newest: dict[tuple[int, TrainingModule], TrainingRecord] = {}
     for row in db.scalars(

@@ -20,10 +20,6 @@ from peernotes.web.routes import field_error, requires
 bp = Blueprint("training", __name__)
 
 
-
-
-
-
 @bp.route("/admin/training", methods=["GET", "POST"])
 @requires(Permission.ADMIN_TRAINING)
 def manage(actor: Actor, db: Session) -> str | Response:

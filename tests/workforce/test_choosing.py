@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Act, Category, GranteeKind
+from peernotes.access.objects import HandoverFacts, decide_handover
 from peernotes.access.queries import current_provisions
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
@@ -22,7 +23,6 @@ from peernotes.care.models import Team
 from peernotes.consent import service as consent
 from peernotes.db import get_database, utcnow
 from peernotes.records.service import write_entry
-from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
 from peernotes.workforce.choosing.models import RequestState, WorkerRequest
 from peernotes.workforce.profiles import service as profiles
@@ -580,7 +580,7 @@ def test_the_new_worker_needs_current_training_to_read_the_handover(app: Flask) 
 
 
 def test_decide_read_is_the_whole_handover_decision() -> None:
-    def facts(actor: int, **changed: object) -> handover.ReadFacts:
+    def facts(actor: int, **changed: object) -> HandoverFacts:
         base: dict[str, object] = {
             "actor_id": actor,
             "subject_id": 1,
@@ -590,10 +590,10 @@ def test_decide_read_is_the_whole_handover_decision() -> None:
             "new_assignment_active": True,
             "training_current": True,
         }
-        return handover.ReadFacts(**{**base, **changed})  # type: ignore[arg-type]
+        return HandoverFacts(**{**base, **changed})  # type: ignore[arg-type]
 
-    def said(f: handover.ReadFacts) -> tuple[bool, str]:
-        decision = handover.decide_read(f)
+    def said(f: HandoverFacts) -> tuple[bool, str]:
+        decision = decide_handover(f)
         return decision.permitted, decision.basis
 
     # The person and the author whatever else is true; the new worker only with all three.

@@ -7,6 +7,7 @@ import hashlib
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.access.objects import ObjectBasis
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor
@@ -22,7 +23,7 @@ from peernotes.notes.models import (
 from peernotes.notes.service.parties import _add_statement_row, _log, party
 from peernotes.notes.service.reading import _audiences
 from peernotes.notes.service.sealing import _open_revision
-from peernotes.notes.service.sections import MAX_COMMENT, NoteNotFound, NotesError
+from peernotes.notes.service.sections import MAX_COMMENT, NoteBasis, NoteNotFound, NotesError
 
 
 def _authored(db: Session, by: AuditActor, note_id: int, action: Action) -> Note:
@@ -37,7 +38,7 @@ def _authored(db: Session, by: AuditActor, note_id: int, action: Action) -> Note
             None,
             note.subject_id if note else None,
             Outcome.DENIED,
-            "not_author",
+            NoteBasis.NOT_AUTHOR,
             note_id=note_id,
         )
         raise NoteNotFound(note_id)
@@ -80,7 +81,7 @@ def file_section(db: Session, by: AuditActor, note_id: int, section: int, catego
         sections[section].body,
         provenance,
     )
-    _log(db, by, Action.NOTE_FILE, note, note.subject_id, Outcome.ALLOWED, "author")
+    _log(db, by, Action.NOTE_FILE, note, note.subject_id, Outcome.ALLOWED, ObjectBasis.AUTHOR)
     return entry.id
 
 
@@ -103,4 +104,12 @@ def reply_to_correction(
     if not body or len(body) > MAX_COMMENT:
         raise NotesError(f"Write your answer (up to {MAX_COMMENT:,} characters).")
     _add_statement_row(db, by, note, StatementKind.CORRECTION_REPLY, body, replies_to=asked.id)
-    _log(db, by, Action.NOTE_CORRECTION_REPLY, note, note.subject_id, Outcome.ALLOWED, "author")
+    _log(
+        db,
+        by,
+        Action.NOTE_CORRECTION_REPLY,
+        note,
+        note.subject_id,
+        Outcome.ALLOWED,
+        ObjectBasis.AUTHOR,
+    )

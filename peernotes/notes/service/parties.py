@@ -5,7 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.queries import facts_for
+from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.decision import Decision
+from peernotes.access.objects import NoteFacts, Relation, decide_note, note_relation
+from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.db import utcnow
@@ -17,20 +20,44 @@ from peernotes.notes.models import (
     StatementKind,
 )
 from peernotes.notes.service.sealing import _seal_text
-from peernotes.notes.service.sections import NoteNotFound
+from peernotes.notes.service.sections import NoteBasis, NoteNotFound
+
+_PARTY: dict[Relation | None, Party] = {
+    Relation.AUTHOR: Party.AUTHOR,
+    Relation.SUBJECT: Party.SUBJECT,
+    None: Party.OTHER,
+}
 
 
 def party(note: Note, actor_id: int | None) -> Party:
-    if actor_id == note.author_id:
-        return Party.AUTHOR
-    if actor_id == note.subject_id:
-        return Party.SUBJECT
-    return Party.OTHER
+    """The lifecycle's name for who someone is to a note (`access.objects.note_relation`)."""
+    return _PARTY[note_relation(actor_id, note.author_id, note.subject_id)]
 
 
 def _in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
-    assert by.id is not None
-    return facts_for(db, by.id, subject_id, utcnow()).assignment_active
+    return relationships(db, by).in_care(subject_id)
+
+
+def _decide(_rel: Relationships, by: AuditActor, note: Note) -> Decision:
+    return decide_note(
+        NoteFacts(
+            actor_id=by.id,
+            author_id=note.author_id,
+            subject_id=note.subject_id,
+            draft=note.state is State.DRAFT,
+        )
+    )
+
+
+govern(
+    Note,
+    Governed(
+        target_type="note",
+        subject_of=lambda note: note.subject_id,
+        decide=_decide,
+        not_found=NoteNotFound,
+    ),
+)
 
 
 def _log(
@@ -72,23 +99,7 @@ def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction | Ac
     """The note, when this person is its author or subject; otherwise logged and NoteNotFound
     (a note one may not act on answers like a missing one). `action` names what was tried."""
     logged = action if isinstance(action, Action) else _ACTION_FOR[action]
-    note = db.get(Note, note_id)
-    if note is None or party(note, by.id) is Party.OTHER:
-        _log(
-            db,
-            by,
-            logged,
-            None,
-            note.subject_id if note else None,
-            Outcome.DENIED,
-            "not_found" if note is None else "not_author_or_subject",
-            note_id=note_id,
-        )
-        raise NoteNotFound(note_id)
-    if note.state is State.DRAFT and party(note, by.id) is Party.SUBJECT:
-        # A draft is the author's alone: to the subject it does not exist yet.
-        _log(db, by, logged, note, note.subject_id, Outcome.DENIED, "draft")
-        raise NoteNotFound(note_id)
+    note, _ = load_and_authorize(db, by, Note, note_id, logged)
     return note
 
 
@@ -98,7 +109,13 @@ def _allowed(db: Session, by: AuditActor, note: Note, action: NoteAction) -> Sta
         return transition(note.state, action, party(note, by.id))
     except InvalidTransition:
         _log(
-            db, by, _ACTION_FOR[action], note, note.subject_id, Outcome.DENIED, "invalid_transition"
+            db,
+            by,
+            _ACTION_FOR[action],
+            note,
+            note.subject_id,
+            Outcome.DENIED,
+            NoteBasis.INVALID_TRANSITION,
         )
         raise
 

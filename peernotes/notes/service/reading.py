@@ -11,11 +11,11 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.decision import Act, Category, Decision, Request, decide
-from peernotes.access.queries import facts_for
-from peernotes.audit.events import Action, Outcome
+from peernotes.access.objects import ObjectBasis
+from peernotes.access.relationships import relationships
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor
 from peernotes.crypto.keys import DecryptionFailed
-from peernotes.db import utcnow
 from peernotes.notes.lifecycle import NoteAction, Party, State
 from peernotes.notes.models import (
     Audience,
@@ -128,10 +128,10 @@ def peer_notes_decision(db: Session, by: AuditActor, subject_id: int) -> Decisio
     but author and subject this does not depend on the note, so one decision serves a whole
     page, list or timeline."""
     assert by.id is not None and by.role is not None
-    now = utcnow()
+    rel = relationships(db, by)
     return decide(
-        Request(by.id, by.role, subject_id, Act.READ, Category.PEER_NOTES, now),
-        facts_for(db, by.id, subject_id, now),
+        Request(by.id, by.role, subject_id, Act.READ, Category.PEER_NOTES, rel.now),
+        rel.consent_facts(subject_id),
     )
 
 
@@ -169,11 +169,11 @@ def read(db: Session, by: AuditActor, note_id: int) -> NoteView:
     """
     note = db.get(Note, note_id)
     if note is None:
-        _log(db, by, Action.NOTE_READ, None, None, Outcome.DENIED, "not_found", note_id=note_id)
+        _log(db, by, Action.NOTE_READ, None, None, Outcome.DENIED, Basis.NOT_FOUND, note_id=note_id)
         raise NoteNotFound(note_id)
     who = party(note, by.id)
     if who is Party.SUBJECT and note.state is State.DRAFT:
-        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, "draft")
+        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, ObjectBasis.DRAFT)
         raise NoteNotFound(note_id)
     if who is not Party.OTHER:
         sections, _ = _open_revision(db, note, note.current_revision)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from peernotes.auth.roles import Role
 from peernotes.errors import Refused
@@ -10,6 +11,15 @@ from peernotes.notes.lifecycle import InvalidTransition
 from peernotes.notes.models import (
     NoteKind,
 )
+
+
+class NoteBasis(StrEnum):
+    """Reasons of refused note steps, in the access log."""
+
+    INVALID_TRANSITION = "invalid_transition"
+    NOT_AUTHOR = "not_author"
+    NOT_SUBJECT = "not_subject"
+
 
 #: The service's template: the sections a new note starts with.
 DEFAULT_SECTIONS = ("What we talked about", "What is helping", "Next steps", "For the care team")

@@ -6,6 +6,7 @@ import hashlib
 
 from sqlalchemy.orm import Session
 
+from peernotes.access.objects import ObjectBasis
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor
@@ -34,6 +35,7 @@ from peernotes.notes.service.sections import (
     MAX_COMMENT,
     WRITERS,
     Conflict,
+    NoteBasis,
     NotesError,
     Section,
     _checked,
@@ -62,7 +64,7 @@ def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
         None,
         subject.id if subject else None,
         Outcome.DENIED,
-        "no_care_assignment",
+        ObjectBasis.NO_CARE_ASSIGNMENT,
     )
 
 
@@ -140,7 +142,13 @@ def propose(db: Session, by: AuditActor, note_id: int) -> Note:
     note = _load_for(db, by, note_id, NoteAction.PROPOSE)
     if party(note, by.id) is Party.AUTHOR and not _in_care(db, by, note.subject_id):
         _log(
-            db, by, Action.NOTE_PROPOSE, note, note.subject_id, Outcome.DENIED, "no_care_assignment"
+            db,
+            by,
+            Action.NOTE_PROPOSE,
+            note,
+            note.subject_id,
+            Outcome.DENIED,
+            ObjectBasis.NO_CARE_ASSIGNMENT,
         )
         raise NotesError("You no longer support this person, so you cannot propose notes to them.")
     _move(db, by, note, NoteAction.PROPOSE)
@@ -251,7 +259,15 @@ def add_statement(db: Session, by: AuditActor, note_id: int, kind: str, text: st
     except ValueError as exc:
         raise NotesError("Choose what you are adding.") from exc
     if party(note, by.id) is not Party.SUBJECT or parsed is StatementKind.CORRECTION_REPLY:
-        _log(db, by, Action.NOTE_STATEMENT, note, note.subject_id, Outcome.DENIED, "not_subject")
+        _log(
+            db,
+            by,
+            Action.NOTE_STATEMENT,
+            note,
+            note.subject_id,
+            Outcome.DENIED,
+            NoteBasis.NOT_SUBJECT,
+        )
         raise NotesError("Only the person the note is about can add this.")
     if note.approved_revision is None and note.state is not State.SHARED:
         raise NotesError("You can add your own words once the note is shared.")

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The form for proposing or changing a support agreement."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Support agreements: one row per version between a worker and the person they support; a version
+is never edited once anyone has confirmed it."""
 
 from __future__ import annotations
 

@@ -26,18 +26,25 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.decision import Decision
+from peernotes.access.objects import AgreementFacts, ObjectBasis, decide_agreement
+from peernotes.access.relationships import (
+    Relationships,
+    in_care,
+    in_care_clause,
+    relationships,
+    workers_supervised_by,
+)
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
-from peernotes.care.models import CareAssignment
 from peernotes.db import utcnow
-from peernotes.supervision.models import Supervision
-from peernotes.supervision.service import current_supervisor_id
 from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.workforce.agreements.terms import AgreementError, Terms
 
@@ -45,10 +52,10 @@ WORKER_ROLES = frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
 
 
 # Bases and reasons in the access log.
-PARTY = "party"
-SUPERVISOR = "supervisor"
-NOT_PARTY = "not_party"
-NO_CARE_ASSIGNMENT = "no_care_assignment"
+PARTY = ObjectBasis.PARTY
+SUPERVISOR = ObjectBasis.SUPERVISOR
+NOT_PARTY = ObjectBasis.NOT_PARTY
+NO_CARE_ASSIGNMENT = ObjectBasis.NO_CARE_ASSIGNMENT
 
 
 class NotYours(AgreementError):
@@ -62,7 +69,7 @@ class AgreementNotFound(LookupError):
 class Reader(StrEnum):
     WORKER = "worker"
     SUBJECT = "subject"
-    SUPERVISOR = "supervisor"
+    SUPERVISOR = ObjectBasis.SUPERVISOR
 
 
 class State(StrEnum):
@@ -152,11 +159,7 @@ def due_for_review(
             SupportAgreement.worker_id.in_(ids),
             SupportAgreement.worker_confirmed_at.is_not(None),
             SupportAgreement.subject_confirmed_at.is_not(None),
-            exists().where(
-                CareAssignment.worker_id == SupportAgreement.worker_id,
-                CareAssignment.subject_id == SupportAgreement.subject_id,
-                CareAssignment.active_at(now),
-            ),
+            in_care_clause(SupportAgreement.worker_id, SupportAgreement.subject_id, now),
         )
     )
     pairs: dict[tuple[int, int], list[SupportAgreement]] = {}
@@ -212,20 +215,6 @@ def _log(
     record_event(db, by, action, subject_id, target, outcome, basis)
 
 
-def _in_care(db: Session, worker_id: int, subject_id: int, now: datetime) -> bool:
-    return bool(
-        db.scalar(
-            select(
-                exists().where(
-                    CareAssignment.worker_id == worker_id,
-                    CareAssignment.subject_id == subject_id,
-                    CareAssignment.active_at(now),
-                )
-            )
-        )
-    )
-
-
 def _supports(db: Session, worker_id: int, subject_id: int) -> User | None:
     """The subject, when `worker_id` is an active peer worker of their kind who supports them
     now (an agreement is peer work: clinicians in the person's care have none)."""
@@ -239,7 +228,7 @@ def _supports(db: Session, worker_id: int, subject_id: int) -> User | None:
         or ASSIGNABLE.get(worker.role) is not subject.role
     ):
         return None
-    return subject if _in_care(db, worker.id, subject.id, utcnow()) else None
+    return subject if in_care(db, worker.id, subject.id, utcnow()) else None
 
 
 def works_with(db: Session, by: AuditActor, subject_id: int) -> User | None:
@@ -263,37 +252,36 @@ def log_refused(db: Session, by: AuditActor, action: Action, subject_id: int) ->
     )
 
 
-def reader_of(
-    db: Session, by: AuditActor, agreement: SupportAgreement
-) -> tuple[Reader | None, str]:
-    """Who this person is to the agreement and the basis; or None and the reason for a deny."""
-    if by.id is None:
-        return None, NOT_PARTY
-    if by.id == agreement.worker_id:
-        # Only while they still support the person: after a change of worker the previous
-        # one's access ends at once, their agreement with the person included.
-        if _in_care(db, by.id, agreement.subject_id, utcnow()):
-            return Reader.WORKER, PARTY
-        return None, NOT_PARTY
-    if by.id == agreement.subject_id:
-        return Reader.SUBJECT, Basis.SELF
-    if by.role is Role.CLINICIAN and current_supervisor_id(db, agreement.worker_id) == by.id:
-        return Reader.SUPERVISOR, SUPERVISOR
-    return None, NOT_PARTY
+def _decide(rel: Relationships, by: AuditActor, agreement: SupportAgreement) -> Decision:
+    """Who this person is to the agreement (`access.objects.decide_agreement`)."""
+    return decide_agreement(
+        AgreementFacts(
+            actor_id=by.id,
+            actor_role=by.role,
+            worker_id=agreement.worker_id,
+            subject_id=agreement.subject_id,
+            in_care=by.id == agreement.worker_id and rel.in_care(agreement.subject_id),
+            supervises_worker=by.role is Role.CLINICIAN and rel.supervises(agreement.worker_id),
+        )
+    )
+
+
+govern(
+    SupportAgreement,
+    Governed(
+        target_type="support_agreement",
+        subject_of=lambda agreement: agreement.subject_id,
+        decide=_decide,
+        not_found=AgreementNotFound,
+    ),
+)
 
 
 def _load(
     db: Session, by: AuditActor, agreement_id: int, action: Action
 ) -> tuple[SupportAgreement, Reader, str]:
-    agreement = db.get(SupportAgreement, agreement_id)
-    if agreement is None:
-        _log(db, by, action, None, agreement_id, Outcome.DENIED, Basis.NOT_FOUND)
-        raise AgreementNotFound(agreement_id)
-    reader, basis = reader_of(db, by, agreement)
-    if reader is None:
-        _log(db, by, action, agreement.subject_id, agreement.id, Outcome.DENIED, basis)
-        raise AgreementNotFound(agreement_id)
-    return agreement, reader, basis
+    agreement, decision = load_and_authorize(db, by, SupportAgreement, agreement_id, action)
+    return agreement, Reader(str(decision.relation)), decision.basis
 
 
 # Proposing and confirming -----------------------------------------------------------------------
@@ -577,14 +565,7 @@ def listed_for(db: Session, by: AuditActor, today: date) -> list[ListedAgreement
     if by.id is None:
         return []
     if by.role is Role.CLINICIAN:
-        worker_ids = set(
-            db.scalars(
-                select(Supervision.worker_id).where(
-                    Supervision.supervisor_id == by.id, Supervision.ended_at.is_(None)
-                )
-            )
-        )
-        worker_ids = {w for w in worker_ids if current_supervisor_id(db, w) == by.id}
+        worker_ids = workers_supervised_by(db, by.id)
         if not worker_ids:
             return []
         return _listed(
@@ -600,8 +581,8 @@ def listed_for(db: Session, by: AuditActor, today: date) -> list[ListedAgreement
     rows: list[SupportAgreement] = list(db.scalars(select(SupportAgreement).where(column == by.id)))
     if column is SupportAgreement.worker_id:
         # A worker lists only the agreements of people they support now.
-        now = utcnow()
-        rows = [r for r in rows if _in_care(db, by.id, r.subject_id, now)]
+        rel = relationships(db, by)
+        rows = [r for r in rows if rel.in_care(r.subject_id)]
     return _listed(rows, today, by.id)
 
 

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""What a support agreement says, as checked input and as plain words: the ways, days, hours and
+places of keeping in touch. Pure: no database."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Forms for writing a handover summary and for declining a request for a worker."""
 
 from __future__ import annotations
 
@@ -19,4 +19,3 @@ class DeclineForm(FlaskForm):
         "Why you can't confirm it",
         description="The person reads this. Say what happens next.",
     )
-

@@ -7,21 +7,20 @@ training gate of everything shared by consent); withdrawing consent refuses the 
 read. Every read, allowed or refused, is one entry in the access log.
 
 The handover is one document with its own consent, given on the change request itself (not a
-category of the consent directive): `decide_read` is its whole decision, pure, with the same
-shape as `peernotes.consent.decision.decide`.
+category of the consent directive): `access.objects.decide_handover` is its whole decision, pure,
+with the same shape as `access.decision.decide`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import Decision, Reason
-from peernotes.access.queries import training_current
-from peernotes.audit.events import Action, Outcome
+from peernotes.access.objects import HandoverFacts, decide_handover
+from peernotes.access.relationships import relationships
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.care.models import CareAssignment
@@ -35,40 +34,6 @@ MAX_LENGTH = 5_000
 
 class HandoverError(Refused):
     """A handover summary was refused; the message is safe to show."""
-
-
-@dataclass(frozen=True)
-class ReadFacts:
-    """Everything the decision needs, as plain values."""
-
-    actor_id: int
-    subject_id: int
-    author_id: int
-    new_worker_id: int
-    consent: bool
-    new_assignment_active: bool
-    #: The reader's training, as the consent gate reads it: the new worker's access is by
-    #: consent, and a peer worker's consent-based access needs current training.
-    training_current: bool
-
-
-def decide_read(facts: ReadFacts) -> Decision:
-    """Who reads a handover summary. The subject always; its author (what they wrote); the new
-    worker with the subject's consent while supporting them and while their training is
-    current (as for anything shared by consent); nobody else."""
-    if facts.actor_id == facts.subject_id:
-        return Decision.permit("self")
-    if facts.actor_id == facts.author_id:
-        return Decision.permit("author")
-    if facts.actor_id == facts.new_worker_id:
-        if not facts.consent:
-            return Decision.deny("no_consent")
-        if not facts.new_assignment_active:
-            return Decision.deny("no_assignment")
-        if not facts.training_current:
-            return Decision.deny(Reason.TRAINING_LAPSED)
-        return Decision.permit("handover_consent")
-    return Decision.deny("no_consent")
 
 
 def _aad(request: WorkerRequest) -> bytes:
@@ -107,7 +72,7 @@ def asked_of(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
 def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
     """Changes to this worker whose handover summary they may read now: the person agreed, a
     summary is written, and the worker supports the person (what their home page links to;
-    each read still goes through `decide_read`)."""
+    each read still goes through `decide_handover`)."""
     rows = db.scalars(
         select(WorkerRequest)
         .join(CareAssignment, CareAssignment.id == WorkerRequest.assignment_id)
@@ -147,7 +112,7 @@ def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSu
             request.subject_id if request else None,
             Target("worker_request", request_id),
             Outcome.DENIED,
-            "not_found",
+            Basis.NOT_FOUND,
         )
         raise LookupError(request_id)
     if not request.handover_consent:
@@ -180,13 +145,13 @@ def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSu
         request.subject_id,
         Target("handover_summary", row.id),
         Outcome.ALLOWED,
-        "care_assignment",
+        Basis.CARE_ASSIGNMENT,
     )
     return row
 
 
 def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary, str]:
-    """Open a handover summary through `decide_read`, with one log entry either way.
+    """Open a handover summary through `decide_handover`, with one log entry either way.
 
     Raises:
         LookupError: no summary, or refused (the same answer: a refusal looks like nothing).
@@ -202,14 +167,14 @@ def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary,
             request.subject_id if request else None,
             Target("worker_request", request_id),
             Outcome.DENIED,
-            "not_found",
+            Basis.NOT_FOUND,
         )
         raise LookupError(request_id)
     new_assignment = (
         db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
     )
-    decision = decide_read(
-        ReadFacts(
+    decision = decide_handover(
+        HandoverFacts(
             actor_id=by.id,
             subject_id=request.subject_id,
             author_id=summary.author_id,
@@ -220,7 +185,7 @@ def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary,
                 and new_assignment is not None
                 and new_assignment.is_active_at(now)
             ),
-            training_current=training_current(db, by.id, now),
+            training_current=relationships(db, by).training_current(),
         )
     )
     # The permit names the request whose consent it rests on, like `consent:<provision>`.

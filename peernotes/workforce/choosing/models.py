@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Choosing a peer worker: a person's preferences, their requests for a worker (decided, never
+removed) and the handover summary a previous worker writes."""
 
 from __future__ import annotations
 
@@ -92,4 +93,3 @@ class HandoverSummary(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
-

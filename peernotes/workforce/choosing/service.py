@@ -16,8 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import GranteeKind
+from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.decision import Decision, GranteeKind
+from peernotes.access.objects import RequestFacts, decide_own_request
 from peernotes.access.queries import current_provisions, team_ids_query
+from peernotes.access.relationships import Relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
@@ -270,21 +273,26 @@ def waiting_name(db: Session, request: WorkerRequest) -> str:
     return worker.display_name if worker else "a peer worker"
 
 
+def _decide(_rel: Relationships, by: AuditActor, row: WorkerRequest) -> Decision:
+    return decide_own_request(RequestFacts(actor_id=by.id, subject_id=row.subject_id))
+
+
+# Someone else's request answers exactly like a missing one, and the attempt is on record, on
+# the owner's page too (its subject is the owner).
+govern(
+    WorkerRequest,
+    Governed(
+        target_type="worker_request",
+        subject_of=lambda row: row.subject_id,
+        decide=_decide,
+        not_found=LookupError,
+    ),
+)
+
+
 def _owned(db: Session, by: AuditActor, request_id: int, action: Action) -> WorkerRequest:
-    """The person's own request. Someone else's answers exactly like a missing one (LookupError)
-    and the attempt is on record, on the owner's page too when there is an owner."""
-    row = db.get(WorkerRequest, request_id)
-    if row is None or row.subject_id != by.id:
-        record_event(
-            db,
-            by,
-            action,
-            row.subject_id if row else None,
-            Target("worker_request", request_id),
-            Outcome.DENIED,
-            Basis.NOT_FOUND,
-        )
-        raise LookupError(request_id)
+    """The person's own request (`load_and_authorize`). Raises LookupError otherwise."""
+    row, _ = load_and_authorize(db, by, WorkerRequest, request_id, action)
     return row
 
 

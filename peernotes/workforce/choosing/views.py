@@ -6,7 +6,7 @@ Which permission guards which page:
   - writing a handover: `PROFILE_OWN` (peer workers), then "the previous worker of this change"
     in the service;
   - reading a handover, `/handover/<id>`: `NOTES_READ` (the subject, and peer workers; who reads
-    *this* one is `handover.decide_read`).
+    *this* one is `access.objects.decide_handover`).
 """
 
 from __future__ import annotations
@@ -246,8 +246,6 @@ def handover_consent(actor: Actor, db: Session, request_id: int) -> Response:
 # Handover summaries ------------------------------------------------------------------------------
 
 
-
-
 @bp.route("/handover/<int:request_id>/write", methods=["GET", "POST"])
 @requires(Permission.PROFILE_OWN)
 def write_handover(actor: Actor, db: Session, request_id: int) -> str | Response:
@@ -303,8 +301,6 @@ def read_handover(actor: Actor, db: Session, request_id: int) -> str:
 
 
 # The coordinator ------------------------------------------------------------------------------
-
-
 
 
 @bp.route("/admin/worker-requests")

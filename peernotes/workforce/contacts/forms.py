@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The form for recording a contact."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Contacts a peer worker records with the people they support: when, how and where. Added, never
+changed."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Date, optional time, how long, how (phone, text, ...), where (for contacts in person), and
 whether it was one to one or in a group. Each contact is checked against the support
-agreement in force on its date (`peernotes.workforce.agreements.in_force`); when it falls
+agreement in force on its date (`peernotes.workforce.agreements.service.in_force`); when it falls
 outside, the plain reasons are stored with it ("on a Saturday — your agreement says
 weekdays"). Boundaries bend sometimes, for good reasons: the reasons are shown gently, as
 something to talk over in supervision, to the worker and their supervisor only. Never to the

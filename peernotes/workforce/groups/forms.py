@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Forms for setting up a group and recording one of its sessions."""
 
 from __future__ import annotations
 
@@ -38,4 +38,3 @@ class SessionForm(FlaskForm):
     )
     facilitators = CheckboxList("Who facilitated", validate_choice=False)
     attendees = CheckboxList("Who attended", validate_choice=False)
-

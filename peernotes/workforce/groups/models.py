@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Peer groups, their sessions, and who facilitated or attended each session."""
 
 from __future__ import annotations
 
@@ -62,4 +62,3 @@ class GroupParticipant(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("group_sessions.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole, "group_role"))
-

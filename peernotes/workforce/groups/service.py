@@ -30,12 +30,15 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.decision import Decision
+from peernotes.access.objects import GroupSessionFacts, ObjectBasis, decide_group_session
+from peernotes.access.relationships import Relationships, subjects_in_care
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.care.models import CareAssignment
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.workforce.groups.models import (
@@ -53,7 +56,7 @@ MAX_TOPIC = 200
 #: Sessions are recorded as they happen: a date older than this is a typo (a wrong year).
 MAX_DAYS_BACK = 366
 
-FACILITATOR = "facilitator"
+FACILITATOR = ObjectBasis.FACILITATOR
 
 #: Reading a session's attendance list (and refusals to open a group or session), with its own
 #: target type, `group_attendance`, apart from recordings (target `group_session`).
@@ -298,19 +301,23 @@ def attended_by(db: Session, user_id: int) -> list[AttendedSession]:
     ]
 
 
-def _facilitates_session(db: Session, user_id: int | None, session_id: int) -> bool:
-    if user_id is None:
-        return False
-    return (
-        db.scalar(
-            select(GroupParticipant.id).where(
-                GroupParticipant.session_id == session_id,
-                GroupParticipant.user_id == user_id,
-                GroupParticipant.role == GroupRole.FACILITATOR,
-            )
-        )
-        is not None
+def _decide(rel: Relationships, by: AuditActor, found: GroupSession) -> Decision:
+    """A session's attendance list (`access.objects.decide_group_session`)."""
+    return decide_group_session(
+        GroupSessionFacts(actor_role=by.role, facilitates=rel.facilitates(found.id))
     )
+
+
+govern(
+    GroupSession,
+    Governed(
+        # The attendance list is what is read: no one attendee is its subject.
+        target_type=READ_TARGET,
+        subject_of=lambda _found: None,
+        decide=_decide,
+        not_found=SessionNotFound,
+    ),
+)
 
 
 def read_session(db: Session, by: AuditActor, session_id: int) -> SessionDetail:
@@ -319,18 +326,9 @@ def read_session(db: Session, by: AuditActor, session_id: int) -> SessionDetail:
     Raises:
         SessionNotFound: no such session, or this person may not see it (logged as denied).
     """
-    found = db.get(GroupSession, session_id)
+    found, decision = load_and_authorize(db, by, GroupSession, session_id, READ_ACTION)
     target = Target(READ_TARGET, session_id)
-    if found is None:
-        record_event(db, by, READ_ACTION, None, target, Outcome.DENIED, Basis.NOT_FOUND)
-        raise SessionNotFound(session_id)
-    if _is_coordinator(by):
-        basis = acting_basis(by)
-    elif _facilitates_session(db, by.id, found.id):
-        basis = FACILITATOR
-    else:
-        record_event(db, by, READ_ACTION, None, target, Outcome.DENIED, "not_facilitator")
-        raise SessionNotFound(session_id)
+    basis = decision.basis
     people = _participants(db, {found.id})[found.id]
     # One entry about each attendee, so each sees on their own access-log page who looked at
     # a list they are on (and one about no one, for a session nobody attended).
@@ -443,9 +441,7 @@ def attendee_choices(db: Session, by: AuditActor, group: Group) -> list[User]:
         came = select(GroupParticipant.user_id).where(
             GroupParticipant.session_id.in_(mine), GroupParticipant.role == GroupRole.ATTENDEE
         )
-        supported = select(CareAssignment.subject_id).where(
-            CareAssignment.worker_id == by.id, CareAssignment.active_at(utcnow())
-        )
+        supported = subjects_in_care(by.id, utcnow())
         query = query.where(User.id.in_(came) | User.id.in_(supported))
     return list(db.scalars(query.order_by(User.display_name)))
 
@@ -580,5 +576,3 @@ def record_session(
 
 
 # Demo ---------------------------------------------------------------------------------------------
-
-

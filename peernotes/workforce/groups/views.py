@@ -29,10 +29,6 @@ from peernotes.workforce.groups.models import Group
 bp = Blueprint("groups", __name__)
 
 
-
-
-
-
 def _ids(values: list[str] | None) -> list[int]:
     # Anything that is not a whole number cannot be a person: 0 is, to the service, an
     # unknown one, so it is refused with the same words as any other unknown id.

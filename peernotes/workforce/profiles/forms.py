@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The form a peer worker keeps their profile with."""
 
 from __future__ import annotations
 
@@ -61,4 +61,3 @@ class ProfileForm(FlaskForm):
         "offered to anyone new.",
         validators=[Optional()],
     )
-

@@ -1,4 +1,5 @@
-"""TODO docstring"""
+"""Peer workers' profiles, all of it optional and in their own words, used to match them with the
+people who ask for a worker."""
 
 from __future__ import annotations
 
@@ -40,4 +41,3 @@ class WorkerProfile(Base):
     #: "I need a break": no new matches while set. Current people are not affected.
     paused_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-

@@ -16,10 +16,6 @@ from peernotes.workforce.profiles.forms import ProfileForm
 bp = Blueprint("profiles", __name__)
 
 
-
-
-
-
 @bp.route("/my/profile", methods=["GET", "POST"])
 @requires(Permission.PROFILE_OWN)
 def edit(actor: Actor, db: Session) -> str | Response:
