@@ -90,6 +90,7 @@ def read_subject_id(db: Session, note_id: int) -> int:
     return db.get_one(Note, note_id).subject_id
 
 
+@step
 def reply_to_correction(
     db: Session, by: AuditActor, note_id: int, correction_id: int, text: str
 ) -> None:

@@ -133,6 +133,7 @@ def save(db: Session, by: AuditActor, note_id: int, sections: list[Section], bas
     return note
 
 
+@step
 def propose(db: Session, by: AuditActor, note_id: int) -> Note:
     """The author shares the current revision with the subject for review.
 
@@ -192,6 +193,7 @@ def _approve(
     return note
 
 
+@step
 def approve(db: Session, by: AuditActor, note_id: int, audiences: list[str], revision: int) -> Note:
     """The subject approves the revision they read, choosing each section's audience.
 
@@ -202,6 +204,7 @@ def approve(db: Session, by: AuditActor, note_id: int, audiences: list[str], rev
     return _approve(db, by, note, NoteAction.APPROVE, audiences, revision)
 
 
+@step
 def approve_in_person(
     db: Session, by: AuditActor, note_id: int, audiences: list[str], revision: int
 ) -> Note:
@@ -212,6 +215,7 @@ def approve_in_person(
     return _approve(db, by, note, NoteAction.APPROVE_IN_PERSON, audiences, revision)
 
 
+@step
 def review_in_person(db: Session, by: AuditActor, note_id: int, *, confirm: bool) -> Note:
     note = _load_for(
         db, by, note_id, NoteAction.CONFIRM_IN_PERSON if confirm else NoteAction.DISPUTE_IN_PERSON
@@ -229,6 +233,7 @@ def review_in_person(db: Session, by: AuditActor, note_id: int, *, confirm: bool
     return note
 
 
+@step
 def request_changes(db: Session, by: AuditActor, note_id: int, comment: str) -> Note:
     note = _load_for(db, by, note_id, NoteAction.REQUEST_CHANGES)
     text = _comment(comment, required=True)
@@ -236,18 +241,21 @@ def request_changes(db: Session, by: AuditActor, note_id: int, comment: str) -> 
     return note
 
 
+@step
 def decline(db: Session, by: AuditActor, note_id: int, comment: str = "") -> Note:
     note = _load_for(db, by, note_id, NoteAction.DECLINE)
     _move(db, by, note, NoteAction.DECLINE, _comment(comment, required=False))
     return note
 
 
+@step
 def withdraw(db: Session, by: AuditActor, note_id: int) -> Note:
     note = _load_for(db, by, note_id, NoteAction.WITHDRAW)
     _move(db, by, note, NoteAction.WITHDRAW)
     return note
 
 
+@step
 def add_statement(db: Session, by: AuditActor, note_id: int, kind: str, text: str) -> None:
     """The subject's own words, or a correction request, on a note they approved.
 
