@@ -1,0 +1,2 @@
+"""Coordinator pages for accounts, teams and care assignments. Nothing here loads note or record
+content."""

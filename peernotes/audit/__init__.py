@@ -1,2 +1,3 @@
-"""The access log: the pure hash chain, the one writer, service steps, verification and
-checkpoints. A leaf: it imports nothing of the features."""
+"""The access log: the pure hash chain, its one writer, reading, verification, signed
+checkpoints, and service steps that roll back a refused step but keep its refusal on the log.
+Its pages are in `accesslog`."""
