@@ -6,7 +6,7 @@ feature registered for that model, writes the access-log entry of a refusal, and
 refusal exactly as it answers a missing id: with the feature's own "not found" exception. So
 a withheld object leaks nothing, not even that it exists, and no feature decides for itself.
 
-Features register each governed model once, at import (`govern(...)`): how to decide (from
+Features register each governed model once, at import (`@governs(...)`): how to decide (from
 the object and the request's `Relationships`), which access-log target names it, whose it is.
 """
 
@@ -44,9 +44,29 @@ class Governed(Generic[T]):
 _GOVERNED: dict[type[Any], Governed[Any]] = {}
 
 
-def govern(model: type[T], rules: Governed[T]) -> None:
-    """Register how `model` is governed (once, when its feature's service is imported)."""
-    _GOVERNED[model] = rules
+Decide = Callable[[Relationships, AuditActor, T], Decision]
+
+
+def _subject_id(row: Any) -> int | None:
+    subject: int | None = row.subject_id
+    return subject
+
+
+def governs(
+    model: type[T],
+    *,
+    target_type: str,
+    not_found: Callable[[int], Exception],
+    subject_of: Callable[[T], int | None] = _subject_id,
+) -> Callable[[Decide[T]], Decide[T]]:
+    """Register the decorated function as how `model`'s rows are decided (once, when its
+    feature's service is imported); `subject_of` names whose row it is (its `subject_id`)."""
+
+    def register(decide: Decide[T]) -> Decide[T]:
+        _GOVERNED[model] = Governed(target_type, subject_of, decide, not_found)
+        return decide
+
+    return register
 
 
 def governed_models() -> dict[type[Any], Governed[Any]]:

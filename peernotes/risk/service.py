@@ -26,7 +26,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import ConcernFacts, ObjectBasis, decide_concern
 from peernotes.access.relationships import (
@@ -169,30 +169,13 @@ def delay_in_force(concern: RiskConcern, now: datetime) -> bool:
     return concern.delay_until is not None and concern.delay_until > now
 
 
+@governs(RiskConcern, target_type="risk_concern", not_found=ConcernNotFound)
 def _decide(rel: Relationships, by: AuditActor, concern: RiskConcern) -> Decision:
     """Who this person is to the concern (`access.objects.decide_concern`)."""
-    return decide_concern(
-        ConcernFacts(
-            actor_id=by.id,
-            actor_role=by.role,
-            subject_id=concern.subject_id,
-            raised_by_id=concern.raised_by_id,
-            cosigner_id=concern.cosigner_id,
-            delayed=delay_in_force(concern, utcnow()),
-            in_care=by.role is Role.CLINICIAN and rel.in_care(concern.subject_id),
-        )
-    )
-
-
-govern(
-    RiskConcern,
-    Governed(
-        target_type="risk_concern",
-        subject_of=lambda concern: concern.subject_id,
-        decide=_decide,
-        not_found=ConcernNotFound,
-    ),
-)
+    people = (concern.subject_id, concern.raised_by_id, concern.cosigner_id)
+    delayed = delay_in_force(concern, utcnow())
+    in_care = by.role is Role.CLINICIAN and rel.in_care(concern.subject_id)
+    return decide_concern(ConcernFacts(by.id, by.role, *people, delayed, in_care))
 
 
 def _manages(reader: Reader | None) -> bool:

@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import ObjectBasis, SupervisionFacts, decide_supervision_session
 from peernotes.access.relationships import Relationships, relationships
@@ -169,28 +169,21 @@ def supervises_now(db: Session, by: AuditActor, worker_id: int) -> bool:
     return by.role is Role.CLINICIAN and relationships(db, by).supervises(worker_id)
 
 
+def _worker_of(row: SupervisionSession) -> int:
+    return row.worker_id
+
+
+@governs(
+    SupervisionSession,
+    target_type="supervision_session",
+    not_found=SessionNotFound,
+    subject_of=_worker_of,
+)
 def _decide(rel: Relationships, by: AuditActor, row: SupervisionSession) -> Decision:
     """Who this person is to the session (`access.objects.decide_supervision_session`)."""
-    return decide_supervision_session(
-        SupervisionFacts(
-            actor_id=by.id,
-            actor_role=by.role,
-            worker_id=row.worker_id,
-            supervisor_id=row.supervisor_id,
-            supervises_worker=by.role is Role.CLINICIAN and rel.supervises(row.worker_id),
-        )
-    )
-
-
-govern(
-    SupervisionSession,
-    Governed(
-        target_type="supervision_session",
-        subject_of=lambda row: row.worker_id,
-        decide=_decide,
-        not_found=SessionNotFound,
-    ),
-)
+    supervises = by.role is Role.CLINICIAN and rel.supervises(row.worker_id)
+    facts = SupervisionFacts(by.id, by.role, row.worker_id, row.supervisor_id, supervises)
+    return decide_supervision_session(facts)
 
 
 # Logging a session ------------------------------------------------------------------------------

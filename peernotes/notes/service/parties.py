@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import NoteFacts, Relation, decide_note, note_relation
 from peernotes.access.relationships import Relationships, relationships
@@ -38,26 +38,10 @@ def _in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
     return relationships(db, by).in_care(subject_id)
 
 
+@governs(Note, target_type="note", not_found=NoteNotFound)
 def _decide(_rel: Relationships, by: AuditActor, note: Note) -> Decision:
-    return decide_note(
-        NoteFacts(
-            actor_id=by.id,
-            author_id=note.author_id,
-            subject_id=note.subject_id,
-            draft=note.state is State.DRAFT,
-        )
-    )
-
-
-govern(
-    Note,
-    Governed(
-        target_type="note",
-        subject_of=lambda note: note.subject_id,
-        decide=_decide,
-        not_found=NoteNotFound,
-    ),
-)
+    facts = NoteFacts(by.id, note.author_id, note.subject_id, note.state is State.DRAFT)
+    return decide_note(facts)
 
 
 def _log(

@@ -29,7 +29,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import AgreementFacts, ObjectBasis, decide_agreement
 from peernotes.access.relationships import (
@@ -252,29 +252,13 @@ def log_refused(db: Session, by: AuditActor, action: Action, subject_id: int) ->
     )
 
 
+@governs(SupportAgreement, target_type="support_agreement", not_found=AgreementNotFound)
 def _decide(rel: Relationships, by: AuditActor, agreement: SupportAgreement) -> Decision:
     """Who this person is to the agreement (`access.objects.decide_agreement`)."""
-    return decide_agreement(
-        AgreementFacts(
-            actor_id=by.id,
-            actor_role=by.role,
-            worker_id=agreement.worker_id,
-            subject_id=agreement.subject_id,
-            in_care=by.id == agreement.worker_id and rel.in_care(agreement.subject_id),
-            supervises_worker=by.role is Role.CLINICIAN and rel.supervises(agreement.worker_id),
-        )
-    )
-
-
-govern(
-    SupportAgreement,
-    Governed(
-        target_type="support_agreement",
-        subject_of=lambda agreement: agreement.subject_id,
-        decide=_decide,
-        not_found=AgreementNotFound,
-    ),
-)
+    worker, subject = agreement.worker_id, agreement.subject_id
+    in_care = by.id == worker and rel.in_care(subject)
+    supervises = by.role is Role.CLINICIAN and rel.supervises(worker)
+    return decide_agreement(AgreementFacts(by.id, by.role, worker, subject, in_care, supervises))
 
 
 def _load(

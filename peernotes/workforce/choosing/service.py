@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision, GranteeKind
 from peernotes.access.objects import RequestFacts, decide_own_request
 from peernotes.access.queries import current_provisions, team_ids_query
@@ -273,21 +273,11 @@ def waiting_name(db: Session, request: WorkerRequest) -> str:
     return worker.display_name if worker else "a peer worker"
 
 
-def _decide(_rel: Relationships, by: AuditActor, row: WorkerRequest) -> Decision:
-    return decide_own_request(RequestFacts(actor_id=by.id, subject_id=row.subject_id))
-
-
 # Someone else's request answers exactly like a missing one, and the attempt is on record, on
 # the owner's page too (its subject is the owner).
-govern(
-    WorkerRequest,
-    Governed(
-        target_type="worker_request",
-        subject_of=lambda row: row.subject_id,
-        decide=_decide,
-        not_found=LookupError,
-    ),
-)
+@governs(WorkerRequest, target_type="worker_request", not_found=LookupError)
+def _decide(_rel: Relationships, by: AuditActor, row: WorkerRequest) -> Decision:
+    return decide_own_request(RequestFacts(actor_id=by.id, subject_id=row.subject_id))
 
 
 def _owned(db: Session, by: AuditActor, request_id: int, action: Action) -> WorkerRequest:

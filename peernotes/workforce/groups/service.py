@@ -30,7 +30,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.authorize import Governed, govern, load_and_authorize
+from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import GroupSessionFacts, ObjectBasis, decide_group_session
 from peernotes.access.relationships import Relationships, subjects_in_care
@@ -301,23 +301,15 @@ def attended_by(db: Session, user_id: int) -> list[AttendedSession]:
     ]
 
 
+def _no_one(_found: GroupSession) -> None:
+    """An attendance list is about no one attendee (each gets their own entry on a read)."""
+    return None
+
+
+@governs(GroupSession, target_type=READ_TARGET, not_found=SessionNotFound, subject_of=_no_one)
 def _decide(rel: Relationships, by: AuditActor, found: GroupSession) -> Decision:
     """A session's attendance list (`access.objects.decide_group_session`)."""
-    return decide_group_session(
-        GroupSessionFacts(actor_role=by.role, facilitates=rel.facilitates(found.id))
-    )
-
-
-govern(
-    GroupSession,
-    Governed(
-        # The attendance list is what is read: no one attendee is its subject.
-        target_type=READ_TARGET,
-        subject_of=lambda _found: None,
-        decide=_decide,
-        not_found=SessionNotFound,
-    ),
-)
+    return decide_group_session(GroupSessionFacts(by.role, rel.facilitates(found.id)))
 
 
 def read_session(db: Session, by: AuditActor, session_id: int) -> SessionDetail:
