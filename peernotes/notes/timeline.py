@@ -17,7 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.queries import readable_entries
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import AuditActor, record_event
+from peernotes.audit.writer import record_event
+from peernotes.auth.actor import Acting as AuditActor
 from peernotes.db import utcnow
 from peernotes.notes import service as notes
 from peernotes.notes.lifecycle import State

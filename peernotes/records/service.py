@@ -28,7 +28,8 @@ from peernotes.access.decision import (
 from peernotes.access.queries import facts_for, readable_entries
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting as AuditActor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import MissingDataKey, seal_about, unseal_about

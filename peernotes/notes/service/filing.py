@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting as AuditActor
 from peernotes.auth.models import User
 from peernotes.crypto.keys import DecryptionFailed
 from peernotes.notes.lifecycle import Party, State

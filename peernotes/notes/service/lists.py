@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting as AuditActor
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import (

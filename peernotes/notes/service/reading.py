@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from peernotes.access.decision import Act, Category, Decision, Request, decide
 from peernotes.access.queries import facts_for
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting as AuditActor
 from peernotes.crypto.keys import DecryptionFailed
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import NoteAction, Party, State

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting as AuditActor
 from peernotes.auth.models import User
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import InvalidTransition, NoteAction, Party, State
