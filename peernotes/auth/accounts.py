@@ -11,6 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, By, Target, acting_basis, record_event
@@ -206,3 +207,7 @@ def reactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
     user.deactivated_at = None
     db.flush()
     _record_account_change(db, by, Action.ACCOUNT_REACTIVATE, user)
+
+
+# The access log in words: an entry about an account names its holder.
+words.register("user", "other", display_names)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
@@ -292,3 +293,30 @@ def nominations_of(db: Session, carer_id: int) -> list[CarerNomination]:
             .order_by(CarerNomination.created_at)
         )
     )
+
+
+# The access log in words -----------------------------------------------------------------
+
+
+def _assigned_workers(db: Session, ids: frozenset[int]) -> dict[int, str]:
+    """The worker each care assignment names, for the person it is about."""
+    query = (
+        select(CareAssignment.id, User.display_name)
+        .join(User, User.id == CareAssignment.worker_id)
+        .where(CareAssignment.id.in_(ids))
+    )
+    return {assignment_id: name for assignment_id, name in db.execute(query)}
+
+
+def _nominated_carers(db: Session, ids: frozenset[int]) -> dict[int, str]:
+    """The carer each nomination names, for the consumer who made it."""
+    query = (
+        select(CarerNomination.id, User.display_name)
+        .join(User, User.id == CarerNomination.carer_id)
+        .where(CarerNomination.id.in_(ids))
+    )
+    return {nomination_id: name for nomination_id, name in db.execute(query)}
+
+
+words.register("care_assignment", "other", _assigned_workers)
+words.register("carer_nomination", "other", _nominated_carers)

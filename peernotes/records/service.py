@@ -26,6 +26,7 @@ from peernotes.access.decision import (
     decide,
 )
 from peernotes.access.queries import facts_for, readable_entries
+from peernotes.audit import words
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
@@ -543,3 +544,15 @@ def _withheld(db: Session, actor: AuditActor, subject_id: int, hidden: list[Cate
         for category in hidden
     ]
     return db.scalar(union_all(*newest_hidden).limit(1)) is not None
+
+
+# The access log in words -----------------------------------------------------------------
+
+
+def _entry_categories(db: Session, ids: frozenset[int]) -> dict[int, str]:
+    """The kind of each record entry (never its title or text)."""
+    query = select(RecordEntry.id, RecordEntry.category).where(RecordEntry.id.in_(ids))
+    return {entry_id: category.label for entry_id, category in db.execute(query)}
+
+
+words.register("record_entry", "category", _entry_categories)
