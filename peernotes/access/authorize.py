@@ -22,7 +22,8 @@ from peernotes.access.decision import Decision
 from peernotes.access.objects import ObjectBasis
 from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 
@@ -36,7 +37,7 @@ class Governed(Generic[T]):
     target_type: str
     #: Who the row is about: the subject of its access-log entries.
     subject_of: Callable[[T], int | None]
-    decide: Callable[[Relationships, AuditActor, T], Decision]
+    decide: Callable[[Relationships, Acting, T], Decision]
     #: Raised, with the id asked for, for a missing row and for a withheld one alike.
     not_found: Callable[[int], Exception]
 
@@ -44,7 +45,7 @@ class Governed(Generic[T]):
 _GOVERNED: dict[type[Any], Governed[Any]] = {}
 
 
-Decide = Callable[[Relationships, AuditActor, T], Decision]
+Decide = Callable[[Relationships, Acting, T], Decision]
 
 
 def _subject_id(row: Any) -> int | None:
@@ -74,7 +75,7 @@ def governed_models() -> dict[type[Any], Governed[Any]]:
 
 
 def load_and_authorize(
-    db: Session, by: AuditActor, model: type[T], object_id: int, action: Action
+    db: Session, by: Acting, model: type[T], object_id: int, action: Action
 ) -> tuple[T, Decision]:
     """The row and the permit for `by` to do `action` on it.
 
@@ -111,7 +112,7 @@ class NotInCare(LookupError):
     """The person asked for is not someone this person cares for now (or does not exist)."""
 
 
-def person_in_care(db: Session, by: AuditActor, person_id: int, action: Action, kind: Role) -> User:
+def person_in_care(db: Session, by: Acting, person_id: int, action: Action, kind: Role) -> User:
     """The person, of role `kind`, when `by` has an active care assignment to them.
 
     A page about someone outside one's care does not exist for one: a real person of that

@@ -28,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.decision import Facts
 from peernotes.access.queries import facts_for, training_current
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
@@ -199,7 +199,7 @@ class Relationships:
         return facts.training_current
 
 
-def relationships(db: Session, by: AuditActor) -> Relationships:
+def relationships(db: Session, by: Acting) -> Relationships:
     """The request's relationship facts for `by` (one `Relationships` per person per session)."""
     cache: dict[int | None, Relationships] = db.info.setdefault(_KEY, {})
     found = cache.get(by.id)

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from config import Config
 from peernotes.accesslog import plain
 from peernotes.accesslog.forms import LogFilterForm
-from peernotes.audit import log
+from peernotes.audit import log, words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_connection
@@ -31,12 +31,10 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
 from peernotes.care import service as care
-from peernotes.care.models import CareAssignment, CarerNomination
 from peernotes.crypto.keyring import chain_key
 from peernotes.db import KEYRING, utcnow
 from peernotes.emergency import service as emergency
 from peernotes.flags import service as flags
-from peernotes.records.models import RecordEntry
 from peernotes.risk import service as risk
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import requires
@@ -225,54 +223,6 @@ def verify_now(actor: Actor, db: Session) -> str:
 # A person's own history ------------------------------------------------------------------
 
 
-def _details(
-    db: Session, entries: list[AuditEntry], names: dict[int, str]
-) -> dict[int, dict[str, str]]:
-    """What each entry's target names, in words: another person, or a kind of record entry.
-
-    Only for the subject's own page: they may know everything that exists about them.
-    """
-    wanted: dict[str, set[int]] = {}
-    for e in entries:
-        if e.target_type and e.target_id and e.target_id.isdigit():
-            wanted.setdefault(e.target_type, set()).add(int(e.target_id))
-    people: dict[tuple[str, int], str] = {}
-    if wanted.get("care_assignment"):
-        for a_id, worker_id in db.execute(
-            select(CareAssignment.id, CareAssignment.worker_id).where(
-                CareAssignment.id.in_(wanted["care_assignment"])
-            )
-        ):
-            people[("care_assignment", a_id)] = names.get(worker_id, "someone")
-    if wanted.get("carer_nomination"):
-        for n_id, carer_id in db.execute(
-            select(CarerNomination.id, CarerNomination.carer_id).where(
-                CarerNomination.id.in_(wanted["carer_nomination"])
-            )
-        ):
-            people[("carer_nomination", n_id)] = names.get(carer_id, "someone")
-    for user_id in wanted.get("user", set()):
-        people[("user", user_id)] = names.get(user_id, "someone")
-    categories: dict[int, str] = {}
-    if wanted.get("record_entry"):
-        for r_id, category in db.execute(
-            select(RecordEntry.id, RecordEntry.category).where(
-                RecordEntry.id.in_(wanted["record_entry"])
-            )
-        ):
-            categories[r_id] = category.label
-    result: dict[int, dict[str, str]] = {}
-    for e in entries:
-        if not (e.target_type and e.target_id and e.target_id.isdigit()):
-            continue
-        key = int(e.target_id)
-        if e.target_type == "record_entry" and key in categories:
-            result[e.seq] = {"category": categories[key]}
-        elif (e.target_type, key) in people:
-            result[e.seq] = {"other": people[(e.target_type, key)]}
-    return result
-
-
 @bp.route("/my/access-log")
 @requires(Permission.ACCESS_LOG_VIEW_OWN)
 def show_own_log(actor: Actor, db: Session) -> str:
@@ -301,7 +251,8 @@ def show_own_log(actor: Actor, db: Session) -> str:
     )
     names = display_names(db)
     care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
-    details = _details(db, page.entries, names)
+    # What entries' targets name, as the features that own them tell it (`audit.words`).
+    details = words.describe(db, page.entries)
     sentences = [
         plain.describe(
             e, viewer_id=actor.id, names=names, details=details, care_team=care_team, tz=_tz()

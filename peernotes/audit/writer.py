@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -29,7 +29,6 @@ from peernotes.audit.events import (
     Outcome,
 )
 from peernotes.audit.models import AuditEntry, micros_since_epoch
-from peernotes.auth.roles import Role
 from peernotes.db import AUDIT_KEY_SOURCE, utcnow
 
 #: An arbitrary, fixed advisory-lock id for "appending to the audit log".
@@ -40,23 +39,36 @@ class AuditWriteError(RuntimeError):
     """The entry could not be written; the action it describes must not happen either."""
 
 
+class ActingRole(Protocol):
+    """What the log needs of a role: the code it stores (`peernotes.auth.roles.Role` fits)."""
+
+    @property
+    def value(self) -> str: ...
+
+
 class AuditActor(Protocol):
+    """Whoever an entry says acted: the log keeps their id, their role's code and the request."""
+
     @property
     def id(self) -> int | None: ...
 
     @property
-    def role(self) -> Role | None: ...
+    def role(self) -> ActingRole | None: ...
 
     @property
     def request_id(self) -> str: ...
 
 
+#: The role type a `By` carries, so that callers keep theirs (the auth `Role`), not just its code.
+_RoleT = TypeVar("_RoleT", bound=ActingRole)
+
+
 @dataclass(frozen=True)
-class By:
+class By(Generic[_RoleT]):
     """Someone acting without a signed-in session: a visitor, the command line, a sign-in."""
 
     id: int | None
-    role: Role | None
+    role: _RoleT | None
     request_id: str
 
 

@@ -11,10 +11,12 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, By, Target, acting_basis, record_event
+from peernotes.audit.writer import By, Target, acting_basis, record_event
 from peernotes.auth import passwords
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import SUBJECT_ROLES, Role
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions
@@ -60,7 +62,7 @@ def create_user(
     display_name: str,
     role: Role | str,
     password: str,
-    by: AuditActor,
+    by: Acting,
     must_change_password: bool = False,
 ) -> User:
     """Create an active account, and record who created it.
@@ -97,7 +99,7 @@ def create_user(
     return user
 
 
-def _record_account_change(db: Session, by: AuditActor, action: Action, user: User) -> None:
+def _record_account_change(db: Session, by: Acting, action: Action, user: User) -> None:
     # A consumer's or carer's account is information about them: it shows on their own
     # "who has looked at my information" page. Staff accounts are about no one's care.
     subject = user.id if user.role in SUBJECT_ROLES else None
@@ -149,7 +151,7 @@ def authenticate(db: Session, email: str, password: str, request_id: str) -> Use
 
 
 @step
-def change_password(db: Session, user: User, current: str, new: str, by: AuditActor) -> None:
+def change_password(db: Session, user: User, current: str, new: str, by: Acting) -> None:
     """Set a new password and end every session of this person (the caller starts a new one).
 
     Raises:
@@ -181,7 +183,7 @@ def change_password(db: Session, user: User, current: str, new: str, by: AuditAc
     record_event(db, by, Action.AUTH_PASSWORD_CHANGE, None, target, Outcome.ALLOWED, Basis.SELF)
 
 
-def deactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
+def deactivate_user(db: Session, user: User, *, by: Acting) -> None:
     """Deactivate an account and end its sessions at once. Nothing about it is deleted.
 
     Raises:
@@ -198,7 +200,7 @@ def deactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
     _record_account_change(db, by, Action.ACCOUNT_DEACTIVATE, user)
 
 
-def reactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
+def reactivate_user(db: Session, user: User, *, by: Acting) -> None:
     """Let a deactivated person sign in again (their old sessions stay revoked)."""
     if user.active:
         raise AccountError("That account is already active.")
@@ -206,3 +208,7 @@ def reactivate_user(db: Session, user: User, *, by: AuditActor) -> None:
     user.deactivated_at = None
     db.flush()
     _record_account_change(db, by, Action.ACCOUNT_REACTIVATE, user)
+
+
+# The access log in words: an entry about an account names its holder.
+words.register("user", "other", display_names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from peernotes.auth.roles import Permission, Role, has_permission
 
@@ -30,3 +31,18 @@ class Actor:
 
     def can(self, permission: Permission) -> bool:
         return has_permission(self.role, permission)
+
+
+class Acting(Protocol):
+    """Whoever acts, as a service that decides by role sees them: a signed-in `Actor`, or
+    someone acting without a session (`peernotes.audit.writer.By`). The access log's own
+    `AuditActor` needs only a role's code; this one keeps the `Role`."""
+
+    @property
+    def id(self) -> int | None: ...
+
+    @property
+    def role(self) -> Role | None: ...
+
+    @property
+    def request_id(self) -> str: ...

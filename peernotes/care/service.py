@@ -7,9 +7,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
@@ -26,7 +28,7 @@ class CareError(Refused):
 
 def _record(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     action: Action,
     subject: int | None,
     target: Target,
@@ -36,7 +38,7 @@ def _record(
 
 
 @step
-def create_team(db: Session, name: str, description: str, *, by: AuditActor) -> Team:
+def create_team(db: Session, name: str, description: str, *, by: Acting) -> Team:
     name = name.strip()
     if not name:
         raise CareError("Please give the team a name.", "name")
@@ -49,7 +51,7 @@ def create_team(db: Session, name: str, description: str, *, by: AuditActor) -> 
     return team
 
 
-def deactivate_team(db: Session, team: Team, *, by: AuditActor) -> None:
+def deactivate_team(db: Session, team: Team, *, by: Acting) -> None:
     if not team.active:
         raise CareError("That team is already deactivated.")
     team.deactivated_at = utcnow()
@@ -58,7 +60,7 @@ def deactivate_team(db: Session, team: Team, *, by: AuditActor) -> None:
 
 
 @step
-def add_member(db: Session, team: Team, user: User, *, by: AuditActor) -> TeamMembership:
+def add_member(db: Session, team: Team, user: User, *, by: Acting) -> TeamMembership:
     if not team.active:
         raise CareError("That team is deactivated.")
     if user.role not in STAFF_ROLES or not user.active:
@@ -72,7 +74,7 @@ def add_member(db: Session, team: Team, user: User, *, by: AuditActor) -> TeamMe
     return membership
 
 
-def end_membership(db: Session, membership: TeamMembership, *, by: AuditActor) -> None:
+def end_membership(db: Session, membership: TeamMembership, *, by: Acting) -> None:
     if membership.left_at is not None:
         raise CareError("That person has already left the team.")
     membership.left_at = utcnow()
@@ -102,7 +104,7 @@ def create_assignment(
     starts_on: date,
     ends_on: date | None,
     team: Team | None,
-    by: AuditActor,
+    by: Acting,
 ) -> CareAssignment:
     """Link a worker to a subject.
 
@@ -161,7 +163,7 @@ def assignments_between(db: Session, worker_id: int, subject_id: int) -> list[Ca
 
 
 def end_assignment(
-    db: Session, assignment: CareAssignment, *, by: AuditActor, now: datetime | None = None
+    db: Session, assignment: CareAssignment, *, by: Acting, now: datetime | None = None
 ) -> None:
     """End an assignment now. The access it gave stops with the very next request."""
     now = now or utcnow()
@@ -223,7 +225,7 @@ def nominate_carer(
     consumer: User,
     carer: User | None,
     relationship_label: str,
-    by: AuditActor,
+    by: Acting,
 ) -> CarerNomination:
     """A consumer names a carer. Storing the link gives the carer no access by itself.
 
@@ -257,7 +259,7 @@ def nominate_carer(
     return nomination
 
 
-def end_nomination(db: Session, nomination: CarerNomination, *, by: AuditActor) -> None:
+def end_nomination(db: Session, nomination: CarerNomination, *, by: Acting) -> None:
     if nomination.ended_at is not None:
         raise CareError("That nomination has already ended.")
     nomination.ended_at = utcnow()
@@ -292,3 +294,30 @@ def nominations_of(db: Session, carer_id: int) -> list[CarerNomination]:
             .order_by(CarerNomination.created_at)
         )
     )
+
+
+# The access log in words -----------------------------------------------------------------
+
+
+def _assigned_workers(db: Session, ids: frozenset[int]) -> dict[int, str]:
+    """The worker each care assignment names, for the person it is about."""
+    query = (
+        select(CareAssignment.id, User.display_name)
+        .join(User, User.id == CareAssignment.worker_id)
+        .where(CareAssignment.id.in_(ids))
+    )
+    return {assignment_id: name for assignment_id, name in db.execute(query)}
+
+
+def _nominated_carers(db: Session, ids: frozenset[int]) -> dict[int, str]:
+    """The carer each nomination names, for the consumer who made it."""
+    query = (
+        select(CarerNomination.id, User.display_name)
+        .join(User, User.id == CarerNomination.carer_id)
+        .where(CarerNomination.id.in_(ids))
+    )
+    return {nomination_id: name for nomination_id, name in db.execute(query)}
+
+
+words.register("care_assignment", "other", _assigned_workers)
+words.register("carer_nomination", "other", _nominated_carers)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from peernotes.access.decision import CARER_SIDE, PEER_WORKERS
 from peernotes.access.queries import current_provisions, facts_for, readable_entries
 from peernotes.audit.events import Action, Basis, Outcome
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
@@ -55,7 +56,7 @@ def people_to_preview(db: Session, subject_id: int) -> list[User]:
     return sorted(people.values(), key=lambda p: p.display_name)
 
 
-def preview(db: Session, subject: AuditActor, person_id: int) -> Preview:
+def preview(db: Session, subject: Acting, person_id: int) -> Preview:
     """Raises LookupError when `person_id` is not someone connected to the consumer.
 
     A flag the consumer was not to be told of is never mentioned: the person simply sees

@@ -19,7 +19,8 @@ from peernotes.access.queries import current_provisions, provisions_of, team_ids
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Role
 from peernotes.care.models import Team
@@ -57,7 +58,7 @@ class Grant:
     valid_until: datetime
 
 
-def _check_change(db: Session, by: AuditActor, subject: User, witness: User | None) -> None:
+def _check_change(db: Session, by: Acting, subject: User, witness: User | None) -> None:
     if subject.role is not Role.CONSUMER:
         raise ConsentError("Consent is set by consumers for their own information.")
     if by.id == subject.id:
@@ -117,9 +118,7 @@ def _names(db: Session, grant: Grant, person: User) -> bool:
     return grant.team_id in set(db.scalars(team_ids_query(person.id, utcnow())))
 
 
-def _new_version(
-    db: Session, by: AuditActor, subject: User, witness: User | None
-) -> ConsentDirective:
+def _new_version(db: Session, by: Acting, subject: User, witness: User | None) -> ConsentDirective:
     version = (
         db.scalar(
             select(func.max(ConsentDirective.version)).where(
@@ -181,7 +180,7 @@ def _purposes(db: Session, ids: list[int]) -> dict[int, str]:
 
 @step
 def grant(
-    db: Session, by: AuditActor, subject: User, request: Grant, *, witness: User | None = None
+    db: Session, by: Acting, subject: User, request: Grant, *, witness: User | None = None
 ) -> ConsentProvision:
     """Add a provision: a new directive version carrying every current one forward.
 
@@ -219,7 +218,7 @@ def grant(
 
 @step
 def revoke(
-    db: Session, by: AuditActor, subject: User, provision_id: int, *, witness: User | None = None
+    db: Session, by: Acting, subject: User, provision_id: int, *, witness: User | None = None
 ) -> None:
     """Stop a provision from now on: a new version without it. Takes effect on the next request.
 
@@ -231,7 +230,7 @@ def revoke(
 
 def revoke_all(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     subject: User,
     provision_ids: Collection[int],
     *,

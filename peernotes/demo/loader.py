@@ -116,7 +116,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     """
     if not is_empty(db):
         raise DemoNotEmpty("the database already has accounts; the demo was not loaded")
-    loader = By(None, None, request_id)
+    loader: By[Role] = By(None, None, request_id)
     users = {
         p.key: create_user(
             db, email=p.email, display_name=p.name, role=p.role, password=DEMO_PASSWORD, by=loader

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
+from peernotes.auth.roles import Role
 from peernotes.demo import agreements as demo_agreements
 from peernotes.demo import groups as demo_groups
 from peernotes.demo import supervision as demo_supervision
@@ -86,7 +87,7 @@ HANDOVER = (
 def seed(db: Session, users: dict[str, User], request_id: str) -> None:
     """Add the workforce demo. Flushes; the caller commits."""
 
-    def by(key: str) -> By:
+    def by(key: str) -> By[Role]:
         return By(users[key].id, users[key].role, request_id)
 
     for key, data in PROFILES.items():

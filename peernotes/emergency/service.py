@@ -24,8 +24,9 @@ from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
 from peernotes.auth import passwords
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.db import utcnow
@@ -50,7 +51,7 @@ class EmergencyError(Refused):
 
 def _refuse(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     subject_id: int | None,
     reason: str,
     message: str,
@@ -81,7 +82,7 @@ def active_for(
 @step
 def start(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     subject_id: int,
     reason: str,
     password: str,
@@ -153,9 +154,7 @@ def start(
 
 
 @step
-def review(
-    db: Session, by: AuditActor, access_id: int, outcome: str, comment: str
-) -> EmergencyAccess:
+def review(db: Session, by: Acting, access_id: int, outcome: str, comment: str) -> EmergencyAccess:
     """An auditor's finding on one use of emergency access. Recorded once; never changed.
 
     Raises:

@@ -17,7 +17,8 @@ from peernotes.access.objects import ObjectBasis
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.db import utcnow
@@ -37,7 +38,7 @@ class FlagError(Refused):
     """A safety-flag change was refused; the message is safe to show."""
 
 
-def in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
+def in_care(db: Session, by: Acting, subject_id: int) -> bool:
     """Only a clinician in the consumer's care team sets or lifts their flags."""
     if by.role is not Role.CLINICIAN or by.id is None:
         return False
@@ -52,7 +53,7 @@ def _consumer(db: Session, subject_id: int) -> User | None:
 @step
 def set_flag(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     subject_id: int,
     kind: str,
     reason: str,
@@ -109,7 +110,7 @@ def set_flag(
     return flag
 
 
-def lift_flag(db: Session, by: AuditActor, subject_id: int, flag_id: int) -> SafetyFlag:
+def lift_flag(db: Session, by: Acting, subject_id: int, flag_id: int) -> SafetyFlag:
     """Raises FlagError (not in care: logged) or LookupError (no such flag in force)."""
     flag = db.get(SafetyFlag, flag_id)
     if flag is None or flag.subject_id != subject_id or flag.lifted_at is not None:

@@ -17,7 +17,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.queries import readable_entries
 from peernotes.audit.events import Action, Basis, Outcome
-from peernotes.audit.writer import AuditActor, record_event
+from peernotes.audit.writer import record_event
+from peernotes.auth.actor import Acting
 from peernotes.db import utcnow
 from peernotes.notes import service as notes
 from peernotes.notes.lifecycle import State
@@ -84,7 +85,7 @@ def _before(
     return same_instant
 
 
-def _visible_notes(db: Session, viewer: AuditActor, subject_id: int) -> ColumnElement[bool]:
+def _visible_notes(db: Session, viewer: Acting, subject_id: int) -> ColumnElement[bool]:
     assert viewer.id is not None and viewer.role is not None
     if viewer.id == subject_id:
         return and_(Note.subject_id == subject_id, Note.state != State.DRAFT)
@@ -96,7 +97,7 @@ def _visible_notes(db: Session, viewer: AuditActor, subject_id: int) -> ColumnEl
 
 def page(
     db: Session,
-    viewer: AuditActor,
+    viewer: Acting,
     subject_id: int,
     *,
     cursor: Cursor | None = None,

@@ -27,9 +27,11 @@ from peernotes.access.decision import (
 )
 from peernotes.access.queries import readable_entries
 from peernotes.access.relationships import relationships
+from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import MissingDataKey, seal_about, unseal_about
@@ -97,7 +99,7 @@ def _aad(entry_id: int, number: int, subject_id: int) -> bytes:
 
 def _decide(
     db: Session,
-    actor: AuditActor,
+    actor: Acting,
     subject_id: int,
     act: Act,
     category: Category,
@@ -109,7 +111,7 @@ def _decide(
     return decide(request, relationships(db, actor).consent_facts(subject_id, at))
 
 
-def may_write(db: Session, actor: AuditActor, subject_id: int) -> bool:
+def may_write(db: Session, actor: Acting, subject_id: int) -> bool:
     """Could this person write any entry in this record now? (Clinicians only: by care
     assignment, or by the consumer's `contribute` consent.) For pages; writes decide again."""
     if actor.role is not Role.CLINICIAN or actor.id is None or actor.id == subject_id:
@@ -145,7 +147,7 @@ def _payload(title: str, body: str, reason: str, provenance: str = "") -> bytes:
 
 def _create_entry(
     db: Session,
-    actor: AuditActor,
+    actor: Acting,
     subject_id: int,
     category: Category,
     title: str,
@@ -188,7 +190,7 @@ def _create_entry(
 
 @step
 def write_entry(
-    db: Session, actor: AuditActor, subject: User, category: str, title: str, body: str
+    db: Session, actor: Acting, subject: User, category: str, title: str, body: str
 ) -> RecordEntry:
     """A clinician writes a new entry in a consumer's record.
 
@@ -216,7 +218,7 @@ def write_entry(
 
 def contribute_entry(
     db: Session,
-    actor: AuditActor,
+    actor: Acting,
     subject: User,
     category: str,
     title: str,
@@ -248,7 +250,7 @@ def contribute_entry(
     )
 
 
-def contributable(db: Session, actor: AuditActor, subject_id: int) -> list[Category]:
+def contributable(db: Session, actor: Acting, subject_id: int) -> list[Category]:
     """The record categories this peer worker may file into, by the consumer's consent."""
     if actor.role not in PEER_WORKERS or actor.id is None:
         return []
@@ -263,7 +265,7 @@ def contributable(db: Session, actor: AuditActor, subject_id: int) -> list[Categ
 @step
 def amend_entry(
     db: Session,
-    actor: AuditActor,
+    actor: Acting,
     entry_id: int,
     title: str,
     body: str,
@@ -364,7 +366,7 @@ def _open_revision(
     return revision, payload
 
 
-def read_entry(db: Session, actor: AuditActor, subject_id: int, entry_id: int) -> EntryView:
+def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> EntryView:
     """One entry, decrypted after a permit. Every call is logged, allowed or denied.
 
     Raises:
@@ -425,7 +427,7 @@ class EntryPage:
 
 def list_entries(
     db: Session,
-    actor: AuditActor,
+    actor: Acting,
     subject_id: int,
     *,
     before: int | None = None,
@@ -485,7 +487,7 @@ def list_entries(
 
 
 def _decisions(
-    db: Session, actor: AuditActor, subject_id: int, at: datetime
+    db: Session, actor: Acting, subject_id: int, at: datetime
 ) -> dict[Category, Decision]:
     """`decide()` for every category of this record, with the facts read once."""
     assert actor.id is not None and actor.role is not None
@@ -520,7 +522,7 @@ def _list_basis(decisions: dict[Category, Decision], any_rows: bool) -> str:
     return telling[0] if telling else Reason.NO_CONSENT
 
 
-def _withheld(db: Session, actor: AuditActor, subject_id: int, hidden: list[Category]) -> bool:
+def _withheld(db: Session, actor: Acting, subject_id: int, hidden: list[Category]) -> bool:
     """Does this record hold an entry, of a category hidden from this reader, by someone else?
 
     Asking that of every entry (`~readable_entries`) walks the whole record, running the
@@ -566,7 +568,7 @@ class RecordPage:
 
 
 def record_page(
-    db: Session, actor: AuditActor, subject_id: int, *, before: int | None = None
+    db: Session, actor: Acting, subject_id: int, *, before: int | None = None
 ) -> RecordPage | None:
     """A page of the record, or None when there is nothing this person may read or write here
     (the page then answers exactly as for a person who does not exist)."""
@@ -579,3 +581,13 @@ def record_page(
     in_care = clinician and rel.in_care(subject_id)
     glass = rel.emergency_until(subject_id) if clinician and not in_care else None
     return RecordPage(page, can_write, in_care, glass)
+
+
+# The access log in words -----------------------------------------------------------------
+def _entry_categories(db: Session, ids: frozenset[int]) -> dict[int, str]:
+    """The kind of each record entry (never its title or text)."""
+    query = select(RecordEntry.id, RecordEntry.category).where(RecordEntry.id.in_(ids))
+    return {entry_id: category.label for entry_id, category in db.execute(query)}
+
+
+words.register("record_entry", "category", _entry_categories)

@@ -38,7 +38,8 @@ from peernotes.access.relationships import (
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.crypto.sealing import seal_about, unseal_about
@@ -154,7 +155,7 @@ def _open(db: Session, concern: RiskConcern) -> ConcernText:
 
 def _log(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     action: Action,
     subject_id: int | None,
     concern_id: int | None,
@@ -170,7 +171,7 @@ def delay_in_force(concern: RiskConcern, now: datetime) -> bool:
 
 
 @governs(RiskConcern, target_type="risk_concern", not_found=ConcernNotFound)
-def _decide(rel: Relationships, by: AuditActor, concern: RiskConcern) -> Decision:
+def _decide(rel: Relationships, by: Acting, concern: RiskConcern) -> Decision:
     """Who this person is to the concern (`access.objects.decide_concern`)."""
     people = (concern.subject_id, concern.raised_by_id, concern.cosigner_id)
     delayed = delay_in_force(concern, utcnow())
@@ -185,7 +186,7 @@ def _manages(reader: Reader | None) -> bool:
 
 
 def _load(
-    db: Session, by: AuditActor, concern_id: int, action: Action
+    db: Session, by: Acting, concern_id: int, action: Action
 ) -> tuple[RiskConcern, Reader, str]:
     """The concern, who this person is to it and the basis; otherwise logged and
     ConcernNotFound."""
@@ -196,7 +197,7 @@ def _load(
 # Raising -----------------------------------------------------------------------------------------
 
 
-def can_raise_for(db: Session, by: AuditActor, subject_id: int) -> bool:
+def can_raise_for(db: Session, by: Acting, subject_id: int) -> bool:
     """A peer worker raises concerns about a subject of their kind in their active care."""
     subject = db.get(User, subject_id)
     return (
@@ -208,7 +209,7 @@ def can_raise_for(db: Session, by: AuditActor, subject_id: int) -> bool:
     )
 
 
-def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
+def log_refused_form(db: Session, by: Acting, subject_id: int) -> None:
     subject = db.get(User, subject_id)
     _log(
         db,
@@ -223,7 +224,7 @@ def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
 
 @step
 def raise_concern(
-    db: Session, by: AuditActor, subject_id: int, observed: str, why_now: str, what_done: str
+    db: Session, by: Acting, subject_id: int, observed: str, why_now: str, what_done: str
 ) -> RiskConcern:
     """A peer worker raises a concern about someone they support. It reaches the care team at
     once; their current supervisor (if any) is asked to co-sign.
@@ -277,7 +278,7 @@ class ConcernView:
     may_delay: bool
 
 
-def read(db: Session, by: AuditActor, concern_id: int) -> ConcernView:
+def read(db: Session, by: Acting, concern_id: int) -> ConcernView:
     """One concern, for someone who may read it. Logged, allowed or denied.
 
     Raises:
@@ -340,7 +341,7 @@ def _told(now: datetime) -> ColumnElement[bool]:
     return or_(RiskConcern.delay_until.is_(None), RiskConcern.delay_until <= now)
 
 
-def about_me(db: Session, by: AuditActor) -> list[ConcernSummary]:
+def about_me(db: Session, by: Acting) -> list[ConcernSummary]:
     """The concerns about this person that they may read now (delayed ones are left out,
     without a trace), newest first. Logged."""
     assert by.id is not None
@@ -354,7 +355,7 @@ def about_me(db: Session, by: AuditActor) -> list[ConcernSummary]:
     return [_summary(c, now, for_subject=True) for c in rows]
 
 
-def raised_by_me(db: Session, by: AuditActor, subject_id: int) -> list[ConcernSummary]:
+def raised_by_me(db: Session, by: Acting, subject_id: int) -> list[ConcernSummary]:
     """The concerns this worker raised about one person, newest first. Logged."""
     assert by.id is not None
     now = utcnow()
@@ -375,7 +376,7 @@ class ClinicianLists:
     others: list[ConcernSummary]
 
 
-def for_clinician(db: Session, by: AuditActor) -> ClinicianLists:
+def for_clinician(db: Session, by: Acting) -> ClinicianLists:
     """Concerns about people in this clinician's care, and those they are asked to co-sign.
     One log entry per person whose concerns are listed."""
     assert by.id is not None
@@ -435,7 +436,7 @@ def own_log_condition(db: Session, subject_id: int) -> ColumnElement[bool] | Non
 
 
 @step
-def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
+def cosign(db: Session, by: Acting, concern_id: int) -> RiskConcern:
     """The raiser's supervisor co-signs, once.
 
     Raises:
@@ -473,7 +474,7 @@ def cosign(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
     return concern
 
 
-def _managing(db: Session, by: AuditActor, concern_id: int, action: Action) -> RiskConcern:
+def _managing(db: Session, by: Acting, concern_id: int, action: Action) -> RiskConcern:
     concern, reader, _ = _load(db, by, concern_id, action)
     if not _manages(reader):
         _log(
@@ -485,7 +486,7 @@ def _managing(db: Session, by: AuditActor, concern_id: int, action: Action) -> R
 
 @step
 def delay(
-    db: Session, by: AuditActor, concern_id: int, reason: str, hours: int, *, max_hours: int
+    db: Session, by: Acting, concern_id: int, reason: str, hours: int, *, max_hours: int
 ) -> RiskConcern:
     """A clinician delays telling the subject, with a reason, for 1 to `max_hours` hours from
     now. Setting it again while one is in force renews it: always with a new reason.
@@ -507,7 +508,7 @@ def delay(
 
 
 @step
-def lift_delay(db: Session, by: AuditActor, concern_id: int) -> RiskConcern:
+def lift_delay(db: Session, by: Acting, concern_id: int) -> RiskConcern:
     """The subject may read it from now on. The last reason stays, for the care team.
 
     Raises ConcernNotFound (logged), NotYours (logged), or RiskError (no delay in force).

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.db import utcnow
@@ -74,7 +75,7 @@ def clinicians(db: Session) -> list[User]:
 
 
 @step
-def set_supervisor(db: Session, by: AuditActor, worker_id: int, clinician_id: int) -> Supervision:
+def set_supervisor(db: Session, by: Acting, worker_id: int, clinician_id: int) -> Supervision:
     """A coordinator names a peer worker's supervising clinician.
 
     Raises:

@@ -31,7 +31,8 @@ from peernotes.access.objects import ObjectBasis, SupervisionFacts, decide_super
 from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import seal_about, unseal_about
@@ -147,7 +148,7 @@ def _open(db: Session, row: SupervisionSession) -> SessionText:
 
 def _log(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     action: Action,
     worker_id: int | None,
     target: Target | None,
@@ -164,7 +165,7 @@ def _peer_worker(db: Session, worker_id: int) -> User | None:
     return worker
 
 
-def supervises_now(db: Session, by: AuditActor, worker_id: int) -> bool:
+def supervises_now(db: Session, by: Acting, worker_id: int) -> bool:
     """Is this person the worker's current supervising clinician?"""
     return by.role is Role.CLINICIAN and relationships(db, by).supervises(worker_id)
 
@@ -179,7 +180,7 @@ def _worker_of(row: SupervisionSession) -> int:
     not_found=SessionNotFound,
     subject_of=_worker_of,
 )
-def _decide(rel: Relationships, by: AuditActor, row: SupervisionSession) -> Decision:
+def _decide(rel: Relationships, by: Acting, row: SupervisionSession) -> Decision:
     """Who this person is to the session (`access.objects.decide_supervision_session`)."""
     supervises = by.role is Role.CLINICIAN and rel.supervises(row.worker_id)
     facts = SupervisionFacts(by.id, by.role, row.worker_id, row.supervisor_id, supervises)
@@ -189,7 +190,7 @@ def _decide(rel: Relationships, by: AuditActor, row: SupervisionSession) -> Deci
 # Logging a session ------------------------------------------------------------------------------
 
 
-def worker_to_log_for(db: Session, by: AuditActor, worker_id: int) -> User:
+def worker_to_log_for(db: Session, by: Acting, worker_id: int) -> User:
     """The worker, when this person is their current supervisor; otherwise logged and
     SessionNotFound (the form does not exist for them)."""
     worker = _peer_worker(db, worker_id)
@@ -210,7 +211,7 @@ def worker_to_log_for(db: Session, by: AuditActor, worker_id: int) -> User:
 @step
 def log_session(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     worker_id: int,
     held_on: date | None,
     topics: str,
@@ -279,7 +280,7 @@ def _summary(row: SupervisionSession) -> SessionSummary:
     return SessionSummary(row.id, row.worker_id, row.supervisor_id, row.held_on, row.created_at)
 
 
-def read(db: Session, by: AuditActor, session_id: int) -> SessionView:
+def read(db: Session, by: Acting, session_id: int) -> SessionView:
     """One session, for its worker or supervisor. Logged, allowed or denied.
 
     Raises:
@@ -295,7 +296,7 @@ def read(db: Session, by: AuditActor, session_id: int) -> SessionView:
     return SessionView(_summary(row), text, basis)
 
 
-def sessions_of(db: Session, by: AuditActor, worker_id: int) -> list[SessionSummary]:
+def sessions_of(db: Session, by: Acting, worker_id: int) -> list[SessionSummary]:
     """The sessions of one worker this person may read, newest first: all of them for the
     worker and their current supervisor; the ones they logged, for a former supervisor.
 
@@ -406,7 +407,7 @@ def _nudge(last: SessionSummary | None, today: date) -> str:
     return ""
 
 
-def dashboard(db: Session, by: AuditActor, today: date) -> list[WorkerRow]:
+def dashboard(db: Session, by: Acting, today: date) -> list[WorkerRow]:
     """A clinician's current workers: last session, open risk concerns waiting for their
     co-signature, agreements due for review and contacts outside an agreement.
 

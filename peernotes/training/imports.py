@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.errors import Refused
 from peernotes.training import service as training
@@ -260,7 +261,7 @@ def check(db: Session, data: bytes, *, today: date) -> list[Planned]:
 
 
 @step
-def import_csv(db: Session, by: AuditActor, data: bytes, *, today: date) -> Summary:
+def import_csv(db: Session, by: Acting, data: bytes, *, today: date) -> Summary:
     """Check the whole file, then store every row.
 
     Raises:

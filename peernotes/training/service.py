@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.errors import Refused
@@ -72,7 +73,7 @@ def check_dates(
 @step
 def record(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     user_id: int,
     module: str,
     completed_on: date | None,

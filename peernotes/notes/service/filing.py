@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from peernotes.access.objects import ObjectBasis
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.crypto.keys import DecryptionFailed
 from peernotes.notes.lifecycle import Party, State
@@ -26,7 +26,7 @@ from peernotes.notes.service.sealing import _open_revision
 from peernotes.notes.service.sections import MAX_COMMENT, NoteBasis, NoteNotFound, NotesError
 
 
-def _authored(db: Session, by: AuditActor, note_id: int, action: Action) -> Note:
+def _authored(db: Session, by: Acting, note_id: int, action: Action) -> Note:
     """The note, when `by` wrote it. Anyone else's answers like a missing one (NoteNotFound),
     and the attempt is logged as denied."""
     note = db.get(Note, note_id)
@@ -46,7 +46,7 @@ def _authored(db: Session, by: AuditActor, note_id: int, action: Action) -> Note
 
 
 @step
-def file_section(db: Session, by: AuditActor, note_id: int, section: int, category: str) -> int:
+def file_section(db: Session, by: Acting, note_id: int, section: int, category: str) -> int:
     """File one approved `care team` section into the consumer's record as a peer
     contribution, with its provenance. Only the author, only under the consumer's
     `contribute` consent (checked by the record service, which logs a refusal).
@@ -92,7 +92,7 @@ def read_subject_id(db: Session, note_id: int) -> int:
 
 @step
 def reply_to_correction(
-    db: Session, by: AuditActor, note_id: int, correction_id: int, text: str
+    db: Session, by: Acting, note_id: int, correction_id: int, text: str
 ) -> None:
     """The author answers a correction request: what was changed, or why not. Once."""
     note = _authored(db, by, note_id, Action.NOTE_CORRECTION_REPLY)

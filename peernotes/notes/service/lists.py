@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import (
@@ -37,7 +37,7 @@ def _summary(note: Note) -> NoteSummary:
     )
 
 
-def mine(db: Session, by: AuditActor) -> list[NoteSummary]:
+def mine(db: Session, by: Acting) -> list[NoteSummary]:
     """Notes this person wrote, or that are about them (drafts excepted), newest first."""
     assert by.id is not None
     rows = db.scalars(
@@ -50,7 +50,7 @@ def mine(db: Session, by: AuditActor) -> list[NoteSummary]:
     return [_summary(n) for n in rows]
 
 
-def shared_about(db: Session, by: AuditActor, subject_id: int) -> list[NoteSummary]:
+def shared_about(db: Session, by: Acting, subject_id: int) -> list[NoteSummary]:
     """Notes about `subject_id` that this person (neither author nor subject) may open: the
     approved notes with at least one care-team section, when `decide()` permits peer notes.
     One decision for the subject, since for others it does not depend on the note."""

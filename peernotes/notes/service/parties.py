@@ -10,7 +10,8 @@ from peernotes.access.decision import Decision
 from peernotes.access.objects import NoteFacts, Relation, decide_note, note_relation
 from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import InvalidTransition, NoteAction, Party, State, transition
 from peernotes.notes.models import (
@@ -34,19 +35,19 @@ def party(note: Note, actor_id: int | None) -> Party:
     return _PARTY[note_relation(actor_id, note.author_id, note.subject_id)]
 
 
-def _in_care(db: Session, by: AuditActor, subject_id: int) -> bool:
+def _in_care(db: Session, by: Acting, subject_id: int) -> bool:
     return relationships(db, by).in_care(subject_id)
 
 
 @governs(Note, target_type="note", not_found=NoteNotFound)
-def _decide(_rel: Relationships, by: AuditActor, note: Note) -> Decision:
+def _decide(_rel: Relationships, by: Acting, note: Note) -> Decision:
     facts = NoteFacts(by.id, note.author_id, note.subject_id, note.state is State.DRAFT)
     return decide_note(facts)
 
 
 def _log(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     action: Action,
     note: Note | None,
     subject_id: int | None,
@@ -79,7 +80,7 @@ _ACTION_FOR: dict[NoteAction, Action] = {
 }
 
 
-def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction | Action) -> Note:
+def _load_for(db: Session, by: Acting, note_id: int, action: NoteAction | Action) -> Note:
     """The note, when this person is its author or subject; otherwise logged and NoteNotFound
     (a note one may not act on answers like a missing one). `action` names what was tried."""
     logged = action if isinstance(action, Action) else _ACTION_FOR[action]
@@ -87,7 +88,7 @@ def _load_for(db: Session, by: AuditActor, note_id: int, action: NoteAction | Ac
     return note
 
 
-def _allowed(db: Session, by: AuditActor, note: Note, action: NoteAction) -> State:
+def _allowed(db: Session, by: Acting, note: Note, action: NoteAction) -> State:
     """The state this step leads to; InvalidTransition (logged as denied) when not allowed."""
     try:
         return transition(note.state, action, party(note, by.id))
@@ -114,7 +115,7 @@ def _next_ordinal(db: Session, model: type[NoteEvent] | type[NoteStatement], not
 
 def _add_statement_row(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     note: Note,
     kind: StatementKind,
     text: str,
@@ -135,7 +136,7 @@ def _add_statement_row(
     db.flush()
 
 
-def _move(db: Session, by: AuditActor, note: Note, action: NoteAction, comment: str = "") -> None:
+def _move(db: Session, by: Acting, note: Note, action: NoteAction, comment: str = "") -> None:
     """Apply one lifecycle step (or raise InvalidTransition, logged), with its event."""
     who = party(note, by.id)
     new_state = _allowed(db, by, note, action)

@@ -14,7 +14,7 @@ from peernotes.access.decision import Act, Category, Decision, Request, decide
 from peernotes.access.objects import ObjectBasis
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting
 from peernotes.crypto.keys import DecryptionFailed
 from peernotes.notes.lifecycle import NoteAction, Party, State
 from peernotes.notes.models import (
@@ -123,7 +123,7 @@ def _events(db: Session, note: Note) -> list[EventView]:
     ]
 
 
-def peer_notes_decision(db: Session, by: AuditActor, subject_id: int) -> Decision:
+def peer_notes_decision(db: Session, by: Acting, subject_id: int) -> Decision:
     """May this person read the care-team sections of `subject_id`'s shared notes? For anyone
     but author and subject this does not depend on the note, so one decision serves a whole
     page, list or timeline."""
@@ -152,7 +152,7 @@ def shared_with_care_team(subject_id: int) -> ColumnElement[bool]:
     )
 
 
-def others_may_read(db: Session, by: AuditActor, note: Note) -> str | None:
+def others_may_read(db: Session, by: Acting, note: Note) -> str | None:
     """For someone who is neither author nor subject: the basis on which they may read this
     note's care-team sections, or None. The note must be approved (and not withdrawn)."""
     if note.approved_revision is None or note.state is State.WITHDRAWN:
@@ -161,7 +161,7 @@ def others_may_read(db: Session, by: AuditActor, note: Note) -> str | None:
     return decision.basis if decision.permitted else None
 
 
-def read(db: Session, by: AuditActor, note_id: int) -> NoteView:
+def read(db: Session, by: Acting, note_id: int) -> NoteView:
     """One note as this person may see it. Logged, allowed or denied.
 
     Raises:

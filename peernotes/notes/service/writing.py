@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from peernotes.access.objects import ObjectBasis
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import InvalidTransition, NoteAction, Party, State
@@ -43,7 +43,7 @@ from peernotes.notes.service.sections import (
 )
 
 
-def can_write_for(db: Session, by: AuditActor, subject_id: int) -> bool:
+def can_write_for(db: Session, by: Acting, subject_id: int) -> bool:
     """A peer worker writes notes only with a subject of their kind in their active care."""
     subject = db.get(User, subject_id)
     kind_and_role = WRITERS.get(by.role) if by.role is not None else None
@@ -55,7 +55,7 @@ def can_write_for(db: Session, by: AuditActor, subject_id: int) -> bool:
     )
 
 
-def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
+def log_refused_form(db: Session, by: Acting, subject_id: int) -> None:
     subject = db.get(User, subject_id)
     _log(
         db,
@@ -69,7 +69,7 @@ def log_refused_form(db: Session, by: AuditActor, subject_id: int) -> None:
 
 
 @step
-def create(db: Session, by: AuditActor, subject_id: int, sections: list[Section]) -> Note:
+def create(db: Session, by: Acting, subject_id: int, sections: list[Section]) -> Note:
     """A worker starts a note with someone in their care. It is a draft: theirs alone.
 
     Raises:
@@ -104,7 +104,7 @@ def create(db: Session, by: AuditActor, subject_id: int, sections: list[Section]
 
 
 @step
-def save(db: Session, by: AuditActor, note_id: int, sections: list[Section], based_on: int) -> Note:
+def save(db: Session, by: Acting, note_id: int, sections: list[Section], based_on: int) -> Note:
     """A new revision of the note's words. `based_on` is the revision the writer opened.
 
     Raises:
@@ -134,7 +134,7 @@ def save(db: Session, by: AuditActor, note_id: int, sections: list[Section], bas
 
 
 @step
-def propose(db: Session, by: AuditActor, note_id: int) -> Note:
+def propose(db: Session, by: Acting, note_id: int) -> Note:
     """The author shares the current revision with the subject for review.
 
     Raises NoteNotFound, InvalidTransition, or NotesError when the author no longer supports
@@ -158,7 +158,7 @@ def propose(db: Session, by: AuditActor, note_id: int) -> Note:
 
 def _approve(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     note: Note,
     action: NoteAction,
     audiences: list[str],
@@ -194,7 +194,7 @@ def _approve(
 
 
 @step
-def approve(db: Session, by: AuditActor, note_id: int, audiences: list[str], revision: int) -> Note:
+def approve(db: Session, by: Acting, note_id: int, audiences: list[str], revision: int) -> Note:
     """The subject approves the revision they read, choosing each section's audience.
 
     Raises NoteNotFound, InvalidTransition (e.g. not the subject: logged), NotesError.
@@ -206,7 +206,7 @@ def approve(db: Session, by: AuditActor, note_id: int, audiences: list[str], rev
 
 @step
 def approve_in_person(
-    db: Session, by: AuditActor, note_id: int, audiences: list[str], revision: int
+    db: Session, by: Acting, note_id: int, audiences: list[str], revision: int
 ) -> Note:
     """The author attests they reviewed it together in person; marked as such, and the
     subject can confirm or dispute it later."""
@@ -216,7 +216,7 @@ def approve_in_person(
 
 
 @step
-def review_in_person(db: Session, by: AuditActor, note_id: int, *, confirm: bool) -> Note:
+def review_in_person(db: Session, by: Acting, note_id: int, *, confirm: bool) -> Note:
     note = _load_for(
         db, by, note_id, NoteAction.CONFIRM_IN_PERSON if confirm else NoteAction.DISPUTE_IN_PERSON
     )
@@ -234,7 +234,7 @@ def review_in_person(db: Session, by: AuditActor, note_id: int, *, confirm: bool
 
 
 @step
-def request_changes(db: Session, by: AuditActor, note_id: int, comment: str) -> Note:
+def request_changes(db: Session, by: Acting, note_id: int, comment: str) -> Note:
     note = _load_for(db, by, note_id, NoteAction.REQUEST_CHANGES)
     text = _comment(comment, required=True)
     _move(db, by, note, NoteAction.REQUEST_CHANGES, text)
@@ -242,21 +242,21 @@ def request_changes(db: Session, by: AuditActor, note_id: int, comment: str) -> 
 
 
 @step
-def decline(db: Session, by: AuditActor, note_id: int, comment: str = "") -> Note:
+def decline(db: Session, by: Acting, note_id: int, comment: str = "") -> Note:
     note = _load_for(db, by, note_id, NoteAction.DECLINE)
     _move(db, by, note, NoteAction.DECLINE, _comment(comment, required=False))
     return note
 
 
 @step
-def withdraw(db: Session, by: AuditActor, note_id: int) -> Note:
+def withdraw(db: Session, by: Acting, note_id: int) -> Note:
     note = _load_for(db, by, note_id, NoteAction.WITHDRAW)
     _move(db, by, note, NoteAction.WITHDRAW)
     return note
 
 
 @step
-def add_statement(db: Session, by: AuditActor, note_id: int, kind: str, text: str) -> None:
+def add_statement(db: Session, by: Acting, note_id: int, kind: str, text: str) -> None:
     """The subject's own words, or a correction request, on a note they approved.
 
     Raises NoteNotFound (not theirs, logged) or NotesError.

@@ -41,7 +41,8 @@ from peernotes.access.relationships import (
 )
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.db import utcnow
@@ -204,7 +205,7 @@ def state_of(
 
 def _log(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     action: Action,
     subject_id: int | None,
     agreement_id: int | None,
@@ -231,14 +232,14 @@ def _supports(db: Session, worker_id: int, subject_id: int) -> User | None:
     return subject if in_care(db, worker.id, subject.id, utcnow()) else None
 
 
-def works_with(db: Session, by: AuditActor, subject_id: int) -> User | None:
+def works_with(db: Session, by: Acting, subject_id: int) -> User | None:
     """The subject, when `by` is a peer worker of their kind with an active assignment."""
     if by.id is None or by.role not in WORKER_ROLES:
         return None
     return _supports(db, by.id, subject_id)
 
 
-def log_refused(db: Session, by: AuditActor, action: Action, subject_id: int) -> None:
+def log_refused(db: Session, by: Acting, action: Action, subject_id: int) -> None:
     """A worker's page for someone they do not support: on record, then answered as missing."""
     subject = db.get(User, subject_id)
     _log(
@@ -253,7 +254,7 @@ def log_refused(db: Session, by: AuditActor, action: Action, subject_id: int) ->
 
 
 @governs(SupportAgreement, target_type="support_agreement", not_found=AgreementNotFound)
-def _decide(rel: Relationships, by: AuditActor, agreement: SupportAgreement) -> Decision:
+def _decide(rel: Relationships, by: Acting, agreement: SupportAgreement) -> Decision:
     """Who this person is to the agreement (`access.objects.decide_agreement`)."""
     worker, subject = agreement.worker_id, agreement.subject_id
     in_care = by.id == worker and rel.in_care(subject)
@@ -262,7 +263,7 @@ def _decide(rel: Relationships, by: AuditActor, agreement: SupportAgreement) -> 
 
 
 def _load(
-    db: Session, by: AuditActor, agreement_id: int, action: Action
+    db: Session, by: Acting, agreement_id: int, action: Action
 ) -> tuple[SupportAgreement, Reader, str]:
     agreement, decision = load_and_authorize(db, by, SupportAgreement, agreement_id, action)
     return agreement, Reader(str(decision.relation)), decision.basis
@@ -273,7 +274,7 @@ def _load(
 
 def _add_version(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     worker_id: int,
     subject_id: int,
     terms: Terms,
@@ -313,7 +314,7 @@ def _add_version(
 @step
 def propose(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     subject_id: int,
     terms: Terms,
     *,
@@ -334,7 +335,7 @@ def propose(
 
 @step
 def may_change(
-    db: Session, by: AuditActor, agreement_id: int, action: Action
+    db: Session, by: Acting, agreement_id: int, action: Action
 ) -> tuple[SupportAgreement, Reader]:
     """A change starting from one version: either of its two people may suggest one (the
     person supported too, not only the worker), while the worker still supports them.
@@ -355,7 +356,7 @@ def may_change(
 
 def propose_change(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     agreement: SupportAgreement,
     reader: Reader,
     terms: Terms,
@@ -370,7 +371,7 @@ def propose_change(
 
 @step
 def confirm(
-    db: Session, by: AuditActor, agreement_id: int, *, now: datetime | None = None
+    db: Session, by: Acting, agreement_id: int, *, now: datetime | None = None
 ) -> SupportAgreement:
     """The other side confirms a version; from then on it is the one in force.
 
@@ -432,7 +433,7 @@ class AgreementView:
     may_change: bool
 
 
-def log_read(db: Session, by: AuditActor, agreement: SupportAgreement, reader: Reader) -> None:
+def log_read(db: Session, by: Acting, agreement: SupportAgreement, reader: Reader) -> None:
     """An allowed read of one version by someone `may_change` or `_load` let in."""
     basis = {Reader.WORKER: PARTY, Reader.SUBJECT: Basis.SELF, Reader.SUPERVISOR: SUPERVISOR}
     _log(
@@ -446,7 +447,7 @@ def log_read(db: Session, by: AuditActor, agreement: SupportAgreement, reader: R
     )
 
 
-def read(db: Session, by: AuditActor, agreement_id: int, today: date) -> AgreementView:
+def read(db: Session, by: Acting, agreement_id: int, today: date) -> AgreementView:
     """One version, for its two people or the worker's supervisor. Logged, allowed or denied.
 
     Raises:
@@ -485,7 +486,7 @@ class PairView:
     states: dict[int, State]
 
 
-def for_worker(db: Session, by: AuditActor, subject_id: int, today: date) -> PairView:
+def for_worker(db: Session, by: Acting, subject_id: int, today: date) -> PairView:
     """The versions between a worker and someone they support now. Logged (one entry)."""
     assert by.id is not None
     every = versions(db, by.id, subject_id)
@@ -543,7 +544,7 @@ def _listed(rows: Iterable[SupportAgreement], today: date, me: int | None) -> li
     return listed
 
 
-def listed_for(db: Session, by: AuditActor, today: date) -> list[ListedAgreement]:
+def listed_for(db: Session, by: Acting, today: date) -> list[ListedAgreement]:
     """The agreements this person is part of (as worker or subject), or, for a clinician, those
     of the workers they supervise now: the newest version and the one in force. No terms."""
     if by.id is None:

@@ -22,7 +22,8 @@ from peernotes.access.objects import HandoverFacts, decide_handover
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.care.models import CareAssignment
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
@@ -89,7 +90,7 @@ def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerReques
 
 
 @step
-def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSummary:
+def write(db: Session, by: Acting, request_id: int, text: str) -> HandoverSummary:
     """The previous worker writes the summary, once.
 
     Raises:
@@ -150,7 +151,7 @@ def write(db: Session, by: AuditActor, request_id: int, text: str) -> HandoverSu
     return row
 
 
-def read(db: Session, by: AuditActor, request_id: int) -> tuple[HandoverSummary, str]:
+def read(db: Session, by: Acting, request_id: int) -> tuple[HandoverSummary, str]:
     """Open a handover summary through `decide_handover`, with one log entry either way.
 
     Raises:

@@ -23,7 +23,8 @@ from peernotes.access.queries import current_provisions, team_ids_query
 from peernotes.access.relationships import Relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
@@ -72,7 +73,7 @@ def preferences_of(db: Session, user_id: int) -> Preferences:
 
 @step
 def save_preferences(
-    db: Session, by: AuditActor, rows: Collection[tuple[str, str, str]], frequency: str
+    db: Session, by: Acting, rows: Collection[tuple[str, str, str]], frequency: str
 ) -> Preferences:
     """Store what the person asks for.
 
@@ -202,7 +203,7 @@ def teams_sharing_with(db: Session, subject_id: int, worker_id: int, now: dateti
 @step
 def request_worker(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     worker_id: int,
     *,
     handover: bool = False,
@@ -276,18 +277,18 @@ def waiting_name(db: Session, request: WorkerRequest) -> str:
 # Someone else's request answers exactly like a missing one, and the attempt is on record, on
 # the owner's page too (its subject is the owner).
 @governs(WorkerRequest, target_type="worker_request", not_found=LookupError)
-def _decide(_rel: Relationships, by: AuditActor, row: WorkerRequest) -> Decision:
+def _decide(_rel: Relationships, by: Acting, row: WorkerRequest) -> Decision:
     return decide_own_request(RequestFacts(actor_id=by.id, subject_id=row.subject_id))
 
 
-def _owned(db: Session, by: AuditActor, request_id: int, action: Action) -> WorkerRequest:
+def _owned(db: Session, by: Acting, request_id: int, action: Action) -> WorkerRequest:
     """The person's own request (`load_and_authorize`). Raises LookupError otherwise."""
     row, _ = load_and_authorize(db, by, WorkerRequest, request_id, action)
     return row
 
 
 @step
-def cancel_request(db: Session, by: AuditActor, request_id: int) -> WorkerRequest:
+def cancel_request(db: Session, by: Acting, request_id: int) -> WorkerRequest:
     """The person withdraws their request. Raises LookupError when it is not theirs."""
     row = _owned(db, by, request_id, Action.WORKER_REQUEST_CANCEL)
     if row.state is not RequestState.REQUESTED:
@@ -309,9 +310,7 @@ def cancel_request(db: Session, by: AuditActor, request_id: int) -> WorkerReques
 
 
 @step
-def set_handover_consent(
-    db: Session, by: AuditActor, request_id: int, given: bool
-) -> WorkerRequest:
+def set_handover_consent(db: Session, by: Acting, request_id: int, given: bool) -> WorkerRequest:
     """The person gives or withdraws their consent to the handover summary reaching the new
     worker. Withdrawing works at any time, also after the change: the next read is refused.
     Raises LookupError when the request is not theirs."""
@@ -366,7 +365,7 @@ def decided_requests(db: Session, limit: int = 20) -> list[WorkerRequest]:
 
 
 def _coordinators_request(
-    db: Session, by: AuditActor, request_id: int, action: Action
+    db: Session, by: Acting, request_id: int, action: Action
 ) -> WorkerRequest:
     row = db.get(WorkerRequest, request_id)
     if by.role is not Role.ADMIN or row is None:
@@ -404,7 +403,7 @@ def _team_for(db: Session, worker_id: int, previous: CareAssignment | None) -> T
 
 
 def confirm(
-    db: Session, by: AuditActor, request_id: int, *, now: datetime | None = None
+    db: Session, by: Acting, request_id: int, *, now: datetime | None = None
 ) -> CareAssignment:
     """The coordinator confirms: the new assignment starts today and, for a change, the
     previous one ends in this same moment.
@@ -466,7 +465,7 @@ def confirm(
 
 
 @step
-def decline(db: Session, by: AuditActor, request_id: int, note: str) -> WorkerRequest:
+def decline(db: Session, by: Acting, request_id: int, note: str) -> WorkerRequest:
     """The coordinator cannot confirm, and says why in words the person will read.
 
     Raises:

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment
@@ -108,7 +109,7 @@ def outside(
 # Recording --------------------------------------------------------------------------------------
 
 
-def _log_refused(db: Session, by: AuditActor, subject_id: int | None) -> None:
+def _log_refused(db: Session, by: Acting, subject_id: int | None) -> None:
     subject = db.get(User, subject_id) if subject_id else None
     record_event(
         db,
@@ -137,7 +138,7 @@ def _support_started(db: Session, worker_id: int, subject_id: int) -> date | Non
 @step
 def record(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     subject_id: int | None,
     *,
     occurred_on: date | None,

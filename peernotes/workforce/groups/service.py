@@ -36,7 +36,8 @@ from peernotes.access.objects import GroupSessionFacts, ObjectBasis, decide_grou
 from peernotes.access.relationships import Relationships, subjects_in_care
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, acting_basis, record_event
+from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.db import utcnow
@@ -124,7 +125,7 @@ class AttendedSession:
     facilitator_ids: tuple[int, ...]
 
 
-def _is_coordinator(by: AuditActor) -> bool:
+def _is_coordinator(by: Acting) -> bool:
     return by.role is Role.ADMIN
 
 
@@ -136,7 +137,7 @@ def _one_line(text: str) -> str:
 
 
 @step
-def create_group(db: Session, by: AuditActor, name: str, kind: str, description: str = "") -> Group:
+def create_group(db: Session, by: Acting, name: str, kind: str, description: str = "") -> Group:
     """A coordinator sets up a group.
 
     Raises:
@@ -191,7 +192,7 @@ def all_groups(db: Session) -> list[tuple[Group, int, date | None]]:
     return [(group, int(count), latest) for group, count, latest in rows]
 
 
-def group_for_coordinator(db: Session, by: AuditActor, group_id: int) -> Group:
+def group_for_coordinator(db: Session, by: Acting, group_id: int) -> Group:
     """A group, for a coordinator's pages.
 
     Raises:
@@ -307,12 +308,12 @@ def _no_one(_found: GroupSession) -> None:
 
 
 @governs(GroupSession, target_type=READ_TARGET, not_found=SessionNotFound, subject_of=_no_one)
-def _decide(rel: Relationships, by: AuditActor, found: GroupSession) -> Decision:
+def _decide(rel: Relationships, by: Acting, found: GroupSession) -> Decision:
     """A session's attendance list (`access.objects.decide_group_session`)."""
     return decide_group_session(GroupSessionFacts(by.role, rel.facilitates(found.id)))
 
 
-def read_session(db: Session, by: AuditActor, session_id: int) -> SessionDetail:
+def read_session(db: Session, by: Acting, session_id: int) -> SessionDetail:
     """A session with its attendance, for one of its facilitators or a coordinator. Logged.
 
     Raises:
@@ -377,7 +378,7 @@ def groups_facilitated(db: Session, user_id: int) -> list[Group]:
     )
 
 
-def open_for_recording(db: Session, by: AuditActor, group_id: int) -> Group:
+def open_for_recording(db: Session, by: Acting, group_id: int) -> Group:
     """The group, when this person may record a session of it: a coordinator, or someone who
     facilitated it before.
 
@@ -414,7 +415,7 @@ def facilitator_choices(db: Session, group: Group) -> list[User]:
     )
 
 
-def attendee_choices(db: Session, by: AuditActor, group: Group) -> list[User]:
+def attendee_choices(db: Session, by: Acting, group: Group) -> list[User]:
     """Who this person may tick as attending. A coordinator: every active person of the
     group's kind. A facilitator: people who came to sessions they facilitated in this group,
     and people of the group's kind they support now."""
@@ -451,7 +452,7 @@ def _people(db: Session, ids: Collection[int], field: str) -> dict[int, User]:
 @step
 def record_session(
     db: Session,
-    by: AuditActor,
+    by: Acting,
     group_id: int,
     held_on: date | None,
     topic: str,

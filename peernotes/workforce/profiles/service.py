@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
-from peernotes.audit.writer import AuditActor, Target, record_event
+from peernotes.audit.writer import Target, record_event
+from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment
@@ -101,7 +102,7 @@ def _languages(raw: str) -> list[str]:
 
 
 @step
-def save(db: Session, by: AuditActor, data: ProfileInput) -> WorkerProfile:
+def save(db: Session, by: Acting, data: ProfileInput) -> WorkerProfile:
     """A peer worker updates their own profile.
 
     Raises:
@@ -150,7 +151,7 @@ def save(db: Session, by: AuditActor, data: ProfileInput) -> WorkerProfile:
     return profile
 
 
-def set_paused(db: Session, by: AuditActor, paused: bool) -> WorkerProfile:
+def set_paused(db: Session, by: Acting, paused: bool) -> WorkerProfile:
     """ "I need a break": no new matches from now on (or, unpaused, matches again)."""
     if by.role not in PEER_WORKER_ROLES or by.id is None:
         raise ProfileError("Only peer workers can pause new matches.")
