@@ -95,15 +95,8 @@ def load_and_authorize(
         raise rules.not_found(object_id)
     decision = rules.decide(relationships(db, by), by, row)
     if not decision.permitted:
-        record_event(
-            db,
-            by,
-            action,
-            rules.subject_of(row),
-            Target(rules.target_type, object_id),
-            Outcome.DENIED,
-            decision.basis,
-        )
+        logged = Target(rules.target_type, object_id)
+        record_event(db, by, action, rules.subject_of(row), logged, Outcome.DENIED, decision.basis)
         raise rules.not_found(object_id)
     return row, decision
 

@@ -259,15 +259,7 @@ def show_own_log(actor: Actor, db: Session) -> str:
         )
         for e in page.entries
     ]
-    record_event(
-        db,
-        actor,
-        Action.AUDIT_VIEW_OWN,
-        actor.id,
-        None,
-        Outcome.ALLOWED,
-        Basis.SELF,
-    )
+    record_event(db, actor, Action.AUDIT_VIEW_OWN, actor.id, None, Outcome.ALLOWED, Basis.SELF)
     return render_template(
         "accesslog/own.html",
         page=page,

@@ -103,9 +103,8 @@ def _record_account_change(db: Session, by: Acting, action: Action, user: User) 
     # A consumer's or carer's account is information about them: it shows on their own
     # "who has looked at my information" page. Staff accounts are about no one's care.
     subject = user.id if user.role in SUBJECT_ROLES else None
-    record_event(
-        db, by, action, subject, Target("user", user.id), Outcome.ALLOWED, acting_basis(by)
-    )
+    logged = Target("user", user.id)
+    record_event(db, by, action, subject, logged, Outcome.ALLOWED, acting_basis(by))
 
 
 def authenticate(db: Session, email: str, password: str, request_id: str) -> User | None:
@@ -161,13 +160,7 @@ def change_password(db: Session, user: User, current: str, new: str, by: Acting)
     if not passwords.verify_password(user.password_hash, current):
         # Recorded before refusing: repeated wrong guesses from a live session matter.
         record_event(
-            db,
-            by,
-            Action.AUTH_PASSWORD_CHANGE,
-            None,
-            target,
-            Outcome.DENIED,
-            Basis.WRONG_PASSWORD,
+            db, by, Action.AUTH_PASSWORD_CHANGE, None, target, Outcome.DENIED, Basis.WRONG_PASSWORD
         )
         raise AccountError("Your current password isn't right.", "current_password")
     problem = passwords.policy_problem(new, email=user.email)

@@ -53,9 +53,8 @@ def login(db: Session) -> str | Response:
 def logout(actor: Actor, db: Session) -> Response:
     # Signing out ends every session of this person, on every device, on the server.
     revoke_all_sessions(db, actor.id, RevokeReason.SIGNED_OUT)
-    record_event(
-        db, actor, Action.AUTH_LOGOUT, None, Target("user", actor.id), Outcome.ALLOWED, Basis.SELF
-    )
+    logged = Target("user", actor.id)
+    record_event(db, actor, Action.AUTH_LOGOUT, None, logged, Outcome.ALLOWED, Basis.SELF)
     logout_user()
     session.clear()
     flash("You have signed out.", "info")

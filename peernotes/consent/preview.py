@@ -94,13 +94,8 @@ def preview(db: Session, subject: Acting, person_id: int) -> Preview:
             f"{person.display_name} is a clinician in your care team, so they read your whole"
             " medical record."
         )
+    logged = Target("user", person.id)
     record_event(
-        db,
-        subject,
-        Action.CONSENT_PREVIEW,
-        subject.id,
-        Target("user", person.id),
-        Outcome.ALLOWED,
-        Basis.SELF,
+        db, subject, Action.CONSENT_PREVIEW, subject.id, logged, Outcome.ALLOWED, Basis.SELF
     )
     return Preview(person, entries, notes)

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from peernotes.access.authorize import NotInCare, person_in_care
 from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.access.queries import current_provisions, training_current
 from peernotes.audit.events import Action, Basis, Outcome
@@ -28,7 +27,7 @@ from peernotes.consent.models import ConsentDirective, ConsentProvision
 from peernotes.db import utcnow
 from peernotes.flags import service as flags
 from peernotes.web.forms import ConfirmForm
-from peernotes.web.routes import field_error, requires
+from peernotes.web.routes import field_error, person_in_care_or_404, requires
 
 bp = Blueprint("consent", __name__)
 
@@ -141,14 +140,9 @@ def _revoke(
             .join(ConsentProvision, ConsentProvision.directive_id == ConsentDirective.id)
             .where(ConsentProvision.id == provision_id)
         )
+        logged = Target("consent_provision", provision_id)
         record_event(
-            db,
-            actor,
-            Action.CONSENT_REVOKE,
-            owner,
-            Target("consent_provision", provision_id),
-            Outcome.DENIED,
-            Basis.NOT_FOUND,
+            db, actor, Action.CONSENT_REVOKE, owner, logged, Outcome.DENIED, Basis.NOT_FOUND
         )
         abort(404)
     words = consent.grantee_words(db, provision)
@@ -177,18 +171,10 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
 # A worker recording a change with the consumer present ("witnessed by") -------------------------
 
 
-def _consumer_in_care(db: Session, actor: Actor, subject_id: int) -> User:
-    """The consumer, if this worker is in their care; otherwise the page does not exist."""
-    try:
-        return person_in_care(db, actor, subject_id, Action.CONSENT_GRANT, Role.CONSUMER)
-    except NotInCare:
-        abort(404)
-
-
 @bp.route("/people/<int:subject_id>/consent", methods=["GET", "POST"])
 @requires(Permission.CONSENT_WITNESS)
 def witnessed_consent(actor: Actor, db: Session, subject_id: int) -> str | Response:
-    subject = _consumer_in_care(db, actor, subject_id)
+    subject = person_in_care_or_404(db, actor, subject_id, Action.CONSENT_GRANT, Role.CONSUMER)
     me = db.get_one(User, actor.id)
     form = WitnessedGrantForm()
     form.grantee.choices = _grantee_choices(db, subject.id)
@@ -206,7 +192,7 @@ def witnessed_consent(actor: Actor, db: Session, subject_id: int) -> str | Respo
 @bp.route("/people/<int:subject_id>/consent/<int:provision_id>/revoke", methods=["POST"])
 @requires(Permission.CONSENT_WITNESS)
 def witnessed_revoke(actor: Actor, db: Session, subject_id: int, provision_id: int) -> Response:
-    subject = _consumer_in_care(db, actor, subject_id)
+    subject = person_in_care_or_404(db, actor, subject_id, Action.CONSENT_GRANT, Role.CONSUMER)
     if WitnessedRevokeForm().validate_on_submit():
         _revoke(db, actor, subject, provision_id, db.get_one(User, actor.id))
     else:
@@ -224,14 +210,9 @@ def preview_consent(actor: Actor, db: Session) -> str:
         try:
             result = preview.preview(db, actor, chosen)
         except LookupError:
+            logged = Target("user", chosen)
             record_event(
-                db,
-                actor,
-                Action.CONSENT_PREVIEW,
-                actor.id,
-                Target("user", chosen),
-                Outcome.DENIED,
-                Basis.NOT_FOUND,
+                db, actor, Action.CONSENT_PREVIEW, actor.id, logged, Outcome.DENIED, Basis.NOT_FOUND
             )
             abort(404)
     return render_template(

@@ -182,14 +182,9 @@ def review(db: Session, by: Acting, access_id: int, outcome: str, comment: str) 
     access.reviewed_by_id = by.id
     access.reviewed_at = utcnow()
     db.flush()
+    logged = Target("emergency_access", access.id)
     record_event(
-        db,
-        by,
-        Action.EMERGENCY_REVIEW,
-        access.subject_id,
-        Target("emergency_access", access.id),
-        Outcome.ALLOWED,
-        finding.value,
+        db, by, Action.EMERGENCY_REVIEW, access.subject_id, logged, Outcome.ALLOWED, finding.value
     )
     return access
 

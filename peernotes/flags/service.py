@@ -98,14 +98,9 @@ def set_flag(
     )
     db.add(flag)
     db.flush()
+    logged = Target("safety_flag", flag.id)
     record_event(
-        db,
-        by,
-        Action.FLAG_SET,
-        subject.id,
-        Target("safety_flag", flag.id),
-        Outcome.ALLOWED,
-        Basis.CARE_ASSIGNMENT,
+        db, by, Action.FLAG_SET, subject.id, logged, Outcome.ALLOWED, Basis.CARE_ASSIGNMENT
     )
     return flag
 
@@ -116,27 +111,17 @@ def lift_flag(db: Session, by: Acting, subject_id: int, flag_id: int) -> SafetyF
     if flag is None or flag.subject_id != subject_id or flag.lifted_at is not None:
         raise LookupError(flag_id)
     if not in_care(db, by, subject_id):
+        logged = Target("safety_flag", flag.id)
         record_event(
-            db,
-            by,
-            Action.FLAG_LIFT,
-            subject_id,
-            Target("safety_flag", flag.id),
-            Outcome.DENIED,
-            ObjectBasis.NOT_IN_CARE,
+            db, by, Action.FLAG_LIFT, subject_id, logged, Outcome.DENIED, ObjectBasis.NOT_IN_CARE
         )
         raise FlagError("You can lift safety flags only for people in your care.")
     flag.lifted_at = utcnow()
     flag.lifted_by_id = by.id
     db.flush()
+    logged = Target("safety_flag", flag.id)
     record_event(
-        db,
-        by,
-        Action.FLAG_LIFT,
-        subject_id,
-        Target("safety_flag", flag.id),
-        Outcome.ALLOWED,
-        Basis.CARE_ASSIGNMENT,
+        db, by, Action.FLAG_LIFT, subject_id, logged, Outcome.ALLOWED, Basis.CARE_ASSIGNMENT
     )
     return flag
 

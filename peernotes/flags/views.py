@@ -6,32 +6,22 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peernotes.access.authorize import NotInCare, person_in_care
 from peernotes.audit.events import Action
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
-from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.flags import service as flags
 from peernotes.flags.forms import FlagForm
 from peernotes.web.forms import ConfirmForm
-from peernotes.web.routes import field_error, requires
+from peernotes.web.routes import field_error, person_in_care_or_404, requires
 
 bp = Blueprint("flags", __name__)
-
-
-def _subject_in_care(db: Session, actor: Actor, subject_id: int) -> User:
-    """The consumer, if this clinician is in their care; otherwise the page does not exist."""
-    try:
-        return person_in_care(db, actor, subject_id, Action.ACCESS_DENIED, Role.CONSUMER)
-    except NotInCare:
-        abort(404)
 
 
 @bp.route("/people/<int:subject_id>/safety", methods=["GET", "POST"])
 @requires(Permission.SAFETY_FLAG_MANAGE)
 def manage(actor: Actor, db: Session, subject_id: int) -> str | Response:
-    subject = _subject_in_care(db, actor, subject_id)
+    subject = person_in_care_or_404(db, actor, subject_id, Action.ACCESS_DENIED, Role.CONSUMER)
     form = FlagForm()
     if form.validate_on_submit():
         try:
@@ -68,7 +58,7 @@ def manage(actor: Actor, db: Session, subject_id: int) -> str | Response:
 @bp.route("/people/<int:subject_id>/safety/<int:flag_id>/lift", methods=["POST"])
 @requires(Permission.SAFETY_FLAG_MANAGE)
 def lift(actor: Actor, db: Session, subject_id: int, flag_id: int) -> Response:
-    subject = _subject_in_care(db, actor, subject_id)
+    subject = person_in_care_or_404(db, actor, subject_id, Action.ACCESS_DENIED, Role.CONSUMER)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:

@@ -176,15 +176,8 @@ def _create_entry(
         )
     )
     db.flush()
-    record_event(
-        db,
-        actor,
-        Action.RECORD_WRITE,
-        subject_id,
-        Target("record_entry", entry.id),
-        Outcome.ALLOWED,
-        basis,
-    )
+    logged = Target("record_entry", entry.id)
+    record_event(db, actor, Action.RECORD_WRITE, subject_id, logged, Outcome.ALLOWED, basis)
     return entry
 
 
@@ -282,15 +275,8 @@ def amend_entry(
     entry = db.get(RecordEntry, entry_id)
     now = relationships(db, actor).now
     if entry is None:
-        record_event(
-            db,
-            actor,
-            Action.RECORD_AMEND,
-            None,
-            Target("record_entry", entry_id),
-            Outcome.DENIED,
-            Basis.NOT_FOUND,
-        )
+        logged = Target("record_entry", entry_id)
+        record_event(db, actor, Action.RECORD_AMEND, None, logged, Outcome.DENIED, Basis.NOT_FOUND)
         raise NotFound()
     decision = _decide(db, actor, entry.subject_id, Act.CONTRIBUTE, entry.category, now)
     if not decision.permitted or actor.role is not Role.CLINICIAN:
@@ -333,14 +319,9 @@ def amend_entry(
     entry.latest_revision = number
     entry.entered_in_error = entry.entered_in_error or entered_in_error
     db.flush()
+    logged = Target("record_entry", entry.id)
     record_event(
-        db,
-        actor,
-        Action.RECORD_AMEND,
-        entry.subject_id,
-        Target("record_entry", entry.id),
-        Outcome.ALLOWED,
-        decision.basis,
+        db, actor, Action.RECORD_AMEND, entry.subject_id, logged, Outcome.ALLOWED, decision.basis
     )
     return entry
 

@@ -83,14 +83,9 @@ def set_supervisor(db: Session, by: Acting, worker_id: int, clinician_id: int) -
             clinician, or already this supervisor (nothing changes).
     """
     if by.role is not Role.ADMIN:
+        logged = Target("user", worker_id)
         record_event(
-            db,
-            by,
-            Action.SUPERVISOR_SET,
-            None,
-            Target("user", worker_id),
-            Outcome.DENIED,
-            Basis.NO_PERMISSION,
+            db, by, Action.SUPERVISOR_SET, None, logged, Outcome.DENIED, Basis.NO_PERMISSION
         )
         raise SupervisionError("Only a coordinator can set supervisors.")
     worker = db.get(User, worker_id)
@@ -116,13 +111,6 @@ def set_supervisor(db: Session, by: Acting, worker_id: int, clinician_id: int) -
     row = Supervision(worker_id=worker.id, supervisor_id=supervisor.id, started_at=now)
     db.add(row)
     db.flush()
-    record_event(
-        db,
-        by,
-        Action.SUPERVISOR_SET,
-        None,
-        Target("supervision", row.id),
-        Outcome.ALLOWED,
-        acting_basis(by),
-    )
+    logged = Target("supervision", row.id)
+    record_event(db, by, Action.SUPERVISOR_SET, None, logged, Outcome.ALLOWED, acting_basis(by))
     return row

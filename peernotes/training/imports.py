@@ -279,13 +279,6 @@ def import_csv(db: Session, by: Acting, data: bytes, *, today: date) -> Summary:
             # whole import back rather than be shown (and committed) as a refusal.
             raise RuntimeError(f"row {p.row} passed the checks but was refused") from exc
         stored.append((p.user.display_name, training.MODULE_LABELS[p.module], p.expires_on))
-    record_event(
-        db,
-        by,
-        Action.TRAINING_IMPORT,
-        None,
-        Target("training_import", len(planned)),
-        Outcome.ALLOWED,
-        acting_basis(by),
-    )
+    logged = Target("training_import", len(planned))
+    record_event(db, by, Action.TRAINING_IMPORT, None, logged, Outcome.ALLOWED, acting_basis(by))
     return Summary(len(planned), len({p.user.id for p in planned}), stored)

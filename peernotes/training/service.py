@@ -100,15 +100,8 @@ def record(
     )
     db.add(row)
     db.flush()
-    record_event(
-        db,
-        by,
-        Action.TRAINING_RECORD,
-        None,
-        Target("user", person.id),
-        Outcome.ALLOWED,
-        acting_basis(by),
-    )
+    logged = Target("user", person.id)
+    record_event(db, by, Action.TRAINING_RECORD, None, logged, Outcome.ALLOWED, acting_basis(by))
     return row
 
 

@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from peernotes.access.authorize import NotInCare, person_in_care
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import refusable
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Actor
-from peernotes.auth.roles import Permission
+from peernotes.auth.models import User
+from peernotes.auth.roles import Permission, Role
 from peernotes.db import request_session
 from peernotes.errors import Refused
 from peernotes.web.forms import ConfirmForm
@@ -93,15 +95,8 @@ def public(view: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
 def _record_denial(actor: Actor, endpoint: str) -> None:
     """A refused route is on record, committed even though the request fails."""
     db = request_session()
-    record_event(
-        db,
-        actor,
-        Action.ACCESS_DENIED,
-        None,
-        Target("route", endpoint),
-        Outcome.DENIED,
-        Basis.NO_PERMISSION,
-    )
+    logged = Target("route", endpoint)
+    record_event(db, actor, Action.ACCESS_DENIED, None, logged, Outcome.DENIED, Basis.NO_PERMISSION)
     db.commit()
 
 
@@ -172,3 +167,14 @@ def confirmed_action(action: Callable[[], str], back: str) -> Response:
     else:
         flash(message, "info")
     return redirect(back)
+
+
+def person_in_care_or_404(
+    db: Session, actor: Actor, person_id: int, action: Action, kind: Role
+) -> User:
+    """The person of role `kind` in this worker's care, or the 404 a missing page gets (the
+    refusal is on record, about them: `access.authorize.person_in_care`)."""
+    try:
+        return person_in_care(db, actor, person_id, action, kind)
+    except NotInCare:
+        abort(404)

@@ -97,9 +97,8 @@ def save_preferences(
     ]
     row.frequency = frequency
     db.flush()
-    record_event(
-        db, by, Action.PREFERENCES_SAVE, by.id, Target("user", by.id), Outcome.ALLOWED, Basis.SELF
-    )
+    logged = Target("user", by.id)
+    record_event(db, by, Action.PREFERENCES_SAVE, by.id, logged, Outcome.ALLOWED, Basis.SELF)
     return Preferences(criteria, frequency)
 
 
@@ -253,15 +252,8 @@ def request_worker(
             " like someone else.",
             "worker_id",
         ) from exc
-    record_event(
-        db,
-        by,
-        Action.WORKER_REQUEST,
-        subject.id,
-        Target("worker_request", row.id),
-        Outcome.ALLOWED,
-        Basis.SELF,
-    )
+    logged = Target("worker_request", row.id)
+    record_event(db, by, Action.WORKER_REQUEST, subject.id, logged, Outcome.ALLOWED, Basis.SELF)
     if stop_named_sharing and current is not None:
         named = named_provisions(db, subject.id, current.worker_id, now)
         if named:
@@ -297,14 +289,9 @@ def cancel_request(db: Session, by: Acting, request_id: int) -> WorkerRequest:
     row.decided_at = utcnow()
     row.decided_by_id = by.id
     db.flush()
+    logged = Target("worker_request", row.id)
     record_event(
-        db,
-        by,
-        Action.WORKER_REQUEST_CANCEL,
-        row.subject_id,
-        Target("worker_request", row.id),
-        Outcome.ALLOWED,
-        Basis.SELF,
+        db, by, Action.WORKER_REQUEST_CANCEL, row.subject_id, logged, Outcome.ALLOWED, Basis.SELF
     )
     return row
 
@@ -328,14 +315,9 @@ def set_handover_consent(db: Session, by: Acting, request_id: int, given: bool) 
     row.handover_consent = given
     row.handover_consent_changed_at = utcnow()
     db.flush()
+    logged = Target("worker_request", row.id)
     record_event(
-        db,
-        by,
-        Action.HANDOVER_CONSENT,
-        row.subject_id,
-        Target("worker_request", row.id),
-        Outcome.ALLOWED,
-        Basis.SELF,
+        db, by, Action.HANDOVER_CONSENT, row.subject_id, logged, Outcome.ALLOWED, Basis.SELF
     )
     return row
 
@@ -452,14 +434,9 @@ def confirm(
     row.decided_by_id = by.id
     row.assignment_id = assignment.id
     db.flush()
+    logged = Target("worker_request", row.id)
     record_event(
-        db,
-        by,
-        Action.WORKER_REQUEST_CONFIRM,
-        subject.id,
-        Target("worker_request", row.id),
-        Outcome.ALLOWED,
-        acting_basis(by),
+        db, by, Action.WORKER_REQUEST_CONFIRM, subject.id, logged, Outcome.ALLOWED, acting_basis(by)
     )
     return assignment
 

@@ -216,14 +216,9 @@ def record(
     )
     db.add(contact)
     db.flush()
+    logged = Target("contact", contact.id)
     record_event(
-        db,
-        by,
-        Action.CONTACT_LOG,
-        subject_id,
-        Target("contact", contact.id),
-        Outcome.ALLOWED,
-        Basis.CARE_ASSIGNMENT,
+        db, by, Action.CONTACT_LOG, subject_id, logged, Outcome.ALLOWED, Basis.CARE_ASSIGNMENT
     )
     return contact
 

@@ -169,15 +169,8 @@ def create_group(db: Session, by: Acting, name: str, kind: str, description: str
     group = Group(name=cleaned, kind=parsed, description=about)
     db.add(group)
     db.flush()
-    record_event(
-        db,
-        by,
-        Action.GROUP_CREATE,
-        None,
-        Target("peer_group", group.id),
-        Outcome.ALLOWED,
-        acting_basis(by),
-    )
+    logged = Target("peer_group", group.id)
+    record_event(db, by, Action.GROUP_CREATE, None, logged, Outcome.ALLOWED, acting_basis(by))
     return group
 
 
@@ -392,15 +385,8 @@ def open_for_recording(db: Session, by: Acting, group_id: int) -> Group:
         return group
     else:
         reason = "not_facilitator"
-    record_event(
-        db,
-        by,
-        Action.GROUP_SESSION_RECORD,
-        None,
-        Target("peer_group", group_id),
-        Outcome.DENIED,
-        reason,
-    )
+    logged = Target("peer_group", group_id)
+    record_event(db, by, Action.GROUP_SESSION_RECORD, None, logged, Outcome.DENIED, reason)
     raise GroupNotFound(group_id)
 
 
@@ -556,15 +542,8 @@ def record_session(
     basis = acting_basis(by) if coordinator else FACILITATOR
     for user_id in attendees:
         # One entry about each attendee: it shows in their own access log.
-        record_event(
-            db,
-            by,
-            Action.GROUP_SESSION_RECORD,
-            user_id,
-            Target("group_session", session.id),
-            Outcome.ALLOWED,
-            basis,
-        )
+        logged = Target("group_session", session.id)
+        record_event(db, by, Action.GROUP_SESSION_RECORD, user_id, logged, Outcome.ALLOWED, basis)
     return session
 
 

@@ -145,9 +145,8 @@ def save(db: Session, by: Acting, data: ProfileInput) -> WorkerProfile:
     if capacity is not None:
         profile.capacity = capacity
     db.flush()
-    record_event(
-        db, by, Action.PROFILE_UPDATE, None, Target("user", by.id), Outcome.ALLOWED, Basis.SELF
-    )
+    logged = Target("user", by.id)
+    record_event(db, by, Action.PROFILE_UPDATE, None, logged, Outcome.ALLOWED, Basis.SELF)
     return profile
 
 
