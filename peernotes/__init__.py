@@ -76,7 +76,6 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes import timefmt
     from peernotes.accesslog import views as accesslog
     from peernotes.admin import views as admin
-    from peernotes.auth import views as auth
     from peernotes.care import views as care
     from peernotes.consent import views as consent
     from peernotes.emergency import views as emergency
@@ -85,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.notes import views as notes
     from peernotes.records import views as records
     from peernotes.risk import views as risk
+    from peernotes.signin import views as signin
     from peernotes.supervision import views as supervision
     from peernotes.training import views as training
     from peernotes.web.routes import install_guard
@@ -95,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.workforce.profiles import views as profiles
 
     for feature in (
-        auth,
+        signin,
         home,
         care,
         admin,

@@ -15,7 +15,7 @@ from peernotes.db import request_session, utcnow
 from peernotes.requests import current_request_id
 
 login_manager = LoginManager()
-login_manager.login_view = "auth.login"
+login_manager.login_view = "signin.login"
 login_manager.login_message = "Please sign in to continue."
 # Our own server-side sessions replace Flask-Login's IP/user-agent heuristics, which sign out
 # people on mobile networks whose address changes.

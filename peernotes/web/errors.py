@@ -43,7 +43,7 @@ def install_error_pages(app: Flask) -> None:
 
     @app.errorhandler(429)
     def _too_many(_exc: HTTPException) -> tuple[str, int]:
-        if request.endpoint == "auth.login" and request.method == "POST":
+        if request.endpoint == "signin.login" and request.method == "POST":
             record_throttled_sign_in()
         if request.endpoint == "emergency.start":
             record_throttled_emergency_access()

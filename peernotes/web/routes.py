@@ -42,10 +42,10 @@ PERMISSION_ATTR = "__peernotes_permission__"
 PUBLIC = "public"
 
 #: Endpoints that anyone may reach without signing in. Nothing else is public.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "home.health", "static"})
+PUBLIC_ENDPOINTS = frozenset({"signin.login", "home.health", "static"})
 
 #: Endpoints a person who must change their password may still reach.
-_PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
+_PASSWORD_CHANGE_ENDPOINTS = frozenset({"signin.change_password", "signin.logout"})
 
 
 def requires(
@@ -59,10 +59,10 @@ def requires(
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
             if not current_user.is_authenticated:
-                return redirect(url_for("auth.login", next=safe_next(request.full_path)))
+                return redirect(url_for("signin.login", next=safe_next(request.full_path)))
             actor: Actor = current_user._get_current_object()
             if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
-                return redirect(url_for("auth.change_password"))
+                return redirect(url_for("signin.change_password"))
             if not actor.can(permission):
                 _record_denial(actor, request.endpoint or "unknown")
                 abort(403)

@@ -11,16 +11,16 @@ from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts
 from peernotes.auth.actor import Actor
-from peernotes.auth.forms import ChangePasswordForm, LoginForm
 from peernotes.auth.login import begin_browser_session
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions, start_session
 from peernotes.auth.throttle import login_per_account, login_per_address
 from peernotes.requests import current_request_id
+from peernotes.signin.forms import ChangePasswordForm, LoginForm
 from peernotes.web.routes import field_error, public, requires, safe_next
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint("signin", __name__)
 
 # One message for unknown email, wrong password and deactivated account alike.
 SIGN_IN_FAILED = "That email and password don't match an active account. Please try again."
@@ -45,7 +45,7 @@ def login(db: Session) -> str | Response:
             target = safe_next(request.args.get("next"))
             return redirect(target or url_for("home.show_home"))
         error = SIGN_IN_FAILED
-    return render_template("auth/login.html", form=form, error=error)
+    return render_template("signin/login.html", form=form, error=error)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -58,7 +58,7 @@ def logout(actor: Actor, db: Session) -> Response:
     logout_user()
     session.clear()
     flash("You have signed out.", "info")
-    response = redirect(url_for("auth.login"))
+    response = redirect(url_for("signin.login"))
     # Ask the browser to drop cached copies of pages that showed personal information.
     response.headers["Clear-Site-Data"] = '"cache"'
     return response
@@ -83,5 +83,5 @@ def change_password(actor: Actor, db: Session) -> str | Response:
             flash("Your password has been changed. You were signed out everywhere else.", "info")
             return redirect(url_for("home.show_home"))
     return render_template(
-        "auth/change_password.html", form=form, forced=actor.must_change_password
+        "signin/change_password.html", form=form, forced=actor.must_change_password
     )
