@@ -186,7 +186,7 @@ def _throughput(address: str, path: str, cookie: str, count: int) -> float:
 
 def bench_append_cost(tmp: Path, requests_per_round: int, rounds: int = 5) -> None:
     from peernotes import create_app
-    from peernotes.accesslog import views as audit_views
+    from peernotes.accesslog import views as accesslog_views
     from peernotes.demo.loader import DEMO_PASSWORD, load_demo
 
     print("\n2. Append cost (one real HTTP server, SQLite)")
@@ -204,16 +204,16 @@ def bench_append_cost(tmp: Path, requests_per_round: int, rounds: int = 5) -> No
     cookie = _session_cookie(address, "auditor@peernotes.example", DEMO_PASSWORD)
     # The auditor's entry page: reads one entry, writes one (audit:view).
     path = "/audit/entries/1"
-    real: Callable[..., Any] = audit_views.record_event
+    real: Callable[..., Any] = accesslog_views.record_event
     with_append: list[float] = []
     without: list[float] = []
     _throughput(address, path, cookie, 50)  # warm up
     for _ in range(rounds):  # interleaved, so drift affects both alike
-        audit_views.record_event = real  # type: ignore[assignment]
+        accesslog_views.record_event = real  # type: ignore[assignment]
         with_append.append(_throughput(address, path, cookie, requests_per_round))
-        audit_views.record_event = lambda *a, **k: None  # type: ignore[assignment]
+        accesslog_views.record_event = lambda *a, **k: None  # type: ignore[assignment]
         without.append(_throughput(address, path, cookie, requests_per_round))
-    audit_views.record_event = real  # type: ignore[assignment]
+    accesslog_views.record_event = real  # type: ignore[assignment]
     server.shutdown()
     on, off = sorted(with_append)[rounds // 2], sorted(without)[rounds // 2]
     print(f"   GET {path}, {rounds} x {requests_per_round} requests each way (median):")
