@@ -356,15 +356,13 @@ def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> En
     entry = db.get(RecordEntry, entry_id)
     now = relationships(db, actor).now
     if entry is None or entry.subject_id != subject_id:
-        record_event(
-            db,
-            actor,
-            Action.RECORD_READ,
-            subject_id if entry is not None else None,
-            Target("record_entry", entry_id),
-            Outcome.DENIED,
-            Basis.NOT_FOUND,
-        )
+        # About the entry's real subject, or about nobody for an id that names no entry: never
+        # about the person the URL names, whose own log would then tell them that an entry
+        # (and its category) exists in someone else's record, or would show it to whoever
+        # later gets an account with that id.
+        about = entry.subject_id if entry is not None else None
+        logged = Target("record_entry", entry_id)
+        record_event(db, actor, Action.RECORD_READ, about, logged, Outcome.DENIED, Basis.NOT_FOUND)
         raise NotFound()
     decision = _decide(db, actor, entry.subject_id, Act.READ, entry.category, now, entry.author_id)
     record_event(
