@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from peernotes.access.map import KINDS
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts
@@ -84,9 +85,14 @@ def end_carer(actor: Actor, db: Session, nomination_id: int) -> Response:
 @bp.route("/sharing")
 @requires(Permission.SHARING_VIEW_OWN)
 def show_sharing(actor: Actor, db: Session) -> str:
+    now = utcnow()
+    shared = care.sharing_map(db, actor.id, now)
     return render_template(
         "care/sharing.html",
-        care_team=care.care_team(db, actor.id, utcnow()),
+        care_team=care.care_team(db, actor.id, now),
         carers=care.nominations_by(db, actor.id),
         told_flags=told_flags(db, actor.id),
+        sharing=shared,
+        reads={row.person.id: row.cells for row in shared},
+        kinds=KINDS,
     )

@@ -76,4 +76,9 @@ def test_who_can_see_my_information_lists_care_team_and_carers(signed_in) -> Non
     text = alex.get("/my/sharing").get_data(as_text=True)
     assert "Who can see my information" in text
     assert "Dr Mei Chen" in text and "Sam Rivera" in text and "Linh Nguyen" in text
-    assert "Dr Fiona Walsh" not in text  # not in Alex's care team
+    # Not in Alex's care team; but the demo gives her emergency access to Alex's record, and the
+    # page must say so (it used to say "no one else can see your information").
+    care_team = text.split('id="team-heading"', 1)[1].split("</section>", 1)[0]
+    assert "Dr Fiona Walsh" not in care_team
+    walsh = text.split("Dr Fiona Walsh", 1)[1].split("</tr>", 1)[0]
+    assert "emergency access until" in walsh

@@ -1,0 +1,124 @@
+"""Who can see what about a person, now: one computed picture, built on `decide()` alone.
+
+For a subject at a moment, `access_map` finds every person who might hold a basis (care
+assignment, a person, role or team named by a provision of the subject's consent in force,
+emergency access), asks `decide()` for each kind of information with the facts of that pair,
+and keeps what it permits, with the basis. Nothing here is a rule of its own: a candidate whom
+`decide()` refuses everything does not appear, and no one outside the candidates can hold a
+basis (a property test holds both). Screens that tell a person who can see their information
+render this map, never hand-written sentences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from peernotes.access.decision import Act, Category, Decision, GranteeKind, Request, decide
+from peernotes.access.queries import current_provisions, facts_for
+from peernotes.auth.models import User
+from peernotes.care.models import CareAssignment, TeamMembership
+from peernotes.emergency.models import EmergencyAccess
+
+#: The kinds of information the map has a column for, in the order a person reads them.
+KINDS: tuple[Category, ...] = tuple(Category)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One person with some access, and on what basis, per kind of information."""
+
+    person_id: int
+    #: kind → the permit `decide()` gave (only kinds they may read appear).
+    reads: dict[Category, Decision]
+
+
+def _candidates(db: Session, subject_id: int, at: datetime) -> set[int]:
+    """Everyone who could hold a basis to read about `subject_id` at `at` (a superset)."""
+    ids: set[int] = set(
+        db.scalars(
+            select(CareAssignment.worker_id).where(
+                CareAssignment.subject_id == subject_id, CareAssignment.active_at(at)
+            )
+        )
+    )
+    for provision in current_provisions(db, subject_id, at):
+        if provision.kind is GranteeKind.PERSON and provision.person_id is not None:
+            ids.add(provision.person_id)
+        elif provision.kind is GranteeKind.TEAM and provision.team_id is not None:
+            ids.update(
+                db.scalars(
+                    select(TeamMembership.user_id).where(
+                        TeamMembership.team_id == provision.team_id,
+                        TeamMembership.joined_at <= at,
+                        or_(TeamMembership.left_at.is_(None), TeamMembership.left_at > at),
+                    )
+                )
+            )
+        # A role grant names someone only within the care team: assigned people, above.
+    ids.update(
+        db.scalars(
+            select(EmergencyAccess.clinician_id).where(
+                EmergencyAccess.subject_id == subject_id,
+                EmergencyAccess.starts_at <= at,
+                EmergencyAccess.ends_at > at,
+            )
+        )
+    )
+    ids.discard(subject_id)
+    return ids
+
+
+def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
+    """Each person (other than the subject) who may read anything about them at `at`."""
+    rows: list[Row] = []
+    for person in db.scalars(
+        select(User).where(User.id.in_(_candidates(db, subject_id, at))).order_by(User.id)
+    ):
+        facts = facts_for(db, person.id, subject_id, at)
+        reads = {
+            kind: decision
+            for kind in KINDS
+            if (
+                decision := decide(
+                    Request(person.id, person.role, subject_id, Act.READ, kind, at), facts
+                )
+            ).permitted
+        }
+        if reads:
+            rows.append(Row(person.id, reads))
+    return rows
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One kind of information one person reads, with the basis in plain words."""
+
+    words: str
+    #: `care_assignment`, `consent` or `emergency`: what kind of basis (for styling, never the
+    #: only signal: the words say it too).
+    kind: str
+    #: When the basis ends, if it does (a consent's end, an emergency access's end).
+    until: datetime | None = None
+
+
+def in_words(db: Session, subject_id: int, at: datetime, decision: Decision) -> Cell:
+    """The basis of one permit, as the subject reads it (from the same facts as the map)."""
+    basis = decision.basis
+    if basis == "care_assignment":
+        return Cell("in your care team", "care_assignment")
+    if basis.startswith("consent:"):
+        provision_id = int(basis.split(":", 1)[1])
+        until = next(
+            (p.valid_until for p in current_provisions(db, subject_id, at) if p.id == provision_id),
+            None,
+        )
+        return Cell("you shared this", "consent", until)
+    if basis.startswith("emergency:"):
+        grant_id = int(basis.split(":", 1)[1])
+        ends = db.scalar(select(EmergencyAccess.ends_at).where(EmergencyAccess.id == grant_id))
+        return Cell("emergency access", "emergency", ends)
+    return Cell(basis, "other")

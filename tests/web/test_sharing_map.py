@@ -1,0 +1,72 @@
+""" "Who can see my information" is the access map, not hand-written sentences.
+
+The page lists who can read what today, from `access.map` (itself `decide()`): the care team
+with its basis, a carer once the person shares with them (and the sentence about that carer
+changes with it), and never "no one else" while someone else can read something.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+
+from tests.helpers import client_as, csrf_token, user_id
+
+
+def _rows(page: str) -> dict[str, str]:
+    """The map's rows: the person's name → the row's text."""
+    table = re.search(r'<table class="sharing-map">(.*?)</table>', page, re.S)
+    assert table is not None, "the page has the map"
+    found = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table.group(1), re.S)[1:]:
+        name = re.search(r'<th scope="row">(.*?) <span', row, re.S)
+        assert name is not None
+        found[name.group(1).strip()] = re.sub(r"<[^>]+>|\s+", " ", row)
+    return found
+
+
+def test_the_map_shows_the_care_team_and_a_share_as_it_happens(app: Flask) -> None:
+    alex = client_as(app, "alex")
+    before = alex.get("/my/sharing").get_data(as_text=True)
+    rows = _rows(before)
+    assert "Dr Mei Chen" in rows and "in your care team" in rows["Dr Mei Chen"]
+    assert "Linh Nguyen" not in rows
+    assert "can't see any of your information unless you choose to share it" in before
+
+    page = alex.get("/my/consent").get_data(as_text=True)
+    granted = alex.post(
+        "/my/consent",
+        data={
+            "grantee": f"person:{user_id(app, 'linh')}",
+            "categories": ["care_plan"],
+            "act": "read",
+            "purpose": "so mum knows my plan",
+            "days": "30",
+            "csrf_token": csrf_token(page),
+        },
+    )
+    assert granted.status_code == 302
+
+    after = alex.get("/my/sharing").get_data(as_text=True)
+    rows = _rows(after)
+    assert "Linh Nguyen" in rows and "you shared this until" in rows["Linh Nguyen"]
+    assert "can read what you shared with them: care plan." in after
+    assert "can't see any of your information unless you choose to share it" not in after
+    # Exactly what the map says she reads, she reads; nothing else.
+    linh = client_as(app, "linh")
+    alex_id = user_id(app, "alex")
+    listing = linh.get(f"/people/{alex_id}/record").get_data(as_text=True)
+    assert "Care plan" in listing and "Medication" not in listing
+
+
+def test_with_no_one_else_the_page_says_so(app: Flask) -> None:
+    # Maya has a peer worker (Tui) but no clinician and shares nothing: no row can read.
+    maya = client_as(app, "maya")
+    page = maya.get("/my/sharing").get_data(as_text=True)
+    if '<table class="sharing-map">' in page:
+        # Whoever is listed must really read something: every row has a basis in words.
+        for text in _rows(page).values():
+            assert re.search(r"in your care team|you shared this|emergency access", text)
+    else:
+        assert "No one else can read any of your information today." in page
