@@ -122,3 +122,15 @@ def in_words(db: Session, subject_id: int, at: datetime, decision: Decision) -> 
         ends = db.scalar(select(EmergencyAccess.ends_at).where(EmergencyAccess.id == grant_id))
         return Cell("emergency access", "emergency", ends)
     return Cell(basis, "other")
+
+
+def reads_of(rows: list[Row]) -> dict[int, dict[Category, Decision]]:
+    """person id → what they read, from a map."""
+    return {row.person_id: row.reads for row in rows}
+
+
+def gained(before: list[Row], after: list[Row]) -> dict[int, set[Category]]:
+    """Who reads which kinds after a change that they did not read before."""
+    old, new = reads_of(before), reads_of(after)
+    found = {p: set(kinds) - set(old.get(p, {})) for p, kinds in new.items()}
+    return {p: kinds for p, kinds in found.items() if kinds}

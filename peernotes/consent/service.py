@@ -14,7 +14,8 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import Act, Category, GranteeKind, Provision
+from peernotes.access.decision import Act, Category, Decision, GranteeKind, Provision
+from peernotes.access.map import Row, gained, reads_of
 from peernotes.access.queries import current_provisions, provisions_of, team_ids_query
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
@@ -298,6 +299,58 @@ def receipt(db: Session, provision: Provision) -> str:
         f"From now on, {grantee_words(db, provision)} can {verb} {what} "
         f"until {until.day} {until:%B %Y}. You can change this at any time."
     )
+
+
+def _why(decision: Decision) -> str:
+    if decision.basis == "care_assignment":
+        return "they are in your care team"
+    if decision.basis.startswith("emergency:"):
+        return "they have emergency access"
+    return "you already share it with them"
+
+
+def grant_receipt(db: Session, provision: Provision, before: list[Row], after: list[Row]) -> str:
+    """The receipt of a grant, from the access map before and after it (not from the form):
+    when it lets no one read anything they could not read already, it says so plainly."""
+    if provision.act is not Act.READ or gained(before, after):
+        return receipt(db, provision)
+    already = reads_of(before)
+    names = {u.id: u.display_name for u in db.scalars(select(User).where(User.id.in_(already)))}
+    covered = [
+        f"{names[person]} can already read your "
+        f"{_listing([c.label for c in sorted(provision.categories & set(reads))])}, because "
+        f"{_why(reads[min(provision.categories & set(reads))])}"
+        for person, reads in sorted(already.items())
+        if provision.categories & set(reads)
+    ]
+    why = (" " + "; ".join(covered) + ".") if covered else ""
+    return (
+        f"This changes nothing today: no one can read anything more than before.{why} "
+        f"The share is kept, so it still counts if that changes. {receipt(db, provision)}"
+    )
+
+
+def revoke_receipt(db: Session, provision: Provision, words: str, after: list[Row]) -> str:
+    """The receipt of a revocation: what stopped, and who still reads those kinds, and why
+    (from the access map after the change)."""
+    what = _listing([c.label for c in sorted(provision.categories)])
+    text = f"From now on, {words} can no longer see {what} through this share."
+    still = reads_of(after)
+    named: set[int] = (
+        {provision.person_id}
+        if provision.kind is GranteeKind.PERSON and provision.person_id is not None
+        else set(still)
+    )
+    names = {u.id: u.display_name for u in db.scalars(select(User).where(User.id.in_(still)))}
+    for person in sorted(named & set(still)):
+        kinds = provision.categories & set(still[person])
+        if kinds:
+            text += (
+                f" {names[person]} can still read your "
+                f"{_listing([c.label for c in sorted(kinds)])}, because "
+                f"{_why(still[person][min(kinds)])}."
+            )
+    return text + " This can be changed at any time."
 
 
 # History ---------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from peernotes.access.decision import Act, Category, GranteeKind
+from peernotes.access.map import access_map
 from peernotes.access.queries import current_provisions, training_current
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
@@ -56,6 +57,7 @@ def _grant_from_form(
     """Make the grant the form asks for; on success flash the receipt. False: errors shown."""
     kind, _, value = (form.grantee.data or "").partition(":")
     now = utcnow()
+    before = access_map(db, subject.id, now)
     try:
         grant = consent.Grant(
             kind=GranteeKind(kind),
@@ -77,8 +79,9 @@ def _grant_from_form(
         )
         field_error(form, refusal, "grantee")
         return False
-    saved = next(p for p in current_provisions(db, subject.id, utcnow()) if p.id == provision.id)
-    flash(consent.receipt(db, saved), "info")
+    at = utcnow()
+    saved = next(p for p in current_provisions(db, subject.id, at) if p.id == provision.id)
+    flash(consent.grant_receipt(db, saved, before, access_map(db, subject.id, at)), "info")
     return True
 
 
@@ -151,12 +154,8 @@ def _revoke(
     except consent.ConsentError as exc:
         flash(str(exc), "error")
     else:
-        flash(
-            f"From now on, {words} can no longer see "
-            f"{', '.join(c.label for c in sorted(provision.categories))}. "
-            "This can be changed at any time.",
-            "info",
-        )
+        after = access_map(db, subject.id, utcnow())
+        flash(consent.revoke_receipt(db, provision, words, after), "info")
 
 
 @bp.route("/my/consent/<int:provision_id>/revoke", methods=["POST"])

@@ -1,0 +1,59 @@
+"""Receipts say what changed, and what did not, from the access map before and after.
+
+Alex offering Dr Chen (already in his care team) his peer notes changes nothing today, and the
+receipt says so with the reason; stopping it says that Dr Chen still reads them, and why. A
+grant that does let someone read more gets the usual receipt.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.helpers import client_as, csrf_token, user_id
+
+
+def _grant(alex: FlaskClient, grantee: str, categories: list[str]) -> str:
+    page = alex.get("/my/consent").get_data(as_text=True)
+    data = {
+        "grantee": grantee,
+        "categories": categories,
+        "act": "read",
+        "purpose": "so they understand me",
+        "days": "30",
+        "csrf_token": csrf_token(page),
+    }
+    assert alex.post("/my/consent", data=data).status_code == 302
+    return alex.get("/my/consent").get_data(as_text=True)
+
+
+def _flashes(page: str) -> str:
+    found = re.search(r'<div class="messages"[^>]*>(.*?)</div>', page, re.S)
+    return re.sub(r"\s+", " ", found.group(1)) if found else ""
+
+
+def test_a_grant_that_changes_nothing_says_so_and_its_end_says_what_stays(app: Flask) -> None:
+    alex = client_as(app, "alex")
+    chen = user_id(app, "dr.chen")
+    receipt = _flashes(_grant(alex, f"person:{chen}", ["peer_notes"]))
+    assert "This changes nothing today" in receipt
+    assert "Dr Mei Chen can already read your peer notes, because they are in your care team" in (
+        receipt
+    )
+
+    page = alex.get("/my/consent").get_data(as_text=True)
+    provision = re.search(r'action="/my/consent/(\d+)/revoke"', page)
+    assert provision is not None
+    alex.post(f"/my/consent/{provision.group(1)}/revoke", data={"csrf_token": csrf_token(page)})
+    ended = _flashes(alex.get("/my/consent").get_data(as_text=True))
+    assert "can no longer see peer notes through this share" in ended
+    assert "Dr Mei Chen can still read your peer notes, because they are in your care team" in ended
+
+
+def test_a_grant_that_lets_someone_read_more_gets_the_usual_receipt(app: Flask) -> None:
+    alex = client_as(app, "alex")
+    receipt = _flashes(_grant(alex, f"person:{user_id(app, 'sam')}", ["care_plan"]))
+    assert "From now on, Sam Rivera (peer worker) can read your care plan until" in receipt
+    assert "changes nothing" not in receipt
