@@ -18,6 +18,7 @@ from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team
 from peernotes.emergency import service as emergency
+from peernotes.records import service as records
 from peernotes.training import service as training
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
@@ -34,13 +35,18 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
         context["peer_request"] = choosing.open_request(db, actor.id)
     elif actor.role == Role.CARER:
         context["care_team"] = care.care_team(db, actor.id, now)
-        context["nominated_by"] = care.nominations_of(db, actor.id)
+        named_by = care.nominations_of(db, actor.id)
+        context["nominated_by"] = named_by
+        context["record_opens"] = _record_opens(db, actor, [n.consumer_id for n in named_by])
         context["peer_request"] = choosing.open_request(db, actor.id)
     elif actor.role is Role.CLINICIAN:
-        context["caseload"] = care.caseload(db, actor.id, now)
+        people = care.caseload(db, actor.id, now)
+        context["caseload"] = people
+        context["record_opens"] = _record_opens(db, actor, [a.subject_id for a in people])
     elif actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
         people = care.caseload(db, actor.id, now)
         context["caseload"] = people
+        context["record_opens"] = _record_opens(db, actor, [a.subject_id for a in people])
         context["contact_summary"] = contacts.caseload_summary(db, actor.id, people, today)
         context["handovers_asked"] = handover.asked_of(db, actor.id, now)
         shared = handover.shared_with(db, actor.id, now)
@@ -54,6 +60,11 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
         context.update(service_counts(db, now))
         context["worker_requests_waiting"] = len(choosing.waiting_requests(db))
     return context
+
+
+def _record_opens(db: Session, actor: Actor, people: list[int]) -> dict[int, bool]:
+    """Whose record page would open for this person: only those get a link to it."""
+    return {p: records.may_open(db, actor, p) for p in people}
 
 
 def service_counts(db: Session, now: datetime) -> dict[str, int | None]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.queries import readable_entries
+from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Acting
@@ -140,3 +141,15 @@ def page(
         Basis.SELF if viewer.id == subject_id else ("filtered" if shown else "nothing_shared"),
     )
     return Page(shown, older)
+
+
+def may_show(db: Session, viewer: Acting, subject_id: int, found: Page) -> bool:
+    """Whether the page shows at all: to the person themselves, to anyone with something on it,
+    and, empty, to a worker in the person's care (who knows them already, so an empty page
+    tells them nothing a missing one would hide). To anyone else an empty timeline is the same
+    404 as no such person."""
+    return (
+        viewer.id == subject_id
+        or bool(found.items)
+        or relationships(db, viewer).in_care(subject_id)
+    )

@@ -313,7 +313,7 @@ def timeline(actor: Actor, db: Session, subject_id: int) -> str:
     if subject is None:
         abort(404)
     found = timelines.page(db, actor, subject.id, cursor=cursor)
-    if not found.items and subject.id != actor.id:
+    if not timelines.may_show(db, actor, subject.id, found):
         abort(404)  # nothing shared: the same answer as no such person
     return render_template(
         "notes/timeline.html",

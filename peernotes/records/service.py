@@ -124,6 +124,22 @@ def may_write(db: Session, actor: Acting, subject_id: int) -> bool:
     )
 
 
+def may_open(db: Session, actor: Acting, subject_id: int) -> bool:
+    """Would this record's page open for this person now (anything to read, or to write)?
+    Pages link to a record only when it would: a link is a promise that the page is there."""
+    if actor.id == subject_id:
+        return True
+    assert actor.id is not None and actor.role is not None
+    rel = relationships(db, actor)
+    facts = rel.consent_facts(subject_id)
+    if any(
+        decide(Request(actor.id, actor.role, subject_id, Act.READ, c, rel.now), facts).permitted
+        for c in RECORD_CATEGORIES
+    ):
+        return True
+    return may_write(db, actor, subject_id)
+
+
 def _validate(category: str, title: str, body: str) -> tuple[Category, str, str]:
     try:
         parsed = Category(category)
