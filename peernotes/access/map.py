@@ -103,6 +103,8 @@ class Cell:
     kind: str
     #: When the basis ends, if it does (a consent's end, an emergency access's end).
     until: datetime | None = None
+    #: The subject's own provision this rests on, when it is their consent (to change it).
+    provision_id: int | None = None
 
 
 def in_words(db: Session, subject_id: int, at: datetime, decision: Decision) -> Cell:
@@ -116,7 +118,7 @@ def in_words(db: Session, subject_id: int, at: datetime, decision: Decision) -> 
             (p.valid_until for p in current_provisions(db, subject_id, at) if p.id == provision_id),
             None,
         )
-        return Cell("you shared this", "consent", until)
+        return Cell("you shared this", "consent", until, provision_id)
     if basis.startswith("emergency:"):
         grant_id = int(basis.split(":", 1)[1])
         ends = db.scalar(select(EmergencyAccess.ends_at).where(EmergencyAccess.id == grant_id))

@@ -45,3 +45,35 @@ def test_share_care_plan_with_peer_worker_then_revoke(browser: Browser, live_ser
     worker.goto(entry_url)
     expect(worker.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")
     assert "part-time study" not in worker.content()
+
+
+def test_stop_a_share_from_the_map(browser: Browser, live_server: str) -> None:
+    """Alex opens the map, follows the cell of a share to stop it, and Sam's next read is
+    refused."""
+    consumer = browser.new_context().new_page()
+    worker = browser.new_context().new_page()
+    _sign_in(consumer, live_server, demo_email("alex"))
+    consumer.get_by_role("link", name="Your consent").click()
+    consumer.get_by_label("Who").select_option(label="Sam Rivera (peer worker)")
+    consumer.get_by_label("Medication").check()
+    consumer.get_by_label("What it is for").fill("so Sam knows what I take")
+    consumer.get_by_label("For how many days").fill("30")
+    consumer.get_by_role("button", name="Share").click()
+
+    _sign_in(worker, live_server, demo_email("sam"))
+    worker.get_by_role("link", name="Alex Nguyen", exact=True).click()
+    worker.get_by_role("link", name="Medication").click()
+    entry_url = worker.url
+
+    consumer.get_by_role("link", name="Who can see my information").click()
+    assert _serious(consumer) == []
+    row = consumer.get_by_role("row", name="Sam Rivera")
+    expect(row).to_contain_text("you shared this until")
+    row.get_by_role("link", name="change or stop sharing your medication with Sam Rivera").click()
+    share = consumer.locator("li:target")
+    expect(share).to_contain_text("Sam Rivera")
+    share.get_by_role("button", name="Stop sharing").click()
+    expect(consumer.get_by_role("status")).to_contain_text("can no longer see medication")
+
+    worker.goto(entry_url)
+    expect(worker.get_by_role("heading", level=1)).to_have_text("We couldn't find that page")

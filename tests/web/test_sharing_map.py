@@ -52,6 +52,11 @@ def test_the_map_shows_the_care_team_and_a_share_as_it_happens(app: Flask) -> No
     rows = _rows(after)
     assert "Linh Nguyen" in rows and "you shared this until" in rows["Linh Nguyen"]
     assert "can read what you shared with them: care plan." in after
+    # The cell that rests on Alex's own consent links straight to changing or stopping it.
+    link = re.search(r'href="/my/consent#provision-(\d+)"', after)
+    assert link is not None
+    consent_page = alex.get("/my/consent").get_data(as_text=True)
+    assert f'id="provision-{link.group(1)}"' in consent_page
     assert "can't see any of your information unless you choose to share it" not in after
     # Exactly what the map says she reads, she reads; nothing else.
     linh = client_as(app, "linh")
