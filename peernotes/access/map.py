@@ -11,20 +11,46 @@ render this map, never hand-written sentences.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Act, Category, Decision, GranteeKind, Request, decide
+from peernotes.access.objects import (
+    AgreementFacts,
+    ConcernFacts,
+    Relation,
+    decide_agreement,
+    decide_concern,
+)
 from peernotes.access.queries import current_provisions, facts_for
+from peernotes.access.relationships import supervisor_of
 from peernotes.auth.models import User
+from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment, TeamMembership
 from peernotes.emergency.models import EmergencyAccess
+from peernotes.risk.models import RiskConcern
+from peernotes.workforce.agreements.models import SupportAgreement
 
 #: The kinds of information the map has a column for, in the order a person reads them.
 KINDS: tuple[Category, ...] = tuple(Category)
+
+
+class ObjectKind(StrEnum):
+    """Things about a person with rules of their own (`access.objects`), beside the record."""
+
+    RISK_CONCERNS = "risk_concerns"
+    SUPPORT_AGREEMENTS = "support_agreements"
+
+    @property
+    def label(self) -> str:
+        return {
+            "risk_concerns": "concerns raised about you",
+            "support_agreements": "support agreements",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -34,6 +60,8 @@ class Row:
     person_id: int
     #: kind → the permit `decide()` gave (only kinds they may read appear).
     reads: dict[Category, Decision]
+    #: object kind → the first permit its decider gave for one of the subject's objects.
+    objects: dict[ObjectKind, Decision] = field(default_factory=dict)
 
 
 def _candidates(db: Session, subject_id: int, at: datetime) -> set[int]:
@@ -74,9 +102,12 @@ def _candidates(db: Session, subject_id: int, at: datetime) -> set[int]:
 
 def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
     """Each person (other than the subject) who may read anything about them at `at`."""
+    objects = _object_access(db, subject_id, at)
     rows: list[Row] = []
     for person in db.scalars(
-        select(User).where(User.id.in_(_candidates(db, subject_id, at))).order_by(User.id)
+        select(User)
+        .where(User.id.in_(_candidates(db, subject_id, at) | set(objects)))
+        .order_by(User.id)
     ):
         facts = facts_for(db, person.id, subject_id, at)
         reads = {
@@ -88,9 +119,67 @@ def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
                 )
             ).permitted
         }
-        if reads:
-            rows.append(Row(person.id, reads))
+        if reads or objects.get(person.id):
+            rows.append(Row(person.id, reads, objects.get(person.id, {})))
     return rows
+
+
+def _object_access(
+    db: Session, subject_id: int, at: datetime
+) -> dict[int, dict[ObjectKind, Decision]]:
+    """Who reads the subject's risk concerns and support agreements, by those objects' own
+    deciders, with the facts each needs (care, supervision) read as of `at`."""
+    found: dict[int, dict[ObjectKind, Decision]] = {}
+    concerns = db.scalars(select(RiskConcern).where(RiskConcern.subject_id == subject_id)).all()
+    agreements = db.scalars(
+        select(SupportAgreement).where(SupportAgreement.subject_id == subject_id)
+    ).all()
+    care_team = set(
+        db.scalars(
+            select(CareAssignment.worker_id).where(
+                CareAssignment.subject_id == subject_id, CareAssignment.active_at(at)
+            )
+        )
+    )
+    supervisors = {a.worker_id: supervisor_of(db, a.worker_id) for a in agreements}
+    candidates = (
+        care_team
+        | {c.raised_by_id for c in concerns}
+        | {c.cosigner_id for c in concerns if c.cosigner_id is not None}
+        | {a.worker_id for a in agreements}
+        | {s for s in supervisors.values() if s is not None}
+    ) - {subject_id}
+    for person in db.scalars(select(User).where(User.id.in_(candidates))):
+        in_care = person.id in care_team
+        for concern in concerns:
+            decision = decide_concern(
+                ConcernFacts(
+                    person.id,
+                    person.role,
+                    subject_id,
+                    concern.raised_by_id,
+                    concern.cosigner_id,
+                    concern.delayed_at(at),
+                    person.role is Role.CLINICIAN and in_care,
+                )
+            )
+            if decision.permitted:
+                found.setdefault(person.id, {}).setdefault(ObjectKind.RISK_CONCERNS, decision)
+        for agreement in agreements:
+            supervises = supervisors[agreement.worker_id] == person.id
+            decision = decide_agreement(
+                AgreementFacts(
+                    person.id,
+                    person.role,
+                    agreement.worker_id,
+                    subject_id,
+                    person.id == agreement.worker_id and in_care,
+                    person.role is Role.CLINICIAN and supervises,
+                )
+            )
+            if decision.permitted:
+                found.setdefault(person.id, {}).setdefault(ObjectKind.SUPPORT_AGREEMENTS, decision)
+    return found
 
 
 @dataclass(frozen=True)
@@ -136,3 +225,18 @@ def gained(before: list[Row], after: list[Row]) -> dict[int, set[Category]]:
     old, new = reads_of(before), reads_of(after)
     found = {p: set(kinds) - set(old.get(p, {})) for p, kinds in new.items()}
     return {p: kinds for p, kinds in found.items() if kinds}
+
+
+_OBJECT_WORDS: dict[str, str] = {
+    Relation.RAISER: "they raised it",
+    Relation.CARE_TEAM: "duty of care: in your care team",
+    Relation.COSIGNER: "duty of care: asked to co-sign",
+    Relation.WORKER: "your peer worker",
+    Relation.SUPERVISOR: "supervises your peer worker",
+}
+
+
+def object_words(decision: Decision) -> Cell:
+    """The basis of a permit on a concern or an agreement, as the subject reads it."""
+    relation = decision.relation or ""
+    return Cell(_OBJECT_WORDS.get(relation, decision.basis), relation)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Category
-from peernotes.access.map import Cell, access_map, in_words
+from peernotes.access.map import Cell, ObjectKind, access_map, in_words, object_words
 from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
@@ -332,6 +332,7 @@ class SharingRow:
 
     person: User
     cells: dict[Category, Cell]
+    objects: dict[ObjectKind, Cell]
 
 
 def sharing_map(db: Session, subject_id: int, at: datetime) -> list[SharingRow]:
@@ -345,6 +346,7 @@ def sharing_map(db: Session, subject_id: int, at: datetime) -> list[SharingRow]:
         SharingRow(
             people[row.person_id],
             {kind: in_words(db, subject_id, at, d) for kind, d in row.reads.items()},
+            {kind: object_words(d) for kind, d in row.objects.items()},
         )
         for row in rows
     ]

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peernotes.access.map import KINDS
+from peernotes.access.map import KINDS, ObjectKind
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts
@@ -95,4 +95,5 @@ def show_sharing(actor: Actor, db: Session) -> str:
         sharing=shared,
         reads={row.person.id: row.cells for row in shared},
         kinds=KINDS,
+        object_kinds=list(ObjectKind),
     )

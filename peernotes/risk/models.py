@@ -32,3 +32,8 @@ class RiskConcern(Base):
     delay_reason: Mapped[str | None] = mapped_column(String(1000), default=None)
     delay_until: Mapped[datetime | None] = mapped_column(default=None)
     delay_set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+
+    def delayed_at(self, moment: datetime) -> bool:
+        """Is telling the subject delayed at `moment`? ("In force" is `delay_until > now`, so
+        a delay runs out by itself; no job ends it.)"""
+        return self.delay_until is not None and self.delay_until > moment

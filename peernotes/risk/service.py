@@ -167,7 +167,7 @@ def _log(
 
 
 def delay_in_force(concern: RiskConcern, now: datetime) -> bool:
-    return concern.delay_until is not None and concern.delay_until > now
+    return concern.delayed_at(now)
 
 
 @governs(RiskConcern, target_type="risk_concern", not_found=ConcernNotFound)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.access.map import ObjectKind, access_map
 from peernotes.access.objects import (
     AgreementFacts,
     ConcernFacts,
@@ -303,4 +304,56 @@ def test_the_request_forgets_its_facts_when_a_relationship_is_written(
         assert again is not first
         assert again.in_care(subject.id) is True
         db.rollback()
+    database.engine.dispose()
+
+
+def test_the_map_of_concerns_and_agreements_is_what_their_deciders_permit(
+    empty_database_url: str,
+) -> None:
+    database = Database(empty_database_url, audit_key=lambda: b"k" * 32)
+
+    def check_world(db: Session, workers: list[User], people: list[User]) -> None:
+        at = utcnow()
+        concerns = db.scalars(select(RiskConcern)).all()
+        rows = db.scalars(select(SupportAgreement)).all()
+        for subject in people:
+            mapped = {row.person_id: row.objects for row in access_map(db, subject.id, at)}
+            for person in workers:
+                rel = relationships(db, _by(person))
+                concern_ok = any(
+                    decide_concern(
+                        ConcernFacts(
+                            person.id,
+                            person.role,
+                            c.subject_id,
+                            c.raised_by_id,
+                            c.cosigner_id,
+                            c.delayed_at(at),
+                            person.role is Role.CLINICIAN and rel.in_care(subject.id),
+                        )
+                    ).permitted
+                    for c in concerns
+                    if c.subject_id == subject.id
+                )
+                agreement_ok = any(
+                    decide_agreement(
+                        AgreementFacts(
+                            person.id,
+                            person.role,
+                            a.worker_id,
+                            a.subject_id,
+                            person.id == a.worker_id and rel.in_care(subject.id),
+                            person.role is Role.CLINICIAN
+                            and supervisor_of(db, a.worker_id) == person.id,
+                        )
+                    ).permitted
+                    for a in rows
+                    if a.subject_id == subject.id
+                )
+                got = mapped.get(person.id, {})
+                assert (ObjectKind.RISK_CONCERNS in got) is concern_ok
+                assert (ObjectKind.SUPPORT_AGREEMENTS in got) is agreement_ok
+                assert all(d.permitted for d in got.values())
+
+    _property(database, check_world)
     database.engine.dispose()

@@ -66,12 +66,16 @@ def test_the_map_shows_the_care_team_and_a_share_as_it_happens(app: Flask) -> No
 
 
 def test_with_no_one_else_the_page_says_so(app: Flask) -> None:
-    # Maya has a peer worker (Tui) but no clinician and shares nothing: no row can read.
+    # Whoever is in Maya's map reads something, and says why; with nobody, the page says so.
     maya = client_as(app, "maya")
     page = maya.get("/my/sharing").get_data(as_text=True)
     if '<table class="sharing-map">' in page:
         # Whoever is listed must really read something: every row has a basis in words.
         for text in _rows(page).values():
-            assert re.search(r"in your care team|you shared this|emergency access", text)
+            assert re.search(
+                r"in your care team|you shared this|emergency access|your peer worker"
+                r"|supervises your peer worker|they raised it|duty of care",
+                text,
+            )
     else:
         assert "No one else can read any of your information today." in page
