@@ -15,7 +15,6 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,6 +43,7 @@ from peernotes.risk.models import RiskConcern
 from peernotes.supervision.models import Supervision
 from peernotes.workforce.agreements import service as agreements
 from peernotes.workforce.agreements.models import SupportAgreement
+from tests.access.worlds import hold_in_random_worlds
 
 EXAMPLES = 40
 REQUEST = "0" * 32
@@ -160,26 +160,7 @@ def _by(user: User) -> By:
     return By(user.id, user.role, REQUEST)
 
 
-def _property(database: Database, check_world) -> None:  # type: ignore[no-untyped-def]
-    examples = 0
-
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(w=world)
-    def check(w: dict) -> None:  # type: ignore[type-arg]
-        nonlocal examples
-        examples += 1
-        with database.session() as db:
-            workers, people = _build(db, w)
-            check_world(db, workers, people)
-            db.rollback()  # each world is built and thrown away inside one transaction
-
-    check()
-    assert examples >= EXAMPLES
-
-
 def test_care_has_one_answer_single_list_and_cached(empty_database_url: str) -> None:
-    database = Database(empty_database_url, audit_key=lambda: b"k" * 32)
-
     def check_world(db: Session, workers: list[User], people: list[User]) -> None:
         at = utcnow()
         rows = db.scalars(select(CareAssignment)).all()
@@ -196,13 +177,10 @@ def test_care_has_one_answer_single_list_and_cached(empty_database_url: str) -> 
                 assert (subject.id in listed) is python
                 assert rel.in_care(subject.id) is python
 
-    _property(database, check_world)
-    database.engine.dispose()
+    hold_in_random_worlds(empty_database_url, world, _build, check_world, EXAMPLES)
 
 
 def test_a_clinicians_concern_list_is_what_decide_concern_permits(empty_database_url: str) -> None:
-    database = Database(empty_database_url, audit_key=lambda: b"k" * 32)
-
     def check_world(db: Session, workers: list[User], people: list[User]) -> None:
         now = utcnow()
         concerns = db.scalars(select(RiskConcern)).all()
@@ -231,13 +209,10 @@ def test_a_clinicians_concern_list_is_what_decide_concern_permits(empty_database
             }
             assert listed == permitted
 
-    _property(database, check_world)
-    database.engine.dispose()
+    hold_in_random_worlds(empty_database_url, world, _build, check_world, EXAMPLES)
 
 
 def test_listed_agreements_are_what_decide_agreement_permits(empty_database_url: str) -> None:
-    database = Database(empty_database_url, audit_key=lambda: b"k" * 32)
-
     def check_world(db: Session, workers: list[User], people: list[User]) -> None:
         rows = db.scalars(select(SupportAgreement)).all()
         today = utcnow().date()
@@ -268,8 +243,7 @@ def test_listed_agreements_are_what_decide_agreement_permits(empty_database_url:
 
             assert pairs(listed) == pairs(permitted)
 
-    _property(database, check_world)
-    database.engine.dispose()
+    hold_in_random_worlds(empty_database_url, world, _build, check_world, EXAMPLES)
 
 
 def test_the_request_forgets_its_facts_when_a_relationship_is_written(
@@ -310,8 +284,6 @@ def test_the_request_forgets_its_facts_when_a_relationship_is_written(
 def test_the_map_of_concerns_and_agreements_is_what_their_deciders_permit(
     empty_database_url: str,
 ) -> None:
-    database = Database(empty_database_url, audit_key=lambda: b"k" * 32)
-
     def check_world(db: Session, workers: list[User], people: list[User]) -> None:
         at = utcnow()
         concerns = db.scalars(select(RiskConcern)).all()
@@ -355,5 +327,4 @@ def test_the_map_of_concerns_and_agreements_is_what_their_deciders_permit(
                 assert (ObjectKind.SUPPORT_AGREEMENTS in got) is agreement_ok
                 assert all(d.permitted for d in got.values())
 
-    _property(database, check_world)
-    database.engine.dispose()
+    hold_in_random_worlds(empty_database_url, world, _build, check_world, EXAMPLES)
