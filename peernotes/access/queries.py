@@ -8,9 +8,10 @@ test builds random worlds and holds the two to exactly the same answers.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -18,6 +19,7 @@ from peernotes.access.decision import (
     CARER_SIDE,
     NEVER_CONTENT,
     PEER_WORKERS,
+    RECORD_CATEGORIES,
     Act,
     Category,
     EmergencyGrant,
@@ -25,6 +27,7 @@ from peernotes.access.decision import (
     GranteeKind,
     Provision,
 )
+from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment, CarerNomination, TeamMembership
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
@@ -280,6 +283,76 @@ def readable_entries(actor_id: int, role: Role, at: datetime) -> ColumnElement[b
     if role in CARER_SIDE:
         granted = and_(granted, ~_flag(RecordEntry.subject_id, at))
     return or_(own, granted)
+
+
+def _any_record_provision(
+    actor_id: int, role: Role, subject: SubjectRef, at: datetime, acts: tuple[Act, ...]
+) -> ColumnElement[bool]:
+    """A valid provision of `subject`'s consent naming this actor, for any record category."""
+    named = or_(
+        and_(
+            ConsentProvision.grantee_kind == GranteeKind.PERSON,
+            ConsentProvision.person_id == actor_id,
+        ),
+        and_(
+            ConsentProvision.grantee_kind == GranteeKind.ROLE,
+            ConsentProvision.role == role,
+            _assignment(actor_id, subject, at),
+        ),
+        and_(
+            ConsentProvision.grantee_kind == GranteeKind.TEAM,
+            ConsentProvision.team_id.in_(team_ids_query(actor_id, at)),
+        ),
+    )
+    return (
+        exists()
+        .where(
+            ConsentProvision.directive_id == _directive_in_effect(subject, at),
+            ConsentProvisionCategory.provision_id == ConsentProvision.id,
+            ConsentProvisionCategory.category.in_(RECORD_CATEGORIES),
+            ConsentProvision.act.in_(acts),
+            ConsentProvision.valid_from <= at,
+            ConsentProvision.valid_until > at,
+            named,
+        )
+        .correlate_except(ConsentProvision, ConsentProvisionCategory)
+    )
+
+
+def subjects_whose_record_opens(
+    db: Session, actor_id: int, role: Role, subject_ids: Collection[int], at: datetime
+) -> set[int]:
+    """Of `subject_ids`, those whose record page would open for this actor at `at`: `decide()`
+    permits them to read some record category, or (a clinician) to write one. One query for a
+    whole list; the SQL twin of `records.service.may_open`, held to it by a property test.
+
+    Raises:
+        ValueError: `role` is not a Role.
+    """
+    if not isinstance(role, Role):
+        raise ValueError(f"unknown role {role!r}")
+    ids = set(subject_ids)
+    if not ids:
+        return set()
+    subject = User.id
+    if role in NEVER_CONTENT:
+        granted: ColumnElement[bool] = false()
+    elif role is Role.CLINICIAN:
+        granted = or_(
+            _assignment(actor_id, subject, at),
+            _any_record_provision(actor_id, role, subject, at, (Act.READ, Act.CONTRIBUTE)),
+            _emergency(actor_id, subject, at),
+        )
+    else:
+        granted = _any_record_provision(actor_id, role, subject, at, (Act.READ,))
+        if role in PEER_WORKERS:
+            granted = and_(granted, _trained(actor_id, at))
+        if role is Role.CARER:
+            granted = and_(granted, _nominated(actor_id, subject, at))
+    if role in CARER_SIDE:
+        granted = and_(granted, ~_flag(subject, at))
+    found = set(db.scalars(select(User.id).where(User.id.in_(ids), granted)))
+    return found | ({actor_id} & ids)
 
 
 def training_current(db: Session, user_id: int, at: datetime) -> bool:

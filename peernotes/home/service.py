@@ -11,14 +11,15 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.queries import subjects_whose_record_opens
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team
+from peernotes.db import utcnow
 from peernotes.emergency import service as emergency
-from peernotes.records import service as records
 from peernotes.training import service as training
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
@@ -63,8 +64,10 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
 
 
 def _record_opens(db: Session, actor: Actor, people: list[int]) -> dict[int, bool]:
-    """Whose record page would open for this person: only those get a link to it."""
-    return {p: records.may_open(db, actor, p) for p in people}
+    """Whose record page would open for this person: only those get a link to it (one query
+    for the whole list, `access.queries.subjects_whose_record_opens`)."""
+    opens = subjects_whose_record_opens(db, actor.id, actor.role, people, utcnow())
+    return {p: p in opens for p in people}
 
 
 def service_counts(db: Session, now: datetime) -> dict[str, int | None]:

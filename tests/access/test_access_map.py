@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Act, Request, decide
 from peernotes.access.map import KINDS, access_map
-from peernotes.access.queries import facts_for
+from peernotes.access.queries import facts_for, subjects_whose_record_opens
+from peernotes.access.relationships import relationships
+from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.db import utcnow
+from peernotes.records.service import may_open
 from tests.access.worlds import hold_in_random_worlds
 from tests.records.test_sql_mirrors_decide import _build, world
 
@@ -41,5 +44,20 @@ def test_the_map_holds_exactly_what_decide_permits(empty_database_url: str) -> N
                     ).permitted
                 }
                 assert mapped.get(person.id, {}) == truth, (person.role, truth)
+
+    hold_in_random_worlds(empty_database_url, world, _build, check, EXAMPLES)
+
+
+def test_whose_record_opens_has_one_answer_single_and_listed(empty_database_url: str) -> None:
+    """The caseload's links (one query for a whole list) agree with `records.may_open`."""
+
+    def check(db: Session, everyone: list[User], consumers: list[User]) -> None:
+        ids = [c.id for c in consumers]
+        for actor in everyone:
+            by = By(actor.id, actor.role, "0" * 32)
+            at = relationships(db, by).now
+            listed = subjects_whose_record_opens(db, actor.id, actor.role, ids, at)
+            for subject in consumers:
+                assert (subject.id in listed) is may_open(db, by, subject.id), actor.role
 
     hold_in_random_worlds(empty_database_url, world, _build, check, EXAMPLES)
