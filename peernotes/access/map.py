@@ -11,6 +11,7 @@ render this map, never hand-written sentences.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -64,15 +65,20 @@ class Row:
     objects: dict[ObjectKind, Decision] = field(default_factory=dict)
 
 
-def _candidates(db: Session, subject_id: int, at: datetime) -> set[int]:
-    """Everyone who could hold a basis to read about `subject_id` at `at` (a superset)."""
-    ids: set[int] = set(
+def _care_team(db: Session, subject_id: int, at: datetime) -> set[int]:
+    """Everyone with an active care assignment to the subject at `at`."""
+    return set(
         db.scalars(
             select(CareAssignment.worker_id).where(
                 CareAssignment.subject_id == subject_id, CareAssignment.active_at(at)
             )
         )
     )
+
+
+def _candidates(db: Session, subject_id: int, at: datetime, care_team: set[int]) -> set[int]:
+    """Everyone who could hold a basis to read about `subject_id` at `at` (a superset)."""
+    ids = set(care_team)
     for provision in current_provisions(db, subject_id, at):
         if provision.kind is GranteeKind.PERSON and provision.person_id is not None:
             ids.add(provision.person_id)
@@ -102,11 +108,12 @@ def _candidates(db: Session, subject_id: int, at: datetime) -> set[int]:
 
 def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
     """Each person (other than the subject) who may read anything about them at `at`."""
-    objects = _object_access(db, subject_id, at)
+    care_team = _care_team(db, subject_id, at)
+    objects = _object_access(db, subject_id, at, care_team)
     rows: list[Row] = []
     for person in db.scalars(
         select(User)
-        .where(User.id.in_(_candidates(db, subject_id, at) | set(objects)))
+        .where(User.id.in_(_candidates(db, subject_id, at, care_team) | set(objects)))
         .order_by(User.id)
     ):
         facts = facts_for(db, person.id, subject_id, at)
@@ -125,7 +132,7 @@ def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
 
 
 def _object_access(
-    db: Session, subject_id: int, at: datetime
+    db: Session, subject_id: int, at: datetime, care_team: set[int]
 ) -> dict[int, dict[ObjectKind, Decision]]:
     """Who reads the subject's risk concerns and support agreements, by those objects' own
     deciders, with the facts each needs (care, supervision) read as of `at`."""
@@ -134,13 +141,6 @@ def _object_access(
     agreements = db.scalars(
         select(SupportAgreement).where(SupportAgreement.subject_id == subject_id)
     ).all()
-    care_team = set(
-        db.scalars(
-            select(CareAssignment.worker_id).where(
-                CareAssignment.subject_id == subject_id, CareAssignment.active_at(at)
-            )
-        )
-    )
     supervisors = {a.worker_id: supervisor_of(db, a.worker_id) for a in agreements}
     candidates = (
         care_team
@@ -196,23 +196,31 @@ class Cell:
     provision_id: int | None = None
 
 
-def in_words(db: Session, subject_id: int, at: datetime, decision: Decision) -> Cell:
-    """The basis of one permit, as the subject reads it (from the same facts as the map)."""
-    basis = decision.basis
-    if basis == "care_assignment":
-        return Cell("in your care team", "care_assignment")
-    if basis.startswith("consent:"):
-        provision_id = int(basis.split(":", 1)[1])
-        until = next(
-            (p.valid_until for p in current_provisions(db, subject_id, at) if p.id == provision_id),
-            None,
+def basis_words(db: Session, subject_id: int, at: datetime) -> Callable[[Decision], Cell]:
+    """How the subject reads the basis of a permit: the ends of their shares and of emergency
+    accesses to them are read once here, for every cell of a map."""
+    shares = {p.id: p.valid_until for p in current_provisions(db, subject_id, at)}
+    emergencies = {
+        grant_id: ends
+        for grant_id, ends in db.execute(
+            select(EmergencyAccess.id, EmergencyAccess.ends_at).where(
+                EmergencyAccess.subject_id == subject_id
+            )
         )
-        return Cell("you shared this", "consent", until, provision_id)
-    if basis.startswith("emergency:"):
-        grant_id = int(basis.split(":", 1)[1])
-        ends = db.scalar(select(EmergencyAccess.ends_at).where(EmergencyAccess.id == grant_id))
-        return Cell("emergency access", "emergency", ends)
-    return Cell(basis, "other")
+    }
+
+    def words(decision: Decision) -> Cell:
+        basis = decision.basis
+        if basis == "care_assignment":
+            return Cell("in your care team", "care_assignment")
+        if basis.startswith("consent:"):
+            provision_id = int(basis.split(":", 1)[1])
+            return Cell("you shared this", "consent", shares.get(provision_id), provision_id)
+        if basis.startswith("emergency:"):
+            return Cell("emergency access", "emergency", emergencies.get(int(basis.split(":")[1])))
+        return Cell(basis, "other")
+
+    return words
 
 
 def reads_of(rows: list[Row]) -> dict[int, dict[Category, Decision]]:

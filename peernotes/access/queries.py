@@ -226,9 +226,12 @@ def provisions_of(db: Session, directive_id: int) -> tuple[Provision, ...]:
 # The same policy as SQL ------------------------------------------------------------------------
 
 
-def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[bool]:
-    """A valid read provision of the entry's subject, naming this actor, for its category."""
-    named = or_(
+def _names_actor(
+    actor_id: int, role: Role, subject: SubjectRef, at: datetime
+) -> ColumnElement[bool]:
+    """The provision's grantee describes this actor: them by name, their role within the
+    subject's care team, or one of their teams (rule 6 of `decide()`, `provision_names`)."""
+    return or_(
         and_(
             ConsentProvision.grantee_kind == GranteeKind.PERSON,
             ConsentProvision.person_id == actor_id,
@@ -236,13 +239,18 @@ def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[boo
         and_(
             ConsentProvision.grantee_kind == GranteeKind.ROLE,
             ConsentProvision.role == role,
-            _assignment(actor_id, RecordEntry.subject_id, at),
+            _assignment(actor_id, subject, at),
         ),
         and_(
             ConsentProvision.grantee_kind == GranteeKind.TEAM,
             ConsentProvision.team_id.in_(team_ids_query(actor_id, at)),
         ),
     )
+
+
+def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[bool]:
+    """A valid read provision of the entry's subject, naming this actor, for its category."""
+    named = _names_actor(actor_id, role, RecordEntry.subject_id, at)
     return (
         exists()
         .where(
@@ -289,21 +297,7 @@ def _any_record_provision(
     actor_id: int, role: Role, subject: SubjectRef, at: datetime, acts: tuple[Act, ...]
 ) -> ColumnElement[bool]:
     """A valid provision of `subject`'s consent naming this actor, for any record category."""
-    named = or_(
-        and_(
-            ConsentProvision.grantee_kind == GranteeKind.PERSON,
-            ConsentProvision.person_id == actor_id,
-        ),
-        and_(
-            ConsentProvision.grantee_kind == GranteeKind.ROLE,
-            ConsentProvision.role == role,
-            _assignment(actor_id, subject, at),
-        ),
-        and_(
-            ConsentProvision.grantee_kind == GranteeKind.TEAM,
-            ConsentProvision.team_id.in_(team_ids_query(actor_id, at)),
-        ),
-    )
+    named = _names_actor(actor_id, role, subject, at)
     return (
         exists()
         .where(

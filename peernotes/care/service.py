@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Category
-from peernotes.access.map import Cell, ObjectKind, access_map, in_words, object_words
+from peernotes.access.map import Cell, ObjectKind, access_map, basis_words, object_words
 from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
@@ -339,13 +339,14 @@ def sharing_map(db: Session, subject_id: int, at: datetime) -> list[SharingRow]:
     """Everyone who can read anything about this person now, with the basis of each kind, in
     words: computed from `access.map` (itself `decide()`), never written by hand."""
     rows = access_map(db, subject_id, at)
+    words = basis_words(db, subject_id, at)
     people = {
         u.id: u for u in db.scalars(select(User).where(User.id.in_([r.person_id for r in rows])))
     }
     return [
         SharingRow(
             people[row.person_id],
-            {kind: in_words(db, subject_id, at, d) for kind, d in row.reads.items()},
+            {kind: words(d) for kind, d in row.reads.items()},
             {kind: object_words(d) for kind, d in row.objects.items()},
         )
         for row in rows
