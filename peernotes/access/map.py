@@ -19,13 +19,23 @@ from enum import StrEnum
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import Act, Category, Decision, GranteeKind, Request, decide
+from peernotes.access.decision import (
+    Act,
+    Category,
+    Decision,
+    Facts,
+    GranteeKind,
+    Request,
+    decide,
+)
 from peernotes.access.objects import (
     AgreementFacts,
     ConcernFacts,
+    NoteFacts,
     Relation,
     decide_agreement,
     decide_concern,
+    decide_note,
 )
 from peernotes.access.queries import current_provisions, facts_for
 from peernotes.access.relationships import supervisor_of
@@ -33,6 +43,9 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment, TeamMembership
 from peernotes.emergency.models import EmergencyAccess
+from peernotes.notes.lifecycle import State
+from peernotes.notes.models import Note
+from peernotes.records.models import RecordEntry
 from peernotes.risk.models import RiskConcern
 from peernotes.workforce.agreements.models import SupportAgreement
 
@@ -43,12 +56,16 @@ KINDS: tuple[Category, ...] = tuple(Category)
 class ObjectKind(StrEnum):
     """Things about a person with rules of their own (`access.objects`), beside the record."""
 
+    #: Notes and record entries someone wrote with or about the person: their author reads them
+    #: (rule 2 of `decide()`, `decide_note`), whatever else is shared.
+    WHAT_THEY_WROTE = "what_they_wrote"
     RISK_CONCERNS = "risk_concerns"
     SUPPORT_AGREEMENTS = "support_agreements"
 
     @property
     def label(self) -> str:
         return {
+            "what_they_wrote": "notes and entries they wrote",
             "risk_concerns": "concerns raised about you",
             "support_agreements": "support agreements",
         }[self.value]
@@ -179,6 +196,31 @@ def _object_access(
             )
             if decision.permitted:
                 found.setdefault(person.id, {}).setdefault(ObjectKind.SUPPORT_AGREEMENTS, decision)
+    for person_id, decision in _authors(db, subject_id, at).items():
+        found.setdefault(person_id, {})[ObjectKind.WHAT_THEY_WROTE] = decision
+    return found
+
+
+def _authors(db: Session, subject_id: int, at: datetime) -> dict[int, Decision]:
+    """Everyone who wrote a note or a record entry about the subject, with the permit that
+    authorship gives them (`decide_note` for notes, `decide()` for entries)."""
+    found: dict[int, Decision] = {}
+    for author_id, draft in db.execute(
+        select(Note.author_id, Note.state == State.DRAFT).where(Note.subject_id == subject_id)
+    ):
+        decision = decide_note(NoteFacts(author_id, author_id, subject_id, bool(draft)))
+        if author_id != subject_id and decision.permitted:
+            found.setdefault(author_id, decision)
+    for author_id, role, category in db.execute(
+        select(RecordEntry.author_id, User.role, RecordEntry.category)
+        .join(User, User.id == RecordEntry.author_id)
+        .where(RecordEntry.subject_id == subject_id)
+    ):
+        request = Request(author_id, role, subject_id, Act.READ, category, at, author_id)
+        decision = decide(request, Facts())
+        if author_id != subject_id and decision.permitted:
+            # The same permit, saying who they are to it (decide() names no relation).
+            found.setdefault(author_id, Decision.permit(decision.basis, Relation.AUTHOR))
     return found
 
 
@@ -236,6 +278,7 @@ def gained(before: list[Row], after: list[Row]) -> dict[int, set[Category]]:
 
 
 _OBJECT_WORDS: dict[str, str] = {
+    Relation.AUTHOR: "they wrote them",
     Relation.RAISER: "they raised it",
     Relation.CARE_TEAM: "duty of care: in your care team",
     Relation.COSIGNER: "duty of care: asked to co-sign",

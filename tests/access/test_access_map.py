@@ -8,15 +8,17 @@ permits them, on the same basis; and every person not in the map is refused ever
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Act, Request, decide
-from peernotes.access.map import KINDS, access_map
+from peernotes.access.map import KINDS, ObjectKind, access_map
 from peernotes.access.queries import facts_for, subjects_whose_record_opens
 from peernotes.access.relationships import relationships
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.db import utcnow
+from peernotes.records.models import RecordEntry
 from peernotes.records.service import may_open
 from tests.access.worlds import hold_in_random_worlds
 from tests.records.test_sql_mirrors_decide import _build, world
@@ -28,8 +30,18 @@ def test_the_map_holds_exactly_what_decide_permits(empty_database_url: str) -> N
     def check(db: Session, everyone: list[User], consumers: list[User]) -> None:
         at = utcnow()
         for subject in consumers:
-            mapped = {row.person_id: row.reads for row in access_map(db, subject.id, at)}
+            rows = access_map(db, subject.id, at)
+            mapped = {row.person_id: row.reads for row in rows}
             assert subject.id not in mapped
+            # Whoever wrote an entry about them is in the map for what they wrote, and no one
+            # else is.
+            authors = {
+                e.author_id
+                for e in db.scalars(select(RecordEntry).where(RecordEntry.subject_id == subject.id))
+                if e.author_id != subject.id
+            }
+            wrote = {r.person_id for r in rows if ObjectKind.WHAT_THEY_WROTE in r.objects}
+            assert wrote == authors
             for person in everyone:
                 if person.id == subject.id:
                     continue

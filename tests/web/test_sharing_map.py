@@ -74,7 +74,7 @@ def test_with_no_one_else_the_page_says_so(app: Flask) -> None:
         for text in _rows(page).values():
             assert re.search(
                 r"in your care team|you shared this|emergency access|your peer worker"
-                r"|supervises your peer worker|they raised it|duty of care",
+                r"|supervises your peer worker|they raised it|duty of care|they wrote them",
                 text,
             )
     else:
