@@ -31,6 +31,8 @@ def test_the_map_shows_the_care_team_and_a_share_as_it_happens(app: Flask) -> No
     before = alex.get("/my/sharing").get_data(as_text=True)
     rows = _rows(before)
     assert "Dr Mei Chen" in rows and "in your care team" in rows["Dr Mei Chen"]
+    # Nobody else reads a whole peer note, and the column says which parts.
+    assert "Peer notes: the parts you marked “care team”" in before
     assert "Linh Nguyen" not in rows
     assert "can't see any of your information unless you choose to share it" in before
 
