@@ -90,6 +90,7 @@ def load_and_authorize(
     rules: Governed[T] = _GOVERNED[model]
     row = db.get(model, object_id)
     if row is None:
+        relationships(db, by).as_for_a_refusal()
         target = Target(rules.target_type, object_id)
         record_event(db, by, action, None, target, Outcome.DENIED, ObjectBasis.NOT_FOUND)
         raise rules.not_found(object_id)

@@ -184,6 +184,13 @@ class Relationships:
             self._in_care[subject_id] = facts.assignment_active
         return self._facts[subject_id]
 
+    def as_for_a_refusal(self) -> None:
+        """Do the work a refusal does, for a miss: read the facts a decision weighs about a
+        subject, for one who does not exist. A missing id and a withheld one then cost about
+        the same, so the time an answer takes does not say which it was."""
+        if self.actor_id is not None:
+            self.consent_facts(NO_SUBJECT)
+
     def emergency_until(self, subject_id: int) -> datetime | None:
         """When this clinician's emergency access to `subject_id` ends, while one is open."""
         open_now = [
@@ -197,6 +204,10 @@ class Relationships:
         if facts is None:
             return training_current(self.db, self.actor_id or 0, self.now)
         return facts.training_current
+
+
+#: An id no row has (ids start at 1): the subject of the stand-in decision of a miss.
+NO_SUBJECT = 0
 
 
 def relationships(db: Session, by: Acting) -> Relationships:

@@ -103,8 +103,12 @@ def page(
     *,
     cursor: Cursor | None = None,
     size: int = PAGE_SIZE,
+    exists: bool = True,
 ) -> Page:
-    """One page of the timeline; logged once (allowed when anything is visible)."""
+    """One page of the timeline; logged once (allowed when anything is visible).
+
+    For an id that names no one (`exists=False`) the page is still built, empty, and the
+    attempt logged about nobody: a miss does a refusal's work, so its time tells nothing."""
     assert viewer.id is not None and viewer.role is not None
     now = utcnow()
     entries = select(RecordEntry).where(
@@ -135,7 +139,7 @@ def page(
         db,
         viewer,
         Action.TIMELINE_VIEW,
-        subject_id,
+        subject_id if exists else None,
         None,
         Outcome.ALLOWED if shown or viewer.id == subject_id else Outcome.DENIED,
         Basis.SELF if viewer.id == subject_id else ("filtered" if shown else "nothing_shared"),

@@ -310,10 +310,8 @@ def timeline(actor: Actor, db: Session, subject_id: int) -> str:
         cursor = timelines.Cursor.parse(request.args.get("before"))
     except ValueError:
         abort(400)
-    if subject is None:
-        abort(404)
-    found = timelines.page(db, actor, subject.id, cursor=cursor)
-    if not timelines.may_show(db, actor, subject.id, found):
+    found = timelines.page(db, actor, subject_id, cursor=cursor, exists=subject is not None)
+    if subject is None or not timelines.may_show(db, actor, subject.id, found):
         abort(404)  # nothing shared: the same answer as no such person
     return render_template(
         "notes/timeline.html",

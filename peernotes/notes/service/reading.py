@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.decision import Act, Category, Decision, Request, decide
 from peernotes.access.objects import ObjectBasis
-from peernotes.access.relationships import relationships
+from peernotes.access.relationships import NO_SUBJECT, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.auth.actor import Acting
 from peernotes.crypto.keys import DecryptionFailed
@@ -169,6 +169,7 @@ def read(db: Session, by: Acting, note_id: int) -> NoteView:
     """
     note = db.get(Note, note_id)
     if note is None:
+        peer_notes_decision(db, by, NO_SUBJECT)  # a refusal's work: the time tells nothing
         _log(db, by, Action.NOTE_READ, None, None, Outcome.DENIED, Basis.NOT_FOUND, note_id=note_id)
         raise NoteNotFound(note_id)
     who = party(note, by.id)

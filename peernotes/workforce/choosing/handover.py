@@ -19,7 +19,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.objects import HandoverFacts, decide_handover
-from peernotes.access.relationships import relationships
+from peernotes.access.relationships import NO_SUBJECT, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
@@ -159,8 +159,10 @@ def read(db: Session, by: Acting, request_id: int) -> tuple[HandoverSummary, str
     """
     now = utcnow()
     request = db.get(WorkerRequest, request_id)
-    summary = summary_for(db, request_id) if request is not None else None
+    summary = summary_for(db, request_id)
     if request is None or summary is None or by.id is None:
+        # A refusal's work for a miss (the query a refusal reads), so its time tells nothing.
+        db.get(CareAssignment, request.assignment_id if request else NO_SUBJECT)
         record_event(
             db,
             by,
