@@ -40,9 +40,7 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
 
 
 @pytest.fixture(scope="session")
-def live_server(
-    templates: Templates, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def live_server(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
     url, token = _copy_database(templates.demo, tmp)
     # Generous sign-in limits: the browser journeys sign in many times from one address.
