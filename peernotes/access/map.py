@@ -25,29 +25,33 @@ from peernotes.access.decision import (
     Decision,
     Facts,
     GranteeKind,
+    Provision,
     Request,
     decide,
 )
 from peernotes.access.objects import (
     AgreementFacts,
     ConcernFacts,
+    HandoverFacts,
     NoteFacts,
     Relation,
     decide_agreement,
     decide_concern,
+    decide_handover,
     decide_note,
 )
-from peernotes.access.queries import current_provisions, facts_for
+from peernotes.access.queries import current_provisions, facts_for, training_current
 from peernotes.access.relationships import supervisor_of
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
-from peernotes.care.models import CareAssignment, TeamMembership
+from peernotes.auth.roles import ROLE_LABELS, ROLE_PERMISSIONS, Permission, Role
+from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
 from peernotes.records.models import RecordEntry
 from peernotes.risk.models import RiskConcern
 from peernotes.workforce.agreements.models import SupportAgreement
+from peernotes.workforce.choosing.models import HandoverSummary, RequestState, WorkerRequest
 
 #: The kinds of information the map has a column for, in the order a person reads them.
 KINDS: tuple[Category, ...] = tuple(Category)
@@ -59,6 +63,7 @@ class ObjectKind(StrEnum):
     #: Notes and record entries someone wrote with or about the person: their author reads them
     #: (rule 2 of `decide()`, `decide_note`), whatever else is shared.
     WHAT_THEY_WROTE = "what_they_wrote"
+    HANDOVERS = "handovers"
     RISK_CONCERNS = "risk_concerns"
     SUPPORT_AGREEMENTS = "support_agreements"
 
@@ -66,9 +71,17 @@ class ObjectKind(StrEnum):
     def label(self) -> str:
         return {
             "what_they_wrote": "notes and entries they wrote",
+            "handovers": "handovers between your peer workers",
             "risk_concerns": "concerns raised about you",
             "support_agreements": "support agreements",
         }[self.value]
+
+
+def log_reader_roles() -> list[Role]:
+    """Roles that read everyone's access-log entries, the subject's included: those holding
+    the permission to review the log (auditors). They never read content (rule 3 of
+    `decide()`), so theirs is a row of its own, for one column."""
+    return [role for role, held in ROLE_PERMISSIONS.items() if Permission.AUDIT_REVIEW in held]
 
 
 @dataclass(frozen=True)
@@ -196,8 +209,43 @@ def _object_access(
             )
             if decision.permitted:
                 found.setdefault(person.id, {}).setdefault(ObjectKind.SUPPORT_AGREEMENTS, decision)
+    for person_id, decision in _handovers(db, subject_id, at).items():
+        found.setdefault(person_id, {})[ObjectKind.HANDOVERS] = decision
     for person_id, decision in _authors(db, subject_id, at).items():
         found.setdefault(person_id, {})[ObjectKind.WHAT_THEY_WROTE] = decision
+    return found
+
+
+def _handovers(db: Session, subject_id: int, at: datetime) -> dict[int, Decision]:
+    """Who reads a handover summary about the subject, by `decide_handover`: its author, and
+    the new worker while the subject consents, supports them and is trained."""
+    found: dict[int, Decision] = {}
+    for summary, request in db.execute(
+        select(HandoverSummary, WorkerRequest)
+        .join(WorkerRequest, WorkerRequest.id == HandoverSummary.request_id)
+        .where(HandoverSummary.subject_id == subject_id)
+    ):
+        assignment = (
+            db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
+        )
+        for person_id in {summary.author_id, request.worker_id} - {subject_id}:
+            decision = decide_handover(
+                HandoverFacts(
+                    actor_id=person_id,
+                    subject_id=subject_id,
+                    author_id=summary.author_id,
+                    new_worker_id=request.worker_id,
+                    consent=request.handover_consent,
+                    new_assignment_active=bool(
+                        request.state is RequestState.CONFIRMED
+                        and assignment is not None
+                        and assignment.is_active_at(at)
+                    ),
+                    training_current=training_current(db, person_id, at),
+                )
+            )
+            if decision.permitted:
+                found.setdefault(person_id, decision)
     return found
 
 
@@ -236,20 +284,37 @@ class Cell:
     until: datetime | None = None
     #: The subject's own provision this rests on, when it is their consent (to change it).
     provision_id: int | None = None
+    #: Why, in the words of whoever opened it (an emergency access's reason).
+    reason: str = ""
 
 
 def basis_words(db: Session, subject_id: int, at: datetime) -> Callable[[Decision], Cell]:
-    """How the subject reads the basis of a permit: the ends of their shares and of emergency
-    accesses to them are read once here, for every cell of a map."""
-    shares = {p.id: p.valid_until for p in current_provisions(db, subject_id, at)}
+    """How the subject reads the basis of a permit: their shares (with whom, until when) and
+    the emergency accesses to them (until when, and why) are read once here, for every cell of
+    a map."""
+    shares = {p.id: p for p in current_provisions(db, subject_id, at)}
+    teams = dict(
+        db.execute(
+            select(Team.id, Team.name).where(
+                Team.id.in_({p.team_id for p in shares.values() if p.team_id})
+            )
+        ).all()
+    )
     emergencies = {
-        grant_id: ends
-        for grant_id, ends in db.execute(
-            select(EmergencyAccess.id, EmergencyAccess.ends_at).where(
+        grant_id: (ends, reason)
+        for grant_id, ends, reason in db.execute(
+            select(EmergencyAccess.id, EmergencyAccess.ends_at, EmergencyAccess.reason).where(
                 EmergencyAccess.subject_id == subject_id
             )
         )
     }
+
+    def shared_with(provision: Provision) -> str:
+        if provision.kind is GranteeKind.TEAM and provision.team_id in teams:
+            return f"you shared with everyone in {teams[provision.team_id]}"
+        if provision.kind is GranteeKind.ROLE and provision.role is not None:
+            return f"you shared with any {ROLE_LABELS[provision.role]} in your care team"
+        return "you shared with them"
 
     def words(decision: Decision) -> Cell:
         basis = decision.basis
@@ -257,9 +322,13 @@ def basis_words(db: Session, subject_id: int, at: datetime) -> Callable[[Decisio
             return Cell("in your care team", "care_assignment")
         if basis.startswith("consent:"):
             provision_id = int(basis.split(":", 1)[1])
-            return Cell("you shared this", "consent", shares.get(provision_id), provision_id)
+            share = shares.get(provision_id)
+            if share is None:
+                return Cell("you shared this", "consent", None, provision_id)
+            return Cell(shared_with(share), "consent", share.valid_until, provision_id)
         if basis.startswith("emergency:"):
-            return Cell("emergency access", "emergency", emergencies.get(int(basis.split(":")[1])))
+            ends, reason = emergencies.get(int(basis.split(":")[1]), (None, ""))
+            return Cell("emergency access", "emergency", ends, reason=reason)
         return Cell(basis, "other")
 
     return words
@@ -279,6 +348,7 @@ def gained(before: list[Row], after: list[Row]) -> dict[int, set[Category]]:
 
 _OBJECT_WORDS: dict[str, str] = {
     Relation.AUTHOR: "they wrote them",
+    Relation.NEW_WORKER: "your new peer worker: you agreed they read it",
     Relation.RAISER: "they raised it",
     Relation.CARE_TEAM: "duty of care: in your care team",
     Relation.COSIGNER: "duty of care: asked to co-sign",

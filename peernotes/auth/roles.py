@@ -65,6 +65,8 @@ class Permission(StrEnum):
     ACCESS_LOG_VIEW_OWN = "access_log:view_own"
     #: Open record pages (what is shown is then decided per entry by consent).
     RECORD_VIEW = "record:view"
+    #: Have a medical record of one's own (consumers; carers have carer-support notes only).
+    RECORD_OWN = "record:own"
     #: Write and amend medical record entries (for people in one's care).
     RECORD_WRITE = "record:write"
     #: Change one's own consent.
@@ -123,6 +125,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SHARING_VIEW_OWN,
             Permission.ACCESS_LOG_VIEW_OWN,
             Permission.RECORD_VIEW,
+            Permission.RECORD_OWN,
             Permission.CONSENT_MANAGE_OWN,
             Permission.NOTES_READ,
             Permission.NOTES_REVIEW_OWN,
@@ -134,6 +137,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CARER: frozenset(
         {
             Permission.SESSION_USE,
+            # Carers choose who reads their carer-support notes, with the same map and receipts.
+            Permission.SHARING_VIEW_OWN,
+            Permission.CONSENT_MANAGE_OWN,
             Permission.ACCESS_LOG_VIEW_OWN,
             Permission.RECORD_VIEW,
             Permission.NOTES_READ,

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import Category
-from peernotes.access.map import Cell, ObjectKind, access_map, basis_words, object_words
 from peernotes.audit import words
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
@@ -324,30 +321,3 @@ def _nominated_carers(db: Session, ids: frozenset[int]) -> dict[int, str]:
 
 words.register("care_assignment", "other", _assigned_workers)
 words.register("carer_nomination", "other", _nominated_carers)
-
-
-@dataclass(frozen=True)
-class SharingRow:
-    """A person in the subject's sharing map: who, and per kind of information, the basis."""
-
-    person: User
-    cells: dict[Category, Cell]
-    objects: dict[ObjectKind, Cell]
-
-
-def sharing_map(db: Session, subject_id: int, at: datetime) -> list[SharingRow]:
-    """Everyone who can read anything about this person now, with the basis of each kind, in
-    words: computed from `access.map` (itself `decide()`), never written by hand."""
-    rows = access_map(db, subject_id, at)
-    words = basis_words(db, subject_id, at)
-    people = {
-        u.id: u for u in db.scalars(select(User).where(User.id.in_([r.person_id for r in rows])))
-    }
-    return [
-        SharingRow(
-            people[row.person_id],
-            {kind: words(d) for kind, d in row.reads.items()},
-            {kind: object_words(d) for kind, d in row.objects.items()},
-        )
-        for row in rows
-    ]

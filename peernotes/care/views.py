@@ -6,14 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peernotes.access.map import KINDS, ObjectKind
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
-from peernotes.auth.roles import Permission
+from peernotes.auth.roles import Permission, has_permission
 from peernotes.care import service as care
+from peernotes.care import sharing
 from peernotes.care.forms import NominateCarerForm
 from peernotes.care.models import CarerNomination
 from peernotes.db import utcnow
@@ -85,15 +85,16 @@ def end_carer(actor: Actor, db: Session, nomination_id: int) -> Response:
 @bp.route("/sharing")
 @requires(Permission.SHARING_VIEW_OWN)
 def show_sharing(actor: Actor, db: Session) -> str:
+    """The top of "Privacy and sharing": the map of who can read what, and why."""
     now = utcnow()
-    shared = care.sharing_map(db, actor.id, now)
+    me = db.get_one(User, actor.id)
+    shared = sharing.sharing_map(db, me, now)
     return render_template(
         "care/sharing.html",
         care_team=care.care_team(db, actor.id, now),
         carers=care.nominations_by(db, actor.id),
+        nominates_carers=has_permission(me.role, Permission.CARERS_NOMINATE),
         told_flags=told_flags(db, actor.id),
         sharing=shared,
-        reads={row.person.id: row.cells for row in shared},
-        kinds=KINDS,
-        object_kinds=list(ObjectKind),
+        reads=sharing.readers_of(shared),
     )

@@ -29,6 +29,9 @@ class GrantForm(FlaskForm):
         "What they can see",
         choices=[SelectChoice(c.value, c.label.capitalize()) for c in Category],
         validators=[DataRequired("Choose at least one kind of information.")],
+        # The service refuses a kind the person may not share, and logs it: a carer naming a
+        # kind of the consumer's record is an attempt on record, not a form typo.
+        validate_choice=False,
     )
     act = RadioField(
         "What they can do",

@@ -34,10 +34,34 @@ class ConsentBasis(StrEnum):
     """Bases and reasons of consent changes, in the access log."""
 
     NOT_THE_SUBJECT = "not_the_subject"
+    NOT_THEIRS_TO_SHARE = "not_theirs_to_share"
     WITNESSED = "witnessed"
 
 
 MAX_DAYS = 366 * 2
+
+#: What each kind of person shares through their consent: a consumer, every kind of their
+#: information; a carer, their own carer-support notes (the peer notes written with them).
+#: What is about the person a carer cares for is that person's to share, never the carer's.
+SHAREABLE: dict[Role, frozenset[Category]] = {
+    Role.CONSUMER: frozenset(Category),
+    Role.CARER: frozenset({Category.PEER_NOTES}),
+}
+#: Whom a carer may share with, beyond their carer peer worker (who wrote the notes with them):
+#: a consumer peer worker, a clinician, another carer peer worker, or their teams.
+CARER_GRANTEES = frozenset({Role.CONSUMER_PEER_WORKER, Role.CLINICIAN, Role.CARER_PEER_WORKER})
+
+
+def kind_label(category: Category, subject_role: Role) -> str:
+    """A kind of information as its subject calls it: a carer's peer notes are their
+    carer-support notes."""
+    if subject_role is Role.CARER and category is Category.PEER_NOTES:
+        return "carer-support notes"
+    return category.label
+
+
+def kinds_words(categories: Collection[Category], subject_role: Role) -> str:
+    return _listing([kind_label(c, subject_role) for c in sorted(categories)])
 
 
 class ConsentError(Refused):
@@ -60,8 +84,8 @@ class Grant:
 
 
 def _check_change(db: Session, by: Acting, subject: User, witness: User | None) -> None:
-    if subject.role is not Role.CONSUMER:
-        raise ConsentError("Consent is set by consumers for their own information.")
+    if subject.role not in SHAREABLE:
+        raise ConsentError("Consent is set by consumers and carers for their own information.")
     if by.id == subject.id:
         return
     # Someone else may only record a change with the consumer present, and says so; and only
@@ -80,14 +104,32 @@ def _check_change(db: Session, by: Acting, subject: User, witness: User | None) 
         raise ConsentError("You can only change your own consent.")
 
 
-def _validate(db: Session, grant: Grant, subject: User) -> None:
+def _validate(db: Session, by: Acting, grant: Grant, subject: User) -> None:
     if not grant.categories:
         raise ConsentError("Choose at least one kind of information.", "categories")
     for category in grant.categories:
         if not isinstance(category, Category):
             raise ConsentError("Unknown kind of information.", "categories")
+    if not grant.categories <= SHAREABLE[subject.role]:
+        # A carer naming a kind of the consumer's record: not theirs to share. On record.
+        record_event(
+            db,
+            by,
+            Action.CONSENT_GRANT,
+            subject.id,
+            None,
+            Outcome.DENIED,
+            ConsentBasis.NOT_THEIRS_TO_SHARE,
+        )
+        raise ConsentError(
+            "You can share your own carer-support notes. What is about the person you care for"
+            " is theirs to share.",
+            "categories",
+        )
     if not isinstance(grant.act, Act):
         raise ConsentError("Unknown action.", "act")
+    if subject.role is Role.CARER:
+        _validate_carer_grant(db, grant)
     if grant.valid_until <= grant.valid_from:
         raise ConsentError("The end date must be after the start date.", "valid_until")
     if grant.valid_until - grant.valid_from > timedelta(days=MAX_DAYS):
@@ -108,6 +150,19 @@ def _validate(db: Session, grant: Grant, subject: User) -> None:
             raise ConsentError("Choose a team.", "grantee")
     else:
         raise ConsentError("Unknown kind of grantee.", "grantee")
+
+
+def _validate_carer_grant(db: Session, grant: Grant) -> None:
+    """A carer's share: read only, with a worker or a team (never a role, a carer or a
+    consumer)."""
+    if grant.act is not Act.READ:
+        raise ConsentError("Carer-support notes can be shared to read only.", "act")
+    if grant.kind is GranteeKind.ROLE:
+        raise ConsentError("Choose a person or a team.", "grantee")
+    if grant.kind is GranteeKind.PERSON:
+        person = db.get(User, grant.person_id) if grant.person_id else None
+        if person is None or person.role not in CARER_GRANTEES:
+            raise ConsentError("Choose a peer worker, a clinician or a team.", "grantee")
 
 
 def _names(db: Session, grant: Grant, person: User) -> bool:
@@ -189,7 +244,7 @@ def grant(
         ConsentError: not the consumer's own consent, or bad input. Nothing is stored.
     """
     _check_change(db, by, subject, witness)
-    _validate(db, request, subject)
+    _validate(db, by, request, subject)
     if witness is not None and _names(db, request, witness):
         # A worker recording a change must not be the one it benefits: the consumer makes
         # that grant themselves.
@@ -289,10 +344,10 @@ def _listing(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def receipt(db: Session, provision: Provision) -> str:
+def receipt(db: Session, provision: Provision, subject_role: Role = Role.CONSUMER) -> str:
     """ "From now on, Sam Rivera (peer worker) can read your medication and care plan until
     1 March. You can change this at any time." """
-    what = _listing([c.label for c in sorted(provision.categories)])
+    what = kinds_words(provision.categories, subject_role)
     verb = "read your" if provision.act is Act.READ else "add to your record under"
     until = provision.valid_until
     return (
@@ -309,16 +364,22 @@ def _why(decision: Decision) -> str:
     return "you already share it with them"
 
 
-def grant_receipt(db: Session, provision: Provision, before: list[Row], after: list[Row]) -> str:
+def grant_receipt(
+    db: Session,
+    provision: Provision,
+    before: list[Row],
+    after: list[Row],
+    subject_role: Role = Role.CONSUMER,
+) -> str:
     """The receipt of a grant, from the access map before and after it (not from the form):
     when it lets no one read anything they could not read already, it says so plainly."""
     if provision.act is not Act.READ or gained(before, after):
-        return receipt(db, provision)
+        return receipt(db, provision, subject_role)
     already = reads_of(before)
     names = {u.id: u.display_name for u in db.scalars(select(User).where(User.id.in_(already)))}
     covered = [
         f"{names[person]} can already read your "
-        f"{_listing([c.label for c in sorted(provision.categories & set(reads))])}, because "
+        f"{kinds_words(provision.categories & set(reads), subject_role)}, because "
         f"{_why(reads[min(provision.categories & set(reads))])}"
         for person, reads in sorted(already.items())
         if provision.categories & set(reads)
@@ -326,14 +387,21 @@ def grant_receipt(db: Session, provision: Provision, before: list[Row], after: l
     why = (" " + "; ".join(covered) + ".") if covered else ""
     return (
         f"This changes nothing today: no one can read anything more than before.{why} "
-        f"The share is kept, so it still counts if that changes. {receipt(db, provision)}"
+        f"The share is kept, so it still counts if that changes. "
+        f"{receipt(db, provision, subject_role)}"
     )
 
 
-def revoke_receipt(db: Session, provision: Provision, words: str, after: list[Row]) -> str:
+def revoke_receipt(
+    db: Session,
+    provision: Provision,
+    words: str,
+    after: list[Row],
+    subject_role: Role = Role.CONSUMER,
+) -> str:
     """The receipt of a revocation: what stopped, and who still reads those kinds, and why
     (from the access map after the change)."""
-    what = _listing([c.label for c in sorted(provision.categories)])
+    what = kinds_words(provision.categories, subject_role)
     text = f"From now on, {words} can no longer see {what} through this share."
     still = reads_of(after)
     named: set[int] = (
@@ -347,7 +415,7 @@ def revoke_receipt(db: Session, provision: Provision, words: str, after: list[Ro
         if kinds:
             text += (
                 f" {names[person]} can still read your "
-                f"{_listing([c.label for c in sorted(kinds)])}, because "
+                f"{kinds_words(kinds, subject_role)}, because "
                 f"{_why(still[person][min(kinds)])}."
             )
     return text + " This can be changed at any time."
@@ -368,13 +436,23 @@ class Change:
     ended: list[str]
 
 
-def _ended_words(db: Session, provision: Provision, at: datetime) -> str:
-    what = _listing([c.label for c in sorted(provision.categories)])
+def _ended_words(db: Session, provision: Provision, at: datetime, subject_role: Role) -> str:
+    what = kinds_words(provision.categories, subject_role)
     verb = "expired" if provision.valid_until <= at else "was stopped"
     return f"Sharing your {what} with {grantee_words(db, provision)} {verb}."
 
 
-def history(db: Session, subject_id: int) -> list[Change]:
+def expired(db: Session, subject: User, at: datetime) -> list[str]:
+    """Shares of the subject's consent in force whose end has come: each ended by itself, and
+    the person reads that it did (the next change of their consent leaves them out)."""
+    return [
+        _ended_words(db, p, at, subject.role)
+        for p in current_provisions(db, subject.id, at)
+        if p.valid_until <= at
+    ]
+
+
+def history(db: Session, subject_id: int, subject_role: Role = Role.CONSUMER) -> list[Change]:
     """Every version of the consumer's consent, newest first, each with its receipt: the
     receipt they saw at the time stays in their history."""
     directives = db.scalars(
@@ -402,9 +480,15 @@ def history(db: Session, subject_id: int) -> list[Change]:
                 at=directive.created_at,
                 by_id=directive.created_by_id,
                 witnessed_by_id=directive.witnessed_by_id,
-                added=[receipt(db, p) for p in provisions if carried[directive.id][p.id] is None],
+                added=[
+                    receipt(db, p, subject_role)
+                    for p in provisions
+                    if carried[directive.id][p.id] is None
+                ],
                 ended=[
-                    _ended_words(db, p, directive.created_at) for p in previous if p.id not in kept
+                    _ended_words(db, p, directive.created_at, subject_role)
+                    for p in previous
+                    if p.id not in kept
                 ],
             )
         )

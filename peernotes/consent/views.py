@@ -33,22 +33,48 @@ from peernotes.web.routes import field_error, person_in_care_or_404, requires
 bp = Blueprint("consent", __name__)
 
 
-def _grantee_choices(db: Session, subject_id: int) -> list[SelectChoice]:
-    """People the consumer already knows: their care team and the carers they named."""
+def _grantee_choices(db: Session, subject: User) -> list[SelectChoice]:
+    """People the subject already knows. A consumer: their care team and the carers they
+    named, a role in the care team, or a team it works in. A carer: the workers of the people
+    who named them (a consumer peer worker, a clinician), their own carer peer workers, or
+    those workers' teams."""
     now = utcnow()
-    people = [a.worker for a in care.care_team(db, subject_id, now)]
-    people += [n.carer for n in care.nominations_by(db, subject_id)]
+    if subject.role is Role.CARER:
+        assignments = list(care.care_team(db, subject.id, now))
+        for nomination in care.nominations_of(db, subject.id):
+            assignments += care.care_team(db, nomination.consumer_id, now)
+        assignments = [a for a in assignments if a.worker.role in consent.CARER_GRANTEES]
+        people = list({a.worker.id: a.worker for a in assignments}.values())
+        roles: tuple[Role, ...] = ()
+    else:
+        assignments = list(care.care_team(db, subject.id, now))
+        people = [a.worker for a in assignments]
+        people += [n.carer for n in care.nominations_by(db, subject.id)]
+        roles = (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN)
     choices = [
         SelectChoice(f"person:{p.id}", f"{p.display_name} ({ROLE_LABELS[p.role]})") for p in people
     ]
     choices += [
-        SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in the care team")
-        for r in (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN)
+        SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in the care team") for r in roles
     ]
-    # The teams the care team works in: "everyone in the Borderline Support Team".
-    teams = {a.team.id: a.team for a in care.care_team(db, subject_id, now) if a.team}
+    # The teams those people work in: "everyone in the Borderline Support Team".
+    teams = {a.team.id: a.team for a in assignments if a.team}
     choices += [SelectChoice(f"team:{t.id}", f"Everyone in {t.name}") for t in teams.values()]
     return [SelectChoice("", "Choose…"), *choices]
+
+
+def _fit_form(db: Session, form: GrantForm, subject: User) -> GrantForm:
+    """The form offers what this subject shares: a carer, their carer-support notes, to read."""
+    form.grantee.choices = _grantee_choices(db, subject)
+    shareable = consent.SHAREABLE[subject.role]
+    form.categories.choices = [
+        SelectChoice(c.value, consent.kind_label(c, subject.role).capitalize())
+        for c in Category
+        if c in shareable
+    ]
+    if subject.role is Role.CARER:
+        form.act.choices = [SelectChoice(Act.READ.value, "Read them")]
+    return form
 
 
 def _grant_from_form(
@@ -81,21 +107,22 @@ def _grant_from_form(
         return False
     at = utcnow()
     saved = next(p for p in current_provisions(db, subject.id, at) if p.id == provision.id)
-    flash(consent.grant_receipt(db, saved, before, access_map(db, subject.id, at)), "info")
+    after = access_map(db, subject.id, at)
+    flash(consent.grant_receipt(db, saved, before, after, subject.role), "info")
     return True
 
 
-def _current_rows(db: Session, subject_id: int) -> list[dict[str, object]]:
+def _current_rows(db: Session, subject: User) -> list[dict[str, object]]:
     now = utcnow()
     rows: list[dict[str, object]] = []
-    for p in current_provisions(db, subject_id, now):
+    for p in current_provisions(db, subject.id, now):
         if p.valid_until <= now:
             continue
         person = db.get(User, p.person_id) if p.person_id else None
         rows.append(
             {
                 "provision": p,
-                "receipt": consent.receipt(db, p)
+                "receipt": consent.receipt(db, p, subject.role)
                 .replace("From now on, ", "")
                 .replace(" You can change this at any time.", ""),
                 "training": (
@@ -112,18 +139,18 @@ def _current_rows(db: Session, subject_id: int) -> list[dict[str, object]]:
 @bp.route("/my/consent", methods=["GET", "POST"])
 @requires(Permission.CONSENT_MANAGE_OWN)
 def manage_consent(actor: Actor, db: Session) -> str | Response:
-    form = GrantForm()
-    form.grantee.choices = _grantee_choices(db, actor.id)
     me = db.get_one(User, actor.id)
+    form = _fit_form(db, GrantForm(), me)
     if form.validate_on_submit() and _grant_from_form(db, actor, me, form, None):
         return redirect(url_for("consent.manage_consent"))
     return render_template(
         "consent/manage.html",
         form=form,
-        rows=_current_rows(db, actor.id),
+        rows=_current_rows(db, me),
+        expired=consent.expired(db, me, utcnow()),
         confirm=ConfirmForm(),
         told_flags=flags.told_flags(db, actor.id),
-        history=consent.history(db, actor.id),
+        history=consent.history(db, actor.id, me.role),
         names=display_names(db),
     )
 
@@ -132,12 +159,19 @@ def _revoke(
     db: Session, actor: Actor, subject: User, provision_id: int, witness: User | None
 ) -> None:
     """Stop one of the subject's provisions; 404 (logged) when it is not theirs or not in force."""
+    now = utcnow()
     provision = next(
-        (p for p in current_provisions(db, subject.id, utcnow()) if p.id == provision_id), None
+        (
+            p
+            for p in current_provisions(db, subject.id, now)
+            if p.id == provision_id and p.valid_until > now
+        ),
+        None,
     )
     if provision is None:
-        # Someone else's provision (or none) answers like a missing one; the attempt is on
-        # record, on the owner's page too when there is an owner.
+        # Someone else's provision, one already ended or replaced, or none: each answers like a
+        # missing one, nothing changes, and the attempt is on record (on the owner's page too
+        # when there is an owner).
         owner = db.scalar(
             select(ConsentDirective.subject_id)
             .join(ConsentProvision, ConsentProvision.directive_id == ConsentDirective.id)
@@ -155,7 +189,7 @@ def _revoke(
         flash(str(exc), "error")
     else:
         after = access_map(db, subject.id, utcnow())
-        flash(consent.revoke_receipt(db, provision, words, after), "info")
+        flash(consent.revoke_receipt(db, provision, words, after, subject.role), "info")
 
 
 @bp.route("/my/consent/<int:provision_id>/revoke", methods=["POST"])
@@ -175,15 +209,14 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int) -> Response:
 def witnessed_consent(actor: Actor, db: Session, subject_id: int) -> str | Response:
     subject = person_in_care_or_404(db, actor, subject_id, Action.CONSENT_GRANT, Role.CONSUMER)
     me = db.get_one(User, actor.id)
-    form = WitnessedGrantForm()
-    form.grantee.choices = _grantee_choices(db, subject.id)
+    form = _fit_form(db, WitnessedGrantForm(), subject)
     if form.validate_on_submit() and _grant_from_form(db, actor, subject, form, me):
         return redirect(url_for("consent.witnessed_consent", subject_id=subject.id))
     return render_template(
         "consent/witnessed.html",
         subject=subject,
         form=form,
-        rows=_current_rows(db, subject.id),
+        rows=_current_rows(db, subject),
         revoke_form=WitnessedRevokeForm(),
     )
 

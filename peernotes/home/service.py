@@ -17,6 +17,7 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
+from peernotes.care import sharing
 from peernotes.care.models import CareAssignment, Team
 from peernotes.db import utcnow
 from peernotes.emergency import service as emergency
@@ -34,12 +35,14 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
         context["care_team"] = care.care_team(db, actor.id, now)
         context["carers"] = care.nominations_by(db, actor.id)
         context["peer_request"] = choosing.open_request(db, actor.id)
+        context["readers"] = _readers(db, actor, now)
     elif actor.role == Role.CARER:
         context["care_team"] = care.care_team(db, actor.id, now)
         named_by = care.nominations_of(db, actor.id)
         context["nominated_by"] = named_by
         context["record_opens"] = _record_opens(db, actor, [n.consumer_id for n in named_by])
         context["peer_request"] = choosing.open_request(db, actor.id)
+        context["readers"] = _readers(db, actor, now)
     elif actor.role is Role.CLINICIAN:
         people = care.caseload(db, actor.id, now)
         context["caseload"] = people
@@ -61,6 +64,13 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
         context.update(service_counts(db, now))
         context["worker_requests_waiting"] = len(choosing.waiting_requests(db))
     return context
+
+
+def _readers(db: Session, actor: Actor, now: datetime) -> list[str]:
+    """Who can read some of this person's information today, by name: the people rows of
+    their sharing map (never a list of its own)."""
+    shared = sharing.sharing_map(db, db.get_one(User, actor.id), now)
+    return [row.name for row in shared.rows if row.person is not None]
 
 
 def _record_opens(db: Session, actor: Actor, people: list[int]) -> dict[int, bool]:

@@ -44,9 +44,9 @@ NAVIGATION: tuple[NavItem, ...] = (
         badge="notes_waiting",
     ),
     # A record of one's own, and consent over it: the person the record is about.
-    _item("Your record", "records.show_own_record", P.RECORD_VIEW, P.CONSENT_MANAGE_OWN),
-    _item("Who can see my information", "care.show_sharing", P.SHARING_VIEW_OWN),
-    _item("Your consent", "consent.manage_consent", P.CONSENT_MANAGE_OWN),
+    _item("Your record", "records.show_own_record", P.RECORD_VIEW, P.RECORD_OWN),
+    # Who can see what, changing it, and checking it: one area, the map at its top.
+    _item("Privacy and sharing", "care.show_sharing", P.SHARING_VIEW_OWN),
     _item("Your carers", "care.manage_carers", P.CARERS_NOMINATE),
     _item("Your peer worker", "choosing.overview", P.WORKER_CHOOSE),
     _item("Contacts", "contacts.log", P.CONTACTS_LOG),

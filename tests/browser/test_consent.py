@@ -17,7 +17,8 @@ def test_share_care_plan_with_peer_worker_then_revoke(browser: Browser, live_ser
     worker = browser.new_context().new_page()  # a separate browser, signed in throughout
 
     _sign_in(consumer, live_server, demo_email("alex"))
-    consumer.get_by_role("link", name="Your consent").click()
+    consumer.get_by_role("link", name="Privacy and sharing").click()
+    consumer.get_by_role("link", name="Change who you share with").first.click()
     assert _serious(consumer) == []
     consumer.get_by_label("Who").select_option(label="Sam Rivera (peer worker)")
     consumer.get_by_label("Care plan").check()
@@ -53,7 +54,8 @@ def test_stop_a_share_from_the_map(browser: Browser, live_server: str) -> None:
     consumer = browser.new_context().new_page()
     worker = browser.new_context().new_page()
     _sign_in(consumer, live_server, demo_email("alex"))
-    consumer.get_by_role("link", name="Your consent").click()
+    consumer.get_by_role("link", name="Privacy and sharing").click()
+    consumer.get_by_role("link", name="Change who you share with").first.click()
     consumer.get_by_label("Who").select_option(label="Sam Rivera (peer worker)")
     consumer.get_by_label("Medication").check()
     consumer.get_by_label("What it is for").fill("so Sam knows what I take")
@@ -65,10 +67,10 @@ def test_stop_a_share_from_the_map(browser: Browser, live_server: str) -> None:
     worker.get_by_role("link", name="Medication").click()
     entry_url = worker.url
 
-    consumer.get_by_role("link", name="Who can see my information").click()
+    consumer.get_by_role("link", name="Privacy and sharing").click()
     assert _serious(consumer) == []
     row = consumer.get_by_role("row", name="Sam Rivera")
-    expect(row).to_contain_text("you shared this until")
+    expect(row).to_contain_text("you shared with them until")
     row.get_by_role("link", name="change or stop sharing your medication with Sam Rivera").click()
     share = consumer.locator("li:target")
     expect(share).to_contain_text("Sam Rivera")

@@ -74,7 +74,7 @@ def test_another_consumers_nomination_answers_like_a_missing_one(app: Flask, sig
 def test_who_can_see_my_information_lists_care_team_and_carers(signed_in) -> None:  # type: ignore[no-untyped-def]
     alex = signed_in("alex")
     text = alex.get("/my/sharing").get_data(as_text=True)
-    assert "Who can see my information" in text
+    assert "Privacy and sharing" in text
     assert "Dr Mei Chen" in text and "Sam Rivera" in text and "Linh Nguyen" in text
     # Not in Alex's care team; but the demo gives her emergency access to Alex's record, and the
     # page must say so (it used to say "no one else can see your information").

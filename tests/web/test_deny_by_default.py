@@ -67,8 +67,8 @@ PAGES: dict[str, dict[Role, int]] = {
     "/": only(*ALL),
     "/account/password": only(*ALL),
     "/my/carers": only(Role.CONSUMER),
-    "/my/sharing": only(Role.CONSUMER),
-    "/my/consent": only(Role.CONSUMER),
+    "/my/sharing": only(Role.CONSUMER, Role.CARER),
+    "/my/consent": only(Role.CONSUMER, Role.CARER),
     "/my/record": only(
         consumer=302, carer=302, consumer_peer_worker=302, carer_peer_worker=302, clinician=302
     ),
@@ -91,7 +91,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/audit/emergency/<int:access_id>": only(Role.AUDITOR),
     "/emergency": only(Role.CLINICIAN),
     "/people/<int:subject_id>/safety": only(Role.CLINICIAN),
-    "/my/consent/preview": only(Role.CONSUMER),
+    "/my/consent/preview": only(Role.CONSUMER, Role.CARER),
     "/admin/training": only(Role.ADMIN),
     "/people/<int:subject_id>/consent": only(Role.CONSUMER_PEER_WORKER, Role.CLINICIAN),
     "/notes": only(

@@ -57,3 +57,16 @@ def test_a_grant_that_lets_someone_read_more_gets_the_usual_receipt(app: Flask) 
     receipt = _flashes(_grant(alex, f"person:{user_id(app, 'sam')}", ["care_plan"]))
     assert "From now on, Sam Rivera (peer worker) can read your care plan until" in receipt
     assert "changes nothing" not in receipt
+
+
+def test_a_team_grant_names_the_team_and_reaches_its_members(app: Flask) -> None:
+    alex = client_as(app, "alex")
+    page = alex.get("/my/consent").get_data(as_text=True)
+    team = re.search(r'value="team:(\d+)"[^>]*>Everyone in ([^<]+)<', page)
+    assert team is not None, "Alex's care team works in a team he can share with"
+    receipt = _flashes(_grant(alex, f"team:{team.group(1)}", ["care_plan"]))
+    assert f"From now on, everyone in {team.group(2)} can read your care plan until" in receipt
+    # Sam works in that team: the map now shows him reading it through the team share.
+    sharing = alex.get("/my/sharing").get_data(as_text=True)
+    row = re.search(r"Sam Rivera.*?</tr>", sharing, re.S)
+    assert row is not None and f"you shared with everyone in {team.group(2)}" in row.group(0)
