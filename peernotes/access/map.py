@@ -11,7 +11,7 @@ render this map, never hand-written sentences.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -93,6 +93,13 @@ class Row:
     reads: dict[Category, Decision]
     #: object kind → the first permit its decider gave for one of the subject's objects.
     objects: dict[ObjectKind, Decision] = field(default_factory=dict)
+    #: object kind → each of the subject's objects they read, and the permit (the preview
+    #: lists these, so it shows exactly what the map says).
+    items: dict[ObjectKind, dict[Item, Decision]] = field(default_factory=dict)
+
+
+#: One object: (its type as the access log names it, its id).
+Item = tuple[str, int]
 
 
 def _care_team(db: Session, subject_id: int, at: datetime) -> set[int]:
@@ -156,20 +163,31 @@ def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
                 )
             ).permitted
         }
-        if reads or objects.get(person.id):
-            rows.append(Row(person.id, reads, objects.get(person.id, {})))
+        items = objects.get(person.id, {})
+        if reads or items:
+            first = {kind: next(iter(found.values())) for kind, found in items.items()}
+            rows.append(Row(person.id, reads, first, items))
     return rows
 
 
 def _object_access(
     db: Session, subject_id: int, at: datetime, care_team: set[int]
-) -> dict[int, dict[ObjectKind, Decision]]:
-    """Who reads the subject's risk concerns and support agreements, by those objects' own
-    deciders, with the facts each needs (care, supervision) read as of `at`."""
-    found: dict[int, dict[ObjectKind, Decision]] = {}
-    concerns = db.scalars(select(RiskConcern).where(RiskConcern.subject_id == subject_id)).all()
+) -> dict[int, dict[ObjectKind, dict[Item, Decision]]]:
+    """Who reads which of the subject's concerns, agreements, handovers and what they wrote, by
+    those objects' own deciders, with the facts each needs (care, supervision) as of `at`."""
+    found: dict[int, dict[ObjectKind, dict[Item, Decision]]] = {}
+
+    def keep(person_id: int, kind: ObjectKind, item: Item, decision: Decision) -> None:
+        if decision.permitted and person_id != subject_id:
+            found.setdefault(person_id, {}).setdefault(kind, {}).setdefault(item, decision)
+
+    concerns = db.scalars(
+        select(RiskConcern).where(RiskConcern.subject_id == subject_id).order_by(RiskConcern.id)
+    ).all()
     agreements = db.scalars(
-        select(SupportAgreement).where(SupportAgreement.subject_id == subject_id)
+        select(SupportAgreement)
+        .where(SupportAgreement.subject_id == subject_id)
+        .order_by(SupportAgreement.id)
     ).all()
     supervisors = {a.worker_id: supervisor_of(db, a.worker_id) for a in agreements}
     candidates = (
@@ -179,7 +197,7 @@ def _object_access(
         | {a.worker_id for a in agreements}
         | {s for s in supervisors.values() if s is not None}
     ) - {subject_id}
-    for person in db.scalars(select(User).where(User.id.in_(candidates))):
+    for person in db.scalars(select(User).where(User.id.in_(candidates)).order_by(User.id)):
         in_care = person.id in care_team
         for concern in concerns:
             decision = decide_concern(
@@ -193,8 +211,7 @@ def _object_access(
                     person.role is Role.CLINICIAN and in_care,
                 )
             )
-            if decision.permitted:
-                found.setdefault(person.id, {}).setdefault(ObjectKind.RISK_CONCERNS, decision)
+            keep(person.id, ObjectKind.RISK_CONCERNS, ("risk_concern", concern.id), decision)
         for agreement in agreements:
             supervises = supervisors[agreement.worker_id] == person.id
             decision = decide_agreement(
@@ -207,23 +224,24 @@ def _object_access(
                     person.role is Role.CLINICIAN and supervises,
                 )
             )
-            if decision.permitted:
-                found.setdefault(person.id, {}).setdefault(ObjectKind.SUPPORT_AGREEMENTS, decision)
-    for person_id, decision in _handovers(db, subject_id, at).items():
-        found.setdefault(person_id, {})[ObjectKind.HANDOVERS] = decision
-    for person_id, decision in _authors(db, subject_id, at).items():
-        found.setdefault(person_id, {})[ObjectKind.WHAT_THEY_WROTE] = decision
+            item = ("support_agreement", agreement.id)
+            keep(person.id, ObjectKind.SUPPORT_AGREEMENTS, item, decision)
+    for person_id, item, decision in _handovers(db, subject_id, at):
+        keep(person_id, ObjectKind.HANDOVERS, item, decision)
+    for person_id, item, decision in _authors(db, subject_id, at):
+        keep(person_id, ObjectKind.WHAT_THEY_WROTE, item, decision)
     return found
 
 
-def _handovers(db: Session, subject_id: int, at: datetime) -> dict[int, Decision]:
-    """Who reads a handover summary about the subject, by `decide_handover`: its author, and
-    the new worker while the subject consents, supports them and is trained."""
-    found: dict[int, Decision] = {}
+def _handovers(db: Session, subject_id: int, at: datetime) -> Iterator[tuple[int, Item, Decision]]:
+    """Who reads each handover summary about the subject, by `decide_handover`: its author,
+    and the new worker while the subject consents, supports them and is trained. The item is
+    the worker request it hands over (its page's id)."""
     for summary, request in db.execute(
         select(HandoverSummary, WorkerRequest)
         .join(WorkerRequest, WorkerRequest.id == HandoverSummary.request_id)
         .where(HandoverSummary.subject_id == subject_id)
+        .order_by(WorkerRequest.id)
     ):
         assignment = (
             db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
@@ -244,32 +262,32 @@ def _handovers(db: Session, subject_id: int, at: datetime) -> dict[int, Decision
                     training_current=training_current(db, person_id, at),
                 )
             )
-            if decision.permitted:
-                found.setdefault(person_id, decision)
-    return found
+            yield person_id, ("worker_request", request.id), decision
 
 
-def _authors(db: Session, subject_id: int, at: datetime) -> dict[int, Decision]:
-    """Everyone who wrote a note or a record entry about the subject, with the permit that
-    authorship gives them (`decide_note` for notes, `decide()` for entries)."""
-    found: dict[int, Decision] = {}
-    for author_id, draft in db.execute(
-        select(Note.author_id, Note.state == State.DRAFT).where(Note.subject_id == subject_id)
+def _authors(db: Session, subject_id: int, at: datetime) -> Iterator[tuple[int, Item, Decision]]:
+    """Each note and record entry about the subject, with the permit that authorship gives its
+    author (`decide_note` for notes, `decide()` for entries). A draft is its author's alone."""
+    for note_id, author_id, draft in db.execute(
+        select(Note.id, Note.author_id, Note.state == State.DRAFT)
+        .where(Note.subject_id == subject_id)
+        .order_by(Note.id)
     ):
         decision = decide_note(NoteFacts(author_id, author_id, subject_id, bool(draft)))
-        if author_id != subject_id and decision.permitted:
-            found.setdefault(author_id, decision)
-    for author_id, role, category in db.execute(
-        select(RecordEntry.author_id, User.role, RecordEntry.category)
+        yield author_id, ("note", note_id), decision
+    for entry_id, author_id, role, category in db.execute(
+        select(RecordEntry.id, RecordEntry.author_id, User.role, RecordEntry.category)
         .join(User, User.id == RecordEntry.author_id)
         .where(RecordEntry.subject_id == subject_id)
+        .order_by(RecordEntry.id)
     ):
         request = Request(author_id, role, subject_id, Act.READ, category, at, author_id)
         decision = decide(request, Facts())
-        if author_id != subject_id and decision.permitted:
-            # The same permit, saying who they are to it (decide() names no relation).
-            found.setdefault(author_id, Decision.permit(decision.basis, Relation.AUTHOR))
-    return found
+        # The same permit, saying who they are to it (decide() names no relation).
+        permit = (
+            Decision.permit(decision.basis, Relation.AUTHOR) if decision.permitted else decision
+        )
+        yield author_id, ("record_entry", entry_id), permit
 
 
 @dataclass(frozen=True)
@@ -357,7 +375,10 @@ _OBJECT_WORDS: dict[str, str] = {
 }
 
 
-def object_words(decision: Decision) -> Cell:
-    """The basis of a permit on a concern or an agreement, as the subject reads it."""
+def object_words(decision: Decision, *, one: bool = False) -> Cell:
+    """The basis of a permit on a concern or an agreement, as the subject reads it (of `one`
+    object rather than of a column of them)."""
     relation = decision.relation or ""
+    if one and relation == Relation.AUTHOR:
+        return Cell("they wrote it", relation)
     return Cell(_OBJECT_WORDS.get(relation, decision.basis), relation)

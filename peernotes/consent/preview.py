@@ -1,21 +1,30 @@
-"""Preview: "what would this person see of mine, right now?"
+"""Preview: "what would this person see of mine, right now?", item by item.
 
-It asks the same SQL twin of `decide()` that the person's own pages ask, as that person, so
-the answer cannot drift from what they would really be shown. Where the answer is "nothing"
-for a reason other than consent (lapsed training, a safety flag), it says so plainly.
+Everything listed comes from the access layer, asked as that person: record entries through
+the SQL twin of `decide()` (`readable_entries`), peer notes through the same peer-notes
+decision the note pages ask, and concerns, agreements, handovers and what they wrote through
+the access map's per-object permits. So the preview cannot drift from what they would really
+be shown: a test signs in as each person and compares (tests/web/test_preview_parity.py).
+
+Two things a person may open are never listed, because to the subject they do not exist yet:
+a draft note (its author's alone until they show it) and a risk concern whose telling a
+clinician has delayed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import CARER_SIDE, PEER_WORKERS
+from peernotes.access.decision import CARER_SIDE, PEER_WORKERS, Category, Decision
+from peernotes.access.map import Item, ObjectKind, access_map, basis_words, object_words
+from peernotes.access.objects import ConcernFacts, decide_concern
 from peernotes.access.queries import current_provisions, facts_for, readable_entries
 from peernotes.audit.events import Action, Basis, Outcome
-from peernotes.audit.writer import Target, record_event
+from peernotes.audit.writer import By, Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -23,26 +32,51 @@ from peernotes.care import service as care
 from peernotes.care.models import TeamMembership
 from peernotes.db import utcnow
 from peernotes.flags import service as flags
+from peernotes.notes.lifecycle import State
+from peernotes.notes.models import Note, NoteKind
+from peernotes.notes.service.reading import peer_notes_decision, shared_with_care_team
 from peernotes.records.models import RecordEntry
+from peernotes.risk.models import RiskConcern
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One thing the person would open, as the subject reads it."""
+
+    #: The object's type, as the access log names it (`record_entry`, `note`, …).
+    type: str
+    id: int
+    #: What it is, in the words the person's own pages use for it.
+    what: str
+    by_id: int | None
+    at: datetime | None
+    #: How much of it they see, when not all of it.
+    part: str = ""
+    #: Why they see it, in the map's words ("in your care team", "they wrote it", …).
+    why: str = ""
 
 
 @dataclass(frozen=True)
 class Preview:
     person: User
-    entries: list[RecordEntry]
+    seen: list[Seen]
     notes: list[str]
+
+    def of(self, type_: str) -> list[Seen]:
+        return [s for s in self.seen if s.type == type_]
 
 
 def people_to_preview(db: Session, subject_id: int) -> list[User]:
-    """Everyone connected to the consumer: care team, carers, and anyone named in consent."""
+    """Everyone in the subject's map, their care team, the carers they named, and anyone their
+    consent names (a team's members too): whoever they might wonder about."""
     now = utcnow()
-    people = {a.worker.id: a.worker for a in care.care_team(db, subject_id, now)}
-    people.update({n.carer.id: n.carer for n in care.nominations_by(db, subject_id)})
+    ids = {row.person_id for row in access_map(db, subject_id, now)}
+    ids |= {a.worker_id for a in care.care_team(db, subject_id, now)}
+    ids |= {n.carer_id for n in care.nominations_by(db, subject_id)}
     provisions = current_provisions(db, subject_id, now)
-    named = {p.person_id for p in provisions if p.person_id}
-    # Everyone a team grant reaches, too: the consumer may not know each of them by name.
+    ids |= {p.person_id for p in provisions if p.person_id}
     teams = {p.team_id for p in provisions if p.team_id}
-    named |= set(
+    ids |= set(
         db.scalars(
             select(TeamMembership.user_id).where(
                 TeamMembership.team_id.in_(teams),
@@ -51,13 +85,128 @@ def people_to_preview(db: Session, subject_id: int) -> list[User]:
             )
         )
     )
-    for person in db.scalars(select(User).where(User.id.in_(named - people.keys()))):
-        people[person.id] = person
-    return sorted(people.values(), key=lambda p: p.display_name)
+    ids.discard(subject_id)
+    return sorted(db.scalars(select(User).where(User.id.in_(ids))), key=lambda p: p.display_name)
+
+
+def _note_words(kind: NoteKind) -> str:
+    return "Carer-support note" if kind is NoteKind.CARER_SUPPORT else "Peer note"
+
+
+def seen_by(db: Session, subject: User, person: User, at: datetime) -> list[Seen]:
+    """Every item about `subject` that `person` would open at `at`, newest first per kind."""
+    row = next((r for r in access_map(db, subject.id, at) if r.person_id == person.id), None)
+    items: dict[ObjectKind, dict[Item, Decision]] = dict(row.items) if row else {}
+    reads = row.reads if row else {}
+    words = basis_words(db, subject.id, at)
+
+    def why(item: Item, kind: ObjectKind, category: Category | None = None) -> str:
+        permit = items.get(kind, {}).get(item)
+        if permit is not None:
+            return object_words(permit, one=True).words
+        if category is not None and category in reads:
+            return words(reads[category]).words
+        return ""
+
+    seen: list[Seen] = []
+
+    for entry in db.scalars(
+        select(RecordEntry)
+        .where(
+            RecordEntry.subject_id == subject.id,
+            readable_entries(person.id, person.role, at),
+        )
+        .order_by(RecordEntry.id.desc())
+    ):
+        item = ("record_entry", entry.id)
+        seen.append(
+            Seen(
+                *item,
+                entry.category.label,
+                entry.author_id,
+                entry.created_at,
+                why=why(item, ObjectKind.WHAT_THEY_WROTE, entry.category),
+            )
+        )
+
+    written = {i for t, i in items.get(ObjectKind.WHAT_THEY_WROTE, {}) if t == "note"}
+    shared = _reads_peer_notes(db, subject, person)
+    notes = select(Note).where(Note.subject_id == subject.id, Note.state != State.DRAFT)
+    for note in db.scalars(notes.order_by(Note.id.desc())):
+        if note.id in written:
+            item = ("note", note.id)
+            seen.append(
+                Seen(
+                    *item,
+                    _note_words(note.kind),
+                    note.author_id,
+                    note.created_at,
+                    why=why(item, ObjectKind.WHAT_THEY_WROTE),
+                )
+            )
+    if shared:
+        for note in db.scalars(
+            select(Note).where(shared_with_care_team(subject.id)).order_by(Note.id.desc())
+        ):
+            if note.id not in written:
+                seen.append(
+                    Seen(
+                        "note",
+                        note.id,
+                        _note_words(note.kind),
+                        note.author_id,
+                        note.created_at,
+                        "the parts marked “care team”",
+                        why(("note", note.id), ObjectKind.WHAT_THEY_WROTE, Category.PEER_NOTES),
+                    )
+                )
+
+    for _, concern_id in items.get(ObjectKind.RISK_CONCERNS, {}):
+        concern = db.get_one(RiskConcern, concern_id)
+        if _subject_may_know(concern, at):
+            seen.append(
+                Seen(
+                    "risk_concern",
+                    concern.id,
+                    "A concern raised about you",
+                    concern.raised_by_id,
+                    concern.created_at,
+                    why=why(("risk_concern", concern.id), ObjectKind.RISK_CONCERNS),
+                )
+            )
+    for item in items.get(ObjectKind.SUPPORT_AGREEMENTS, {}):
+        kind = ObjectKind.SUPPORT_AGREEMENTS
+        seen.append(Seen(*item, "Your support agreement", None, None, why=why(item, kind)))
+    for item in items.get(ObjectKind.HANDOVERS, {}):
+        words_ = "A handover between your peer workers"
+        seen.append(Seen(*item, words_, None, None, why=why(item, ObjectKind.HANDOVERS)))
+    return seen
+
+
+def _reads_peer_notes(db: Session, subject: User, person: User) -> bool:
+    """The peer-notes decision the note pages ask, as `person` (the map's row says the same:
+    both are `decide()`)."""
+    return peer_notes_decision(db, By(person.id, person.role, "preview"), subject.id).permitted
+
+
+def _subject_may_know(concern: RiskConcern, at: datetime) -> bool:
+    """Whether the subject may read the concern themselves (not while telling them is
+    delayed): the preview never tells them of one they may not know of."""
+    return decide_concern(
+        ConcernFacts(
+            concern.subject_id,
+            Role.CONSUMER,
+            concern.subject_id,
+            concern.raised_by_id,
+            concern.cosigner_id,
+            concern.delayed_at(at),
+            False,
+        )
+    ).permitted
 
 
 def preview(db: Session, subject: Acting, person_id: int) -> Preview:
-    """Raises LookupError when `person_id` is not someone connected to the consumer.
+    """Raises LookupError when `person_id` is not someone connected to the subject.
 
     A flag the consumer was not to be told of is never mentioned: the person simply sees
     nothing, as they would.
@@ -67,16 +216,8 @@ def preview(db: Session, subject: Acting, person_id: int) -> Preview:
     if person is None:
         raise LookupError(person_id)
     now = utcnow()
-    entries = list(
-        db.scalars(
-            select(RecordEntry)
-            .where(
-                RecordEntry.subject_id == subject.id,
-                readable_entries(person.id, person.role, now),
-            )
-            .order_by(RecordEntry.id.desc())
-        )
-    )
+    me = db.get_one(User, subject.id)
+    seen = seen_by(db, me, person, now)
     facts = facts_for(db, person.id, subject.id, now)
     notes = []
     if facts.safety_flag and person.role in CARER_SIDE and flags.told_flags(db, subject.id):
@@ -89,13 +230,8 @@ def preview(db: Session, subject: Acting, person_id: int) -> Preview:
             f"{person.display_name}'s training has lapsed, so they see nothing you share until it"
             " is renewed."
         )
-    if person.role is Role.CLINICIAN and facts.assignment_active:
-        notes.append(
-            f"{person.display_name} is a clinician in your care team, so they read your whole"
-            " medical record."
-        )
     logged = Target("user", person.id)
     record_event(
         db, subject, Action.CONSENT_PREVIEW, subject.id, logged, Outcome.ALLOWED, Basis.SELF
     )
-    return Preview(person, entries, notes)
+    return Preview(person, seen, notes)

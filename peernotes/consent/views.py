@@ -4,6 +4,7 @@ history, preview), and a worker's, for recording a change with the consumer pres
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -248,5 +249,27 @@ def preview_consent(actor: Actor, db: Session) -> str:
             )
             abort(404)
     return render_template(
-        "consent/preview.html", people=people, result=result, names=display_names(db)
+        "consent/preview.html",
+        people=people,
+        result=result,
+        names=display_names(db),
+        link=lambda item: _own_view(actor, item),
     )
+
+
+#: Where the subject opens each kind of item the preview lists, as themselves.
+_OWN_VIEWS = {
+    "record_entry": ("records.show_entry", "entry_id"),
+    "note": ("notes.show", "note_id"),
+    "risk_concern": ("risk.show", "concern_id"),
+    "support_agreement": ("agreements.show", "agreement_id"),
+    "worker_request": ("choosing.read_handover", "request_id"),
+}
+
+
+def _own_view(actor: Actor, item: preview.Seen) -> str:
+    endpoint, arg = _OWN_VIEWS[item.type]
+    if item.type == "record_entry":
+        return url_for(endpoint, subject_id=actor.id, entry_id=item.id)
+    values: dict[str, Any] = {arg: item.id}
+    return url_for(endpoint, **values)

@@ -302,7 +302,7 @@ def test_a_safety_flag_shuts_out_carers_at_once_and_the_consumer_is_told_unless_
         assert "looked at the list of your record entries" in history
     # The preview shows what Linh sees now (nothing), and mentions a flag only if Alex is told.
     preview = alex.get(f"/my/consent/preview?person={user_id(app, 'linh')}").get_data(as_text=True)
-    assert "Linh Nguyen cannot see anything in your record." in preview
+    assert "Linh Nguyen cannot see anything of yours today." in preview
     assert ("A safety flag is in place" in preview) is tell
 
     assert (
@@ -444,7 +444,8 @@ def test_preview_shows_exactly_what_that_person_would_see(app: Flask) -> None:
     alex = _client(app, "alex")
     alex_id, sam_id = user_id(app, "alex"), user_id(app, "sam")
     before = alex.get(f"/my/consent/preview?person={sam_id}").get_data(as_text=True)
-    assert "Sam Rivera cannot see anything in your record." in before
+    # Sam sees the notes he wrote with Alex, and nothing of Alex's record.
+    assert "In your record" not in before and "they wrote it" in before
     assert (
         post_form(
             alex,
@@ -461,6 +462,7 @@ def test_preview_shows_exactly_what_that_person_would_see(app: Flask) -> None:
     )
     after = alex.get(f"/my/consent/preview?person={sam_id}").get_data(as_text=True)
     assert "Care plan" in after and "Medication" not in after
+    assert "you shared with them" in after
     assert _last(app, "consent:preview")[:6] == (
         alex_id,
         alex_id,
@@ -476,6 +478,8 @@ def test_preview_shows_exactly_what_that_person_would_see(app: Flask) -> None:
     # Dr Chen, in Alex's care, sees everything; the preview says why.
     chen = alex.get(f"/my/consent/preview?person={user_id(app, 'dr.chen')}").get_data(as_text=True)
     assert "Care plan" in chen and "Medication" in chen and "in your care team" in chen
+    # And the care-team parts of the notes Alex shared, as Dr Chen reads them.
+    assert "the parts marked “care team” only" in chen
     # Someone not connected to Alex cannot be previewed (nor learnt about).
     assert alex.get(f"/my/consent/preview?person={user_id(app, 'maya')}").status_code == 404
     history = alex.get("/my/access-log").get_data(as_text=True)
