@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import and_, exists, false, or_, select
+from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -310,6 +310,28 @@ def _any_record_provision(
             named,
         )
         .correlate_except(ConsentProvision, ConsentProvisionCategory)
+    )
+
+
+def subjects_naming(actor_id: int, role: Role, category: Category, at: datetime) -> Select[int]:
+    """People whose consent in force has a read provision for `category`, valid at `at`, that
+    names this actor (by name, role in their care team, or team): the candidates for a list of
+    "who shares with me". A superset: `decide()` (training, nomination, flags) has the last
+    word on each, by the caller.
+    """
+    subject = User.id
+    return select(User.id).where(
+        exists()
+        .where(
+            ConsentProvision.directive_id == _directive_in_effect(subject, at),
+            ConsentProvisionCategory.provision_id == ConsentProvision.id,
+            ConsentProvisionCategory.category == category,
+            ConsentProvision.act == Act.READ,
+            ConsentProvision.valid_from <= at,
+            ConsentProvision.valid_until > at,
+            _names_actor(actor_id, role, subject, at),
+        )
+        .correlate(User)
     )
 
 

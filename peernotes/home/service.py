@@ -21,6 +21,7 @@ from peernotes.care import sharing
 from peernotes.care.models import CareAssignment, Team
 from peernotes.db import utcnow
 from peernotes.emergency import service as emergency
+from peernotes.notes import service as notes
 from peernotes.training import service as training
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
@@ -46,12 +47,14 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
     elif actor.role is Role.CLINICIAN:
         people = care.caseload(db, actor.id, now)
         context["caseload"] = people
+        context["carers_sharing"] = notes.carers_sharing_with(db, actor)
         context["record_opens"] = _record_opens(db, actor, [a.subject_id for a in people])
     elif actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
         people = care.caseload(db, actor.id, now)
         context["caseload"] = people
         context["record_opens"] = _record_opens(db, actor, [a.subject_id for a in people])
         context["contact_summary"] = contacts.caseload_summary(db, actor.id, people, today)
+        context["carers_sharing"] = notes.carers_sharing_with(db, actor)
         context["handovers_asked"] = handover.asked_of(db, actor.id, now)
         shared = handover.shared_with(db, actor.id, now)
         context["handovers_shared"] = shared

@@ -63,6 +63,7 @@ def test_a_carer_shares_her_notes_with_a_peer_worker_and_only_that_changes(app: 
     note = _linh_note(app)
     sam, linh = client_as(app, "sam"), client_as(app, "linh")
     assert sam.get(f"/notes/{note}").status_code == 404
+    assert "Carers who share their notes with you" not in sam.get("/").get_data(as_text=True)
     alex_before = _alex_map(app)
 
     done = _grant(linh, f"person:{user_id(app, 'sam')}", ["peer_notes"])
@@ -71,6 +72,13 @@ def test_a_carer_shares_her_notes_with_a_peer_worker_and_only_that_changes(app: 
         receipt
     )
 
+    # Sam finds it from his home page, by following links.
+    home = sam.get("/").get_data(as_text=True)
+    linh_id = user_id(app, "linh")
+    assert "Carers who share their notes with you" in home
+    assert f'href="/people/{linh_id}/notes"' in home
+    listing = sam.get(f"/people/{linh_id}/notes").get_data(as_text=True)
+    assert f'href="/notes/{note}"' in listing
     shown = sam.get(f"/notes/{note}")
     assert shown.status_code == 200
     # The care-team section only; the just-us ones stay between Linh and Helen.

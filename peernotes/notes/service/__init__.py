@@ -41,6 +41,9 @@ from peernotes.notes.service.lists import (
     recently_approved as recently_approved,
 )
 from peernotes.notes.service.lists import (
+    carers_sharing_with as carers_sharing_with,
+)
+from peernotes.notes.service.lists import (
     shared_about as shared_about,
 )
 from peernotes.notes.service.parties import (

@@ -8,8 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.decision import Category
+from peernotes.access.queries import subjects_naming
 from peernotes.audit.events import Action, Outcome
 from peernotes.auth.actor import Acting
+from peernotes.auth.models import User
+from peernotes.auth.roles import Role
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import (
@@ -116,3 +120,18 @@ def recently_approved(db: Session, author_id: int) -> list[NoteSummary]:
 
 def inbox_count(db: Session, user_id: int) -> int:
     return db.scalar(select(func.count()).select_from(Note).where(_waiting_for(user_id))) or 0
+
+
+def carers_sharing_with(db: Session, by: Acting) -> list[User]:
+    """Carers who share their carer-support notes with this person and have one to read: for
+    their home page, so a share is found without knowing where to look. The candidates come
+    from `subjects_naming`; the peer-notes decision (`decide()`) has the last word on each."""
+    assert by.id is not None and by.role is not None
+    now = utcnow()
+    candidates = subjects_naming(by.id, by.role, Category.PEER_NOTES, now).where(
+        User.role == Role.CARER,
+        select(Note.id).where(shared_with_care_team(User.id)).exists(),
+    )
+    ids = set(db.scalars(candidates))
+    carers = db.scalars(select(User).where(User.id.in_(ids)).order_by(User.display_name))
+    return [c for c in carers if peer_notes_decision(db, by, c.id).permitted]

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.decision import Act, Category, Decision, Request, decide
 from peernotes.access.objects import ObjectBasis
+from peernotes.access.queries import SubjectRef
 from peernotes.access.relationships import NO_SUBJECT, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.auth.actor import Acting
@@ -135,9 +136,10 @@ def peer_notes_decision(db: Session, by: Acting, subject_id: int) -> Decision:
     )
 
 
-def shared_with_care_team(subject_id: int) -> ColumnElement[bool]:
+def shared_with_care_team(subject_id: SubjectRef) -> ColumnElement[bool]:
     """SQL: the subject's notes that others may open, given a permit: approved, not
-    withdrawn, with at least one care-team section in the approved revision."""
+    withdrawn, with at least one care-team section in the approved revision. (`subject_id` may
+    be a column, for "has any such note" over a list of people.)"""
     return and_(
         Note.subject_id == subject_id,
         Note.approved_revision.is_not(None),
