@@ -181,9 +181,15 @@ def _object_access(
         if decision.permitted and person_id != subject_id:
             found.setdefault(person_id, {}).setdefault(kind, {}).setdefault(item, decision)
 
-    concerns = db.scalars(
-        select(RiskConcern).where(RiskConcern.subject_id == subject_id).order_by(RiskConcern.id)
-    ).all()
+    # The map is the subject's picture: a concern whose telling a clinician has delayed does
+    # not exist for them yet, so it is not in it (not even as "someone reads concerns").
+    concerns = [
+        c
+        for c in db.scalars(
+            select(RiskConcern).where(RiskConcern.subject_id == subject_id).order_by(RiskConcern.id)
+        )
+        if not c.delayed_at(at)
+    ]
     agreements = db.scalars(
         select(SupportAgreement)
         .where(SupportAgreement.subject_id == subject_id)

@@ -183,3 +183,23 @@ def test_in_random_worlds_the_preview_lists_the_entries_their_record_page_lists(
                 assert shares_notes <= reads_notes
 
     hold_in_random_worlds(empty_database_url, world, _build, check, 30)
+
+
+@pytest.mark.parametrize("config_overrides", [{"risk_delay_hours": 1}])
+def test_a_concern_whose_telling_is_delayed_is_in_neither_the_map_nor_the_preview(
+    app: Flask,
+) -> None:
+    from tests.notes.test_risk import REASON, _post, _raised
+
+    concern = _raised(app, client_as(app, "sam"), "jordan")
+    chen = client_as(app, "dr.chen")
+    jordan = client_as(app, "jordan")
+    told = jordan.get("/my/sharing").get_data(as_text=True)
+    assert "duty of care" in told  # told: Dr Chen reads it, and the map says so
+    assert _post(chen, f"/risk/{concern}/delay", {"reason": REASON, "hours": "1"}).status_code == (
+        302
+    )
+    # Delayed: the map, and every preview, say nothing of it.
+    assert "duty of care" not in jordan.get("/my/sharing").get_data(as_text=True)
+    for person in ("dr.chen", "sam"):
+        assert ("risk_concern", concern) not in _preview(jordan, user_id(app, person))
