@@ -305,7 +305,8 @@ def test_the_map_of_concerns_and_agreements_is_what_their_deciders_permit(
                         )
                     ).permitted
                     for c in concerns
-                    if c.subject_id == subject.id
+                    # The map is the subject's picture: a concern not yet told is not in it.
+                    if c.subject_id == subject.id and not c.delayed_at(at)
                 )
                 agreement_ok = any(
                     decide_agreement(
