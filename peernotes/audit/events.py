@@ -39,6 +39,9 @@ class Action(StrEnum):
     RECORD_LIST = "record:list"
     RECORD_WRITE = "record:write"
     RECORD_AMEND = "record:amend"
+    # The subject's own words or correction request on an entry, and a clinician's answer.
+    RECORD_STATEMENT = "record:statement"
+    RECORD_CORRECTION_REPLY = "record:correction_reply"
     # Consent.
     CONSENT_GRANT = "consent:grant"
     CONSENT_REVOKE = "consent:revoke"

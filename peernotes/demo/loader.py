@@ -20,7 +20,7 @@ from peernotes.db import utcnow
 from peernotes.demo import workforce as workforce_demo
 from peernotes.emergency import service as emergency
 from peernotes.notes import service as notes
-from peernotes.records.service import read_entry, write_entry
+from peernotes.records.service import add_statement, read_entry, write_entry
 from peernotes.risk import service as risk
 from peernotes.supervision import service as supervision
 from peernotes.training.models import TrainingModule, TrainingRecord
@@ -182,6 +182,15 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
         minutes=240,
     )
     read_entry(db, walsh, users["alex"].id, entries[0].id)
+    # Alex asks for a correction to his medication review, which Dr Chen has yet to answer.
+    add_statement(
+        db,
+        By(users["alex"].id, Role.CONSUMER, request_id),
+        users["alex"].id,
+        entries[1].id,
+        "correction",
+        "I said I sleep a bit better on some nights, not that I am sleeping better.",
+    )
     _demo_notes(db, users, request_id)
     _demo_risk(db, users, request_id)
     workforce_demo.seed(db, users, request_id)

@@ -1,4 +1,5 @@
-"""The only way into the medical record: write, amend, read and list entries.
+"""The only way into the medical record: write, amend, read and list entries, and the
+subject's own words and correction requests on them (with a clinician's answers).
 
 Every call decides with `decide()` (or its SQL twin for lists), writes its access-log entry in
 the same transaction, and decrypts only after a permit. A denied entry raises `NotFound`,
@@ -8,11 +9,12 @@ exactly as a missing one does.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select, text, union_all
+from sqlalchemy import func, select, text, union_all
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import (
@@ -36,7 +38,13 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import MissingDataKey, seal_about, unseal_about
 from peernotes.errors import Refused
-from peernotes.records.models import RecordEntry, RecordRevision, RevisionKind
+from peernotes.records.models import (
+    RecordEntry,
+    RecordEntryStatement,
+    RecordRevision,
+    RevisionKind,
+    StatementKind,
+)
 
 
 class RecordBasis(StrEnum):
@@ -45,11 +53,15 @@ class RecordBasis(StrEnum):
     NO_BASIS_TO_WRITE = "no_basis_to_write"
     NOT_BY_CONSENT = "not_by_consent"
     NOT_CLINICIAN = "not_clinician"
+    #: Someone who may read an entry, but is not the person it is about, tried to add their
+    #: "own words" to it.
+    NOT_SUBJECT = "not_subject"
 
 
 PAGE_SIZE = 25
 MAX_TITLE = 200
 MAX_BODY = 20_000
+MAX_STATEMENT = 4_000
 
 
 class NotFound(LookupError):
@@ -58,6 +70,19 @@ class NotFound(LookupError):
 
 class RecordError(Refused):
     """Bad input for a record operation; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """One statement on an entry, opened only after a permit to read the entry."""
+
+    id: int
+    kind: StatementKind
+    author_id: int
+    created_at: datetime
+    text: str
+    #: For a correction request: the clinician's answer, once there is one.
+    answer: StatementView | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,9 @@ class EntryView:
     entered_in_error: bool
     #: For a peer contribution filed from a note: who wrote it, who approved it, and when.
     provenance: str = ""
+    #: The subject's own words and correction requests (each with its answer), oldest first:
+    #: whoever may read the entry reads them with it.
+    statements: tuple[StatementView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -271,6 +299,18 @@ def contributable(db: Session, actor: Acting, subject_id: int) -> list[Category]
     ]
 
 
+def _clinician_contribution(
+    db: Session, actor: Acting, entry: RecordEntry, now: datetime
+) -> Decision:
+    """May this person add to this entry (amend it, or answer a correction request on it)?
+    A clinician with a basis to contribute to its category: their care assignment, or the
+    consumer's `contribute` consent. Anyone else is denied (`not_clinician`)."""
+    decision = _decide(db, actor, entry.subject_id, Act.CONTRIBUTE, entry.category, now)
+    if decision.permitted and actor.role is not Role.CLINICIAN:
+        return Decision.deny(RecordBasis.NOT_CLINICIAN)
+    return decision
+
+
 @step
 def amend_entry(
     db: Session,
@@ -294,8 +334,8 @@ def amend_entry(
         logged = Target("record_entry", entry_id)
         record_event(db, actor, Action.RECORD_AMEND, None, logged, Outcome.DENIED, Basis.NOT_FOUND)
         raise NotFound()
-    decision = _decide(db, actor, entry.subject_id, Act.CONTRIBUTE, entry.category, now)
-    if not decision.permitted or actor.role is not Role.CLINICIAN:
+    decision = _clinician_contribution(db, actor, entry, now)
+    if not decision.permitted:
         record_event(
             db,
             actor,
@@ -303,7 +343,7 @@ def amend_entry(
             entry.subject_id,
             Target("record_entry", entry.id),
             Outcome.DENIED,
-            decision.basis if not decision.permitted else RecordBasis.NOT_CLINICIAN,
+            decision.basis,
         )
         raise NotFound()
     reason = reason.strip()
@@ -363,11 +403,14 @@ def _open_revision(
     return revision, payload
 
 
-def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> EntryView:
-    """One entry, decrypted after a permit. Every call is logged, allowed or denied.
+def _readable_entry(
+    db: Session, actor: Acting, subject_id: int, entry_id: int, action: Action
+) -> tuple[RecordEntry, Decision]:
+    """The entry and the permit to read it, when it is in this subject's record and `decide()`
+    lets this person read it. Otherwise the refusal is logged under `action` and NotFound
+    raised: a withheld entry answers exactly like a missing one.
 
-    Raises:
-        NotFound: no such entry in this subject's record, or not permitted (the same answer).
+    A permit is not logged here: the caller logs what it then does, with the permit's basis.
     """
     entry = db.get(RecordEntry, entry_id)
     now = relationships(db, actor).now
@@ -378,20 +421,33 @@ def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> En
         # later gets an account with that id.
         about = entry.subject_id if entry is not None else None
         logged = Target("record_entry", entry_id)
-        record_event(db, actor, Action.RECORD_READ, about, logged, Outcome.DENIED, Basis.NOT_FOUND)
+        record_event(db, actor, action, about, logged, Outcome.DENIED, Basis.NOT_FOUND)
         raise NotFound()
     decision = _decide(db, actor, entry.subject_id, Act.READ, entry.category, now, entry.author_id)
+    if not decision.permitted:
+        logged = Target("record_entry", entry.id)
+        record_event(db, actor, action, entry.subject_id, logged, Outcome.DENIED, decision.basis)
+        raise NotFound()
+    return entry, decision
+
+
+def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> EntryView:
+    """One entry with its statements, decrypted after a permit. Every call is logged, allowed
+    or denied.
+
+    Raises:
+        NotFound: no such entry in this subject's record, or not permitted (the same answer).
+    """
+    entry, decision = _readable_entry(db, actor, subject_id, entry_id, Action.RECORD_READ)
     record_event(
         db,
         actor,
         Action.RECORD_READ,
         entry.subject_id,
         Target("record_entry", entry.id),
-        Outcome.ALLOWED if decision.permitted else Outcome.DENIED,
+        Outcome.ALLOWED,
         decision.basis,
     )
-    if not decision.permitted:
-        raise NotFound()
     revision, payload = _open_revision(db, entry, entry.latest_revision)
     return EntryView(
         id=entry.id,
@@ -408,7 +464,231 @@ def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> En
         reason=payload["reason"],
         entered_in_error=entry.entered_in_error,
         provenance=payload.get("provenance", ""),
+        statements=_statements(db, entry),
     )
+
+
+# The subject's voice on an entry -----------------------------------------------------------
+#: What the subject may add themselves; an answer is a clinician's (`answer_correction`).
+_SUBJECT_KINDS = frozenset({StatementKind.OWN_WORDS, StatementKind.CORRECTION})
+
+
+def _statement_aad(
+    entry: RecordEntry, number: int, kind: StatementKind, author_id: int, answers: int | None
+) -> bytes:
+    # Bound to the row's place in the entry's story and to what the row says it is: moved to
+    # another entry or person, or relabelled (a person's own words shown as a clinician's
+    # answer, an answer moved to another request), the text no longer opens.
+    return (
+        f"record_entry_statements:{entry.id}:{number}:{entry.subject_id}:"
+        f"{kind.value}:{author_id}:{answers or 0}"
+    ).encode()
+
+
+def _statement_text(text: str, what: str) -> str:
+    body = text.strip()
+    if not body or len(body) > MAX_STATEMENT:
+        raise RecordError(f"{what} (up to {MAX_STATEMENT:,} characters).", "text")
+    return body
+
+
+def _add_statement_row(
+    db: Session,
+    actor: Acting,
+    entry: RecordEntry,
+    kind: StatementKind,
+    text: str,
+    now: datetime,
+    *,
+    answers: int | None = None,
+) -> RecordEntryStatement:
+    """Seal and add one statement. The rows are append-only, so the ciphertext cannot be bound
+    to an id that does not exist yet: it is bound to the statement's number on the entry,
+    which a unique constraint keeps to one row."""
+    assert actor.id is not None
+    latest = db.scalar(
+        select(func.max(RecordEntryStatement.number)).where(
+            RecordEntryStatement.entry_id == entry.id
+        )
+    )
+    number = (latest or 0) + 1
+    aad = _statement_aad(entry, number, kind, actor.id, answers)
+    row = RecordEntryStatement(
+        entry_id=entry.id,
+        number=number,
+        author_id=actor.id,
+        kind=kind,
+        answers_id=answers,
+        created_at=now,
+        ciphertext=seal_about(db, entry.subject_id, text.encode(), aad),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+@step
+def add_statement(
+    db: Session, actor: Acting, subject_id: int, entry_id: int, kind: str, text: str
+) -> RecordEntryStatement:
+    """The subject's own words on an entry about them, or their request for a correction.
+    It never changes the entry: it stays beside it, wherever the entry is shown.
+
+    Raises:
+        NotFound: no such entry in this record, one this person may not read, or one they
+            read but are not the subject of (each logged): for anyone but the subject there is
+            nothing here to add to, as for an amendment by someone who may not amend.
+        RecordError: something they cannot add, or no text or too much.
+    """
+    entry, _ = _readable_entry(db, actor, subject_id, entry_id, Action.RECORD_STATEMENT)
+    logged = Target("record_entry", entry.id)
+    if actor.id != entry.subject_id:
+        record_event(
+            db,
+            actor,
+            Action.RECORD_STATEMENT,
+            entry.subject_id,
+            logged,
+            Outcome.DENIED,
+            RecordBasis.NOT_SUBJECT,
+        )
+        raise NotFound()
+    try:
+        parsed = StatementKind(kind)
+    except ValueError:
+        parsed = None
+    if parsed not in _SUBJECT_KINDS:
+        raise RecordError("Choose your own words, or a request for a correction.", "kind")
+    assert parsed is not None
+    what = (
+        "Write what you want to add" if parsed is StatementKind.OWN_WORDS else "Say what is wrong"
+    )
+    body = _statement_text(text, what)
+    now = relationships(db, actor).now
+    row = _add_statement_row(db, actor, entry, parsed, body, now)
+    record_event(
+        db, actor, Action.RECORD_STATEMENT, entry.subject_id, logged, Outcome.ALLOWED, Basis.SELF
+    )
+    return row
+
+
+@step
+def answer_correction(
+    db: Session,
+    actor: Acting,
+    subject_id: int,
+    entry_id: int,
+    correction_id: int,
+    text: str,
+) -> RecordEntryStatement:
+    """A clinician answers a correction request on an entry: what they changed, or why not.
+    Once per request; the answer stays beside it.
+
+    Who may: a clinician who may read the entry (they answer what they read) and who may
+    contribute to it, by the same decision as an amendment (`_clinician_contribution`).
+
+    Raises:
+        NotFound: no such entry in this record, or one this person may not answer on (logged).
+        RecordError: no such open correction request on this entry, or no text or too much.
+    """
+    action = Action.RECORD_CORRECTION_REPLY
+    entry, _ = _readable_entry(db, actor, subject_id, entry_id, action)
+    now = relationships(db, actor).now
+    decision = _clinician_contribution(db, actor, entry, now)
+    logged = Target("record_entry", entry.id)
+    if not decision.permitted:
+        record_event(db, actor, action, entry.subject_id, logged, Outcome.DENIED, decision.basis)
+        raise NotFound()
+    asked = db.get(RecordEntryStatement, correction_id)
+    if asked is None or asked.entry_id != entry.id or asked.kind is not StatementKind.CORRECTION:
+        raise RecordError("There is no such correction request on this entry.")
+    answered = select(RecordEntryStatement.id).where(RecordEntryStatement.answers_id == asked.id)
+    if db.scalar(answered) is not None:
+        raise RecordError("This correction request has been answered already.")
+    body = _statement_text(text, "Write your answer: what you changed, or why not")
+    row = _add_statement_row(
+        db, actor, entry, StatementKind.CORRECTION_REPLY, body, now, answers=asked.id
+    )
+    record_event(db, actor, action, entry.subject_id, logged, Outcome.ALLOWED, decision.basis)
+    return row
+
+
+def may_answer(db: Session, actor: Acting, entry: EntryView) -> bool:
+    """Could this person answer correction requests on this entry (which they are reading)?
+    For the page; `answer_correction` decides again."""
+    if actor.role is not Role.CLINICIAN:
+        return False
+    row = db.get_one(RecordEntry, entry.id)
+    return _clinician_contribution(db, actor, row, relationships(db, actor).now).permitted
+
+
+def _statements(db: Session, entry: RecordEntry) -> tuple[StatementView, ...]:
+    """The entry's statements, opened (call only after a permit to read the entry): own words
+    and correction requests in the order they were made, each request with its answer."""
+    rows = db.scalars(
+        select(RecordEntryStatement)
+        .where(RecordEntryStatement.entry_id == entry.id)
+        .order_by(RecordEntryStatement.number)
+    ).all()
+    opened = {
+        r.id: StatementView(
+            r.id,
+            r.kind,
+            r.author_id,
+            r.created_at,
+            unseal_about(
+                db,
+                entry.subject_id,
+                r.ciphertext,
+                _statement_aad(entry, r.number, r.kind, r.author_id, r.answers_id),
+            ).decode(),
+        )
+        for r in rows
+    }
+    answers = {r.answers_id: opened[r.id] for r in rows if r.answers_id is not None}
+    return tuple(
+        replace(opened[r.id], answer=answers.get(r.id))
+        for r in rows
+        if r.kind is not StatementKind.CORRECTION_REPLY
+    )
+
+
+@dataclass(frozen=True)
+class StatementCounts:
+    """What a list may say of an entry's statements: how many, never what they say."""
+
+    own_words: int = 0
+    corrections: int = 0
+    answered: int = 0
+
+    @property
+    def waiting(self) -> int:
+        """Correction requests with no answer yet."""
+        return self.corrections - self.answered
+
+
+def statement_counts(db: Session, entry_ids: Sequence[int]) -> dict[int, StatementCounts]:
+    """The statements of each of these entries, counted by kind, in one query: for a list of
+    entries the reader may already see (the caller's filter), so a page's cost stays flat."""
+    if not entry_ids:
+        return {}
+    query = (
+        select(RecordEntryStatement.entry_id, RecordEntryStatement.kind, func.count())
+        .where(RecordEntryStatement.entry_id.in_(entry_ids))
+        .group_by(RecordEntryStatement.entry_id, RecordEntryStatement.kind)
+    )
+    counted: dict[int, dict[StatementKind, int]] = {}
+    for entry_id, kind, number in db.execute(query):
+        counted.setdefault(entry_id, {})[kind] = number
+    return {
+        entry_id: StatementCounts(
+            own_words=kinds.get(StatementKind.OWN_WORDS, 0),
+            corrections=kinds.get(StatementKind.CORRECTION, 0),
+            # One answer per request (a unique constraint), so answers count answered requests.
+            answered=kinds.get(StatementKind.CORRECTION_REPLY, 0),
+        )
+        for entry_id, kinds in counted.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -560,6 +840,8 @@ class RecordPage:
     in_care: bool
     #: When the clinician's emergency access ends, while one is open (and no other basis).
     emergency_until: datetime | None
+    #: The own words and correction requests on each listed entry (counts only).
+    statements: dict[int, StatementCounts]
 
 
 def record_page(
@@ -575,7 +857,8 @@ def record_page(
     rel = relationships(db, actor)
     in_care = clinician and rel.in_care(subject_id)
     glass = rel.emergency_until(subject_id) if clinician and not in_care else None
-    return RecordPage(page, can_write, in_care, glass)
+    counts = statement_counts(db, [e.id for e in page.entries])
+    return RecordPage(page, can_write, in_care, glass, counts)
 
 
 # The access log in words -----------------------------------------------------------------
