@@ -83,6 +83,12 @@ def _grant_from_form(
 ) -> bool:
     """Make the grant the form asks for; on success flash the receipt. False: errors shown."""
     kind, _, value = (form.grantee.data or "").partition(":")
+    known = {c.value for c in Category}
+    if not set(form.categories.data or []) <= known:
+        # The form does not check the kinds itself (so that the service can refuse and log a
+        # kind the person may not share); one that names nothing is a plain bad choice.
+        field_error(form, consent.ConsentError("Not a valid choice.", "categories"), "categories")
+        return False
     now = utcnow()
     before = access_map(db, subject.id, now)
     try:

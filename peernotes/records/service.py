@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import func, select, text, union_all
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import (
@@ -522,8 +523,17 @@ def _add_statement_row(
         created_at=now,
         ciphertext=seal_about(db, entry.subject_id, text.encode(), aad),
     )
-    db.add(row)
-    db.flush()
+    try:
+        with db.begin_nested():  # a savepoint: a lost race undoes this row and nothing else
+            db.add(row)
+    except IntegrityError as exc:
+        # Another statement took this number, or another answer this request, a moment ago
+        # (the unique constraints): a message, never an error page.
+        if answers is not None:
+            raise RecordError("This correction request has been answered already.") from exc
+        raise RecordError(
+            "Someone added to this entry at the same moment; please try again."
+        ) from exc
     return row
 
 

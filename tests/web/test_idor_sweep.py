@@ -59,6 +59,18 @@ SWEEP: tuple[Case, ...] = (
     ),
     Case(
         "POST",
+        "/people/{alex}/record/{alex_entry}/statements",
+        ("alex",),
+        {"kind": "own_words", "text": "My words."},
+    ),
+    Case(
+        "POST",
+        "/people/{alex}/record/{alex_entry}/corrections/{record_correction}/answer",
+        ("dr.chen",),
+        {"text": "Changed it."},
+    ),
+    Case(
+        "POST",
         "/people/{jordan}/record/{entry}/amend",
         ("dr.chen",),
         {"title": "First appointment", "body": "Corrected.", "reason": "Typo in the date."},
@@ -289,6 +301,13 @@ def _objects(app: Flask) -> dict[str, int]:
             select(CarerNomination.id).where(CarerNomination.consumer_id == ids["alex"])
         )
         entry = db.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == ids["jordan"]))
+        from peernotes.records.models import RecordEntryStatement
+
+        # The demo's request for a correction on one of Alex's entries, waiting for Dr Chen.
+        record_correction = db.scalar(
+            select(RecordEntryStatement).where(RecordEntryStatement.kind == "correction")
+        )
+        assert record_correction is not None
         db.commit()
         assert nomination is not None and entry is not None
         from peernotes.notes.models import Note, NoteStatement
@@ -361,6 +380,8 @@ def _objects(app: Flask) -> dict[str, int]:
             "flag": flag.id,
             "nomination": nomination,
             "entry": entry,
+            "alex_entry": record_correction.entry_id,
+            "record_correction": record_correction.id,
         }
 
 

@@ -29,6 +29,9 @@ from peernotes.notes.service.lists import (
     NoteSummary as NoteSummary,
 )
 from peernotes.notes.service.lists import (
+    carers_sharing_with as carers_sharing_with,
+)
+from peernotes.notes.service.lists import (
     inbox as inbox,
 )
 from peernotes.notes.service.lists import (
@@ -39,9 +42,6 @@ from peernotes.notes.service.lists import (
 )
 from peernotes.notes.service.lists import (
     recently_approved as recently_approved,
-)
-from peernotes.notes.service.lists import (
-    carers_sharing_with as carers_sharing_with,
 )
 from peernotes.notes.service.lists import (
     shared_about as shared_about,
