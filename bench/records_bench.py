@@ -7,8 +7,8 @@ consumers, 200 of them in the measured consumer's record) and one with ten times
 of the measured consumer's entries is then read, as the consumer, as their peer worker (who
 holds consent for some categories only), and as their assigned clinician:
 
-- `list_entries`: the service call the record page makes (the keyset query, the "withheld"
-  probe and the access-log append), committed;
+- `list_entries`: the service call the record page makes (the keyset query and the
+  access-log append), committed;
 - `GET page`: the whole record page through the Flask test client, signed in.
 
 Figures are medians of interleaved rounds, and the ratio printed is t(10x) / t(1x) measured in
@@ -16,10 +16,9 @@ this one run, per engine and per reader (the goal is <= 1.3).
 
 Run with `make bench-records` (or `.venv/bin/python -m bench.records_bench`). Options:
 `--entries N` (1x entries, default 2000), `--consumer-entries M` (the measured consumer's, 1x,
-default 200), `--consumers C` (default 200), `--rounds R`, `--calls K` (per round), and
-`--proposed-index` to add the index on (subject_id, category, id) that the "withheld" probe
-wants, where no migration has added it yet. PostgreSQL is reached as PEERNOTES_BENCH_PG_ADMIN_URL
-(by default postgres@127.0.0.1:5432, trust authentication).
+default 200), `--consumers C` (default 200), `--rounds R` and `--calls K` (per round).
+PostgreSQL is reached as PEERNOTES_BENCH_PG_ADMIN_URL (by default postgres@127.0.0.1:5432,
+trust authentication).
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, insert, inspect, text
+from sqlalchemy import Engine, insert
 
 from bench.common import (
     BENCH_DOMAIN,
@@ -71,10 +70,6 @@ from peernotes.training.models import TrainingModule, TrainingRecord
 #: What every consumer shares with their own peer worker by name. The rest of the record
 #: (diagnosis, risk assessment, discharge summary, letters) is withheld from them, so the
 #: keyset scan has to step over entries it may not show, as it does in real records.
-#: The index the "withheld" probe of `list_entries` wants, for `--proposed-index`: a preview
-#: until a migration adds it (the bench says which it measured).
-PROPOSED_INDEX = "ix_record_entries_subject_id_category_id"
-PROPOSED_COLUMNS = "(subject_id, category, id)"
 
 SHARED_WITH_PEER_WORKER = (Category.CARE_PLAN, Category.MEDICATION, Category.CLINICAL_NOTE)
 
@@ -447,17 +442,11 @@ def _prepare(url: str, tmp: Path, scale: int, args: argparse.Namespace, pw: str)
         consumer_entries=args.consumer_entries,
         password_hash=pw,
     )
-    if args.proposed_index and not _has_probe_index(engine):
-        with engine.begin() as conn:
-            conn.execute(
-                text(f"CREATE INDEX {PROPOSED_INDEX} ON record_entries {PROPOSED_COLUMNS}")
-            )
     analyze(engine)
     print(
         f"   {scale:>2}x: {world.entries:>6,} entries over {world.consumers:,} consumers, "
         f"{world.consumer_entries:,} in the measured record "
-        f"(built in {time.perf_counter() - started:.1f} s); index on (subject_id, category, id): "
-        f"{'yes' if _has_probe_index(engine) else 'no'}"
+        f"(built in {time.perf_counter() - started:.1f} s)"
     )
     actors = {
         "consumer": By(world.consumer_id, Role.CONSUMER, f"bench-{scale}-consumer"),
@@ -471,11 +460,6 @@ def _prepare(url: str, tmp: Path, scale: int, args: argparse.Namespace, pw: str)
     }
     clients = {reader: signed_in(app, email) for reader, email in emails.items()}
     return Subject(scale, world, app, clients, actors)
-
-
-def _has_probe_index(engine: Engine) -> bool:
-    found = inspect(engine).get_indexes("record_entries")
-    return any(ix["column_names"][:3] == ["subject_id", "category", "id"] for ix in found)
 
 
 def _list_once(subject: Subject, reader: str) -> records.EntryPage:
@@ -507,7 +491,7 @@ def bench_engine(label: str, urls: dict[int, str], tmp: Path, args: argparse.Nam
     # What each reader gets must not depend on the scale, or the comparison is meaningless.
     for reader in READERS:
         shown = {
-            scale: (len(p.entries), p.withheld, p.older is not None)
+            scale: (len(p.entries), p.older is not None)
             for scale in SCALES
             for p in [_list_once(subjects[scale], reader)]
         }
@@ -518,9 +502,9 @@ def bench_engine(label: str, urls: dict[int, str], tmp: Path, args: argparse.Nam
             )
             for scale in SCALES
         }
-        entries, withheld, older = shown[1]
+        entries, older = shown[1]
         print(
-            f"   {reader:<12} sees {entries} entries, withheld={withheld}, older page={older}; "
+            f"   {reader:<12} sees {entries} entries, older page={older}; "
             f"queries list/page: {queries[1][0]}/{queries[1][1]} at 1x, "
             f"{queries[10][0]}/{queries[10][1]} at 10x"
         )
@@ -561,11 +545,6 @@ def main() -> None:
     parser.add_argument("--consumers", type=int, default=200, help="consumers at 1x")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--calls", type=int, default=40, help="calls per reader per round")
-    parser.add_argument(
-        "--proposed-index",
-        action="store_true",
-        help=f"add {PROPOSED_INDEX} {PROPOSED_COLUMNS} when no migration has yet",
-    )
     args = parser.parse_args()
     print(__doc__.splitlines()[0])
     on_each_engine(

@@ -42,8 +42,6 @@ class RecordEntry(Base):
     __table_args__ = (
         # The keyset page of one record, newest first.
         Index("ix_record_entries_subject_id_id", "subject_id", "id"),
-        # "Is an entry of this category withheld?": one step per category (records.service).
-        Index("ix_record_entries_subject_id_category_id", "subject_id", "category", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

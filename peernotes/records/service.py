@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -705,7 +705,6 @@ def statement_counts(db: Session, entry_ids: Sequence[int]) -> dict[int, Stateme
 class EntryPage:
     entries: list[EntrySummary]
     older: int | None
-    withheld: bool
     #: May this person read anything of this record at all (even if this page is empty)?
     permitted: bool
 
@@ -720,12 +719,10 @@ def list_entries(
 ) -> EntryPage:
     """The entries of one record this person may read, newest first, keyset-paged.
 
-    `withheld` says only that something is not shared, never what or how much.
+    It says nothing of entries this person may not read: not that there are any.
 
     The cost of a page does not grow with the record: the page walks the index on
-    (subject_id, id) newest first and stops after `size + 1` readable entries, and `withheld`
-    looks for at most one entry per category (see `_withheld`; that needs the index on
-    (subject_id, category, id), without which it may walk the record once).
+    (subject_id, id) newest first and stops after `size + 1` readable entries.
     """
     assert actor.id is not None and actor.role is not None
     now = relationships(db, actor).now
@@ -742,13 +739,9 @@ def list_entries(
         query = query.where(RecordEntry.id < before)
     rows = list(db.scalars(query.order_by(RecordEntry.id.desc()).limit(size + 1)))
     if subject_id == actor.id:
-        # The subject reads their whole record (rule 1 of decide()): nothing is withheld.
-        withheld, basis = False, "self"
+        basis = "self"  # the subject reads their whole record (rule 1 of decide())
     else:
-        decisions = _decisions(db, actor, subject_id, now)
-        hidden = [c for c, d in decisions.items() if not d.permitted]
-        withheld = bool(hidden) and _withheld(db, actor, subject_id, hidden)
-        basis = _list_basis(decisions, bool(rows))
+        basis = _list_basis(_decisions(db, actor, subject_id, now), bool(rows))
     # Allowed when anything on this record may be read (an empty page of a record one may read
     # is still a permitted look), denied only when nothing may be.
     allowed = subject_id == actor.id or bool(rows) or basis not in _DENY_REASONS
@@ -768,7 +761,7 @@ def list_entries(
         for r in rows[:size]
     ]
     older = rows[size - 1].id if len(rows) > size else None
-    return EntryPage(entries, older, withheld, allowed)
+    return EntryPage(entries, older, allowed)
 
 
 def _decisions(
@@ -805,38 +798,6 @@ def _list_basis(decisions: dict[Category, Decision], any_rows: bool) -> str:
     reasons = {d.basis for d in decisions.values() if not d.permitted}
     telling = sorted(reasons - {Reason.NO_CONSENT})
     return telling[0] if telling else Reason.NO_CONSENT
-
-
-def _withheld(db: Session, actor: Acting, subject_id: int, hidden: list[Category]) -> bool:
-    """Does this record hold an entry, of a category hidden from this reader, by someone else?
-
-    Asking that of every entry (`~readable_entries`) walks the whole record, running the
-    consent subqueries for each entry: the cost grows with the record. But whether an entry
-    is readable depends on the entry only through its category and its author (rules 1 and 2
-    of `decide()`: what the reader wrote, they may read), so `decide()` is asked once per
-    category (`_decisions`), and the database only whether someone else wrote an entry of a
-    hidden category: one step down an index on (subject_id, category, id) per hidden category.
-    """
-    assert actor.id is not None
-    # One probe per category, each the newest entry of that category by someone else: with
-    # the index on (subject_id, category, id) that is one step down the index. The ORDER BY is
-    # what keeps PostgreSQL on the index: unordered, "LIMIT 1" tempts it to a sequential scan
-    # that expects an early hit, and scans the whole table when the record has none.
-    newest_hidden = [
-        select(RecordEntry.id)
-        .where(
-            RecordEntry.subject_id == subject_id,
-            RecordEntry.category == category,
-            RecordEntry.author_id != actor.id,
-        )
-        .order_by(RecordEntry.id.desc())
-        .limit(1)
-        # A LIMIT inside UNION ALL needs a subquery of its own (SQLite insists).
-        .subquery()
-        .select()
-        for category in hidden
-    ]
-    return db.scalar(union_all(*newest_hidden).limit(1)) is not None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """The record list's SQL as the database plans it: the keyset page walks the index on
-(subject_id, id), its consent subqueries look rows up by index, and the "withheld" probe steps
-down an index on (subject_id, category, id).
+(subject_id, id) and its consent subqueries look rows up by index.
 
 The statements are the ones `list_entries` really sends (captured with an engine listener,
 never re-typed here), explained with their own parameters: EXPLAIN QUERY PLAN on SQLite, and
@@ -27,16 +26,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, event, exists, func, inspect, select, table, text
+from sqlalchemy import Engine, event, func, inspect, select, table, text
 
 from bench.records_bench import World, build_world
-from peernotes.access.queries import readable_entries
 from peernotes.audit.writer import By
-from peernotes.auth.models import User
 from peernotes.auth.roles import Role
-from peernotes.db import get_database, utcnow
+from peernotes.db import get_database
 from peernotes.records import service as records
-from peernotes.records.models import RecordEntry
 
 #: The world: many consumers, one of them with a long record.
 WORLD = {"consumers": 200, "entries": 2000, "consumer_entries": 200}
@@ -44,8 +40,6 @@ WORLD = {"consumers": 200, "entries": 2000, "consumer_entries": 200}
 LARGE = 300
 #: The keyset page's index, from the migration that created record_entries.
 KEYSET_INDEX = ["subject_id", "id"]
-#: The index the "withheld" probe needs (see `_withheld` in peernotes/records/service.py).
-PROBE_INDEX = ["subject_id", "category", "id"]
 
 
 @dataclass(frozen=True)
@@ -99,11 +93,6 @@ def _list(
 def _keyset(sent: list[tuple[str, Any]]) -> tuple[str, Any]:
     (found,) = [s for s in sent if "ORDER BY record_entries.id DESC" in s[0] and "EXISTS" in s[0]]
     return found
-
-
-def _probe(sent: list[tuple[str, Any]]) -> tuple[str, Any] | None:
-    found = [s for s in sent if "UNION ALL" in s[0]]
-    return found[0] if found else None
 
 
 def _plan(engine: Engine, statement: str, parameters: Any) -> list[Step]:
@@ -226,72 +215,3 @@ def test_no_statement_of_a_record_page_reads_a_large_table_whole(app: Flask) -> 
             # keeps PostgreSQL from switching to a generic plan after five runs.
             settings = [i for i, (s, _) in enumerate(sent) if "plan_cache_mode" in s]
             assert settings and settings[0] < sent.index(_keyset(sent)), reader
-
-
-def test_the_withheld_probe_steps_down_the_subject_id_category_id_index(app: Flask) -> None:
-    """Fails until record_entries has an index on (subject_id, category, id).
-
-    Without it each probe walks the record newest-first until it meets an entry of that
-    category: when the record has none (there are never peer notes among record entries, and
-    often no discharge summary), that is the whole record.
-    """
-    world = _world(app)
-    engine = get_database(app).engine
-    large = _large_tables(engine)
-    sent, page = _list(app, _readers(world)["peer worker"], world.consumer_id)
-    assert page.withheld
-    probe = _probe(sent)
-    assert probe is not None
-    steps = _plan(engine, *probe)
-    wanted = _indexes_with(engine, PROBE_INDEX[:2])
-    entries = [s for s in steps if s.table == "record_entries"]
-    assert entries and all(set(s.indexes) & wanted for s in entries), (
-        "the withheld probe needs an index on record_entries (subject_id, category, id); "
-        f"it used: {[s.detail for s in entries]}"
-    )
-    assert not any(s.sort for s in steps), steps
-    assert not _full_scans(steps, large), steps
-
-
-def test_the_withheld_probe_answers_as_a_look_at_every_entry_would(app: Flask) -> None:
-    """`withheld` asks one entry per hidden category; it must agree with asking all of them,
-    for every kind of reader: the subject, their clinician now and before, their peer worker,
-    a peer worker of the same team, a carer they named, a carer peer worker, coordinators and
-    auditors; and for a record under a safety flag and one with expired emergency access."""
-    _world(app)
-    engine = get_database(app).engine
-    with engine.connect() as conn:
-        people = conn.execute(
-            select(User.id, User.role, User.email).where(User.email.like("%@bench.example"))
-        ).all()
-    by_email = {email.split("@")[0]: (pid, role) for pid, role, email in people}
-    readers = [
-        by_email[key]
-        for key in (
-            "consumer0",
-            "consumer1",
-            "clinician0",
-            "clinician1",
-            "clinician3",
-            "peer0",
-            "peer1",
-            "peer3",
-            "carer0",
-            "cpw0",
-            "admin0",
-            "auditor0",
-        )
-    ]
-    subjects = [by_email[key][0] for key in ("consumer0", "consumer3", "consumer5")]
-    checked = 0
-    for subject in subjects:
-        for reader_id, role in readers:
-            _, page = _list(app, By(reader_id, role, "plan-withheld"), subject)
-            with get_database(app).session() as db:
-                hidden = readable_entries(reader_id, role, utcnow())
-                expected = db.scalar(
-                    select(exists().where(RecordEntry.subject_id == subject, ~hidden))
-                )
-            assert page.withheld == expected, (subject, reader_id, role)
-            checked += 1
-    assert checked == len(subjects) * len(readers)

@@ -42,14 +42,14 @@ def _state(url: str) -> tuple[bool, set[str], str]:
     return present, found, version
 
 
-def test_the_migration_is_the_head_and_goes_down_and_up(empty_database_url: str) -> None:
+def test_the_migration_goes_down_and_up(empty_database_url: str) -> None:
     cfg = alembic_config(empty_database_url)
-    assert current_heads(empty_database_url) == (REVISION,)
+    (head,) = current_heads(empty_database_url)
     below = ScriptDirectory.from_config(cfg).get_revision(REVISION).down_revision
     assert isinstance(below, str)
 
     present, triggers, version = _state(empty_database_url)
-    assert present and version == REVISION
+    assert present and version == head
     guarded = {f"{TABLE}_no_update", f"{TABLE}_no_delete"}
     if engine_name() == "postgresql":
         guarded = {f"{TABLE}_no_update_delete", f"{TABLE}_no_truncate"}
@@ -59,4 +59,4 @@ def test_the_migration_is_the_head_and_goes_down_and_up(empty_database_url: str)
     assert _state(empty_database_url) == (False, set(), below)
 
     command.upgrade(cfg, "head")
-    assert _state(empty_database_url) == (True, guarded, REVISION)
+    assert _state(empty_database_url) == (True, guarded, head)
