@@ -813,6 +813,9 @@ class RecordPage:
     emergency_until: datetime | None
     #: The own words and correction requests on each listed entry (counts only).
     statements: dict[int, StatementCounts]
+    #: A carer the person named, to whom they show nothing now: the page is theirs to open
+    #: (they know of each other), and says kindly that nothing is here, never why.
+    nothing_yet: bool = False
 
 
 def record_page(
@@ -822,10 +825,12 @@ def record_page(
     (the page then answers exactly as for a person who does not exist)."""
     page = list_entries(db, actor, subject_id, before=before)
     can_write = may_write(db, actor, subject_id)
+    rel = relationships(db, actor)
     if not page.permitted and not can_write:
+        if actor.role is Role.CARER and rel.consent_facts(subject_id).carer_nominated:
+            return RecordPage(page, False, False, None, {}, nothing_yet=True)
         return None
     clinician = actor.role is Role.CLINICIAN
-    rel = relationships(db, actor)
     in_care = clinician and rel.in_care(subject_id)
     glass = rel.emergency_until(subject_id) if clinician and not in_care else None
     counts = statement_counts(db, [e.id for e in page.entries])

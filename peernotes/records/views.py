@@ -60,6 +60,7 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
         in_care=shown.in_care,
         statements=shown.statements,
         emergency_until=shown.emergency_until,
+        nothing_yet=shown.nothing_yet,
         told_flags=flags.told_flags(db, subject.id) if subject.id == actor.id else [],
     )
 

@@ -93,7 +93,7 @@ def test_a_carer_shares_her_notes_with_a_peer_worker_and_only_that_changes(app: 
     # Nothing about Alex changed for anyone: not for Sam, not for Linh.
     assert _alex_map(app) == alex_before
     alex = user_id(app, "alex")
-    assert linh.get(f"/people/{alex}/record").status_code == 404
+    assert "nothing of Alex Nguyen" in linh.get(f"/people/{alex}/record").get_data(as_text=True)
 
 
 def test_stopping_it_says_what_stopped_and_the_note_closes_again(app: Flask) -> None:

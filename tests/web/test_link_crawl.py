@@ -69,10 +69,21 @@ def test_every_link_leads_somewhere_the_person_may_go(app: Flask, who: str) -> N
 
 
 def test_a_carer_sees_what_is_shared_or_a_kind_empty_state(app: Flask) -> None:
-    page = client_as(app, "linh").get("/").get_data(as_text=True)
+    linh = client_as(app, "linh")
+    page = linh.get("/").get_data(as_text=True)
     alex = user_id(app, "alex")
-    assert f'href="/people/{alex}/record"' not in page
-    assert "Alex Nguyen: nothing shared with you yet" in page
+    # The link to the person who named her goes to what he shares with her: nothing, yet.
+    assert f'<a href="/people/{alex}/record">Alex Nguyen</a>: nothing shared with you yet' in page
+    shown = linh.get(f"/people/{alex}/record")
+    assert shown.status_code == 200
+    text = shown.get_data(as_text=True)
+    assert "There is nothing of Alex Nguyen's for you to read here at the moment." in text
+    # No link onward to a page that would not open (the timeline: nothing shared either).
+    assert f"/people/{alex}/timeline" not in text
+    # Someone who did not name her: the same 404 as no one at all.
+    maya, nobody = user_id(app, "maya"), 999_999
+    theirs, missing = linh.get(f"/people/{maya}/record"), linh.get(f"/people/{nobody}/record")
+    assert theirs.status_code == missing.status_code == 404
 
 
 def test_an_empty_timeline_opens_for_a_worker_in_care_and_stays_missing_for_others(
