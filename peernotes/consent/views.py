@@ -28,6 +28,7 @@ from peernotes.consent.forms import GrantForm, WitnessedGrantForm, WitnessedRevo
 from peernotes.consent.models import ConsentDirective, ConsentProvision
 from peernotes.db import utcnow
 from peernotes.flags import service as flags
+from peernotes.records import service as records
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import field_error, person_in_care_or_404, requires
 
@@ -260,6 +261,10 @@ def preview_consent(actor: Actor, db: Session) -> str:
         result=result,
         names=display_names(db),
         link=lambda item: _own_view(actor, item),
+        # The subject's own words travel with each entry (counts only), as on every list.
+        statements=records.statement_counts(
+            db, [i.id for i in result.of("record_entry")] if result else []
+        ),
     )
 
 

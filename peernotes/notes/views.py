@@ -319,6 +319,8 @@ def timeline(actor: Actor, db: Session, subject_id: int) -> str:
         page=found,
         names=display_names(db, {i.author_id for i in found.items}),
         own=subject.id == actor.id,
+        # The subject's words on each entry go wherever the entry is listed (counts only).
+        statements=records.statement_counts(db, [i.id for i in found.items if i.kind == "record"]),
     )
 
 

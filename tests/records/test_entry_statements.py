@@ -453,3 +453,19 @@ def test_the_words_are_sealed_and_never_changed_or_deleted(app: Flask) -> None:
     finally:
         engine.dispose()
     assert _statements(app) == before
+
+
+def test_the_words_travel_with_the_entry_to_the_timeline_and_the_preview(app: Flask) -> None:
+    page, _ = _said_and_answered(app)
+    alex_id, chen_id = user_id(app, "alex"), user_id(app, "dr.chen")
+    entry = _entry(app, "alex", CATEGORY)
+    for key, mark in (("alex", "your own words added"), ("dr.chen", "their own words added")):
+        timeline = client_as(app, key).get(f"/people/{alex_id}/timeline").get_data(as_text=True)
+        line = re.search(rf'record/{entry}".*?</li>', timeline, re.S)
+        assert line is not None and f"{mark}; correction answered" in _plain(line.group(0)), key
+    # What Alex is shown of what Dr Chen sees carries them too.
+    preview = client_as(app, "alex").get(f"/my/consent/preview?person={chen_id}")
+    item = re.search(
+        rf'data-item="record_entry:{entry}".*?</li>', preview.get_data(as_text=True), re.S
+    )
+    assert item is not None and "your own words added" in _plain(item.group(0))
