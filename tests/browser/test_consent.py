@@ -31,7 +31,9 @@ def test_share_care_plan_with_peer_worker_then_revoke(browser: Browser, live_ser
 
     _sign_in(worker, live_server, demo_email("sam"))
     worker.get_by_role("link", name="Alex Nguyen", exact=True).click()
-    expect(worker.get_by_role("main")).to_contain_text("Some information is not shared with you.")
+    # What is shared, and nothing about what is not (not even that there is more).
+    expect(worker.get_by_role("link", name="Care plan")).to_have_count(1)
+    expect(worker.get_by_role("main")).not_to_contain_text("not shared with you")
     expect(worker.get_by_role("link", name="Medication")).to_have_count(0)
     worker.get_by_role("link", name="Care plan").click()
     expect(worker.get_by_role("heading", level=1)).to_have_text("Care plan, spring")
