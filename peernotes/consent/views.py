@@ -76,6 +76,15 @@ def _fit_form(db: Session, form: GrantForm, subject: User) -> GrantForm:
     ]
     if subject.role is Role.CARER:
         form.act.choices = [SelectChoice(Act.READ.value, "Read them")]
+        form.categories.choices = [
+            SelectChoice(
+                Category.PEER_NOTES.value,
+                "Your carer-support notes: the parts you marked “care team”",
+            )
+        ]
+        form.purpose.description = (
+            "For example: so the peer worker of the person I care for knows how things are."
+        )
     return form
 
 

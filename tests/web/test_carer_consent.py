@@ -50,7 +50,7 @@ def _alex_map(app: Flask) -> list[object]:
 
 def test_the_carer_page_offers_only_her_own_notes_and_the_workers_around_her(app: Flask) -> None:
     page = client_as(app, "linh").get("/my/consent").get_data(as_text=True)
-    assert "Carer-support notes" in page
+    assert "Your carer-support notes: the parts you marked" in page
     # Nothing of Alex's record is hers to offer.
     for kind in ("Diagnosis", "Medication", "Care plan", "Add notes to my record"):
         assert kind not in page
