@@ -203,3 +203,35 @@ def test_a_concern_whose_telling_is_delayed_is_in_neither_the_map_nor_the_previe
     assert "duty of care" not in jordan.get("/my/sharing").get_data(as_text=True)
     for person in ("dr.chen", "sam"):
         assert ("risk_concern", concern) not in _preview(jordan, user_id(app, person))
+
+
+def test_a_handover_is_in_the_map_and_preview_exactly_while_the_new_worker_may_open_it(
+    app: Flask,
+) -> None:
+    """The demo's handover (Jordan's change from Sam to Tui, written by Sam, with Jordan's
+    consent): before the change is confirmed Tui may not open it, and neither the map nor the
+    preview says she may; once the coordinator confirms, she opens it, and both say so."""
+    from tests.helpers import post_with_token
+
+    jordan = client_as(app, "jordan")
+    tui_id = user_id(app, "tui")
+    (request_id,) = query(app, "SELECT request_id FROM handover_summaries")[0]
+    tui = client_as(app, "tui")
+
+    def tui_row() -> str:
+        page = jordan.get("/my/sharing").get_data(as_text=True)
+        row = re.search(r"Tui Henare.*?</tr>", page, re.S)
+        return row.group(0) if row else ""
+
+    assert tui.get(f"/handover/{request_id}").status_code == 404
+    assert "your new peer worker" not in tui_row()
+    offered = _offered(jordan)
+    if tui_id in offered:
+        assert ("worker_request", request_id) not in _preview(jordan, tui_id)
+
+    admin = client_as(app, "admin")
+    confirmed = post_with_token(admin, f"/admin/worker-requests/{request_id}/confirm", {})
+    assert confirmed.status_code == 302
+    assert tui.get(f"/handover/{request_id}").status_code == 200
+    assert "your new peer worker: you agreed they read it" in tui_row()
+    assert ("worker_request", int(str(request_id))) in _preview(jordan, tui_id)
