@@ -2,8 +2,9 @@
 
 In the random worlds of the SQL-twin test (people of every role, care assignments, teams,
 provisions of every grantee kind and validity, training, safety flags, nominations, emergency
-access), for every consumer: each person in the map reads exactly the kinds `decide()`
-permits them, on the same basis; and every person not in the map is refused every kind.
+access), for every subject (a consumer, or a carer, whose consent covers their carer-support
+notes): each person in the map reads exactly the kinds `decide()` permits them, on the same
+basis; and every person not in the map is refused every kind.
 """
 
 from __future__ import annotations

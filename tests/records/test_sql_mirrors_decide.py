@@ -38,6 +38,11 @@ world = st.fixed_dictionaries(
     {
         "roles": st.lists(st.sampled_from(ROLES), min_size=4, max_size=7),
         "consumers": st.integers(1, 2),
+        # Whose information it is: mostly consumers, and carers (their consent covers their
+        # carer-support notes, and the rules are the same ones).
+        "subject_roles": st.lists(
+            st.sampled_from([Role.CONSUMER, Role.CONSUMER, Role.CARER]), min_size=2, max_size=2
+        ),
         "entries": st.lists(
             st.tuples(st.integers(0, 1), st.sampled_from(CATEGORIES), st.integers(0, 6)),
             min_size=2, max_size=8,
@@ -73,7 +78,7 @@ def _build(db: Session, w: dict) -> tuple[list[User], list[User]]:  # type: igno
         user = User(email=f"{tag}-{i}@w.example", display_name=f"P{i}", role=role, password_hash="x")
         db.add(user)
         return user
-    consumers = [person(Role.CONSUMER, 100 + i) for i in range(w["consumers"])]
+    consumers = [person(w["subject_roles"][i], 100 + i) for i in range(w["consumers"])]
     people = [person(role, i) for i, role in enumerate(w["roles"])]
     db.flush()
     now = utcnow()
