@@ -32,7 +32,6 @@ from peernotes.access.decision import (
 from peernotes.access.objects import (
     AgreementFacts,
     ConcernFacts,
-    HandoverFacts,
     NoteFacts,
     Relation,
     decide_agreement,
@@ -41,7 +40,7 @@ from peernotes.access.objects import (
     decide_note,
 )
 from peernotes.access.queries import current_provisions, facts_for, training_current
-from peernotes.access.relationships import supervisor_of
+from peernotes.access.relationships import handover_facts, supervisor_of
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, ROLE_PERMISSIONS, Permission, Role
 from peernotes.care.models import CareAssignment, Team, TeamMembership
@@ -51,7 +50,7 @@ from peernotes.notes.models import Note
 from peernotes.records.models import RecordEntry
 from peernotes.risk.models import RiskConcern
 from peernotes.workforce.agreements.models import SupportAgreement
-from peernotes.workforce.choosing.models import HandoverSummary, RequestState, WorkerRequest
+from peernotes.workforce.choosing.models import HandoverSummary, WorkerRequest
 
 #: The kinds of information the map has a column for, in the order a person reads them.
 KINDS: tuple[Category, ...] = tuple(Category)
@@ -249,25 +248,10 @@ def _handovers(db: Session, subject_id: int, at: datetime) -> Iterator[tuple[int
         .where(HandoverSummary.subject_id == subject_id)
         .order_by(WorkerRequest.id)
     ):
-        assignment = (
-            db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
-        )
         for person_id in {summary.author_id, request.worker_id} - {subject_id}:
-            decision = decide_handover(
-                HandoverFacts(
-                    actor_id=person_id,
-                    subject_id=subject_id,
-                    author_id=summary.author_id,
-                    new_worker_id=request.worker_id,
-                    consent=request.handover_consent,
-                    new_assignment_active=bool(
-                        request.state is RequestState.CONFIRMED
-                        and assignment is not None
-                        and assignment.is_active_at(at)
-                    ),
-                    training_current=training_current(db, person_id, at),
-                )
-            )
+            trained = training_current(db, person_id, at)
+            facts = handover_facts(db, person_id, request, summary.author_id, at, trained)
+            decision = decide_handover(facts)
             yield person_id, ("worker_request", request.id), decision
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.decision import Facts
+from peernotes.access.objects import HandoverFacts
 from peernotes.access.queries import facts_for, training_current
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
@@ -37,6 +38,7 @@ from peernotes.emergency.models import EmergencyAccess
 from peernotes.flags.models import SafetyFlag
 from peernotes.supervision.models import Supervision
 from peernotes.training.models import TrainingRecord
+from peernotes.workforce.choosing.models import RequestState, WorkerRequest
 from peernotes.workforce.groups.models import GroupParticipant, GroupRole
 
 #: Rows that change what someone is to someone else: writing one forgets the request's facts.
@@ -204,6 +206,33 @@ class Relationships:
         if facts is None:
             return training_current(self.db, self.actor_id or 0, self.now)
         return facts.training_current
+
+
+def handover_facts(
+    db: Session,
+    actor_id: int,
+    request: WorkerRequest,
+    author_id: int,
+    at: datetime,
+    trained: bool,
+) -> HandoverFacts:
+    """What `decide_handover` weighs for one reader of the handover of `request`: one place,
+    for the handover page and the access map. The new worker's access needs the change
+    confirmed and their new assignment active at `at`."""
+    assignment = db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
+    return HandoverFacts(
+        actor_id=actor_id,
+        subject_id=request.subject_id,
+        author_id=author_id,
+        new_worker_id=request.worker_id,
+        consent=request.handover_consent,
+        new_assignment_active=bool(
+            request.state is RequestState.CONFIRMED
+            and assignment is not None
+            and assignment.is_active_at(at)
+        ),
+        training_current=trained,
+    )
 
 
 #: An id no row has (ids start at 1): the subject of the stand-in decision of a miss.

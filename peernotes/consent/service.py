@@ -92,16 +92,13 @@ def _check_change(db: Session, by: Acting, subject: User, witness: User | None) 
     # someone in the consumer's care.
     in_care = by.id is not None and relationships(db, by).in_care(subject.id)
     if witness is None or witness.id != by.id or not in_care:
-        record_event(
-            db,
-            by,
-            Action.CONSENT_GRANT,
-            subject.id,
-            None,
-            Outcome.DENIED,
-            ConsentBasis.NOT_THE_SUBJECT,
-        )
+        _refused(db, by, subject, ConsentBasis.NOT_THE_SUBJECT)
         raise ConsentError("You can only change your own consent.")
+
+
+def _refused(db: Session, by: Acting, subject: User, reason: ConsentBasis) -> None:
+    """An attempt to change consent that is refused, on record (on the subject's page)."""
+    record_event(db, by, Action.CONSENT_GRANT, subject.id, None, Outcome.DENIED, reason)
 
 
 def _validate(db: Session, by: Acting, grant: Grant, subject: User) -> None:
@@ -112,15 +109,7 @@ def _validate(db: Session, by: Acting, grant: Grant, subject: User) -> None:
             raise ConsentError("Unknown kind of information.", "categories")
     if not grant.categories <= SHAREABLE[subject.role]:
         # A carer naming a kind of the consumer's record: not theirs to share. On record.
-        record_event(
-            db,
-            by,
-            Action.CONSENT_GRANT,
-            subject.id,
-            None,
-            Outcome.DENIED,
-            ConsentBasis.NOT_THEIRS_TO_SHARE,
-        )
+        _refused(db, by, subject, ConsentBasis.NOT_THEIRS_TO_SHARE)
         raise ConsentError(
             "You can share your own carer-support notes. What is about the person you care for"
             " is theirs to share.",

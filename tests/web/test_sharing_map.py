@@ -84,3 +84,17 @@ def test_with_no_one_else_the_page_says_so(app: Flask) -> None:
         ), name
     named = [n for n in people if not n.startswith("Every ")]
     assert ("nobody else can read any of your information today" in page) == (not named)
+
+
+def test_the_home_page_names_the_people_in_the_map(app: Flask) -> None:
+    alex = client_as(app, "alex")
+    named = [
+        n
+        for n in _rows(alex.get("/my/sharing").get_data(as_text=True))
+        if not n.startswith("Every ")
+    ]
+    assert named, "the demo gives Alex a care team"
+    home = re.sub(r"\s+", " ", alex.get("/").get_data(as_text=True))
+    assert (
+        f"Today {len(named)} people can read some of your information: {', '.join(named)}." in home
+    )

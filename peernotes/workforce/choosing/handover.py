@@ -18,8 +18,8 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.objects import HandoverFacts, decide_handover
-from peernotes.access.relationships import NO_SUBJECT, relationships
+from peernotes.access.objects import decide_handover
+from peernotes.access.relationships import NO_SUBJECT, handover_facts, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
@@ -173,24 +173,8 @@ def read(db: Session, by: Acting, request_id: int) -> tuple[HandoverSummary, str
             Basis.NOT_FOUND,
         )
         raise LookupError(request_id)
-    new_assignment = (
-        db.get(CareAssignment, request.assignment_id) if request.assignment_id else None
-    )
-    decision = decide_handover(
-        HandoverFacts(
-            actor_id=by.id,
-            subject_id=request.subject_id,
-            author_id=summary.author_id,
-            new_worker_id=request.worker_id,
-            consent=request.handover_consent,
-            new_assignment_active=bool(
-                request.state is RequestState.CONFIRMED
-                and new_assignment is not None
-                and new_assignment.is_active_at(now)
-            ),
-            training_current=relationships(db, by).training_current(),
-        )
-    )
+    trained = relationships(db, by).training_current()
+    decision = decide_handover(handover_facts(db, by.id, request, summary.author_id, now, trained))
     # The permit names the request whose consent it rests on, like `consent:<provision>`.
     basis = (
         f"handover_consent:{request.id}" if decision.basis == "handover_consent" else decision.basis
