@@ -66,22 +66,14 @@ def _grantee_choices(db: Session, subject: User) -> list[SelectChoice]:
 
 
 def _fit_form(db: Session, form: GrantForm, subject: User) -> GrantForm:
-    """The form offers what this subject shares: a carer, their carer-support notes, to read."""
+    """The form offers what this subject shares (`consent.SHAREABLE`): a consumer, every kind
+    of their information, to read or to add to; a carer, their carer-support notes, to read."""
     form.grantee.choices = _grantee_choices(db, subject)
-    shareable = consent.SHAREABLE[subject.role]
-    form.categories.choices = [
-        SelectChoice(c.value, consent.kind_label(c, subject.role).capitalize())
-        for c in Category
-        if c in shareable
-    ]
     if subject.role is Role.CARER:
+        (notes,) = consent.SHAREABLE[Role.CARER]
+        label = f"Your {consent.kind_label(notes, Role.CARER)}: the parts you marked “care team”"
+        form.categories.choices = [SelectChoice(notes.value, label)]
         form.act.choices = [SelectChoice(Act.READ.value, "Read them")]
-        form.categories.choices = [
-            SelectChoice(
-                Category.PEER_NOTES.value,
-                "Your carer-support notes: the parts you marked “care team”",
-            )
-        ]
         form.purpose.description = (
             "For example: so the peer worker of the person I care for knows how things are."
         )
