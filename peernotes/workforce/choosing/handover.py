@@ -161,8 +161,9 @@ def read(db: Session, by: Acting, request_id: int) -> tuple[HandoverSummary, str
     request = db.get(WorkerRequest, request_id)
     summary = summary_for(db, request_id)
     if request is None or summary is None or by.id is None:
-        # A refusal's work for a miss (the query a refusal reads), so its time tells nothing.
+        # A refusal's work for a miss (the queries a refusal reads), so its time tells nothing.
         db.get(CareAssignment, request.assignment_id if request else NO_SUBJECT)
+        relationships(db, by).training_current()
         record_event(
             db,
             by,
