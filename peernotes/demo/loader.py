@@ -11,11 +11,13 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.audit.writer import By
 from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care import service as care
+from peernotes.consent import service as consent
 from peernotes.db import utcnow
 from peernotes.demo import workforce as workforce_demo
 from peernotes.emergency import service as emergency
@@ -191,10 +193,35 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
         "correction",
         "I said I sleep a bit better on some nights, not that I am sleeping better.",
     )
+    _demo_share(db, users, request_id)
     _demo_notes(db, users, request_id)
     _demo_risk(db, users, request_id)
     workforce_demo.seed(db, users, request_id)
     return list(PEOPLE)
+
+
+def _demo_share(db: Session, users: dict[str, User], request_id: str) -> None:
+    """Alex shares his letters with Sam, who helps him keep track of appointments: a share of
+    his own that "Privacy and sharing" shows (there are no letters yet, so Sam reads nothing
+    more today; the map says what he could)."""
+    alex = users["alex"]
+    now = utcnow()
+    consent.grant(
+        db,
+        By(alex.id, Role.CONSUMER, request_id),
+        alex,
+        consent.Grant(
+            GranteeKind.PERSON,
+            users["sam"].id,
+            None,
+            None,
+            Act.READ,
+            frozenset({Category.CORRESPONDENCE}),
+            "so Sam can help me keep track of appointment letters",
+            now,
+            now + timedelta(days=90),
+        ),
+    )
 
 
 def _sections(*bodies: str) -> list[notes.Section]:

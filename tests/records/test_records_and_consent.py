@@ -72,14 +72,16 @@ def test_the_clinician_in_care_reads_and_writes(app: Flask, signed_in) -> None: 
 
 
 def test_a_withheld_entry_answers_exactly_like_a_missing_one(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
-    sam = signed_in("sam")  # Alex's peer worker, with no consent yet
+    sam = signed_in("sam")  # Alex's peer worker, who may read only his letters (the demo's share)
     alex = user_id(app, "alex")
     withheld = sam.get(f"/people/{alex}/record/{_entry(app, 'alex', 'care_plan')}")
     missing = sam.get(f"/people/{alex}/record/999999")
     assert withheld.status_code == missing.status_code == 404
     assert without_csrf(withheld.get_data()) == without_csrf(missing.get_data())
     assert "part-time" not in withheld.get_data(as_text=True)
-    assert sam.get(f"/people/{alex}/record").status_code == 404
+    # His list of Alex's record opens (letters are shared) and shows none of the rest.
+    listing = sam.get(f"/people/{alex}/record").get_data(as_text=True)
+    assert "Care plan" not in listing and "Medication" not in listing
     denied = rows(_url(app), "SELECT outcome, basis FROM audit_log WHERE action = 'record:read' AND actor_id = :a ORDER BY seq", {"a": user_id(app, "sam")})
     assert denied == [("denied", "no_consent"), ("denied", "not_found")]
 
@@ -109,9 +111,10 @@ def test_consent_lets_the_peer_worker_read_only_what_was_shared_until_revoked(ap
     # Nothing tells her reader that other entries exist (the list once hinted at them).
     assert "not shared with you" not in listing
     outcome, basis = _last_log(app, "record:list")[3:]
-    assert outcome == "allowed" and str(basis).startswith("consent:")  # the one provision
+    # Two of Alex's shares now name Sam (his letters, his care plan): the list rests on both.
+    assert (outcome, basis) == ("allowed", "filtered")
 
-    provision = current_provisions_now(app, subject)[0]
+    provision = max(current_provisions_now(app, subject))
     post_form(alex, f"/my/consent/{provision}/revoke", {}, form_page="/my/consent")
     assert sam.get(f"/people/{subject}/record/{care_plan}").status_code == 404
     assert _last_log(app, "record:read")[3:] == ("denied", "no_consent")
@@ -164,6 +167,7 @@ def test_bad_consent_input_stores_nothing(app: Flask, signed_in) -> None:  # typ
 
 def test_consent_for_someone_else_is_refused_and_logged(app: Flask) -> None:
     alex_id, sam_id = user_id(app, "alex"), user_id(app, "sam")
+    before = rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0]
     with app.app_context(), get_database(app).session() as session:
         alex = session.get_one(User, alex_id)
         sam = By(sam_id, Role.CONSUMER_PEER_WORKER, "req")
@@ -172,7 +176,7 @@ def test_consent_for_someone_else_is_refused_and_logged(app: Flask) -> None:
             consent.grant(session, sam, alex, grant)
         session.commit()
     assert _last_log(app, "consent:grant")[3:] == ("denied", "not_the_subject")
-    assert rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0] == 0
+    assert rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0] == before
 
 
 @pytest.mark.parametrize(
@@ -194,12 +198,13 @@ def test_the_consent_service_refuses_bad_grants_and_stores_nothing(app: Flask, c
         "valid_until": now + timedelta(days=int(change.pop("valid_until_days", 30))),  # type: ignore[call-overload]
     }
     fields.update(change)
+    before = rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0]
     with app.app_context(), get_database(app).session() as session:
         alex = session.get_one(User, alex_id)
         with pytest.raises(consent.ConsentError, match=message):
             consent.grant(session, By(alex_id, Role.CONSUMER, "req"), alex, consent.Grant(**fields))  # type: ignore[arg-type]
         session.commit()
-    assert rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0] == 0
+    assert rows(_url(app), "SELECT count(*) FROM consent_directives")[0][0] == before
 
 
 def test_a_consumer_shares_with_everyone_in_a_team(app: Flask, signed_in) -> None:  # type: ignore[no-untyped-def]
@@ -214,7 +219,8 @@ def test_a_consumer_shares_with_everyone_in_a_team(app: Flask, signed_in) -> Non
     tui = app.test_client()
     sign_in(tui, demo_email("tui"))
     assert tui.get(f"/people/{user_id(app, 'alex')}/record/{_entry(app, 'alex', 'care_plan')}").status_code == 200
-    assert _last_log(app, "record:read")[3:] == ("allowed", f"consent:{current_provisions_now(app, user_id(app, 'alex'))[0]}")
+    team_share = max(current_provisions_now(app, user_id(app, "alex")))  # the newest: the team's
+    assert _last_log(app, "record:read")[3:] == ("allowed", f"consent:{team_share}")
     # And the preview lets Alex see what Tui sees, though Tui is not in his care team.
     preview = alex.get(f"/my/consent/preview?person={user_id(app, 'tui')}").get_data(as_text=True)
     assert "What Tui Henare sees now" in preview and "Care plan" in preview
@@ -226,15 +232,20 @@ def test_directives_are_versioned_and_answer_what_was_agreed_when(app: Flask) ->
         alex_user = session.get_one(User, subject)
         by = By(subject, Role.CONSUMER, "req")
         grant = consent.Grant(GranteeKind.PERSON, sam_id, None, None, Act.READ, frozenset({Category.CARE_PLAN}), "plan", utcnow(), utcnow() + timedelta(days=30))
+        # The demo's own share (letters, version 1) is carried forward by each change.
+        (letters,) = [p.id for p in current_provisions(session, subject, utcnow())]
         provision = consent.grant(session, by, alex_user, grant)
         session.commit()
         between = utcnow()
+        kept = [p.id for p in current_provisions(session, subject, between) if p.id != provision.id]
         consent.revoke(session, by, alex_user, provision.id)
         session.commit()
-        assert [p.id for p in current_provisions(session, subject, between)] == [provision.id]
-        assert current_provisions(session, subject, utcnow()) == ()
+        assert [p.id for p in current_provisions(session, subject, between)] == [*kept, provision.id]
+        assert provision.id not in [p.id for p in current_provisions(session, subject, utcnow())]
+        assert len(current_provisions(session, subject, utcnow())) == 1  # the letters share
+        assert letters not in kept  # carried forward under a new id, as every version does
         versions = session.scalars(select(ConsentDirective.version).where(ConsentDirective.subject_id == subject)).all()
-        assert sorted(versions) == [1, 2]
+        assert sorted(versions) == [1, 2, 3]
 
 
 # Amendments and history --------------------------------------------------------------------

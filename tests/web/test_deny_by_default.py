@@ -72,9 +72,10 @@ PAGES: dict[str, dict[Role, int]] = {
     "/my/record": only(
         consumer=302, carer=302, consumer_peer_worker=302, carer_peer_worker=302, clinician=302
     ),
-    # The carer is Linh, whom Alex named: his record page opens for her, kindly empty.
+    # The carer is Linh, whom Alex named: his record page opens for her, kindly empty. The
+    # consumer peer worker is Sam, with whom Alex shares his letters (the demo's share).
     "/people/<int:subject_id>/record": only(
-        Role.CONSUMER, Role.CLINICIAN, Role.CARER, consumer_peer_worker=404, carer_peer_worker=404
+        Role.CONSUMER, Role.CLINICIAN, Role.CARER, Role.CONSUMER_PEER_WORKER, carer_peer_worker=404
     ),
     "/people/<int:subject_id>/record/<int:entry_id>": only(
         Role.CONSUMER, Role.CLINICIAN, carer=404, consumer_peer_worker=404, carer_peer_worker=404

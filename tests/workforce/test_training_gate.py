@@ -27,7 +27,8 @@ def _sams_care_plan_read(app: Flask) -> int:
     subject = user_id(app, "alex")
     if not query(
         app,
-        "SELECT 1 FROM consent_provisions WHERE person_id = :s",
+        "SELECT 1 FROM consent_provisions p JOIN consent_provision_categories c"
+        " ON c.provision_id = p.id WHERE p.person_id = :s AND c.category = 'care_plan'",
         {"s": user_id(app, "sam")},
     ):
         token = csrf_token(alex.get("/my/consent").get_data(as_text=True))
