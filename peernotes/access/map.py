@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import (
@@ -39,11 +39,16 @@ from peernotes.access.objects import (
     decide_handover,
     decide_note,
 )
-from peernotes.access.queries import current_provisions, facts_for, training_current
+from peernotes.access.queries import (
+    current_provisions,
+    facts_for,
+    team_members,
+    training_current,
+)
 from peernotes.access.relationships import handover_facts, supervisor_of
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, ROLE_PERMISSIONS, Permission, Role
-from peernotes.care.models import CareAssignment, Team, TeamMembership
+from peernotes.care.models import CareAssignment, Team
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
@@ -90,11 +95,14 @@ class Row:
     person_id: int
     #: kind → the permit `decide()` gave (only kinds they may read appear).
     reads: dict[Category, Decision]
-    #: object kind → the first permit its decider gave for one of the subject's objects.
-    objects: dict[ObjectKind, Decision] = field(default_factory=dict)
     #: object kind → each of the subject's objects they read, and the permit (the preview
     #: lists these, so it shows exactly what the map says).
     items: dict[ObjectKind, dict[Item, Decision]] = field(default_factory=dict)
+
+    @property
+    def objects(self) -> dict[ObjectKind, Decision]:
+        """object kind → the first permit its decider gave for one of the subject's objects."""
+        return {kind: next(iter(found.values())) for kind, found in self.items.items()}
 
 
 #: One object: (its type as the access log names it, its id).
@@ -115,20 +123,10 @@ def _care_team(db: Session, subject_id: int, at: datetime) -> set[int]:
 def _candidates(db: Session, subject_id: int, at: datetime, care_team: set[int]) -> set[int]:
     """Everyone who could hold a basis to read about `subject_id` at `at` (a superset)."""
     ids = set(care_team)
-    for provision in current_provisions(db, subject_id, at):
-        if provision.kind is GranteeKind.PERSON and provision.person_id is not None:
-            ids.add(provision.person_id)
-        elif provision.kind is GranteeKind.TEAM and provision.team_id is not None:
-            ids.update(
-                db.scalars(
-                    select(TeamMembership.user_id).where(
-                        TeamMembership.team_id == provision.team_id,
-                        TeamMembership.joined_at <= at,
-                        or_(TeamMembership.left_at.is_(None), TeamMembership.left_at > at),
-                    )
-                )
-            )
-        # A role grant names someone only within the care team: assigned people, above.
+    provisions = current_provisions(db, subject_id, at)
+    ids |= {p.person_id for p in provisions if p.kind is GranteeKind.PERSON and p.person_id}
+    ids |= team_members(db, {p.team_id for p in provisions if p.team_id is not None}, at)
+    # A role grant names someone only within the care team: assigned people, above.
     ids.update(
         db.scalars(
             select(EmergencyAccess.clinician_id).where(
@@ -164,8 +162,7 @@ def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
         }
         items = objects.get(person.id, {})
         if reads or items:
-            first = {kind: next(iter(found.values())) for kind, found in items.items()}
-            rows.append(Row(person.id, reads, first, items))
+            rows.append(Row(person.id, reads, items))
     return rows
 
 

@@ -60,12 +60,29 @@ def _assignment(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnEleme
     )
 
 
-def team_ids_query(actor_id: int, at: datetime):  # type: ignore[no-untyped-def]
-    """The teams this person belongs to at `at` (a SELECT, to embed or to run)."""
-    return select(TeamMembership.team_id).where(
-        TeamMembership.user_id == actor_id,
+def _member_at(at: datetime) -> ColumnElement[bool]:
+    """A team membership in force at `at`."""
+    return and_(
         TeamMembership.joined_at <= at,
         or_(TeamMembership.left_at.is_(None), TeamMembership.left_at > at),
+    )
+
+
+def team_ids_query(actor_id: int, at: datetime):  # type: ignore[no-untyped-def]
+    """The teams this person belongs to at `at` (a SELECT, to embed or to run)."""
+    return select(TeamMembership.team_id).where(TeamMembership.user_id == actor_id, _member_at(at))
+
+
+def team_members(db: Session, team_ids: Collection[int], at: datetime) -> set[int]:
+    """Everyone who belongs to one of these teams at `at` (whom a team grant names)."""
+    if not team_ids:
+        return set()
+    return set(
+        db.scalars(
+            select(TeamMembership.user_id).where(
+                TeamMembership.team_id.in_(team_ids), _member_at(at)
+            )
+        )
     )
 
 

@@ -16,20 +16,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import CARER_SIDE, PEER_WORKERS, Category, Decision
-from peernotes.access.map import Item, ObjectKind, access_map, basis_words, object_words
-from peernotes.access.objects import ConcernFacts, decide_concern
-from peernotes.access.queries import current_provisions, facts_for, readable_entries
+from peernotes.access.map import Item, ObjectKind, Row, access_map, basis_words, object_words
+from peernotes.access.queries import (
+    current_provisions,
+    facts_for,
+    readable_entries,
+    team_members,
+)
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import By, Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
 from peernotes.care import service as care
-from peernotes.care.models import TeamMembership
 from peernotes.db import utcnow
 from peernotes.flags import service as flags
 from peernotes.notes.lifecycle import State
@@ -66,25 +68,18 @@ class Preview:
         return [s for s in self.seen if s.type == type_]
 
 
-def people_to_preview(db: Session, subject_id: int) -> list[User]:
-    """Everyone in the subject's map, their care team, the carers they named, and anyone their
-    consent names (a team's members too): whoever they might wonder about."""
+def people_to_preview(db: Session, subject_id: int, rows: list[Row] | None = None) -> list[User]:
+    """Everyone in the subject's map (`rows`, when the caller has it), their care team, the
+    carers they named, and anyone their consent names (a team's members too): whoever they
+    might wonder about."""
     now = utcnow()
-    ids = {row.person_id for row in access_map(db, subject_id, now)}
+    mapped = rows if rows is not None else access_map(db, subject_id, now)
+    ids = {row.person_id for row in mapped}
     ids |= {a.worker_id for a in care.care_team(db, subject_id, now)}
     ids |= {n.carer_id for n in care.nominations_by(db, subject_id)}
     provisions = current_provisions(db, subject_id, now)
     ids |= {p.person_id for p in provisions if p.person_id}
-    teams = {p.team_id for p in provisions if p.team_id}
-    ids |= set(
-        db.scalars(
-            select(TeamMembership.user_id).where(
-                TeamMembership.team_id.in_(teams),
-                TeamMembership.joined_at <= now,
-                or_(TeamMembership.left_at.is_(None), TeamMembership.left_at > now),
-            )
-        )
-    )
+    ids |= team_members(db, {p.team_id for p in provisions if p.team_id}, now)
     ids.discard(subject_id)
     return sorted(db.scalars(select(User).where(User.id.in_(ids))), key=lambda p: p.display_name)
 
@@ -93,9 +88,13 @@ def _note_words(kind: NoteKind) -> str:
     return "Carer-support note" if kind is NoteKind.CARER_SUPPORT else "Peer note"
 
 
-def seen_by(db: Session, subject: User, person: User, at: datetime) -> list[Seen]:
-    """Every item about `subject` that `person` would open at `at`, newest first per kind."""
-    row = next((r for r in access_map(db, subject.id, at) if r.person_id == person.id), None)
+def seen_by(
+    db: Session, subject: User, person: User, at: datetime, rows: list[Row] | None = None
+) -> list[Seen]:
+    """Every item about `subject` that `person` would open at `at`, newest first per kind
+    (`rows`: the subject's access map at `at`, when the caller has it)."""
+    mapped = rows if rows is not None else access_map(db, subject.id, at)
+    row = next((r for r in mapped if r.person_id == person.id), None)
     items: dict[ObjectKind, dict[Item, Decision]] = dict(row.items) if row else {}
     reads = row.reads if row else {}
     words = basis_words(db, subject.id, at)
@@ -161,19 +160,18 @@ def seen_by(db: Session, subject: User, person: User, at: datetime) -> list[Seen
                     )
                 )
 
-    for _, concern_id in items.get(ObjectKind.RISK_CONCERNS, {}):
-        concern = db.get_one(RiskConcern, concern_id)
-        if _subject_may_know(concern, at):
-            seen.append(
-                Seen(
-                    "risk_concern",
-                    concern.id,
-                    "A concern raised about you",
-                    concern.raised_by_id,
-                    concern.created_at,
-                    why=why(("risk_concern", concern.id), ObjectKind.RISK_CONCERNS),
-                )
+    # The map leaves out a concern whose telling is delayed: the subject never hears of it here.
+    for item in items.get(ObjectKind.RISK_CONCERNS, {}):
+        concern = db.get_one(RiskConcern, item[1])
+        seen.append(
+            Seen(
+                *item,
+                "A concern raised about you",
+                concern.raised_by_id,
+                concern.created_at,
+                why=why(item, ObjectKind.RISK_CONCERNS),
             )
+        )
     for item in items.get(ObjectKind.SUPPORT_AGREEMENTS, {}):
         kind = ObjectKind.SUPPORT_AGREEMENTS
         seen.append(Seen(*item, "Your support agreement", None, None, why=why(item, kind)))
@@ -189,35 +187,28 @@ def _reads_peer_notes(db: Session, subject: User, person: User) -> bool:
     return peer_notes_decision(db, By(person.id, person.role, "preview"), subject.id).permitted
 
 
-def _subject_may_know(concern: RiskConcern, at: datetime) -> bool:
-    """Whether the subject may read the concern themselves (not while telling them is
-    delayed): the preview never tells them of one they may not know of."""
-    return decide_concern(
-        ConcernFacts(
-            concern.subject_id,
-            Role.CONSUMER,
-            concern.subject_id,
-            concern.raised_by_id,
-            concern.cosigner_id,
-            concern.delayed_at(at),
-            False,
-        )
-    ).permitted
+def preview(
+    db: Session, subject: Acting, person_id: int | None
+) -> tuple[list[User], Preview | None]:
+    """Whom the subject may preview, and what `person_id` (when one is chosen) sees now: the
+    subject's access map is read once for both.
 
-
-def preview(db: Session, subject: Acting, person_id: int) -> Preview:
-    """Raises LookupError when `person_id` is not someone connected to the subject.
+    Raises LookupError when `person_id` is not someone connected to the subject.
 
     A flag the consumer was not to be told of is never mentioned: the person simply sees
     nothing, as they would.
     """
     assert subject.id is not None
-    person = next((p for p in people_to_preview(db, subject.id) if p.id == person_id), None)
+    now = utcnow()
+    rows = access_map(db, subject.id, now)  # once, for who may be previewed and what they see
+    people = people_to_preview(db, subject.id, rows)
+    if person_id is None:
+        return people, None
+    person = next((p for p in people if p.id == person_id), None)
     if person is None:
         raise LookupError(person_id)
-    now = utcnow()
     me = db.get_one(User, subject.id)
-    seen = seen_by(db, me, person, now)
+    seen = seen_by(db, me, person, now, rows)
     facts = facts_for(db, person.id, subject.id, now)
     notes = []
     if facts.safety_flag and person.role in CARER_SIDE and flags.told_flags(db, subject.id):
@@ -234,4 +225,4 @@ def preview(db: Session, subject: Acting, person_id: int) -> Preview:
     record_event(
         db, subject, Action.CONSENT_PREVIEW, subject.id, logged, Outcome.ALLOWED, Basis.SELF
     )
-    return Preview(person, seen, notes)
+    return people, Preview(person, seen, notes)

@@ -244,18 +244,16 @@ def witnessed_revoke(actor: Actor, db: Session, subject_id: int, provision_id: i
 @bp.route("/my/consent/preview")
 @requires(Permission.CONSENT_MANAGE_OWN)
 def preview_consent(actor: Actor, db: Session) -> str:
-    people = preview.people_to_preview(db, actor.id)
     chosen = request.args.get("person", type=int)
-    result = None
-    if chosen is not None:
-        try:
-            result = preview.preview(db, actor, chosen)
-        except LookupError:
-            logged = Target("user", chosen)
-            record_event(
-                db, actor, Action.CONSENT_PREVIEW, actor.id, logged, Outcome.DENIED, Basis.NOT_FOUND
-            )
-            abort(404)
+    try:
+        people, result = preview.preview(db, actor, chosen)
+    except LookupError:
+        assert chosen is not None  # only a chosen person can be missing
+        logged = Target("user", chosen)
+        record_event(
+            db, actor, Action.CONSENT_PREVIEW, actor.id, logged, Outcome.DENIED, Basis.NOT_FOUND
+        )
+        abort(404)
     return render_template(
         "consent/preview.html",
         people=people,
