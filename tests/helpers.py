@@ -110,3 +110,26 @@ def post_with_token(
     """Post as a browser would, with a CSRF token from the signed-in person's home page."""
     token = csrf_token(client.get("/").get_data(as_text=True))
     return client.post(path, data={**data, "csrf_token": token})
+
+
+def grant_by_form(
+    client: FlaskClient,
+    grantee: str,
+    categories: list[str],
+    *,
+    act: str = "read",
+    purpose: str = "so they understand me",
+    days: str = "30",
+    follow_redirects: bool = False,
+) -> TestResponse:
+    """Share through the person's own consent page, as a browser would (its CSRF token)."""
+    page = client.get("/my/consent").get_data(as_text=True)
+    data = {
+        "grantee": grantee,
+        "categories": categories,
+        "act": act,
+        "purpose": purpose,
+        "days": days,
+        "csrf_token": csrf_token(page),
+    }
+    return client.post("/my/consent", data=data, follow_redirects=follow_redirects)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from peernotes.access.map import access_map
 from peernotes.db import get_database, utcnow
-from tests.helpers import client_as, csrf_token, query, user_id
+from tests.helpers import client_as, csrf_token, grant_by_form, query, user_id
 
 
 def _linh_note(app: Flask) -> int:
@@ -28,17 +28,12 @@ def _linh_note(app: Flask) -> int:
 
 
 def _grant(client: FlaskClient, grantee: str, categories: list[str], act: str = "read"):  # type: ignore[no-untyped-def]
-    page = client.get("/my/consent").get_data(as_text=True)
-    return client.post(
-        "/my/consent",
-        data={
-            "grantee": grantee,
-            "categories": categories,
-            "act": act,
-            "purpose": "so Sam knows how I am going",
-            "days": "30",
-            "csrf_token": csrf_token(page),
-        },
+    return grant_by_form(
+        client,
+        grantee,
+        categories,
+        act=act,
+        purpose="so Sam knows how I am going",
         follow_redirects=True,
     )
 

@@ -12,20 +12,11 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.helpers import client_as, csrf_token, user_id
+from tests.helpers import client_as, csrf_token, grant_by_form, user_id
 
 
 def _grant(alex: FlaskClient, grantee: str, categories: list[str]) -> str:
-    page = alex.get("/my/consent").get_data(as_text=True)
-    data = {
-        "grantee": grantee,
-        "categories": categories,
-        "act": "read",
-        "purpose": "so they understand me",
-        "days": "30",
-        "csrf_token": csrf_token(page),
-    }
-    assert alex.post("/my/consent", data=data).status_code == 302
+    assert grant_by_form(alex, grantee, categories).status_code == 302
     return alex.get("/my/consent").get_data(as_text=True)
 
 

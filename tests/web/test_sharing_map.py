@@ -11,7 +11,7 @@ import re
 
 from flask import Flask
 
-from tests.helpers import client_as, csrf_token, user_id
+from tests.helpers import client_as, grant_by_form, user_id
 
 
 def _rows(page: str) -> dict[str, str]:
@@ -36,18 +36,8 @@ def test_the_map_shows_the_care_team_and_a_share_as_it_happens(app: Flask) -> No
     assert "Linh Nguyen" not in rows
     assert "can't see any of your information unless you choose to share it" in before
 
-    page = alex.get("/my/consent").get_data(as_text=True)
-    granted = alex.post(
-        "/my/consent",
-        data={
-            "grantee": f"person:{user_id(app, 'linh')}",
-            "categories": ["care_plan"],
-            "act": "read",
-            "purpose": "so mum knows my plan",
-            "days": "30",
-            "csrf_token": csrf_token(page),
-        },
-    )
+    linh = f"person:{user_id(app, 'linh')}"
+    granted = grant_by_form(alex, linh, ["care_plan"], purpose="so mum knows my plan")
     assert granted.status_code == 302
 
     after = alex.get("/my/sharing").get_data(as_text=True)

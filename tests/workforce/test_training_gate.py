@@ -17,7 +17,7 @@ from peernotes.auth.roles import Role
 from peernotes.db import Database, get_database, utcnow
 from peernotes.training import service as training
 from peernotes.training.models import TrainingModule, TrainingRecord
-from tests.helpers import client_as, csrf_token, last_entry, query, user_id
+from tests.helpers import client_as, grant_by_form, last_entry, query, user_id
 from tests.workforce.test_training_import import _record, _today
 
 
@@ -31,18 +31,8 @@ def _sams_care_plan_read(app: Flask) -> int:
         " ON c.provision_id = p.id WHERE p.person_id = :s AND c.category = 'care_plan'",
         {"s": user_id(app, "sam")},
     ):
-        token = csrf_token(alex.get("/my/consent").get_data(as_text=True))
-        response = alex.post(
-            "/my/consent",
-            data={
-                "grantee": f"person:{user_id(app, 'sam')}",
-                "categories": ["care_plan"],
-                "act": "read",
-                "purpose": "my plan",
-                "days": "30",
-                "csrf_token": token,
-            },
-        )
+        to_sam = f"person:{user_id(app, 'sam')}"
+        response = grant_by_form(alex, to_sam, ["care_plan"], purpose="my plan")
         assert response.status_code == 302, response.get_data(as_text=True)
     entry = query(
         app,
