@@ -68,6 +68,10 @@ ACTION_PHRASES: dict[str, str] = {
     "workforce:request": "asked for a peer worker",
     "workforce:request_cancel": "cancelled a request for a peer worker",
     "admin:worker_request_confirm": "confirmed the peer worker you asked for",
+    "admin:worker_request_confirm_without_handover": (
+        "confirmed the peer worker you asked for without waiting for the handover summary,"
+        " and said why"
+    ),
     "admin:worker_request_decline": "couldn't confirm the peer worker you asked for, and said why",
     "handover:write": "wrote a handover summary for your new peer worker",
     "handover:read": "read the handover summary written when you changed peer worker",

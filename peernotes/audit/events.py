@@ -89,6 +89,7 @@ class Action(StrEnum):
     WORKER_REQUEST = "workforce:request"
     WORKER_REQUEST_CANCEL = "workforce:request_cancel"
     WORKER_REQUEST_CONFIRM = "admin:worker_request_confirm"
+    WORKER_REQUEST_CONFIRM_WITHOUT_HANDOVER = "admin:worker_request_confirm_without_handover"
     WORKER_REQUEST_DECLINE = "admin:worker_request_decline"
     HANDOVER_WRITE = "handover:write"
     HANDOVER_READ = "handover:read"

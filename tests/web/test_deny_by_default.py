@@ -60,6 +60,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/my/peer-worker": only(Role.CONSUMER, Role.CARER),
     "/my/peer-worker/preferences": only(Role.CONSUMER, Role.CARER),
     "/admin/worker-requests": only(Role.ADMIN),
+    "/admin/worker-requests/<int:request_id>": only(Role.ADMIN),
     "/handover/<int:request_id>": only(
         Role.CONSUMER_PEER_WORKER, consumer=404, carer=404, carer_peer_worker=404, clinician=404
     ),

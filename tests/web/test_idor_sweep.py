@@ -212,7 +212,10 @@ SWEEP: tuple[Case, ...] = (
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
 #: permission, which the deny-by-default matrix tests for every role).
 ROLE_WIDE = {
+    "/admin/worker-requests/<int:request_id>": "coordinators decide every request",
     "/admin/worker-requests/<int:request_id>/confirm": "coordinators decide every request",
+    "/admin/worker-requests/<int:request_id>/confirm-without-handover": "coordinators decide "
+    "every request",
     "/admin/worker-requests/<int:request_id>/decline": "coordinators decide every request",
     "/admin/accounts/<int:user_id>/deactivate": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/reactivate": "coordinators manage every account",

@@ -289,7 +289,8 @@ def test_change_of_worker_ends_the_old_workers_access_at_once(app: Flask) -> Non
     response = _post(
         alex,
         "/my/peer-worker/request",
-        {"worker_id": str(tui_id), "handover": "yes", "stop_named_sharing": "yes"},
+        # No handover: one would hold the confirmation (test_handover_flow.py).
+        {"worker_id": str(tui_id), "stop_named_sharing": "yes"},
     )
     assert response.status_code == 302
     request_id = _waiting_request(app, alex_id)

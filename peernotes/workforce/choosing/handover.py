@@ -1,10 +1,14 @@
 """The handover summary when a person changes peer worker. Flushes, never commits.
 
 The previous worker writes it while they still support the person, and only when the person
-has agreed to a handover. The person always reads it. The new worker reads it only while the
-person's consent stands, their own assignment is active and their training is current (the
-training gate of everything shared by consent); withdrawing consent refuses the very next
-read. Every read, allowed or refused, is one entry in the access log.
+has agreed to a handover. Until it is written the change waits (`pending_among`): the
+coordinator's confirmation is held, unless the person withdraws their consent or the
+coordinator confirms without it and says why (`service.confirm_without_handover`).
+
+The person always reads it. The new worker reads it only while the person's consent stands,
+their own assignment is active and their training is current (the training gate of everything
+shared by consent); withdrawing consent refuses the very next read. Every read, allowed or
+refused, is one entry in the access log.
 
 The handover is one document with its own consent, given on the change request itself (not a
 category of the consent directive): `access.objects.decide_handover` is its whole decision, pure,
@@ -13,9 +17,12 @@ with the same shape as `access.decision.decide`.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.objects import decide_handover
@@ -52,22 +59,73 @@ def previous_worker_id(db: Session, request: WorkerRequest) -> int | None:
     return previous.worker_id if previous else None
 
 
-def asked_of(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
-    """Open changes away from this worker where the person agreed to a handover and none has
-    been written yet: what the worker's home page asks them to do."""
-    rows = db.scalars(
-        select(WorkerRequest)
+@dataclass(frozen=True)
+class PendingHandover:
+    """A handover the person agreed to that its writer has not written yet, while they still
+    can (the change is open and they still support the person). The coordinator's
+    confirmation waits for it: confirming would end the writer's support and, with it, their
+    chance to write."""
+
+    request_id: int
+    subject_id: int
+    #: The previous worker, who is to write it.
+    writer_id: int
+    #: When the person agreed to the handover.
+    since: datetime
+
+
+def _pending(now: datetime) -> Select[WorkerRequest, int]:
+    """Every pending handover, with its writer: the one definition `to_write` (the writer's
+    side) and `pending_among` (the coordinator's) share."""
+    return (
+        select(WorkerRequest, CareAssignment.worker_id)
         .join(CareAssignment, CareAssignment.id == WorkerRequest.previous_assignment_id)
         .where(
-            CareAssignment.worker_id == worker_id,
             CareAssignment.active_at(now),
             WorkerRequest.state == RequestState.REQUESTED,
             WorkerRequest.handover_consent.is_(True),
             ~exists().where(HandoverSummary.request_id == WorkerRequest.id),
         )
-        .order_by(WorkerRequest.created_at)
+        .order_by(WorkerRequest.created_at, WorkerRequest.id)
     )
-    return list(rows)
+
+
+def _as_pending(request: WorkerRequest, writer_id: int) -> PendingHandover:
+    return PendingHandover(
+        request_id=request.id,
+        subject_id=request.subject_id,
+        writer_id=writer_id,
+        since=request.handover_consent_changed_at or request.created_at,
+    )
+
+
+def to_write(db: Session, worker_id: int, now: datetime) -> list[PendingHandover]:
+    """The handovers this worker still has to write, oldest first: each one holds a change of
+    peer worker until it is written (`choosing.write_handover` is where it is written)."""
+    rows = db.execute(_pending(now).where(CareAssignment.worker_id == worker_id))
+    return [_as_pending(request, writer_id) for request, writer_id in rows]
+
+
+def pending_among(
+    db: Session, request_ids: Collection[int], now: datetime
+) -> dict[int, PendingHandover]:
+    """Which of these requests wait for a handover, by request id (one query for a list)."""
+    if not request_ids:
+        return {}
+    rows = db.execute(_pending(now).where(WorkerRequest.id.in_(request_ids)))
+    return {request.id: _as_pending(request, writer_id) for request, writer_id in rows}
+
+
+def pending_for(db: Session, request_id: int, now: datetime) -> PendingHandover | None:
+    return pending_among(db, [request_id], now).get(request_id)
+
+
+def asked_of(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
+    """The requests of `to_write`, as rows (what the worker's home page lists)."""
+    return [
+        request
+        for request, _ in db.execute(_pending(now).where(CareAssignment.worker_id == worker_id))
+    ]
 
 
 def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerRequest]:
@@ -89,14 +147,58 @@ def shared_with(db: Session, worker_id: int, now: datetime) -> list[WorkerReques
     return list(rows)
 
 
+class WriteState(StrEnum):
+    """Where a handover stands for the worker asked to write it."""
+
+    OPEN = "open"
+    WRITTEN = "written"
+    NO_CONSENT = "no_consent"
+    #: The coordinator confirmed the change without waiting for it, and said why.
+    CONFIRMED_WITHOUT = "confirmed_without"
+    #: The change did not go ahead: the person cancelled it, or the coordinator declined it.
+    NOT_MADE = "not_made"
+    #: The change happened (or the worker's support ended another way) with nothing written.
+    TOO_LATE = "too_late"
+
+
+#: What the writer reads when there is nothing (more) to write, instead of a form.
+WHY_NOT_OPEN: dict[WriteState, str] = {
+    WriteState.WRITTEN: "You have already written this handover. Thank you.",
+    WriteState.NO_CONSENT: "The person hasn't agreed to a handover, so there is nothing to write.",
+    WriteState.CONFIRMED_WITHOUT: (
+        "The coordinator confirmed the change without waiting for the handover, so there is "
+        "nothing to write now. Thank you: you don't need to do anything more."
+    ),
+    WriteState.NOT_MADE: "The change didn't go ahead, so there is no handover to write.",
+    WriteState.TOO_LATE: "The change has already happened, so the handover can't be written now.",
+}
+
+
+def writing_state(
+    db: Session, request: WorkerRequest, previous: CareAssignment, now: datetime
+) -> WriteState:
+    """Whether the previous worker (of `previous`) may write the handover now, or why not."""
+    if summary_for(db, request.id) is not None:
+        return WriteState.WRITTEN
+    if not request.handover_consent:
+        return WriteState.NO_CONSENT
+    if request.state in (RequestState.CANCELLED, RequestState.DECLINED):
+        return WriteState.NOT_MADE
+    if request.state is RequestState.CONFIRMED and request.handover_override_reason:
+        return WriteState.CONFIRMED_WITHOUT
+    if request.state is not RequestState.REQUESTED or not previous.is_active_at(now):
+        return WriteState.TOO_LATE
+    return WriteState.OPEN
+
+
 @step
 def write(db: Session, by: Acting, request_id: int, text: str) -> HandoverSummary:
     """The previous worker writes the summary, once.
 
     Raises:
         LookupError: not a change away from this worker (logged as denied).
-        HandoverError: the person has not agreed, it is already written, the change is decided,
-            or the text is empty or too long. Nothing is stored then.
+        HandoverError: not open for writing (`WHY_NOT_OPEN` says why), or the text is empty or
+            too long. Nothing is stored then.
     """
     now = utcnow()
     request = db.get(WorkerRequest, request_id)
@@ -116,14 +218,9 @@ def write(db: Session, by: Acting, request_id: int, text: str) -> HandoverSummar
             Basis.NOT_FOUND,
         )
         raise LookupError(request_id)
-    if not request.handover_consent:
-        raise HandoverError("The person hasn't agreed to a handover, so there is nothing to write.")
-    if request.state is not RequestState.REQUESTED or not previous.is_active_at(now):
-        raise HandoverError(
-            "The change has already happened, so the handover can't be written now."
-        )
-    if summary_for(db, request.id) is not None:
-        raise HandoverError("You have already written this handover.")
+    state = writing_state(db, request, previous, now)
+    if state is not WriteState.OPEN:
+        raise HandoverError(WHY_NOT_OPEN[state])
     text = text.strip()
     if not text:
         raise HandoverError("Please write the handover summary.", "summary")

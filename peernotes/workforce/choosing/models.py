@@ -75,6 +75,11 @@ class WorkerRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     #: The coordinator's words to the subject when they cannot confirm.
     decision_note: Mapped[str] = mapped_column(String(500), default="")
+    #: Why the coordinator confirmed without the handover the person agreed to (empty when
+    #: they did not): the person reads it, as they read a decline's note.
+    handover_override_reason: Mapped[str] = mapped_column(
+        String(500), default="", server_default=""
+    )
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("care_assignments.id"), default=None
     )

@@ -24,6 +24,7 @@ from peernotes.access.relationships import Relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
+from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
@@ -32,6 +33,7 @@ from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing.matching import (
     WORKER_ROLE_FOR,
     Criterion,
@@ -40,7 +42,12 @@ from peernotes.workforce.choosing.matching import (
     parse_criteria,
     rank,
 )
-from peernotes.workforce.choosing.models import MatchPreference, RequestState, WorkerRequest
+from peernotes.workforce.choosing.models import (
+    HandoverSummary,
+    MatchPreference,
+    RequestState,
+    WorkerRequest,
+)
 from peernotes.workforce.profiles import service as profiles
 from peernotes.workforce.vocabulary import FREQUENCIES, Attribute, Importance
 
@@ -346,6 +353,74 @@ def decided_requests(db: Session, limit: int = 20) -> list[WorkerRequest]:
     )
 
 
+@dataclass(frozen=True)
+class RequestStatus:
+    """A request as the coordinator decides it: whom it changes from, and its handover."""
+
+    request: WorkerRequest
+    #: The worker the person changes from (None when they had none).
+    previous_worker_id: int | None
+    #: The handover that holds confirmation, while it is pending (`handover.pending_among`).
+    pending: handover.PendingHandover | None
+    #: When the previous worker wrote the handover, if they did.
+    handover_written_at: datetime | None
+
+    @property
+    def held(self) -> bool:
+        """Confirming waits: the person agreed to a handover that is not written yet."""
+        return self.pending is not None
+
+
+def statuses(db: Session, rows: Collection[WorkerRequest], now: datetime) -> list[RequestStatus]:
+    """Each request with its handover state, in the order given (a few queries for a list)."""
+    ids = [r.id for r in rows]
+    previous_ids = {r.previous_assignment_id for r in rows if r.previous_assignment_id}
+    previous_workers = (
+        dict(
+            db.execute(
+                select(CareAssignment.id, CareAssignment.worker_id).where(
+                    CareAssignment.id.in_(previous_ids)
+                )
+            ).all()
+        )
+        if previous_ids
+        else {}
+    )
+    written = (
+        dict(
+            db.execute(
+                select(HandoverSummary.request_id, HandoverSummary.created_at).where(
+                    HandoverSummary.request_id.in_(ids)
+                )
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    pending = handover.pending_among(db, ids, now)
+    return [
+        RequestStatus(
+            request=r,
+            previous_worker_id=(
+                previous_workers.get(r.previous_assignment_id) if r.previous_assignment_id else None
+            ),
+            pending=pending.get(r.id),
+            handover_written_at=written.get(r.id),
+        )
+        for r in rows
+    ]
+
+
+def waiting_for_coordinator(db: Session, now: datetime) -> list[RequestStatus]:
+    """The requests waiting for a coordinator, oldest first, each saying whether a pending
+    handover holds it (what the coordinator's list shows, and their home page counts)."""
+    return statuses(db, waiting_requests(db), now)
+
+
+def status_of(db: Session, row: WorkerRequest, now: datetime) -> RequestStatus:
+    return statuses(db, [row], now)[0]
+
+
 def _coordinators_request(
     db: Session, by: Acting, request_id: int, action: Action
 ) -> WorkerRequest:
@@ -384,19 +459,89 @@ def _team_for(db: Session, worker_id: int, previous: CareAssignment | None) -> T
     )
 
 
+def _held(db: Session, row: WorkerRequest, now: datetime) -> str | None:
+    """Why confirming must wait, in the coordinator's words, or None when it need not."""
+    pending = handover.pending_for(db, row.id, now)
+    if pending is None:
+        return None
+    names = display_names(db, {pending.writer_id, row.subject_id})
+    writer, subject = names[pending.writer_id], names[row.subject_id]
+    return (
+        f"{subject} agreed to a handover, and {writer} hasn't written it yet. Confirming now "
+        f"would end {writer}'s support before they can write it, so the change waits until it "
+        f"is written or {subject} withdraws the handover. If it can't wait, confirm without "
+        "the handover and say why."
+    )
+
+
 def confirm(
     db: Session, by: Acting, request_id: int, *, now: datetime | None = None
 ) -> CareAssignment:
     """The coordinator confirms: the new assignment starts today and, for a change, the
-    previous one ends in this same moment.
+    previous one ends in this same moment. Held while a handover the person agreed to is not
+    written yet (`handover.pending_for`): confirming would end its writer's support first.
 
     Raises:
         LookupError: no such request, or not a coordinator (logged as denied).
-        ChoosingError: already decided, the worker is no longer available, or the person's
-            peer worker has changed since they asked.
+        ChoosingError: already decided, a handover is pending, the worker is no longer
+            available, or the person's peer worker has changed since they asked.
     """
     now = now or utcnow()
     row = _coordinators_request(db, by, request_id, Action.WORKER_REQUEST_CONFIRM)
+    held = _held(db, row, now)
+    if held is not None:
+        raise ChoosingError(held)
+    return _confirm(db, by, row, now, Action.WORKER_REQUEST_CONFIRM)
+
+
+#: The override's reason: long enough to say something, as short as a decline's note.
+REASON_MIN, REASON_MAX = 10, 500
+
+
+@step
+def confirm_without_handover(
+    db: Session, by: Acting, request_id: int, reason: str, *, now: datetime | None = None
+) -> CareAssignment:
+    """The coordinator confirms a change that waits for a handover without waiting, and says
+    why. The reason is stored on the request (the person reads it) and the confirmation is
+    logged as its own action. The previous worker's support ends, so they write nothing.
+
+    Raises:
+        LookupError: no such request, or not a coordinator (logged as denied).
+        ChoosingError: already decided, no handover is pending (confirm normally), no reason
+            or one too long, or what `confirm` refuses. Nothing changes then.
+    """
+    now = now or utcnow()
+    action = Action.WORKER_REQUEST_CONFIRM_WITHOUT_HANDOVER
+    row = _coordinators_request(db, by, request_id, action)
+    if handover.pending_for(db, row.id, now) is None:
+        raise ChoosingError(
+            "No handover holds this change any more (it was written, or the person withdrew "
+            "it), so nothing was confirmed. Confirm it in the usual way."
+        )
+    reason = " ".join(reason.split())
+    if len(reason) < REASON_MIN:
+        raise ChoosingError(
+            "Please say why the change can't wait for the handover, in a sentence: the person "
+            "reads it.",
+            "reason",
+        )
+    if len(reason) > REASON_MAX:
+        raise ChoosingError(f"Please keep the reason under {REASON_MAX} characters.", "reason")
+    return _confirm(db, by, row, now, action, override_reason=reason)
+
+
+def _confirm(
+    db: Session,
+    by: Acting,
+    row: WorkerRequest,
+    now: datetime,
+    action: Action,
+    *,
+    override_reason: str = "",
+) -> CareAssignment:
+    """Make the change `row` asks for, logged as `action`. Nothing is written to the request
+    until every check has passed."""
     subject = db.get_one(User, row.subject_id)
     worker = _eligible(db, subject, db.get(User, row.worker_id), now)
     previous = (
@@ -433,11 +578,10 @@ def confirm(
     row.decided_at = now
     row.decided_by_id = by.id
     row.assignment_id = assignment.id
+    row.handover_override_reason = override_reason
     db.flush()
     logged = Target("worker_request", row.id)
-    record_event(
-        db, by, Action.WORKER_REQUEST_CONFIRM, subject.id, logged, Outcome.ALLOWED, acting_basis(by)
-    )
+    record_event(db, by, action, subject.id, logged, Outcome.ALLOWED, acting_basis(by))
     return assignment
 
 

@@ -2,9 +2,12 @@
 
 Which permission guards which page:
   - the person's own pages under `/my/peer-worker`: `WORKER_CHOOSE` (consumers, carers);
-  - the coordinator's list and decisions under `/admin/worker-requests`: `ADMIN_MATCHES`;
-  - writing a handover: `PROFILE_OWN` (peer workers), then "the previous worker of this change"
-    in the service;
+  - the coordinator's list, each request's page and the decisions under
+    `/admin/worker-requests`: `ADMIN_MATCHES` (confirming waits while a handover is pending;
+    `confirm_without_handover` goes ahead and keeps the coordinator's reason);
+  - writing a handover, `/handover/<id>/write` (endpoint `choosing.write_handover`, the one
+    address to link to): `PROFILE_OWN` (peer workers), then "the previous worker of this
+    change" in the service;
   - reading a handover, `/handover/<id>`: `NOTES_READ` (the subject, and peer workers; who reads
     *this* one is `access.objects.decide_handover`).
 """
@@ -21,15 +24,16 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
+from peernotes.care.models import CareAssignment
 from peernotes.db import utcnow
 from peernotes.parsing import parse_id
 from peernotes.web.forms import ConfirmForm
-from peernotes.web.routes import confirmed_action, requires
+from peernotes.web.routes import confirmed_action, field_error, requires
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
-from peernotes.workforce.choosing.forms import DeclineForm, HandoverForm
+from peernotes.workforce.choosing.forms import DeclineForm, HandoverForm, OverrideForm
 from peernotes.workforce.choosing.matching import CHOICES, Criterion, PreferenceError
-from peernotes.workforce.choosing.models import WorkerRequest
+from peernotes.workforce.choosing.models import RequestState, WorkerRequest
 from peernotes.workforce.profiles import service as profiles
 from peernotes.workforce.vocabulary import FREQUENCIES, Attribute, Importance
 
@@ -124,6 +128,7 @@ def overview(actor: Actor, db: Session) -> str:
         current=current,
         current_profile=profiles.shown_profile(db, current.worker_id) if current else {},
         waiting=waiting,
+        waiting_status=choosing.status_of(db, waiting, now) if waiting else None,
         requests=requests,
         names=names,
         summaries=summaries,
@@ -228,18 +233,28 @@ def handover_consent(actor: Actor, db: Session, request_id: int) -> Response:
     _checked()
     given = request.form.get("consent") == "yes"
     try:
-        choosing.set_handover_consent(db, actor, request_id, given)
+        row = choosing.set_handover_consent(db, actor, request_id, given)
     except LookupError:
         abort(404)
     except choosing.ChoosingError as exc:
         flash(str(exc), "error")
     else:
-        flash(
-            "Your new peer worker may read the handover summary."
-            if given
-            else "The handover summary is private to you now. Your new peer worker can't read it.",
-            "info",
-        )
+        written = handover.summary_for(db, row.id) is not None
+        if given:
+            message = "Your new peer worker may read the handover summary."
+        elif written:
+            message = (
+                "The handover summary is private to you now. Your new peer worker can't read it."
+            )
+        elif row.state is RequestState.REQUESTED:
+            # Nothing was written: withdrawing is what lets a waiting change go ahead.
+            message = (
+                "There will be no handover: your new peer worker starts fresh, and the "
+                "coordinator no longer waits for it."
+            )
+        else:
+            message = "There will be no handover: your new peer worker starts fresh."
+        flash(message, "info")
     return redirect(url_for("choosing.overview"))
 
 
@@ -249,13 +264,20 @@ def handover_consent(actor: Actor, db: Session, request_id: int) -> Response:
 @bp.route("/handover/<int:request_id>/write", methods=["GET", "POST"])
 @requires(Permission.PROFILE_OWN)
 def write_handover(actor: Actor, db: Session, request_id: int) -> str | Response:
+    """Where the previous worker writes a handover: the one address every link to "write this
+    handover" uses. When there is nothing (more) to write, the page says why instead."""
     row = db.get(WorkerRequest, request_id)
-    if row is None or handover.previous_worker_id(db, row) != actor.id:
+    previous = (
+        db.get(CareAssignment, row.previous_assignment_id)
+        if row is not None and row.previous_assignment_id
+        else None
+    )
+    if row is None or previous is None or previous.worker_id != actor.id:
         try:
             handover.write(db, actor, request_id, "")  # logs the refusal, raises
         except LookupError:
             abort(404)
-    assert row is not None
+    assert row is not None and previous is not None
     form = HandoverForm()
     if form.validate_on_submit():
         try:
@@ -265,14 +287,20 @@ def write_handover(actor: Actor, db: Session, request_id: int) -> str | Response
         except LookupError:
             abort(404)
         else:
-            flash("The handover summary is saved. The person can read it now.", "info")
+            flash(
+                "The handover summary is saved. The person can read it now, and the coordinator "
+                "can go ahead with the change.",
+                "info",
+            )
             return redirect(url_for("home.show_home"))
+    state = handover.writing_state(db, row, previous, utcnow())
     return render_template(
         "workforce/choosing/handover_write.html",
         form=form,
         request_row=row,
         subject_name=db.get_one(User, row.subject_id).display_name,
-        written=handover.summary_for(db, row.id) is not None,
+        state=state.value,
+        why_not=handover.WHY_NOT_OPEN.get(state, ""),
     )
 
 
@@ -303,22 +331,58 @@ def read_handover(actor: Actor, db: Session, request_id: int) -> str:
 # The coordinator ------------------------------------------------------------------------------
 
 
+def _names_for(statuses: list[choosing.RequestStatus]) -> set[int]:
+    ids: set[int] = set()
+    for status in statuses:
+        ids |= {status.request.subject_id, status.request.worker_id}
+        if status.previous_worker_id is not None:
+            ids.add(status.previous_worker_id)
+    return ids
+
+
 @bp.route("/admin/worker-requests")
 @requires(Permission.ADMIN_MATCHES)
 def requests_list(actor: Actor, db: Session) -> str:
-    waiting = choosing.waiting_requests(db)
-    decided = choosing.decided_requests(db)
-    ids = {r.subject_id for r in waiting + decided} | {r.worker_id for r in waiting + decided}
+    now = utcnow()
+    waiting = choosing.waiting_for_coordinator(db, now)
+    decided = choosing.statuses(db, choosing.decided_requests(db), now)
     return render_template(
         "workforce/choosing/admin_requests.html",
         waiting=waiting,
         decided=decided,
-        names=display_names(db, ids),
-        prefs={r.subject_id: choosing.preferences_of(db, r.subject_id) for r in waiting},
+        names=display_names(db, _names_for(waiting + decided)),
+        prefs={
+            s.request.subject_id: choosing.preferences_of(db, s.request.subject_id) for s in waiting
+        },
         frequencies=FREQUENCIES,
         form=ConfirmForm(),
         decline_form=DeclineForm(),
     )
+
+
+def _request_page(
+    db: Session, row: WorkerRequest, override_form: OverrideForm | None = None
+) -> str:
+    status = choosing.status_of(db, row, utcnow())
+    return render_template(
+        "workforce/choosing/admin_request.html",
+        s=status,
+        r=row,
+        names=display_names(db, _names_for([status]) | {row.decided_by_id or row.subject_id}),
+        prefs=choosing.preferences_of(db, row.subject_id),
+        frequencies=FREQUENCIES,
+        form=ConfirmForm(),
+        decline_form=DeclineForm(),
+        override_form=override_form or OverrideForm(),
+    )
+
+
+@bp.route("/admin/worker-requests/<int:request_id>")
+@requires(Permission.ADMIN_MATCHES)
+def request_page(actor: Actor, db: Session, request_id: int) -> str:
+    """One request: what the person asked for, its handover, and the coordinator's choices."""
+    row = db.get(WorkerRequest, request_id) or abort(404)
+    return _request_page(db, row)
 
 
 @bp.route("/admin/worker-requests/<int:request_id>/confirm", methods=["POST"])
@@ -334,7 +398,34 @@ def confirm(actor: Actor, db: Session, request_id: int) -> Response:
             f"{assignment.subject.display_name} from today."
         )
 
-    return confirmed_action(act, url_for("choosing.requests_list"))
+    return confirmed_action(act, url_for("choosing.request_page", request_id=request_id))
+
+
+@bp.route("/admin/worker-requests/<int:request_id>/confirm-without-handover", methods=["POST"])
+@requires(Permission.ADMIN_MATCHES)
+def confirm_without_handover(actor: Actor, db: Session, request_id: int) -> str | Response:
+    form = OverrideForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        assignment = choosing.confirm_without_handover(
+            db, actor, request_id, form.reason.data or ""
+        )
+    except LookupError:
+        abort(404)
+    except choosing.ChoosingError as exc:
+        if exc.field != "reason":
+            flash(str(exc), "error")
+            return redirect(url_for("choosing.request_page", request_id=request_id))
+        # Show the page again with what they typed and the error beside it.
+        field_error(form, exc, "reason")
+        return _request_page(db, db.get_one(WorkerRequest, request_id), form)
+    flash(
+        f"Confirmed without the handover: {assignment.worker.display_name} supports "
+        f"{assignment.subject.display_name} from today. The reason is kept with the request.",
+        "info",
+    )
+    return redirect(url_for("choosing.request_page", request_id=request_id))
 
 
 @bp.route("/admin/worker-requests/<int:request_id>/decline", methods=["POST"])
