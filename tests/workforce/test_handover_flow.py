@@ -157,6 +157,21 @@ def test_the_old_worker_finds_the_handover_to_write_at_one_address(app: Flask) -
     assert "The change waits for your handover" in page
 
 
+def test_the_person_is_told_the_change_waits_for_the_handover(app: Flask) -> None:
+    alex = client_as(app, "alex")
+    tui = str(user_id(app, "tui"))
+    page = alex.get("/my/peer-worker").get_data(as_text=True)
+    response = alex.post(
+        "/my/peer-worker/request",
+        data={"worker_id": tui, "handover": "yes", "csrf_token": csrf_token(page)},
+        follow_redirects=True,
+    )
+    assert (
+        "You asked for Tui Henare. The coordinator will confirm it once Sam Rivera has written "
+        "the handover. You can cancel before then."
+    ) in response.get_data(as_text=True)
+
+
 # Held ------------------------------------------------------------------------------------------
 
 

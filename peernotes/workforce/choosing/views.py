@@ -204,11 +204,14 @@ def ask(actor: Actor, db: Session) -> Response:
     except choosing.ChoosingError as exc:
         flash(str(exc), "error")
     else:
-        flash(
-            f"You asked for {choosing.waiting_name(db, row)}. The coordinator will confirm it, "
-            "usually within two working days. You can cancel before then.",
-            "info",
-        )
+        asked = f"You asked for {choosing.waiting_name(db, row)}."
+        if row.handover_consent:
+            writer = handover.previous_worker_id(db, row)
+            name = display_names(db, {writer})[writer] if writer else "your peer worker"
+            then = f"The coordinator will confirm it once {name} has written the handover."
+        else:
+            then = "The coordinator will confirm it, usually within two working days."
+        flash(f"{asked} {then} You can cancel before then.", "info")
     return redirect(url_for("choosing.overview"))
 
 
