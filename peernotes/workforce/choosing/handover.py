@@ -192,15 +192,13 @@ def writing_state(
 
 
 @step
-def write(db: Session, by: Acting, request_id: int, text: str) -> HandoverSummary:
-    """The previous worker writes the summary, once.
+def for_writer(db: Session, by: Acting, request_id: int) -> tuple[WorkerRequest, CareAssignment]:
+    """A change away from this worker, with the assignment it ends: what they may write a
+    handover for (or be told why not).
 
     Raises:
-        LookupError: not a change away from this worker (logged as denied).
-        HandoverError: not open for writing (`WHY_NOT_OPEN` says why), or the text is empty or
-            too long. Nothing is stored then.
+        LookupError: no such change, or not away from this worker (logged as denied).
     """
-    now = utcnow()
     request = db.get(WorkerRequest, request_id)
     previous = (
         db.get(CareAssignment, request.previous_assignment_id)
@@ -218,6 +216,20 @@ def write(db: Session, by: Acting, request_id: int, text: str) -> HandoverSummar
             Basis.NOT_FOUND,
         )
         raise LookupError(request_id)
+    return request, previous
+
+
+@step
+def write(db: Session, by: Acting, request_id: int, text: str) -> HandoverSummary:
+    """The previous worker writes the summary, once.
+
+    Raises:
+        LookupError: not a change away from this worker (logged as denied).
+        HandoverError: not open for writing (`WHY_NOT_OPEN` says why), or the text is empty or
+            too long. Nothing is stored then.
+    """
+    now = utcnow()
+    request, previous = for_writer(db, by, request_id)
     state = writing_state(db, request, previous, now)
     if state is not WriteState.OPEN:
         raise HandoverError(WHY_NOT_OPEN[state])

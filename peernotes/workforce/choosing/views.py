@@ -24,7 +24,6 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
-from peernotes.care.models import CareAssignment
 from peernotes.db import utcnow
 from peernotes.parsing import parse_id
 from peernotes.web.forms import ConfirmForm
@@ -269,18 +268,10 @@ def handover_consent(actor: Actor, db: Session, request_id: int) -> Response:
 def write_handover(actor: Actor, db: Session, request_id: int) -> str | Response:
     """Where the previous worker writes a handover: the one address every link to "write this
     handover" uses. When there is nothing (more) to write, the page says why instead."""
-    row = db.get(WorkerRequest, request_id)
-    previous = (
-        db.get(CareAssignment, row.previous_assignment_id)
-        if row is not None and row.previous_assignment_id
-        else None
-    )
-    if row is None or previous is None or previous.worker_id != actor.id:
-        try:
-            handover.write(db, actor, request_id, "")  # logs the refusal, raises
-        except LookupError:
-            abort(404)
-    assert row is not None and previous is not None
+    try:
+        row, previous = handover.for_writer(db, actor, request_id)
+    except LookupError:
+        abort(404)
     form = HandoverForm()
     if form.validate_on_submit():
         try:
