@@ -14,6 +14,8 @@ from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
 from peernotes.crypto.keyring import Keyring, key_sources
+from peernotes.notifications.holds import held_until
+from peernotes.notifications.mail import install_mail
 from peernotes.web.converters import DatabaseId
 from peernotes.web.errors import install_error_pages
 from peernotes.web.headers import install_response_headers
@@ -56,6 +58,8 @@ def create_app(config: Config) -> Flask:
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )
+    # Email, when PEERNOTES_SMTP_URL is set: sent after commits, by a thread started lazily.
+    install_mail(app, hold=held_until)
     csrf.init_app(app)
     limiter.init_app(app)
     login_setup.init_app(app)

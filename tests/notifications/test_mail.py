@@ -1,0 +1,39 @@
+"""The outbox and its sender, through a real SMTP server on a local port."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import select
+
+from peernotes.db import get_database
+from peernotes.notifications.mail import queue_mail
+from peernotes.notifications.models import OutboxMessage
+from tests.notifications.conftest import Inbox, sender_of
+
+
+def test_queued_mail_is_sent_after_the_commit_and_not_before(app: Flask, inbox: Inbox) -> None:
+    sender = sender_of(app)
+    with app.app_context(), get_database(app).session() as db:
+        queue_mail(db, "someone@example.org", "Hello", "A body with a link.")
+        db.flush()
+        assert sender.wait_idle(5)
+        assert inbox.messages == []  # not committed: nothing has woken the sender
+        db.commit()
+    assert sender.wait_idle(10)
+    assert len(inbox.messages) == 1
+    message = inbox.messages[0]
+    assert message["To"] == "someone@example.org"
+    assert Inbox.text(message).splitlines() == ["Hello", "A body with a link."]
+    with app.app_context(), get_database(app).session() as db:
+        row = db.scalars(select(OutboxMessage)).one()
+        assert row.sent_at is not None and row.attempts == 1 and row.body == b""
+
+
+def test_a_rolled_back_transaction_sends_nothing(app: Flask, inbox: Inbox) -> None:
+    with app.app_context(), get_database(app).session() as db:
+        queue_mail(db, "someone@example.org", "Hello", "Body.")
+        db.rollback()
+    sender = sender_of(app)
+    sender.wake()
+    assert sender.wait_idle(10)
+    assert inbox.messages == []
