@@ -38,6 +38,8 @@ class ConfigError(RuntimeError):
 
 #: Emergency access lasts at most four hours; a service may choose a shorter window.
 MAX_EMERGENCY_MINUTES = 240
+#: A reset link is a password: it lasts at most a week, however the service sets it.
+MAX_RESET_LINK_MINUTES = 7 * 24 * 60
 
 
 def _int(
@@ -185,6 +187,18 @@ class Config:
     base_url: str = "http://127.0.0.1:5000"
     #: The sender of every email.
     mail_from: str = "PeerNotes <peernotes@localhost>"
+    #: How long a reset link lasts: one a coordinator hands over in person (a day, so that it
+    #: survives until the person is next at a computer), and one sent by email (an hour: email
+    #: sits in mailboxes and forwards). Either link works once.
+    reset_link_minutes: int = 24 * 60
+    reset_email_link_minutes: int = 60
+    #: Reset throttling, in the sign-in window: links a coordinator may issue, emailed links
+    #: asked for one address and from one client address, and unusable reset links tried from
+    #: one client address.
+    reset_issues_per_coordinator: int = 10
+    reset_requests_per_account: int = 3
+    reset_requests_per_address: int = 10
+    reset_attempts_per_address: int = 10
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -286,6 +300,16 @@ class Config:
             mail_from=_mail_from(env.get("PEERNOTES_MAIL_FROM", "").strip())
             if env.get("PEERNOTES_MAIL_FROM", "").strip()
             else "PeerNotes <peernotes@localhost>",
+            reset_link_minutes=_int(
+                env, "PEERNOTES_RESET_LINK_MINUTES", 24 * 60, maximum=MAX_RESET_LINK_MINUTES
+            ),
+            reset_email_link_minutes=_int(
+                env, "PEERNOTES_RESET_EMAIL_LINK_MINUTES", 60, maximum=MAX_RESET_LINK_MINUTES
+            ),
+            reset_issues_per_coordinator=_int(env, "PEERNOTES_RESET_ISSUES_PER_COORDINATOR", 10),
+            reset_requests_per_account=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ACCOUNT", 3),
+            reset_requests_per_address=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ADDRESS", 10),
+            reset_attempts_per_address=_int(env, "PEERNOTES_RESET_ATTEMPTS_PER_ADDRESS", 10),
         )
 
 

@@ -1,7 +1,7 @@
 """Imports every model module, so that `Base.metadata` is complete (Alembic, tests)."""
 
 from peernotes.audit.models import AuditEntry
-from peernotes.auth.models import LoginSession, User
+from peernotes.auth.models import LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.crypto.models import DataKey
@@ -35,6 +35,7 @@ __all__ = [
     "SafetyFlag",
     "TrainingRecord",
     "LoginSession",
+    "PasswordReset",
     "Note",
     "NoteEvent",
     "NoteRevision",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from peernotes.auth.throttle import record_throttled_emergency_access, record_throttled_sign_in
 
@@ -42,7 +43,9 @@ def install_error_pages(app: Flask) -> None:
         return render_template("errors/error.html", code=400, title=title, message=message), 400
 
     @app.errorhandler(429)
-    def _too_many(_exc: HTTPException) -> tuple[str, int]:
+    def _too_many(exc: HTTPException) -> tuple[str, int] | Response:
+        if exc.response is not None:
+            return exc.get_response()  # a limit that answers in its own words (its `on_breach`)
         if request.endpoint == "signin.login" and request.method == "POST":
             record_throttled_sign_in()
         if request.endpoint == "emergency.start":

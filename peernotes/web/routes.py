@@ -42,7 +42,9 @@ PERMISSION_ATTR = "__peernotes_permission__"
 PUBLIC = "public"
 
 #: Endpoints that anyone may reach without signing in. Nothing else is public.
-PUBLIC_ENDPOINTS = frozenset({"signin.login", "home.health", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"signin.login", "signin.forgot_password", "signin.reset_password", "home.health", "static"}
+)
 
 #: Endpoints a person who must change their password may still reach.
 _PASSWORD_CHANGE_ENDPOINTS = frozenset({"signin.change_password", "signin.logout"})
