@@ -341,16 +341,24 @@ def _told(now: datetime) -> ColumnElement[bool]:
     return or_(RiskConcern.delay_until.is_(None), RiskConcern.delay_until <= now)
 
 
+def told_to_subject(db: Session, subject_id: int, now: datetime) -> list[RiskConcern]:
+    """The concerns about this person they may be told of now (no delay in force), newest
+    first. Not logged: for what waits on their home page, which shows no concern's text."""
+    return list(
+        db.scalars(
+            select(RiskConcern)
+            .where(RiskConcern.subject_id == subject_id, _told(now))
+            .order_by(RiskConcern.created_at.desc(), RiskConcern.id.desc())
+        )
+    )
+
+
 def about_me(db: Session, by: Acting) -> list[ConcernSummary]:
     """The concerns about this person that they may read now (delayed ones are left out,
     without a trace), newest first. Logged."""
     assert by.id is not None
     now = utcnow()
-    rows = db.scalars(
-        select(RiskConcern)
-        .where(RiskConcern.subject_id == by.id, _told(now))
-        .order_by(RiskConcern.created_at.desc(), RiskConcern.id.desc())
-    ).all()
+    rows = told_to_subject(db, by.id, now)
     _log(db, by, Action.RISK_LIST, by.id, None, Outcome.ALLOWED, Basis.SELF)
     return [_summary(c, now, for_subject=True) for c in rows]
 

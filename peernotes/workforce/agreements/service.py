@@ -300,6 +300,7 @@ def _add_version(
         places=terms.places,
         community_contact=terms.community_contact,
         review_on=terms.review_on,
+        contact_every_days=terms.contact_every_days,
         created_by_id=by.id,
         created_at=moment,
         worker_confirmed_at=moment if by.id == worker_id else None,
