@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, render_template
+from flask import Blueprint, g, jsonify, render_template, request, session
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -34,20 +34,43 @@ def show_home(actor: Actor, db: Session) -> str:
     )
 
 
+#: How long the count beside "Home" is reused on other pages. Counting costs a dozen small
+#: queries, which every page would otherwise pay; a minute's delay in hearing of someone
+#: else's action is fine, and the person's own change (any POST) forgets it at once.
+COUNT_FRESH_SECONDS = 60
+
+
+@bp.before_app_request
+def _forget_count_after_a_change() -> None:
+    if request.method not in ("GET", "HEAD"):
+        session.pop("attention", None)
+
+
 @bp.app_context_processor
 def _attention_count() -> dict[str, int]:
-    """The count beside "Home" on every page: what waits for this person (the home page
-    passes its own, computed once with the list it shows)."""
+    """The count beside "Home" on every page: what waits for this person. The home page
+    passes the list it shows; other pages reuse a count under a minute old."""
     from flask_login import current_user
 
     from peernotes.db import request_session
 
     if not current_user.is_authenticated or current_user.must_change_password:
         return {}
+    now = utcnow()
     items = g.get("attention")
     if items is None:
-        items = needs_attention(request_session(), current_user, utcnow(), local_today())
-    return {"attention_count": attention_count(items)}
+        cached = session.get("attention")
+        if (
+            isinstance(cached, list)
+            and len(cached) == 3
+            and cached[0] == current_user.id
+            and 0 <= now.timestamp() - cached[2] < COUNT_FRESH_SECONDS
+        ):
+            return {"attention_count": int(cached[1])}
+        items = needs_attention(request_session(), current_user, now, local_today())
+    count = attention_count(items)
+    session["attention"] = [current_user.id, count, int(now.timestamp())]
+    return {"attention_count": count}
 
 
 @bp.route("/health")
