@@ -3,10 +3,11 @@ read, emergency access to their record, agreements to confirm, answers to their 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, aliased
 
 from peernotes.audit.events import Action
@@ -126,59 +127,73 @@ def _agreements_to_confirm(db: Session, actor: Actor, now: datetime) -> list[Ite
 
 
 def _answers(db: Session, actor: Actor) -> list[Item]:
-    """Answers to the corrections they asked for, on notes and on record entries, that they
+    """Answers to the corrections they asked for, on record entries and on notes, that they
     have not read since the answer came."""
-    found: list[Item] = []
     asked = aliased(RecordEntryStatement)
-    record_answers = list(
-        db.execute(
-            select(RecordEntryStatement.entry_id, RecordEntryStatement.created_at)
-            .join(asked, asked.id == RecordEntryStatement.answers_id)
-            .where(
-                asked.author_id == actor.id,
-                asked.kind == StatementKind.CORRECTION,
-                RecordEntryStatement.kind == StatementKind.CORRECTION_REPLY,
+    on_entries = _unread_since(
+        db,
+        actor,
+        _pairs(
+            db.execute(
+                select(RecordEntryStatement.entry_id, RecordEntryStatement.created_at)
+                .join(asked, asked.id == RecordEntryStatement.answers_id)
+                .where(
+                    asked.author_id == actor.id,
+                    asked.kind == StatementKind.CORRECTION,
+                    RecordEntryStatement.kind == StatementKind.CORRECTION_REPLY,
+                )
             )
-        )
+        ),
+        Action.RECORD_READ,
+        "record_entry",
     )
-    read = last_opened(
-        db, actor.id, Action.RECORD_READ, "record_entry", {e for e, _ in record_answers}
-    )
-    answered: dict[int, datetime] = {}
-    for entry_id, at in record_answers:
-        if read.get(entry_id, -1) < micros_since_epoch(at):
-            answered[entry_id] = max(at, answered.get(entry_id, at))
-    for entry_id, at in sorted(answered.items(), key=lambda p: p[1], reverse=True):
-        found.append(
-            Item(
-                Kind.ANSWER_TO_YOUR_REQUEST,
-                f"Your correction request on a record entry was answered on {when(at)}",
-                url_for("records.show_entry", subject_id=actor.id, entry_id=entry_id),
-            )
-        )
     asked_note = aliased(NoteStatement)
-    note_answers = list(
-        db.execute(
-            select(NoteStatement.note_id, NoteStatement.created_at)
-            .join(asked_note, asked_note.id == NoteStatement.replies_to_id)
-            .where(
-                asked_note.author_id == actor.id,
-                asked_note.kind == NoteStatementKind.CORRECTION,
-                NoteStatement.kind == NoteStatementKind.CORRECTION_REPLY,
+    on_notes = _unread_since(
+        db,
+        actor,
+        _pairs(
+            db.execute(
+                select(NoteStatement.note_id, NoteStatement.created_at)
+                .join(asked_note, asked_note.id == NoteStatement.replies_to_id)
+                .where(
+                    asked_note.author_id == actor.id,
+                    asked_note.kind == NoteStatementKind.CORRECTION,
+                    NoteStatement.kind == NoteStatementKind.CORRECTION_REPLY,
+                )
             )
-        )
+        ),
+        Action.NOTE_READ,
+        "note",
     )
-    read_notes = last_opened(db, actor.id, Action.NOTE_READ, "note", {n for n, _ in note_answers})
-    notes_answered: dict[int, datetime] = {}
-    for note_id, at in note_answers:
-        if read_notes.get(note_id, -1) < micros_since_epoch(at):
-            notes_answered[note_id] = max(at, notes_answered.get(note_id, at))
-    for note_id, at in sorted(notes_answered.items(), key=lambda p: p[1], reverse=True):
-        found.append(
-            Item(
-                Kind.ANSWER_TO_YOUR_REQUEST,
-                f"Your correction request on a note was answered on {when(at)}",
-                url_for("notes.show", note_id=note_id),
-            )
+    return [
+        Item(
+            Kind.ANSWER_TO_YOUR_REQUEST,
+            f"Your correction request on a record entry was answered on {when(at)}",
+            url_for("records.show_entry", subject_id=actor.id, entry_id=entry_id),
         )
-    return found
+        for entry_id, at in on_entries
+    ] + [
+        Item(
+            Kind.ANSWER_TO_YOUR_REQUEST,
+            f"Your correction request on a note was answered on {when(at)}",
+            url_for("notes.show", note_id=note_id),
+        )
+        for note_id, at in on_notes
+    ]
+
+
+def _unread_since(
+    db: Session, actor: Actor, answers: list[tuple[int, datetime]], action: Action, target: str
+) -> list[tuple[int, datetime]]:
+    """Of (thing, answered at) pairs, the things not opened since their latest answer, with
+    that answer's time, newest first."""
+    latest: dict[int, datetime] = {}
+    for thing, at in answers:
+        latest[thing] = max(at, latest.get(thing, at))
+    read = last_opened(db, actor.id, action, target, latest)
+    unread = [(t, at) for t, at in latest.items() if read.get(t, -1) < micros_since_epoch(at)]
+    return sorted(unread, key=lambda pair: pair[1], reverse=True)
+
+
+def _pairs(rows: Iterable[Row[tuple[int, datetime]]]) -> list[tuple[int, datetime]]:
+    return [(int(row[0]), row[1]) for row in rows]
