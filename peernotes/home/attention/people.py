@@ -195,5 +195,5 @@ def _unread_since(
     return sorted(unread, key=lambda pair: pair[1], reverse=True)
 
 
-def _pairs(rows: Iterable[Row[tuple[int, datetime]]]) -> list[tuple[int, datetime]]:
+def _pairs(rows: Iterable[Row[int, datetime]]) -> list[tuple[int, datetime]]:
     return [(int(row[0]), row[1]) for row in rows]
