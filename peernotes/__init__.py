@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.consent import views as consent
     from peernotes.emergency import views as emergency
     from peernotes.flags import views as flags
+    from peernotes.help import views as help_pages
     from peernotes.home import views as home
     from peernotes.notes import views as notes
     from peernotes.records import views as records
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in (
         signin,
+        help_pages,
         home,
         care,
         admin,
