@@ -14,12 +14,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from config import Config
-from peernotes.accesslog import plain
+from peernotes.accesslog import own_forms, own_log, plain
 from peernotes.accesslog.forms import LogFilterForm
 from peernotes.audit import log, words
 from peernotes.audit.events import Action, Basis, Outcome
@@ -34,8 +34,6 @@ from peernotes.care import service as care
 from peernotes.crypto.keyring import chain_key
 from peernotes.db import KEYRING, utcnow
 from peernotes.emergency import service as emergency
-from peernotes.flags import service as flags
-from peernotes.risk import service as risk
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import requires
 
@@ -225,47 +223,59 @@ def verify_now(actor: Actor, db: Session) -> str:
 
 @bp.route("/my/access-log")
 @requires(Permission.ACCESS_LOG_VIEW_OWN)
-def show_own_log(actor: Actor, db: Session) -> str:
-    query = log.about_subject(actor.id)
-    hidden = flags.untold_flag_ids(db, actor.id)
-    if hidden:
-        # A clinician decided this person must not be told of these flags (see flags.service).
-        # Spelled out NULL-safely: entries with no target must stay (NOT (NULL AND ...) is
-        # NULL, which would drop them).
-        query = query.where(
-            or_(
-                AuditEntry.target_type.is_(None),
-                AuditEntry.target_type != "safety_flag",
-                AuditEntry.target_id.not_in([str(i) for i in hidden]),
-            )
+def show_own_log(actor: Actor, db: Session) -> str | tuple[str, int]:
+    visible = own_log.visible(db, actor.id)
+    form = own_forms.OwnLogFilterForm(request.args)
+    form.offer(own_log.people_in(db, visible.query, actor.id))
+    uses = emergency.uses(db, subject_id=actor.id)
+    names = display_names(db)
+    kept = {k: v for k, v in request.args.items() if k not in ("before", "after")}
+    filtered = any(kept.values())
+    if not form.validate():
+        # Nothing is shown and nothing is logged: the page only says what to fix.
+        body = render_template(
+            "accesslog/own.html",
+            form=form,
+            page=None,
+            days=[],
+            emergency_uses=uses,
+            names=names,
+            kept=kept,
+            filtered=filtered,
         )
-    delayed = risk.own_log_condition(db, actor.id)
-    if delayed is not None:
-        # A clinician decided telling this person about a concern must wait (risk.service).
-        query = query.where(delayed)
+        return body, 400
     page = log.page(
         db,
-        query,
+        own_log.filtered(visible.query, form, actor.id),
         before=_optional_int(request.args.get("before")),
         after=_optional_int(request.args.get("after")),
     )
-    names = display_names(db)
-    care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
-    # What entries' targets name, as the features that own them tell it (`audit.words`).
-    details = words.describe(db, page.entries)
-    sentences = [
-        plain.describe(
-            e, viewer_id=actor.id, names=names, details=details, care_team=care_team, tz=_tz()
-        )
-        for e in page.entries
-    ]
+    context = plain.Context(
+        viewer_id=actor.id,
+        tz=_tz(),
+        names=names,
+        # What entries' targets name, as the features that own them tell it (`audit.words`).
+        targets=words.describe(db, page.entries),
+        care_team=frozenset(a.worker_id for a in care.care_team(db, actor.id, utcnow())),
+        shares=own_log.shares(db, actor.id, page.entries),
+        emergencies={
+            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.access.reason)
+            for u in uses
+        },
+        flags_untold=visible.flags_untold,
+    )
+    today = utcnow().astimezone(_tz()).date()
+    days = plain.by_day((plain.describe(e, context) for e in page.entries), today)
     record_event(db, actor, Action.AUDIT_VIEW_OWN, actor.id, None, Outcome.ALLOWED, Basis.SELF)
     return render_template(
         "accesslog/own.html",
+        form=form,
         page=page,
-        sentences=sentences,
-        emergency_uses=emergency.uses(db, subject_id=actor.id),
+        days=days,
+        emergency_uses=uses,
         names=names,
+        kept=kept,
+        filtered=filtered,
     )
 
 
