@@ -43,6 +43,7 @@ ACTION_PHRASES: dict[str, str] = {
     "timeline:view": "looked at your timeline of notes and record entries",
     "note:read": "read a note about you",
     "note:list": "looked at the notes you shared with the care team",
+    "note:excerpt": "saw the first words of a note about you, in a list of notes",
     "note:create": "started a note with you",
     "note:propose": "shared a note with you for review",
     "note:approve": "approved a note",
