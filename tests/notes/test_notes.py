@@ -72,7 +72,7 @@ def test_the_whole_journey_and_who_sees_what(app: Flask) -> None:
     )
     waiting = alex.get("/notes").get_data(as_text=True)
     assert f'href="/notes/{note}">Talked about study. {SECRET}</a>' in waiting
-    assert "Waiting for your review" in waiting
+    assert "By Sam Rivera · waiting for your review" in waiting
     assert '<span class="badge">2</span>' in alex.get("/").get_data(as_text=True)  # and the demo's
 
     # Alex asks for a change; Sam sees the comment, edits, proposes again.
@@ -118,7 +118,7 @@ def test_the_whole_journey_and_who_sees_what(app: Flask) -> None:
     assert _last(app, "note:approve")[3:] == ("allowed", "subject")
     approved_list = sam.get("/notes").get_data(as_text=True)
     assert f'href="/notes/{note}">Talked about study. {SECRET}</a>' in approved_list
-    assert "Approved by Alex Nguyen" in approved_list
+    assert "With Alex Nguyen · approved ·" in approved_list
 
     # Dr Chen (in Alex's care) sees only the care-team section, never the just-us one.
     chen = _client(app, "dr.chen")
