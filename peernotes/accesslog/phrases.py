@@ -160,6 +160,10 @@ ACTIONS: dict[Action, ActionWords] = {
         "looked at the list of peer notes about you",
         "tried to look at the list of peer notes about you",
     ),
+    A.NOTE_EXCERPT: _words(
+        "saw the first words of a peer note about you, in a list of notes",
+        "tried to see the first words of a peer note about you",
+    ),
     A.NOTE_FILE: _words(
         "filed part of a peer note you approved into your record",
         "tried to file part of a peer note into your record",

@@ -68,6 +68,8 @@ class Action(StrEnum):
     NOTE_STATEMENT = "note:statement"
     NOTE_READ = "note:read"
     NOTE_LIST = "note:list"
+    # The first words of a note, shown in a list of notes: a read of part of it, one per note.
+    NOTE_EXCERPT = "note:excerpt"
     NOTE_FILE = "note:file"
     TIMELINE_VIEW = "timeline:view"
     NOTE_CORRECTION_REPLY = "note:correction_reply"
