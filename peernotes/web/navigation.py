@@ -80,7 +80,8 @@ NAVIGATION: tuple[NavItem, ...] = (
         "Notes",
         "notes.index",
         A.NOTES,
-        any_of=frozenset({P.NOTES_REVIEW_OWN, P.NOTES_WRITE}),
+        # Whoever reads notes: their own, those they write, and those shared with them.
+        P.NOTES_READ,
         badge="notes_waiting",
     ),
     # A record of one's own, and consent over it: the person the record is about.
