@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.flags import views as flags
     from peernotes.home import views as home
     from peernotes.notes import views as notes
+    from peernotes.notifications import views as notifications
     from peernotes.records import views as records
     from peernotes.risk import views as risk
     from peernotes.signin import views as signin
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         emergency,
         flags,
         notes,
+        notifications,
         risk,
         profiles,
         choosing,

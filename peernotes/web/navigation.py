@@ -43,6 +43,9 @@ NAVIGATION: tuple[NavItem, ...] = (
         any_of=frozenset({P.NOTES_REVIEW_OWN, P.NOTES_WRITE}),
         badge="notes_waiting",
     ),
+    _item(
+        "Notifications", "notifications.index", P.NOTIFICATIONS_OWN, badge="notifications_unread"
+    ),
     # A record of one's own, and consent over it: the person the record is about.
     _item("Your record", "records.show_own_record", P.RECORD_VIEW, P.RECORD_OWN),
     # Who can see what, changing it, and checking it: one area, the map at its top.
