@@ -110,7 +110,10 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     unknown = set(options) - {"starttls", "timeout"}
     if unknown:
         raise ConfigError(f"PEERNOTES_SMTP_URL: unknown option {sorted(unknown)[0]!r}")
-    starttls = _bool(options, "starttls", False)
+    try:
+        starttls = _bool(options, "starttls", False)
+    except ConfigError as exc:
+        raise ConfigError(f"PEERNOTES_SMTP_URL: {exc}") from exc
     if starttls and scheme == "smtps":
         raise ConfigError("PEERNOTES_SMTP_URL: smtps:// is TLS already; drop ?starttls")
     try:

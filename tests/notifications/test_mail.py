@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from config import SmtpSettings
 from peernotes.db import get_database
 from peernotes.notifications.mail import queue_mail
 from peernotes.notifications.models import OutboxMessage
-from tests.notifications.conftest import Inbox, sender_of
+from tests.notifications.conftest import Inbox, sender_of, sending_to
+
+
+@pytest.fixture
+def config_overrides(smtp_settings: SmtpSettings) -> dict[str, object]:
+    return sending_to(smtp_settings)
 
 
 def test_queued_mail_is_sent_after_the_commit_and_not_before(app: Flask, inbox: Inbox) -> None:
