@@ -50,7 +50,7 @@ OUTBOX_SECRET = "mail_outbox"
 #: A claimed row is left alone by other senders this long (a send takes seconds at most).
 CLAIM_LEASE = timedelta(minutes=5)
 #: Tries before a message is given up: the waits between them grow from one minute to six
-#: hours, so the last try is about two days after the first.
+#: hours, so the last try is about 20 hours after the first.
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
