@@ -14,8 +14,10 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Environment = Literal["development", "production", "test"]
@@ -132,6 +134,89 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+SmtpSecurity = Literal["none", "starttls", "tls"]
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where email goes: `PEERNOTES_SMTP_URL`, parsed once (`parse_smtp_url`)."""
+
+    host: str
+    port: int
+    #: `tls`: TLS from the first byte (`smtps://`); `starttls`: upgraded after connecting.
+    security: SmtpSecurity = "none"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: Seconds a connection, or any one exchange on it, may take before it counts as failed.
+    timeout_seconds: float = 10.0
+
+
+_SMTP_DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    """`smtp://[user:pass@]host[:port][?starttls=1][&timeout=seconds]`, or `smtps://…`.
+
+    Raises:
+        ConfigError: naming what is wrong (never echoing a password).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _SMTP_DEFAULT_PORTS:
+        raise ConfigError("PEERNOTES_SMTP_URL must start with smtp:// or smtps://")
+    try:
+        port = parts.port or _SMTP_DEFAULT_PORTS[scheme]
+    except ValueError as exc:
+        raise ConfigError("PEERNOTES_SMTP_URL has a port that is not a number") from exc
+    if not parts.hostname:
+        raise ConfigError("PEERNOTES_SMTP_URL names no host")
+    if parts.path not in ("", "/"):
+        raise ConfigError("PEERNOTES_SMTP_URL takes no path")
+    options = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    unknown = set(options) - {"starttls", "timeout"}
+    if unknown:
+        raise ConfigError(f"PEERNOTES_SMTP_URL: unknown option {sorted(unknown)[0]!r}")
+    try:
+        starttls = _bool(options, "starttls", False)
+    except ConfigError as exc:
+        raise ConfigError(f"PEERNOTES_SMTP_URL: {exc}") from exc
+    if starttls and scheme == "smtps":
+        raise ConfigError("PEERNOTES_SMTP_URL: smtps:// is TLS already; drop ?starttls")
+    try:
+        timeout = float(options.get("timeout") or 10)
+    except ValueError as exc:
+        raise ConfigError("PEERNOTES_SMTP_URL: timeout must be a number of seconds") from exc
+    if not 0 < timeout <= 120:
+        raise ConfigError("PEERNOTES_SMTP_URL: timeout must be between 0 and 120 seconds")
+    if parts.password is not None and scheme == "smtp" and not starttls:
+        # A password sent in the clear would be readable by anyone on the way.
+        raise ConfigError("PEERNOTES_SMTP_URL: a password needs smtps:// or ?starttls=1")
+    return SmtpSettings(
+        host=parts.hostname,
+        port=port,
+        security="tls" if scheme == "smtps" else "starttls" if starttls else "none",
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        timeout_seconds=timeout,
+    )
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            "PEERNOTES_BASE_URL must be the address people open, like https://peernotes.example.org"
+        )
+    return raw.rstrip("/")
+
+
+def _mail_from(raw: str) -> str:
+    _, address = parseaddr(raw)
+    if "@" not in address or any(c in raw for c in "\r\n"):
+        raise ConfigError(f"PEERNOTES_MAIL_FROM must be an email address, not {raw!r}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything the app needs to know about where it runs. Immutable once built."""
@@ -165,6 +250,12 @@ class Config:
     risk_delay_hours: int = 72
     #: The crisis lines every page points to ("Need help now?"), in the order shown.
     crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
+    #: Where notices by email are sent through; None: no email at all (in-app notices only).
+    smtp: SmtpSettings | None = None
+    #: The address people open PeerNotes at: the start of every link in an email.
+    base_url: str = "http://127.0.0.1:5000"
+    #: The sender of every email.
+    mail_from: str = "PeerNotes <peernotes@localhost>"
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -232,6 +323,14 @@ class Config:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"PEERNOTES_TIMEZONE: unknown time zone {timezone!r}") from exc
 
+        smtp_url = env.get("PEERNOTES_SMTP_URL", "").strip()
+        smtp = parse_smtp_url(smtp_url) if smtp_url else None
+        base_url = env.get("PEERNOTES_BASE_URL", "").strip()
+        if smtp is not None and production and not base_url:
+            raise ConfigError(
+                "PEERNOTES_BASE_URL is not set; emails link to PeerNotes and need its address"
+            )
+
         return cls(
             env=environment,
             database_url=database_url,
@@ -254,6 +353,11 @@ class Config:
             ),
             risk_delay_hours=_int(env, "PEERNOTES_RISK_DELAY_HOURS", 72),
             crisis_lines=parse_crisis_lines(env.get("PEERNOTES_CRISIS_LINES")),
+            smtp=smtp,
+            base_url=_base_url(base_url) if base_url else "http://127.0.0.1:5000",
+            mail_from=_mail_from(env.get("PEERNOTES_MAIL_FROM", "").strip())
+            if env.get("PEERNOTES_MAIL_FROM", "").strip()
+            else "PeerNotes <peernotes@localhost>",
         )
 
 

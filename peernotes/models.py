@@ -9,6 +9,7 @@ from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.flags.models import SafetyFlag
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
+from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.risk.models import RiskConcern
 from peernotes.supervision.models import Supervision, SupervisionSession
@@ -39,6 +40,9 @@ __all__ = [
     "NoteRevision",
     "NoteSectionAudience",
     "NoteStatement",
+    "Notification",
+    "EmailPreference",
+    "OutboxMessage",
     "RiskConcern",
     "Supervision",
     "Team",

@@ -34,6 +34,7 @@ from peernotes.auth.roles import Role
 from peernotes.db import utcnow
 from peernotes.emergency.models import EmergencyAccess, ReviewOutcome
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 
 MIN_REASON = 20
 MAX_REASON = 2_000
@@ -152,6 +153,7 @@ def start(
         Outcome.ALLOWED,
         f"emergency:{access.id}",
     )
+    notifications.notify(db, subject.id, notifications.Kind.EMERGENCY_ACCESS, access.id)
     return access
 
 

@@ -45,6 +45,7 @@ from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 from peernotes.risk.models import RiskConcern
 
 
@@ -250,6 +251,7 @@ def raise_concern(
     concern.ciphertext = _seal(db, concern, text)
     db.flush()
     _log(db, by, Action.RISK_RAISE, subject_id, concern.id, Outcome.ALLOWED, DUTY_OF_CARE)
+    notifications.notify_concern_raised(db, concern)
     return concern
 
 

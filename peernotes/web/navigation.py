@@ -77,6 +77,13 @@ A = Area
 NAVIGATION: tuple[NavItem, ...] = (
     _item("Home", "home.show_home", A.HOME, P.SESSION_USE, badge="attention_count"),
     _item(
+        "Notifications",
+        "notifications.index",
+        A.HOME,
+        P.NOTIFICATIONS_OWN,
+        badge="notifications_unread",
+    ),
+    _item(
         "Notes",
         "notes.index",
         A.NOTES,
