@@ -13,6 +13,7 @@ from peernotes.db import utcnow
 from peernotes.home.attention import attention_count, log_shown, needs_attention
 from peernotes.home.service import home_context
 from peernotes.timefmt import local_today
+from peernotes.web.counts import counts_shown
 from peernotes.web.routes import public, requires
 
 bp = Blueprint("home", __name__)
@@ -54,7 +55,7 @@ def _attention_count() -> dict[str, int]:
 
     from peernotes.db import request_session
 
-    if not current_user.is_authenticated or current_user.must_change_password:
+    if not counts_shown() or current_user.must_change_password:
         return {}
     now = utcnow()
     items = g.get("attention")

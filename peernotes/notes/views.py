@@ -21,6 +21,7 @@ from peernotes.notes.lifecycle import InvalidTransition, Party, State
 from peernotes.notes.models import Audience, StatementKind
 from peernotes.records import service as records
 from peernotes.timefmt import when
+from peernotes.web.counts import counts_shown
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import requires
 
@@ -402,7 +403,7 @@ def _notes_waiting() -> dict[str, int]:
     from peernotes.db import request_session
 
     if (
-        not current_user.is_authenticated
+        not counts_shown()
         or not current_user.can(Permission.NOTES_REVIEW_OWN)
         and not current_user.can(Permission.NOTES_WRITE)
     ):

@@ -18,6 +18,7 @@ from peernotes.db import request_session
 from peernotes.notifications import service
 from peernotes.notifications.forms import EmailSettingsForm
 from peernotes.notifications.kinds import ALWAYS_EMAILED, LABELS, SETTING_LABELS
+from peernotes.web.counts import counts_shown
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import field_error, requires
 
@@ -82,6 +83,6 @@ def settings(actor: Actor, db: Session) -> str | Response:
 @bp.app_context_processor
 def _notifications_unread() -> dict[str, int]:
     """The count beside "Notifications" in the navigation."""
-    if not current_user.is_authenticated or not current_user.can(Permission.NOTIFICATIONS_OWN):
+    if not counts_shown() or not current_user.can(Permission.NOTIFICATIONS_OWN):
         return {}
     return {"notifications_unread": service.unread_count(request_session(), int(current_user.id))}
