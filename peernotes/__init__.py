@@ -81,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.emergency import views as emergency
     from peernotes.flags import views as flags
     from peernotes.home import views as home
+    from peernotes.insight import views as insight
     from peernotes.notes import views as notes
     from peernotes.records import views as records
     from peernotes.risk import views as risk
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         training,
         supervision,
         accesslog,
+        insight,
         records,
         consent,
         emergency,

@@ -66,6 +66,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Peer worker requests", "choosing.requests_list", P.ADMIN_MATCHES),
     _item("Groups", "groups.manage", P.ADMIN_GROUPS),
     _item("Access log", "accesslog.list_entries", P.AUDIT_REVIEW),
+    _item("Insight", "insight.dashboard", P.AUDIT_REVIEW),
     _item("Emergency access reviews", "emergency.list_reviews", P.EMERGENCY_REVIEW),
 )
 
