@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.flags import views as flags
     from peernotes.help import views as help_pages
     from peernotes.home import views as home
+    from peernotes.insight import views as insight
     from peernotes.notes import views as notes
     from peernotes.notifications import views as notifications
     from peernotes.records import views as records
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         training,
         supervision,
         accesslog,
+        insight,
         records,
         consent,
         emergency,

@@ -298,6 +298,10 @@ ACTIONS: dict[Action, ActionWords] = {
         "checked that the access log has not been tampered with",
         "tried to check the access log",
     ),
+    A.AUDIT_INSIGHT: _words(
+        "looked at a summary of who reads your information, in the access log's insight page",
+        "tried to look at a summary of who reads your information",
+    ),
     A.AUDIT_VIEW_OWN: _words(
         "looked at who has looked at your information",
         "tried to look at who has looked at your information",

@@ -21,8 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from config import Config
 from peernotes.accesslog import own_forms, own_log, plain
 from peernotes.accesslog.forms import LogFilterForm
-from peernotes.audit import log, words
+from peernotes.audit import labels, log, words
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.labels import READS_CHOICE
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_connection
 from peernotes.audit.writer import Target, acting_basis, record_event
@@ -79,17 +80,22 @@ def _filter_form(db: Session) -> LogFilterForm:
 
 
 def _filters(form: LogFilterForm) -> log.Filters:
+    """The validated form as the log's filters (`validate_window` has passed)."""
     outcome = Outcome.DENIED if form.denied_only.data else None
     if outcome is None and form.outcome.data:
         outcome = Outcome(form.outcome.data)
+    reads = form.action.data == READS_CHOICE
     return log.Filters(
         actor_id=_optional_int(form.actor_id.data),
         subject_id=_optional_int(form.subject_id.data),
-        action=Action(form.action.data) if form.action.data else None,
+        action=Action(form.action.data) if form.action.data and not reads else None,
+        reads_only=reads,
         outcome=outcome,
         basis_prefix=form.basis.data or None,
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
+        since=form.since(_tz()),
+        until=form.until(_tz()),
+        seq_from=form.seq_from.data,
+        seq_to=form.seq_to.data,
     )
 
 
@@ -104,7 +110,7 @@ def _record_review(
 def list_entries(actor: Actor, db: Session) -> str:
     form = _filter_form(db)
     page: log.Page | None = None
-    if form.validate():
+    if form.validate_window(_tz()):
         filters = _filters(form)
         query = filters.apply(select(AuditEntry), _tz())
         page = log.page(
@@ -162,7 +168,7 @@ EXPORT_COLUMNS = (
 @requires(Permission.AUDIT_REVIEW)
 def export_entries(actor: Actor, db: Session) -> Response:
     form = _filter_form(db)
-    if not form.validate():
+    if not form.validate_window(_tz()):
         abort(400)
     filters = _filters(form)
     names = display_names(db)
@@ -286,6 +292,16 @@ def role_label(role: str | None) -> str:
 @bp.app_template_filter("audit_role")
 def _audit_role_filter(role: str | None) -> str:
     return role_label(role)
+
+
+@bp.app_template_filter("action_words")
+def _action_words(code: str) -> str:
+    return labels.action_label(code)
+
+
+@bp.app_template_filter("basis_words")
+def _basis_words(basis: str) -> str:
+    return labels.basis_words(basis, {role.value: label for role, label in ROLE_LABELS.items()})
 
 
 @bp.app_template_global("audit_page_url")

@@ -114,6 +114,8 @@ class Action(StrEnum):
     AUDIT_EXPORT = "audit:export"
     AUDIT_VERIFY = "audit:verify"
     AUDIT_VIEW_OWN = "audit:view_own"
+    #: The auditors' dashboard of patterns in the log (`peernotes.insight`).
+    AUDIT_INSIGHT = "audit:insight"
 
     @property
     def area(self) -> str:

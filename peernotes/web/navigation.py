@@ -118,6 +118,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Supervision", "supervision.manage", A.SERVICE, P.ADMIN_SUPERVISION),
     _item("Groups", "groups.manage", A.SERVICE, P.ADMIN_GROUPS),
     _item("Access log", "accesslog.list_entries", A.AUDIT, P.AUDIT_REVIEW),
+    _item("Insight", "insight.dashboard", A.AUDIT, P.AUDIT_REVIEW),
     _item("Emergency access reviews", "emergency.list_reviews", A.AUDIT, P.EMERGENCY_REVIEW),
     _item("Your profile", "profiles.edit", A.ACCOUNT, P.PROFILE_OWN),
     _item("Password", "signin.change_password", A.ACCOUNT, P.SESSION_USE),

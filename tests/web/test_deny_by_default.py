@@ -89,6 +89,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/audit": only(Role.AUDITOR),
     "/audit/entries/<int:seq>": only(Role.AUDITOR),
     "/audit/export.csv": only(Role.AUDITOR),
+    "/audit/insight": only(Role.AUDITOR),
     "/audit/emergency": only(Role.AUDITOR),
     "/audit/emergency/<int:access_id>": only(Role.AUDITOR),
     "/emergency": only(Role.CLINICIAN),
