@@ -482,3 +482,20 @@ def test_the_count_is_reused_for_a_minute_but_forgotten_after_the_persons_own_ch
         assert seen[-1] == before - 2
     finally:
         template_rendered.disconnect(capture, app)
+
+
+def test_new_unusual_patterns_wait_for_the_auditor_until_the_insight_page_is_opened(
+    app: Flask,
+) -> None:
+    auditor = client_as(app, "auditor")
+    # Open the page once, so only what happens next is new.
+    opens(auditor, "/audit/insight?days=7")
+    assert of_kind(auditor, "unusual-pattern") == []
+    helen = client_as(app, "helen")
+    alex_id = user_id(app, "alex")
+    for _ in range(6):  # a burst of refusals: Helen does not support Alex
+        assert helen.get(f"/people/{alex_id}/record").status_code in (403, 404)
+    (item,) = of_kind(auditor, "unusual-pattern")
+    assert item[1] == "1 unusual pattern in the access log since you last looked"
+    assert "Helen Costa" in opens(auditor, item[2])
+    assert of_kind(auditor, "unusual-pattern") == []

@@ -40,7 +40,7 @@ def needs_attention(db: Session, actor: Actor, now: datetime, today: date) -> li
     if actor.role is Role.ADMIN:
         return service_staff.coordinator_items(db, now, today)
     if actor.role is Role.AUDITOR:
-        return service_staff.auditor_items(db, now)
+        return service_staff.auditor_items(db, actor, now, today)
     return []
 
 

@@ -14,8 +14,13 @@ from config import Config
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.models import AuditEntry, micros_since_epoch
 from peernotes.auth.accounts import display_names
+from peernotes.auth.actor import Actor
 from peernotes.emergency import service as emergency
-from peernotes.home.attention.items import Item, Kind, plural
+from peernotes.home.attention.items import Item, Kind, last_did, plural
+from peernotes.insight.flags import find_flags
+from peernotes.insight.service import Settings
+from peernotes.insight.window import Window
+from peernotes.timefmt import zone
 from peernotes.training import service as training
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
@@ -29,7 +34,45 @@ def coordinator_items(db: Session, now: datetime, today: date) -> list[Item]:
     ]
 
 
-def auditor_items(db: Session, now: datetime) -> list[Item]:
+#: How far back the auditor's "unusual patterns" item looks (the dashboard's own default is
+#: longer; a week is what a weekly review covers).
+PATTERN_DAYS = 7
+
+
+def auditor_items(db: Session, actor: Actor, now: datetime, today: date) -> list[Item]:
+    return [*_emergency_to_review(db), *_new_patterns(db, actor, today)]
+
+
+def _new_patterns(db: Session, actor: Actor, today: date) -> list[Item]:
+    """Patterns the insight page flags in the last week that are newer than this auditor's
+    last look at it: opening the page (logged as audit:insight) is acting on them."""
+    settings = Settings(days=PATTERN_DAYS)
+    window = Window.ending(today, settings.days, zone())
+    flags = find_flags(
+        db,
+        window,
+        night_from=settings.night_from,
+        night_to=settings.night_to,
+        burst_count=settings.burst_count,
+        burst_minutes=settings.burst_minutes,
+    )
+    seen = last_did(db, actor.id, Action.AUDIT_INSIGHT)
+    new = [f for f in flags if seen is None or micros_since_epoch(f.last_at) > seen]
+    if not new:
+        return []
+    return [
+        Item(
+            Kind.UNUSUAL_PATTERN,
+            f"{plural(len(new), 'unusual pattern')} in the access log since you last looked",
+            url_for("insight.dashboard", days=PATTERN_DAYS),
+            len(new),
+            "Reads outside a caseload, at unusual hours, or bursts of refusals: each links to"
+            " its entries.",
+        )
+    ]
+
+
+def _emergency_to_review(db: Session) -> list[Item]:
     waiting = emergency.waiting_for_review(db)
     found: list[Item] = []
     if waiting:
