@@ -42,6 +42,72 @@ MAX_EMERGENCY_MINUTES = 240
 MAX_RESET_LINK_MINUTES = 7 * 24 * 60
 
 
+@dataclass(frozen=True)
+class CrisisLine:
+    """One line a person in crisis can call, as the service names it."""
+
+    name: str
+    #: As people read and dial it ("13 11 14").
+    number: str
+    #: When it answers ("24/7"); empty when the service does not say.
+    when: str = ""
+
+    @property
+    def tel(self) -> str:
+        """The number for a `tel:` link: its digits, and a leading + when it has one."""
+        digits = "".join(c for c in self.number if c.isdigit())
+        return ("+" if self.number.lstrip().startswith("+") else "") + digits
+
+
+#: Australian lines, shown unless the service sets its own in PEERNOTES_CRISIS_LINES.
+DEFAULT_CRISIS_LINES: tuple[CrisisLine, ...] = (
+    CrisisLine("Emergency (police, ambulance, fire)", "000", "any time"),
+    CrisisLine("Lifeline", "13 11 14", "24/7"),
+    CrisisLine("Suicide Call Back Service", "1300 659 467", "24/7"),
+    CrisisLine("13YARN, for Aboriginal and Torres Strait Islander people", "13 92 76", "24/7"),
+    CrisisLine("Beyond Blue", "1300 22 4636", "24/7"),
+)
+
+#: What a number may hold besides its digits: spacing, brackets, a leading + for abroad.
+_NUMBER_CHARACTERS = frozenset("0123456789 +-()")
+
+
+def parse_crisis_lines(raw: str | None) -> tuple[CrisisLine, ...]:
+    """Crisis lines from `Name|number|when;Name|number|when` (`when` may be left out).
+
+    Lines are separated by `;` or new lines; spaces around each part and empty lines (a
+    trailing `;`) are ignored. Unset, blank or only separators means the Australian defaults: a
+    page for people in crisis is never empty.
+
+    Raises:
+        ConfigError: a line lacks a name or a number, has more than three parts, or its
+            number holds anything but digits, spaces, brackets, dashes and a leading +.
+    """
+    if raw is None or not raw.strip():
+        return DEFAULT_CRISIS_LINES
+    lines: list[CrisisLine] = []
+    entries = [e.strip() for e in raw.replace("\n", ";").split(";")]
+    for position, entry in enumerate((e for e in entries if e), start=1):
+        parts = [part.strip() for part in entry.split("|")]
+        where = f"PEERNOTES_CRISIS_LINES, line {position} ({entry!r})"
+        if len(parts) not in (2, 3):
+            raise ConfigError(
+                f"{where}: write each line as Name|number|when (when may be left out), "
+                "lines separated by ;"
+            )
+        name, number, when = (*parts, "") if len(parts) == 2 else parts
+        if not name:
+            raise ConfigError(f"{where}: the name is missing")
+        if not any(c.isdigit() for c in number):
+            raise ConfigError(f"{where}: the number is missing")
+        if not set(number) <= _NUMBER_CHARACTERS or "+" in number.lstrip()[1:]:
+            raise ConfigError(
+                f"{where}: a number holds only digits, spaces, brackets, dashes and a leading +"
+            )
+        lines.append(CrisisLine(name, " ".join(number.split()), when))
+    return tuple(lines) or DEFAULT_CRISIS_LINES
+
+
 def _int(
     env: Mapping[str, str], name: str, default: int, minimum: int = 1, maximum: int | None = None
 ) -> int:
@@ -112,7 +178,10 @@ def parse_smtp_url(url: str) -> SmtpSettings:
     unknown = set(options) - {"starttls", "timeout"}
     if unknown:
         raise ConfigError(f"PEERNOTES_SMTP_URL: unknown option {sorted(unknown)[0]!r}")
-    starttls = _bool(options, "starttls", False)
+    try:
+        starttls = _bool(options, "starttls", False)
+    except ConfigError as exc:
+        raise ConfigError(f"PEERNOTES_SMTP_URL: {exc}") from exc
     if starttls and scheme == "smtps":
         raise ConfigError("PEERNOTES_SMTP_URL: smtps:// is TLS already; drop ?starttls")
     try:
@@ -181,6 +250,8 @@ class Config:
     emergency_access_minutes: int = 240
     #: How long a clinician may delay telling a person about a risk concern before renewing.
     risk_delay_hours: int = 72
+    #: The crisis lines every page points to ("Need help now?"), in the order shown.
+    crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
     #: Where notices by email are sent through; None: no email at all (in-app notices only).
     smtp: SmtpSettings | None = None
     #: The address people open PeerNotes at: the start of every link in an email.
@@ -295,6 +366,7 @@ class Config:
                 env, "PEERNOTES_EMERGENCY_ACCESS_MINUTES", 240, maximum=MAX_EMERGENCY_MINUTES
             ),
             risk_delay_hours=_int(env, "PEERNOTES_RISK_DELAY_HOURS", 72),
+            crisis_lines=parse_crisis_lines(env.get("PEERNOTES_CRISIS_LINES")),
             smtp=smtp,
             base_url=_base_url(base_url) if base_url else "http://127.0.0.1:5000",
             mail_from=_mail_from(env.get("PEERNOTES_MAIL_FROM", "").strip())

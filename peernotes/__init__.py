@@ -84,8 +84,11 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.consent import views as consent
     from peernotes.emergency import views as emergency
     from peernotes.flags import views as flags
+    from peernotes.help import views as help_pages
     from peernotes.home import views as home
+    from peernotes.insight import views as insight
     from peernotes.notes import views as notes
+    from peernotes.notifications import views as notifications
     from peernotes.records import views as records
     from peernotes.risk import views as risk
     from peernotes.signin import views as signin
@@ -100,17 +103,20 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in (
         signin,
+        help_pages,
         home,
         care,
         admin,
         training,
         supervision,
         accesslog,
+        insight,
         records,
         consent,
         emergency,
         flags,
         notes,
+        notifications,
         risk,
         profiles,
         choosing,

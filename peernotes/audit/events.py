@@ -73,6 +73,8 @@ class Action(StrEnum):
     NOTE_STATEMENT = "note:statement"
     NOTE_READ = "note:read"
     NOTE_LIST = "note:list"
+    # The first words of a note, shown in a list of notes: a read of part of it, one per note.
+    NOTE_EXCERPT = "note:excerpt"
     NOTE_FILE = "note:file"
     TIMELINE_VIEW = "timeline:view"
     NOTE_CORRECTION_REPLY = "note:correction_reply"
@@ -117,6 +119,8 @@ class Action(StrEnum):
     AUDIT_EXPORT = "audit:export"
     AUDIT_VERIFY = "audit:verify"
     AUDIT_VIEW_OWN = "audit:view_own"
+    #: The auditors' dashboard of patterns in the log (`peernotes.insight`).
+    AUDIT_INSIGHT = "audit:insight"
 
     @property
     def area(self) -> str:

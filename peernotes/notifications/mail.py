@@ -17,6 +17,7 @@ died between sending and recording it.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import smtplib
 import ssl
@@ -49,7 +50,7 @@ OUTBOX_SECRET = "mail_outbox"
 #: A claimed row is left alone by other senders this long (a send takes seconds at most).
 CLAIM_LEASE = timedelta(minutes=5)
 #: Tries before a message is given up: the waits between them grow from one minute to six
-#: hours, so the last try is about two days after the first.
+#: hours, so the last try is about 20 hours after the first.
 MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=6)
@@ -58,6 +59,9 @@ LONGEST_SLEEP = timedelta(minutes=5)
 BATCH = 50
 #: A message held back is looked at again this often (a delay may be lifted early).
 HELD_RECHECK = timedelta(minutes=15)
+#: How long a process that is exiting gives its sender to finish (a command such as
+#: `peernotes demo load` exits right after the commit that queued its mail).
+EXIT_GRACE_SECONDS = 15.0
 
 #: Until when the message must wait (the notification it tells of is held back), or None.
 HoldCheck = Callable[[Session, int, datetime], datetime | None]
@@ -224,6 +228,8 @@ class MailSender:
                     return
                 self._asked += 1
                 if self._thread is None or not self._thread.is_alive():
+                    if self._thread is None:
+                        atexit.register(self._drain_at_exit)
                     self._thread = threading.Thread(
                         target=self._run, name="peernotes-mail", daemon=True
                     )
@@ -231,6 +237,27 @@ class MailSender:
             self._wakeup.set()
         except Exception:  # noqa: BLE001 - a request must never fail for its email
             log.exception("could not wake the mail sender")
+
+    @property
+    def wakes(self) -> int:
+        """How many wakes were asked for (tests count them)."""
+        with self._condition:
+            return self._asked
+
+    def start(self) -> None:
+        """Make sure the thread runs: its first pass also sends what other processes queued and
+        never sent (a command that exited, a worker that died)."""
+        with self._condition:
+            started = self._thread is not None
+        if not started:
+            self.wake()
+
+    def _drain_at_exit(self) -> None:
+        with self._condition:
+            if self._stopping:
+                return
+        self.wait_idle(EXIT_GRACE_SECONDS)
+        self.stop(EXIT_GRACE_SECONDS)
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every wake asked for so far has been answered by a finished pass."""
@@ -411,8 +438,16 @@ def install_mail(app: Flask, *, hold: HoldCheck | None = None) -> MailSender | N
 
     @event.listens_for(database.sessions, "after_commit")
     def _wake_after_commit(session: Session) -> None:
+        # Also dispatched when a savepoint is released (every step is one): the mail is not
+        # committed until the outermost transaction is, so only that wakes the sender.
+        if session.get_nested_transaction() is not None:
+            return
         if session.info.pop(_QUEUED, False):
             sender.wake()
+
+    @app.before_request
+    def _start_sender() -> None:
+        sender.start()
 
     return sender
 

@@ -41,9 +41,17 @@ R = TypeVar("R")
 PERMISSION_ATTR = "__peernotes_permission__"
 PUBLIC = "public"
 
-#: Endpoints that anyone may reach without signing in. Nothing else is public.
+#: Endpoints that anyone may reach without signing in. Nothing else is public. The crisis
+#: lines are among them: someone who cannot sign in may need them most.
 PUBLIC_ENDPOINTS = frozenset(
-    {"signin.login", "signin.forgot_password", "signin.reset_password", "home.health", "static"}
+    {
+        "signin.login",
+        "signin.forgot_password",
+        "signin.reset_password",
+        "home.health",
+        "help.crisis_lines",
+        "static",
+    }
 )
 
 #: Endpoints a person who must change their password may still reach.

@@ -69,9 +69,9 @@ def smtp_settings(inbox: Inbox) -> SmtpSettings:
     return SmtpSettings(host="127.0.0.1", port=inbox.port, timeout_seconds=5)
 
 
-@pytest.fixture
-def config_overrides(smtp_settings: SmtpSettings) -> dict[str, object]:
-    return {"smtp": smtp_settings, "base_url": BASE_URL}
+def sending_to(settings: SmtpSettings) -> dict[str, object]:
+    """Configuration overrides for an app that emails through `settings`."""
+    return {"smtp": settings, "base_url": BASE_URL}
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 as the SHA-256 of their token, single use, with an expiry.
 
 Revision ID: f1d427eaa0dd
-Revises: b75a844ecd8a
+Revises: 8039ce77c499
 Create Date: 2026-12-05 13:10:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "f1d427eaa0dd"
-down_revision = "b75a844ecd8a"  # after notify's notifications (merged into this branch)
+down_revision = "8039ce77c499"
 branch_labels = None
 depends_on = None
 

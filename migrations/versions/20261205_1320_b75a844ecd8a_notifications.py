@@ -2,7 +2,7 @@
 that email waits in until it is sent.
 
 Revision ID: b75a844ecd8a
-Revises: a6d0c4e81b27
+Revises: 5e0c2a7b9d14
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b75a844ecd8a"
-down_revision = "a6d0c4e81b27"
+down_revision = "5e0c2a7b9d14"
 branch_labels = None
 depends_on = None
 
