@@ -46,11 +46,11 @@ ACTIONS: dict[Action, ActionWords] = {
     ),
     A.AUTH_RESET_REQUEST: _words(
         "asked for a link to set a new password for your account",
-        "asked for a link to set a new password for your account",
+        "tried to get a link to set a new password for your account",
     ),
     A.AUTH_RESET_USE: _words(
         "set a new password for your account with a reset link",
-        "tried a reset link for your account",
+        "tried to use a reset link for your account",
     ),
     A.ACCESS_DENIED: _words("opened a page about you", "tried to open a page about you"),
     # The coordinator's changes.
