@@ -14,8 +14,10 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Environment = Literal["development", "production", "test"]
@@ -36,6 +38,74 @@ class ConfigError(RuntimeError):
 
 #: Emergency access lasts at most four hours; a service may choose a shorter window.
 MAX_EMERGENCY_MINUTES = 240
+#: A reset link is a password: it lasts at most a week, however the service sets it.
+MAX_RESET_LINK_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    """One line a person in crisis can call, as the service names it."""
+
+    name: str
+    #: As people read and dial it ("13 11 14").
+    number: str
+    #: When it answers ("24/7"); empty when the service does not say.
+    when: str = ""
+
+    @property
+    def tel(self) -> str:
+        """The number for a `tel:` link: its digits, and a leading + when it has one."""
+        digits = "".join(c for c in self.number if c.isdigit())
+        return ("+" if self.number.lstrip().startswith("+") else "") + digits
+
+
+#: Australian lines, shown unless the service sets its own in PEERNOTES_CRISIS_LINES.
+DEFAULT_CRISIS_LINES: tuple[CrisisLine, ...] = (
+    CrisisLine("Emergency (police, ambulance, fire)", "000", "any time"),
+    CrisisLine("Lifeline", "13 11 14", "24/7"),
+    CrisisLine("Suicide Call Back Service", "1300 659 467", "24/7"),
+    CrisisLine("13YARN, for Aboriginal and Torres Strait Islander people", "13 92 76", "24/7"),
+    CrisisLine("Beyond Blue", "1300 22 4636", "24/7"),
+)
+
+#: What a number may hold besides its digits: spacing, brackets, a leading + for abroad.
+_NUMBER_CHARACTERS = frozenset("0123456789 +-()")
+
+
+def parse_crisis_lines(raw: str | None) -> tuple[CrisisLine, ...]:
+    """Crisis lines from `Name|number|when;Name|number|when` (`when` may be left out).
+
+    Lines are separated by `;` or new lines; spaces around each part and empty lines (a
+    trailing `;`) are ignored. Unset, blank or only separators means the Australian defaults: a
+    page for people in crisis is never empty.
+
+    Raises:
+        ConfigError: a line lacks a name or a number, has more than three parts, or its
+            number holds anything but digits, spaces, brackets, dashes and a leading +.
+    """
+    if raw is None or not raw.strip():
+        return DEFAULT_CRISIS_LINES
+    lines: list[CrisisLine] = []
+    entries = [e.strip() for e in raw.replace("\n", ";").split(";")]
+    for position, entry in enumerate((e for e in entries if e), start=1):
+        parts = [part.strip() for part in entry.split("|")]
+        where = f"PEERNOTES_CRISIS_LINES, line {position} ({entry!r})"
+        if len(parts) not in (2, 3):
+            raise ConfigError(
+                f"{where}: write each line as Name|number|when (when may be left out), "
+                "lines separated by ;"
+            )
+        name, number, when = (*parts, "") if len(parts) == 2 else parts
+        if not name:
+            raise ConfigError(f"{where}: the name is missing")
+        if not any(c.isdigit() for c in number):
+            raise ConfigError(f"{where}: the number is missing")
+        if not set(number) <= _NUMBER_CHARACTERS or "+" in number.lstrip()[1:]:
+            raise ConfigError(
+                f"{where}: a number holds only digits, spaces, brackets, dashes and a leading +"
+            )
+        lines.append(CrisisLine(name, " ".join(number.split()), when))
+    return tuple(lines) or DEFAULT_CRISIS_LINES
 
 
 def _int(
@@ -64,6 +134,89 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+SmtpSecurity = Literal["none", "starttls", "tls"]
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where email goes: `PEERNOTES_SMTP_URL`, parsed once (`parse_smtp_url`)."""
+
+    host: str
+    port: int
+    #: `tls`: TLS from the first byte (`smtps://`); `starttls`: upgraded after connecting.
+    security: SmtpSecurity = "none"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: Seconds a connection, or any one exchange on it, may take before it counts as failed.
+    timeout_seconds: float = 10.0
+
+
+_SMTP_DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    """`smtp://[user:pass@]host[:port][?starttls=1][&timeout=seconds]`, or `smtps://…`.
+
+    Raises:
+        ConfigError: naming what is wrong (never echoing a password).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in _SMTP_DEFAULT_PORTS:
+        raise ConfigError("PEERNOTES_SMTP_URL must start with smtp:// or smtps://")
+    try:
+        port = parts.port or _SMTP_DEFAULT_PORTS[scheme]
+    except ValueError as exc:
+        raise ConfigError("PEERNOTES_SMTP_URL has a port that is not a number") from exc
+    if not parts.hostname:
+        raise ConfigError("PEERNOTES_SMTP_URL names no host")
+    if parts.path not in ("", "/"):
+        raise ConfigError("PEERNOTES_SMTP_URL takes no path")
+    options = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+    unknown = set(options) - {"starttls", "timeout"}
+    if unknown:
+        raise ConfigError(f"PEERNOTES_SMTP_URL: unknown option {sorted(unknown)[0]!r}")
+    try:
+        starttls = _bool(options, "starttls", False)
+    except ConfigError as exc:
+        raise ConfigError(f"PEERNOTES_SMTP_URL: {exc}") from exc
+    if starttls and scheme == "smtps":
+        raise ConfigError("PEERNOTES_SMTP_URL: smtps:// is TLS already; drop ?starttls")
+    try:
+        timeout = float(options.get("timeout") or 10)
+    except ValueError as exc:
+        raise ConfigError("PEERNOTES_SMTP_URL: timeout must be a number of seconds") from exc
+    if not 0 < timeout <= 120:
+        raise ConfigError("PEERNOTES_SMTP_URL: timeout must be between 0 and 120 seconds")
+    if parts.password is not None and scheme == "smtp" and not starttls:
+        # A password sent in the clear would be readable by anyone on the way.
+        raise ConfigError("PEERNOTES_SMTP_URL: a password needs smtps:// or ?starttls=1")
+    return SmtpSettings(
+        host=parts.hostname,
+        port=port,
+        security="tls" if scheme == "smtps" else "starttls" if starttls else "none",
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        timeout_seconds=timeout,
+    )
+
+
+def _base_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            "PEERNOTES_BASE_URL must be the address people open, like https://peernotes.example.org"
+        )
+    return raw.rstrip("/")
+
+
+def _mail_from(raw: str) -> str:
+    _, address = parseaddr(raw)
+    if "@" not in address or any(c in raw for c in "\r\n"):
+        raise ConfigError(f"PEERNOTES_MAIL_FROM must be an email address, not {raw!r}")
+    return raw
 
 
 @dataclass(frozen=True)
@@ -97,6 +250,26 @@ class Config:
     emergency_access_minutes: int = 240
     #: How long a clinician may delay telling a person about a risk concern before renewing.
     risk_delay_hours: int = 72
+    #: The crisis lines every page points to ("Need help now?"), in the order shown.
+    crisis_lines: tuple[CrisisLine, ...] = DEFAULT_CRISIS_LINES
+    #: Where notices by email are sent through; None: no email at all (in-app notices only).
+    smtp: SmtpSettings | None = None
+    #: The address people open PeerNotes at: the start of every link in an email.
+    base_url: str = "http://127.0.0.1:5000"
+    #: The sender of every email.
+    mail_from: str = "PeerNotes <peernotes@localhost>"
+    #: How long a reset link lasts: one a coordinator hands over in person (a day, so that it
+    #: survives until the person is next at a computer), and one sent by email (an hour: email
+    #: sits in mailboxes and forwards). Either link works once.
+    reset_link_minutes: int = 24 * 60
+    reset_email_link_minutes: int = 60
+    #: Reset throttling, in the sign-in window: links a coordinator may issue, emailed links
+    #: asked for one address and from one client address, and unusable reset links tried from
+    #: one client address.
+    reset_issues_per_coordinator: int = 10
+    reset_requests_per_account: int = 3
+    reset_requests_per_address: int = 10
+    reset_attempts_per_address: int = 10
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -164,6 +337,14 @@ class Config:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"PEERNOTES_TIMEZONE: unknown time zone {timezone!r}") from exc
 
+        smtp_url = env.get("PEERNOTES_SMTP_URL", "").strip()
+        smtp = parse_smtp_url(smtp_url) if smtp_url else None
+        base_url = env.get("PEERNOTES_BASE_URL", "").strip()
+        if smtp is not None and production and not base_url:
+            raise ConfigError(
+                "PEERNOTES_BASE_URL is not set; emails link to PeerNotes and need its address"
+            )
+
         return cls(
             env=environment,
             database_url=database_url,
@@ -185,6 +366,22 @@ class Config:
                 env, "PEERNOTES_EMERGENCY_ACCESS_MINUTES", 240, maximum=MAX_EMERGENCY_MINUTES
             ),
             risk_delay_hours=_int(env, "PEERNOTES_RISK_DELAY_HOURS", 72),
+            crisis_lines=parse_crisis_lines(env.get("PEERNOTES_CRISIS_LINES")),
+            smtp=smtp,
+            base_url=_base_url(base_url) if base_url else "http://127.0.0.1:5000",
+            mail_from=_mail_from(env.get("PEERNOTES_MAIL_FROM", "").strip())
+            if env.get("PEERNOTES_MAIL_FROM", "").strip()
+            else "PeerNotes <peernotes@localhost>",
+            reset_link_minutes=_int(
+                env, "PEERNOTES_RESET_LINK_MINUTES", 24 * 60, maximum=MAX_RESET_LINK_MINUTES
+            ),
+            reset_email_link_minutes=_int(
+                env, "PEERNOTES_RESET_EMAIL_LINK_MINUTES", 60, maximum=MAX_RESET_LINK_MINUTES
+            ),
+            reset_issues_per_coordinator=_int(env, "PEERNOTES_RESET_ISSUES_PER_COORDINATOR", 10),
+            reset_requests_per_account=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ACCOUNT", 3),
+            reset_requests_per_address=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ADDRESS", 10),
+            reset_attempts_per_address=_int(env, "PEERNOTES_RESET_ATTEMPTS_PER_ADDRESS", 10),
         )
 
 

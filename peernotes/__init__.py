@@ -14,6 +14,8 @@ from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
 from peernotes.crypto.keyring import Keyring, key_sources
+from peernotes.notifications.holds import held_until
+from peernotes.notifications.mail import install_mail
 from peernotes.web.converters import DatabaseId
 from peernotes.web.errors import install_error_pages
 from peernotes.web.headers import install_response_headers
@@ -56,6 +58,8 @@ def create_app(config: Config) -> Flask:
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )
+    # Email, when PEERNOTES_SMTP_URL is set: sent after commits, by a thread started lazily.
+    install_mail(app, hold=held_until)
     csrf.init_app(app)
     limiter.init_app(app)
     login_setup.init_app(app)
@@ -80,8 +84,11 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.consent import views as consent
     from peernotes.emergency import views as emergency
     from peernotes.flags import views as flags
+    from peernotes.help import views as help_pages
     from peernotes.home import views as home
+    from peernotes.insight import views as insight
     from peernotes.notes import views as notes
+    from peernotes.notifications import views as notifications
     from peernotes.records import views as records
     from peernotes.risk import views as risk
     from peernotes.signin import views as signin
@@ -96,17 +103,20 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in (
         signin,
+        help_pages,
         home,
         care,
         admin,
         training,
         supervision,
         accesslog,
+        insight,
         records,
         consent,
         emergency,
         flags,
         notes,
+        notifications,
         risk,
         profiles,
         choosing,

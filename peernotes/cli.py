@@ -238,6 +238,31 @@ def keys_rotate(batch_size: int) -> None:
     )
 
 
+# Mail -------------------------------------------------------------------------------------
+
+mail_group = AppGroup("mail", help="Email notices (PEERNOTES_SMTP_URL).")
+
+
+@mail_group.command("send-pending")
+def mail_send_pending() -> None:
+    """Send every email that is due now, retries included (for cron). Exit 1 if any failed."""
+    from peernotes.db import get_database
+    from peernotes.notifications.mail import EXTENSION_KEY, MailSender, outbox_summary
+
+    sender: MailSender | None = current_app.extensions.get(EXTENSION_KEY)
+    if sender is None:
+        _fail("email is not set up: set PEERNOTES_SMTP_URL")
+    report = sender.send_pending()
+    with get_database().session() as session:
+        counts = outbox_summary(session)
+    click.echo(
+        f"Sent {report.sent}, failed {report.failed}, held back {report.held}. "
+        f"Waiting: {counts['waiting']}; given up: {counts['given_up']}."
+    )
+    if report.failed:
+        sys.exit(1)
+
+
 # Secrets (no app needed: it runs before there is a configuration) ------------------------
 
 
@@ -276,6 +301,7 @@ cli.add_command(users_group)
 cli.add_command(demo_group)
 cli.add_command(audit_group)
 cli.add_command(keys_group)
+cli.add_command(mail_group)
 cli.add_command(secrets_group)
 
 

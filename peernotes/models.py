@@ -1,7 +1,7 @@
 """Imports every model module, so that `Base.metadata` is complete (Alembic, tests)."""
 
 from peernotes.audit.models import AuditEntry
-from peernotes.auth.models import LoginSession, User
+from peernotes.auth.models import LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.crypto.models import DataKey
@@ -9,6 +9,7 @@ from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.flags.models import SafetyFlag
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
+from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.risk.models import RiskConcern
 from peernotes.supervision.models import Supervision, SupervisionSession
@@ -34,11 +35,15 @@ __all__ = [
     "SafetyFlag",
     "TrainingRecord",
     "LoginSession",
+    "PasswordReset",
     "Note",
     "NoteEvent",
     "NoteRevision",
     "NoteSectionAudience",
     "NoteStatement",
+    "Notification",
+    "EmailPreference",
+    "OutboxMessage",
     "RiskConcern",
     "Supervision",
     "Team",

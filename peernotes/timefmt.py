@@ -15,6 +15,11 @@ def _zone() -> ZoneInfo:
     return ZoneInfo(config.timezone)
 
 
+def zone() -> ZoneInfo:
+    """The service's time zone, for computing local days and hours (not only showing them)."""
+    return _zone()
+
+
 def when(moment: datetime | None) -> str:
     if moment is None:
         return ""

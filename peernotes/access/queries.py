@@ -336,8 +336,15 @@ def subjects_naming(actor_id: int, role: Role, category: Category, at: datetime)
     "who shares with me". A superset: `decide()` (training, nomination, flags) has the last
     word on each, by the caller.
     """
-    subject = User.id
-    return select(User.id).where(
+    return select(User.id).where(_read_provision_naming(actor_id, role, category, User.id, at))
+
+
+def _read_provision_naming(
+    actor_id: int, role: Role, category: Category, subject: SubjectRef, at: datetime
+) -> ColumnElement[bool]:
+    """`subject`'s consent in force has a read provision for `category`, valid at `at`, that
+    names this actor."""
+    return (
         exists()
         .where(
             ConsentProvision.directive_id == _directive_in_effect(subject, at),
@@ -391,3 +398,28 @@ def subjects_whose_record_opens(
 def training_current(db: Session, user_id: int, at: datetime) -> bool:
     """Is this person's training in every required module current at `at`?"""
     return bool(db.scalar(select(_trained(user_id, at))))
+
+
+def subjects_decide_may_permit(
+    actor_id: int, role: Role, category: Category, at: datetime
+) -> Select[int]:
+    """People about whom `decide()` might permit this actor to read `category` at `at`: those
+    whose consent names them (`subjects_naming`) and, for a clinician, the people in their care
+    (rule 5) and under their open emergency access (rule 7). A superset, for lists of "what
+    others share with me": `decide()` has the last word on each, by the caller. Coordinators
+    and auditors never read content, so for them it is no one.
+
+    Raises:
+        ValueError: `role` is not a Role.
+    """
+    if not isinstance(role, Role):
+        raise ValueError(f"unknown role {role!r}")
+    if role in NEVER_CONTENT:
+        return select(User.id).where(false())
+    subject = User.id
+    named = _read_provision_naming(actor_id, role, category, subject, at)
+    if role is not Role.CLINICIAN:
+        return select(User.id).where(named)
+    return select(User.id).where(
+        or_(named, _assignment(actor_id, subject, at), _emergency(actor_id, subject, at))
+    )

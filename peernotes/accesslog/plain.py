@@ -1,175 +1,203 @@
-"""The access log in plain words, for the person it is about.
+"""The access log in plain words, for the person it is about, grouped by day.
 
-"Dr Mei Chen (clinician, your care team) read your care plan on 3 May at 10:14."
+"10:14 Dr Mei Chen (clinician, your care team) read your care plan in your record, because
+they are in your care team."
 
-Each action has a phrase; each basis a reason. Anything unknown still reads sensibly, never
-as a code.
+Each line says who (by name, with their role), what they did to which kind of information, and
+why: the basis of a permit, or the reason for a refusal. The words are in
+`peernotes.accesslog.phrases`; the person's own shares and emergency accesses, which explain
+`consent:` and `emergency:` bases, arrive in a `Context` built by the view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from peernotes.accesslog import phrases
+from peernotes.audit.events import Action
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.roles import ROLE_LABELS, Role
 
-# What someone did, completing "<who> …". `{other}` is a person named by the entry's target.
-ACTION_PHRASES: dict[str, str] = {
-    "admin:account_create": "created your account",
-    "admin:account_deactivate": "deactivated your account",
-    "admin:account_reactivate": "reactivated your account",
-    "admin:assignment_create": "set up your support with {other}",
-    "admin:assignment_end": "ended your support with {other}",
-    "carer:nominate": "named {other} as your carer",
-    "carer:nomination_end": "removed {other} as your carer",
-    "audit:list": "reviewed the access-log entries about you",
-    "audit:view": "looked at an access-log entry about you",
-    "audit:export": "exported the access-log entries about you",
-    "access:denied": "tried to open a page about you",
-    "record:read": "read your {category}",
-    "record:list": "looked at the list of your record entries",
-    "record:write": "wrote a new {category} entry in your record",
-    "record:amend": "amended your {category}",
-    "record:statement": "added your own words, or asked for a correction, on a record entry",
-    "record:correction_reply": "answered your request for a correction on a record entry",
-    "consent:grant": "changed who can see your information",
-    "consent:revoke": "stopped sharing some of your information",
-    "consent:preview": "checked what {other} can see of your information",
-    "emergency:start": "opened your record with emergency access",
-    "emergency:review": "reviewed a use of emergency access to your record",
-    "flag:set": "set a safety flag on your record",
-    "timeline:view": "looked at your timeline of notes and record entries",
-    "note:read": "read a note about you",
-    "note:list": "looked at the notes you shared with the care team",
-    "note:create": "started a note with you",
-    "note:propose": "shared a note with you for review",
-    "note:approve": "approved a note",
-    "note:request_changes": "asked for changes to a note",
-    "note:decline": "declined a note",
-    "note:file": "filed part of a note you approved into your record",
-    "note:statement": "added your own words, or asked for a correction, on a note",
-    "note:correction_reply": "answered your request for a correction on a note",
-    "flag:lift": "lifted a safety flag on your record",
-    "risk:raise": "raised a concern about your safety with your care team",
-    "risk:read": "read a concern raised about your safety",
-    "risk:list": "looked at the list of concerns raised about your safety",
-    "risk:cosign": "co-signed a concern raised about your safety",
-    "risk:delay": "decided to wait before showing you a concern about your safety",
-    "risk:lift_delay": "let you see a concern about your safety",
-    "agreement:propose": "proposed a support agreement with you",
-    "agreement:confirm": "confirmed your support agreement",
-    "agreement:read": "read your support agreement",
-    "contact:log": "recorded a contact with you",
-    "group:session_record": "recorded that you attended a group session",
-    "group:session_read": "looked at who attended a group session you went to",
-    "workforce:preferences": "saved your wishes for a peer worker",
-    "workforce:request": "asked for a peer worker",
-    "workforce:request_cancel": "cancelled a request for a peer worker",
-    "admin:worker_request_confirm": "confirmed the peer worker you asked for",
-    "admin:worker_request_confirm_without_handover": (
-        "confirmed the peer worker you asked for without waiting for the handover summary,"
-        " and said why"
-    ),
-    "admin:worker_request_decline": "couldn't confirm the peer worker you asked for, and said why",
-    "handover:write": "wrote a handover summary for your new peer worker",
-    "handover:read": "read the handover summary written when you changed peer worker",
-    "handover:consent": "changed whether your new peer worker may read the handover summary",
-}
-# The same, for an attempt that was refused: "<who> tried to … but was not allowed".
-DENIED_PHRASES: dict[str, str] = {
-    "carer:nomination_end": "tried to remove one of your carers",
-    "record:read": "tried to read your {category}",
-    "record:list": "tried to look at your record",
-    "record:write": "tried to write in your record",
-    "record:statement": "tried to add words to a record entry about you",
-    "record:correction_reply": "tried to answer a request for a correction on your record",
-    "emergency:start": "tried to open your record with emergency access",
-    "flag:set": "tried to set a safety flag on your record",
-    "flag:lift": "tried to lift a safety flag on your record",
-    "consent:grant": "tried to change your consent",
-    "risk:raise": "tried to raise a concern about your safety",
-    "risk:read": "tried to read a concern raised about your safety",
-    "agreement:propose": "tried to propose a support agreement with you",
-    "agreement:confirm": "tried to confirm your support agreement",
-    "agreement:read": "tried to read your support agreement",
-    "contact:log": "tried to record a contact with you",
-    "handover:read": "tried to read the handover summary written when you changed peer worker",
-    "handover:write": "tried to write a handover summary about you",
-}
-# Why it was allowed. Keys are a basis, or its kind before the colon (`consent:12` → `consent`).
-BASIS_PHRASES: dict[str, str] = {
-    "self": "",
-    "cli": "from the service's command line",
-    "care_assignment": "because they are in your care team",
-    "consent": "because you gave them permission",
-    "emergency": "using emergency access, which an auditor reviews",
-    "justified": "and found it justified",
-    "not_justified": "and found it not justified",
-    "witnessed": "with you present",
-    "duty_of_care": "because of a duty-of-care concern",
-    "author": "because they raised it",
-    "facilitator": "because they facilitated it",
-    "handover_consent": "because you agreed to the handover",
-    "supervisor": "because they supervise your peer worker",
-    "party": "because you agreed it together",
-    "role": "",  # the role already shows beside the name
-}
+SERVICE = "The PeerNotes service"
+#: What a slot says when the entry's target cannot be named.
+FALLBACK = {"other": "another person", "what": "an entry"}
 
 
 @dataclass(frozen=True)
-class PlainEntry:
+class Emergency:
+    """One emergency access to the person's record, as their page names it."""
+
+    id: int
+    opened: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the lines of one page need besides the entries themselves."""
+
+    viewer_id: int
+    tz: ZoneInfo
+    names: Mapping[int, str] = field(default_factory=dict)
+    #: Entry seq → slot → words (`peernotes.audit.words.describe`).
+    targets: Mapping[int, Mapping[str, str]] = field(default_factory=dict)
+    care_team: frozenset[int] = frozenset()
+    #: The person's consent provision id → with whom they shared ("you shared with them").
+    shares: Mapping[int, str] = field(default_factory=dict)
+    #: Emergency access id → the emergency, for `emergency:<id>` bases.
+    emergencies: Mapping[int, Emergency] = field(default_factory=dict)
+    #: The person is not to be told of a safety flag (`flags.service`): refusals it caused
+    #: say only that the reader may not read for now.
+    flags_untold: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
     seq: int
-    sentence: str
+    #: When, in the service's time zone.
+    at: datetime
+    who: str
+    #: What they did, or tried to do, to which information.
+    did: str
+    #: Why it was allowed (None for the person's own acts), or why it was refused.
+    why: str | None
     denied: bool
+    #: The emergency access the line was allowed under, to link to its details.
+    emergency_id: int | None = None
+
+    @property
+    def time(self) -> str:
+        return f"{self.at:%H:%M}"
+
+    @property
+    def sentence(self) -> str:
+        if self.denied:
+            was = "were" if self.who == "You" else "was"
+            text = f"{self.who} {self.did}, and {was} refused: {self.why}"
+        else:
+            text = f"{self.who} {self.did}" + (f", {self.why}" if self.why else "")
+        return text if text.endswith((".", "”", "!", "?")) else text + "."
 
 
-def _who(entry: AuditEntry, viewer_id: int, names: Mapping[int, str], team: set[int]) -> str:
+@dataclass(frozen=True)
+class Day:
+    day: date
+    heading: str
+    lines: list[Line]
+
+
+def _who(entry: AuditEntry, context: Context) -> str:
     if entry.actor_id is None:
-        return "The PeerNotes service"
-    if entry.actor_id == viewer_id:
+        return SERVICE
+    if entry.actor_id == context.viewer_id:
         return "You"
-    name = names.get(entry.actor_id, "Someone")
+    name = context.names.get(entry.actor_id, "A person who no longer has an account")
     details = []
     if entry.actor_role:
         details.append(ROLE_LABELS.get(Role(entry.actor_role), entry.actor_role))
-    if entry.actor_id in team:
+    if entry.actor_id in context.care_team:
         details.append("your care team")
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def _basis(entry: AuditEntry) -> str:
-    phrase = BASIS_PHRASES.get(entry.basis)
-    if phrase is None:
-        phrase = BASIS_PHRASES.get(entry.basis.split(":", 1)[0], "")
-    return phrase
+def _qualifier(basis: str) -> tuple[str, str]:
+    kind, _, qualifier = basis.partition(":")
+    return kind, qualifier
 
 
-def describe(
-    entry: AuditEntry,
-    *,
-    viewer_id: int,
-    names: Mapping[int, str],
-    details: Mapping[int, Mapping[str, str]],
-    care_team: set[int],
-    tz: ZoneInfo,
-) -> PlainEntry:
-    """One entry as a sentence. `details` maps an entry's seq to what its target names: the
-    other person (`other`) or the kind of record entry (`category`)."""
-    who = _who(entry, viewer_id, names, care_team)
-    fill = {"other": "someone", "category": "information", **details.get(entry.seq, {})}
-    when = entry.occurred_at.astimezone(tz)
-    stamp = f"on {when.day} {when:%B %Y} at {when:%H:%M}"
+def _emergency_words(emergency: Emergency, action: str, tz: ZoneInfo) -> str:
+    if action == Action.EMERGENCY_START.value:
+        return f"giving this reason: “{emergency.reason}”"
+    opened = emergency.opened.astimezone(tz)
+    return (
+        f"using the emergency access opened on {opened.day} {opened:%B %Y} at {opened:%H:%M},"
+        f" for this reason: “{emergency.reason}”"
+    )
+
+
+def _allowed_because(entry: AuditEntry, context: Context) -> tuple[str | None, int | None]:
+    """Why it was allowed, and the emergency access it rests on (if it does)."""
+    basis = entry.basis
+    if basis in phrases.ALLOWED_BECAUSE:
+        return phrases.ALLOWED_BECAUSE[basis], None
+    kind, qualifier = _qualifier(basis)
+    if kind == "emergency" and qualifier.isdigit():
+        emergency = context.emergencies.get(int(qualifier))
+        if emergency is not None:
+            return _emergency_words(emergency, entry.action, context.tz), emergency.id
+    if kind == "consent" and qualifier.isdigit() and int(qualifier) in context.shares:
+        return f"because {context.shares[int(qualifier)]}", None
+    if kind == "role" and qualifier in phrases.ALLOWED_BY_ROLE:
+        return phrases.ALLOWED_BY_ROLE[qualifier], None
+    if kind in phrases.ALLOWED_BECAUSE:
+        return phrases.ALLOWED_BECAUSE[kind], None
+    return phrases.ALLOWED_UNKNOWN, None
+
+
+def _refused_because(entry: AuditEntry, context: Context) -> str:
+    if entry.basis == phrases.SAFETY_FLAG and context.flags_untold:
+        return phrases.REFUSED_WITHHELD
+    kind, _ = _qualifier(entry.basis)
+    return phrases.REFUSED_BECAUSE.get(
+        entry.basis, phrases.REFUSED_BECAUSE.get(kind, phrases.REFUSED_UNKNOWN)
+    )
+
+
+def _fill(entry: AuditEntry, context: Context) -> dict[str, str]:
+    said = context.targets.get(entry.seq, {})
+    fill = dict(FALLBACK)
+    if "other" in said:
+        fill["other"] = said["other"]
+    if "category" in said:
+        fill["what"] = f"your {said['category']}"
+    fill["finding"] = phrases.FINDINGS.get(entry.basis, "recorded what they found")
+    return fill
+
+
+def _words_of(action: str) -> phrases.ActionWords:
+    try:
+        return phrases.ACTIONS[Action(action)]
+    except (ValueError, KeyError):
+        return phrases.UNKNOWN_ACTION
+
+
+def describe(entry: AuditEntry, context: Context) -> Line:
+    """One entry as one line of the person's history."""
+    words = _words_of(entry.action)
+    fill = _fill(entry, context)
+    at = entry.occurred_at.astimezone(context.tz)
+    who = _who(entry, context)
     if entry.denied:
-        attempt = DENIED_PHRASES.get(entry.action) or ACTION_PHRASES.get(
-            entry.action, "tried to reach your information"
+        return Line(
+            entry.seq, at, who, words.tried.format(**fill), _refused_because(entry, context), True
         )
-        if not attempt.startswith("tried to"):
-            attempt = "tried to do something with your information"
-        sentence = f"{who} {attempt.format(**fill)} {stamp}, but was not allowed."
-    else:
-        did = ACTION_PHRASES.get(entry.action, "used your information").format(**fill)
-        reason = _basis(entry)
-        sentence = f"{who} {did} {stamp}" + (f", {reason}." if reason else ".")
-    return PlainEntry(entry.seq, sentence, entry.denied)
+    why, emergency_id = _allowed_because(entry, context)
+    if entry.actor_id is not None and entry.actor_id == context.viewer_id:
+        why = None  # one's own act needs no reason
+    return Line(entry.seq, at, who, words.did.format(**fill), why, False, emergency_id)
+
+
+def day_heading(day: date, today: date) -> str:
+    # No weekday: "Today" and "Yesterday" carry what it would, the heading stays short on a
+    # phone, and weekday names stay free to serve as canaries for contact flags (tests check
+    # that "on a Saturday" never reaches the person).
+    said = f"{day.day} {day:%B %Y}"
+    if day == today:
+        return f"Today, {said}"
+    if day == today - timedelta(days=1):
+        return f"Yesterday, {said}"
+    return said
+
+
+def by_day(lines: Iterable[Line], today: date) -> list[Day]:
+    """Lines grouped by their local date, in the order given (newest first on the page)."""
+    days: list[Day] = []
+    for line in lines:
+        day = line.at.date()
+        if not days or days[-1].day != day:
+            days.append(Day(day, day_heading(day, today), []))
+        days[-1].lines.append(line)
+    return days

@@ -14,15 +14,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
 from config import Config
-from peernotes.accesslog import plain
+from peernotes.accesslog import own_forms, own_log, plain
 from peernotes.accesslog.forms import LogFilterForm
-from peernotes.audit import log, words
+from peernotes.audit import labels, log, words
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.labels import READS_CHOICE
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_connection
 from peernotes.audit.writer import Target, acting_basis, record_event
@@ -34,8 +35,6 @@ from peernotes.care import service as care
 from peernotes.crypto.keyring import chain_key
 from peernotes.db import KEYRING, utcnow
 from peernotes.emergency import service as emergency
-from peernotes.flags import service as flags
-from peernotes.risk import service as risk
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import requires
 
@@ -81,17 +80,22 @@ def _filter_form(db: Session) -> LogFilterForm:
 
 
 def _filters(form: LogFilterForm) -> log.Filters:
+    """The validated form as the log's filters (`validate_window` has passed)."""
     outcome = Outcome.DENIED if form.denied_only.data else None
     if outcome is None and form.outcome.data:
         outcome = Outcome(form.outcome.data)
+    reads = form.action.data == READS_CHOICE
     return log.Filters(
         actor_id=_optional_int(form.actor_id.data),
         subject_id=_optional_int(form.subject_id.data),
-        action=Action(form.action.data) if form.action.data else None,
+        action=Action(form.action.data) if form.action.data and not reads else None,
+        reads_only=reads,
         outcome=outcome,
         basis_prefix=form.basis.data or None,
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
+        since=form.since(_tz()),
+        until=form.until(_tz()),
+        seq_from=form.seq_from.data,
+        seq_to=form.seq_to.data,
     )
 
 
@@ -106,7 +110,7 @@ def _record_review(
 def list_entries(actor: Actor, db: Session) -> str:
     form = _filter_form(db)
     page: log.Page | None = None
-    if form.validate():
+    if form.validate_window(_tz()):
         filters = _filters(form)
         query = filters.apply(select(AuditEntry), _tz())
         page = log.page(
@@ -164,7 +168,7 @@ EXPORT_COLUMNS = (
 @requires(Permission.AUDIT_REVIEW)
 def export_entries(actor: Actor, db: Session) -> Response:
     form = _filter_form(db)
-    if not form.validate():
+    if not form.validate_window(_tz()):
         abort(400)
     filters = _filters(form)
     names = display_names(db)
@@ -225,47 +229,59 @@ def verify_now(actor: Actor, db: Session) -> str:
 
 @bp.route("/my/access-log")
 @requires(Permission.ACCESS_LOG_VIEW_OWN)
-def show_own_log(actor: Actor, db: Session) -> str:
-    query = log.about_subject(actor.id)
-    hidden = flags.untold_flag_ids(db, actor.id)
-    if hidden:
-        # A clinician decided this person must not be told of these flags (see flags.service).
-        # Spelled out NULL-safely: entries with no target must stay (NOT (NULL AND ...) is
-        # NULL, which would drop them).
-        query = query.where(
-            or_(
-                AuditEntry.target_type.is_(None),
-                AuditEntry.target_type != "safety_flag",
-                AuditEntry.target_id.not_in([str(i) for i in hidden]),
-            )
+def show_own_log(actor: Actor, db: Session) -> str | tuple[str, int]:
+    visible = own_log.visible(db, actor.id)
+    form = own_forms.OwnLogFilterForm(request.args)
+    form.offer(own_log.people_in(db, visible.query, actor.id))
+    uses = emergency.uses(db, subject_id=actor.id)
+    names = display_names(db)
+    kept = {k: v for k, v in request.args.items() if k not in ("before", "after")}
+    filtered = any(kept.values())
+    if not form.validate():
+        # Nothing is shown and nothing is logged: the page only says what to fix.
+        body = render_template(
+            "accesslog/own.html",
+            form=form,
+            page=None,
+            days=[],
+            emergency_uses=uses,
+            names=names,
+            kept=kept,
+            filtered=filtered,
         )
-    delayed = risk.own_log_condition(db, actor.id)
-    if delayed is not None:
-        # A clinician decided telling this person about a concern must wait (risk.service).
-        query = query.where(delayed)
+        return body, 400
     page = log.page(
         db,
-        query,
+        own_log.filtered(visible.query, form, actor.id),
         before=_optional_int(request.args.get("before")),
         after=_optional_int(request.args.get("after")),
     )
-    names = display_names(db)
-    care_team = {a.worker_id for a in care.care_team(db, actor.id, utcnow())}
-    # What entries' targets name, as the features that own them tell it (`audit.words`).
-    details = words.describe(db, page.entries)
-    sentences = [
-        plain.describe(
-            e, viewer_id=actor.id, names=names, details=details, care_team=care_team, tz=_tz()
-        )
-        for e in page.entries
-    ]
+    context = plain.Context(
+        viewer_id=actor.id,
+        tz=_tz(),
+        names=names,
+        # What entries' targets name, as the features that own them tell it (`audit.words`).
+        targets=words.describe(db, page.entries),
+        care_team=frozenset(a.worker_id for a in care.care_team(db, actor.id, utcnow())),
+        shares=own_log.shares(db, actor.id, page.entries),
+        emergencies={
+            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.access.reason)
+            for u in uses
+        },
+        flags_untold=visible.flags_untold,
+    )
+    today = utcnow().astimezone(_tz()).date()
+    days = plain.by_day((plain.describe(e, context) for e in page.entries), today)
     record_event(db, actor, Action.AUDIT_VIEW_OWN, actor.id, None, Outcome.ALLOWED, Basis.SELF)
     return render_template(
         "accesslog/own.html",
+        form=form,
         page=page,
-        sentences=sentences,
-        emergency_uses=emergency.uses(db, subject_id=actor.id),
+        days=days,
+        emergency_uses=uses,
         names=names,
+        kept=kept,
+        filtered=filtered,
     )
 
 
@@ -276,6 +292,16 @@ def role_label(role: str | None) -> str:
 @bp.app_template_filter("audit_role")
 def _audit_role_filter(role: str | None) -> str:
     return role_label(role)
+
+
+@bp.app_template_filter("action_words")
+def _action_words(code: str) -> str:
+    return labels.action_label(code)
+
+
+@bp.app_template_filter("basis_words")
+def _basis_words(basis: str) -> str:
+    return labels.basis_words(basis, {role.value: label for role, label in ROLE_LABELS.items()})
 
 
 @bp.app_template_global("audit_page_url")

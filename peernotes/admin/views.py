@@ -6,17 +6,21 @@ loads any, and their role holds no permission that could.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from config import Config
 from peernotes.admin.forms import CreateAccountForm
-from peernotes.auth import accounts
+from peernotes.auth import accounts, resets
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, SUBJECT_ROLES, Permission
+from peernotes.auth.throttle import reset_issue_per_coordinator
 from peernotes.care import service as care
 from peernotes.care.forms import AssignmentForm, MembershipForm, TeamForm
 from peernotes.care.models import CareAssignment, Team, TeamMembership
@@ -78,6 +82,31 @@ def reactivate_account(actor: Actor, db: Session, user_id: int) -> Response:
         return f"{user.display_name}'s account is active again."
 
     return confirmed_action(reactivate, url_for("admin.list_accounts"))
+
+
+@bp.route("/accounts/<int:user_id>/reset", methods=["POST"])
+@reset_issue_per_coordinator
+@requires(Permission.ADMIN_ACCOUNTS)
+def issue_reset_link(actor: Actor, db: Session, user_id: int) -> str | Response:
+    """A one-time reset link, shown on this page once: it is not stored (only its hash is),
+    not flashed, not logged, and the response is not cached (`no-store` on every page)."""
+    user = db.get(User, user_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    config: Config = current_app.config["PEERNOTES"]
+    try:
+        link = resets.issue_reset(
+            db, user, by=actor, lifetime=timedelta(minutes=config.reset_link_minutes)
+        )
+    except accounts.AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.list_accounts"))
+    return render_template(
+        "admin/reset_link.html",
+        person=user,
+        link=url_for("signin.reset_password", token=link.token, _external=True),
+        expires_at=link.expires_at,
+    )
 
 
 # Teams -----------------------------------------------------------------------------------

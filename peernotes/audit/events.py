@@ -19,6 +19,11 @@ class Action(StrEnum):
     AUTH_LOGIN_THROTTLED = "auth:login_throttled"
     AUTH_LOGOUT = "auth:logout"
     AUTH_PASSWORD_CHANGE = "auth:password_change"
+    # One-time reset links: a coordinator issues one, a visitor asks for one by email, someone
+    # uses one (or tries a link that no longer works).
+    AUTH_RESET_ISSUE = "auth:reset_issue"
+    AUTH_RESET_REQUEST = "auth:reset_request"
+    AUTH_RESET_USE = "auth:reset_use"
     # A route refused for lack of permission.
     ACCESS_DENIED = "access:denied"
     # Coordinator changes.
@@ -68,6 +73,8 @@ class Action(StrEnum):
     NOTE_STATEMENT = "note:statement"
     NOTE_READ = "note:read"
     NOTE_LIST = "note:list"
+    # The first words of a note, shown in a list of notes: a read of part of it, one per note.
+    NOTE_EXCERPT = "note:excerpt"
     NOTE_FILE = "note:file"
     TIMELINE_VIEW = "timeline:view"
     NOTE_CORRECTION_REPLY = "note:correction_reply"
@@ -113,6 +120,8 @@ class Action(StrEnum):
     AUDIT_EXPORT = "audit:export"
     AUDIT_VERIFY = "audit:verify"
     AUDIT_VIEW_OWN = "audit:view_own"
+    #: The auditors' dashboard of patterns in the log (`peernotes.insight`).
+    AUDIT_INSIGHT = "audit:insight"
 
     @property
     def area(self) -> str:
@@ -144,6 +153,14 @@ class Basis:
     WRONG_PASSWORD = "wrong_password"
     ACCOUNT_INACTIVE = "account_inactive"
     THROTTLED = "throttled"
+    #: A reset link was emailed; one was used; one no longer works, and why (for auditors only:
+    #: the person holding the link reads one message for all of them).
+    RESET_EMAILED = "reset_emailed"
+    RESET_LINK = "reset_link"
+    RESET_UNKNOWN = "reset_unknown"
+    RESET_EXPIRED = "reset_expired"
+    RESET_USED = "reset_used"
+    RESET_SUPERSEDED = "reset_superseded"
     CLI = "cli"
 
     @staticmethod

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, not_, select
+from sqlalchemy import ColumnElement, Select, and_, not_, select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.chain import GENESIS_MAC
 from peernotes.audit.events import Action, Outcome
+from peernotes.audit.labels import READS
 from peernotes.audit.models import AuditEntry, micros_since_epoch
 
 PAGE_SIZE = 50
@@ -40,9 +41,32 @@ class Filters:
     basis_prefix: str | None = None
     date_from: date | None = None
     date_to: date | None = None
+    #: Any read of a person's information (`audit.labels.READS`), instead of one action.
+    reads_only: bool = False
+    #: A window to the instant: from `since` (included) to `until` (left out).
+    since: datetime | None = None
+    until: datetime | None = None
+    #: Entry numbers, both included: the insight dashboard's flags name their entries exactly.
+    seq_from: int | None = None
+    seq_to: int | None = None
 
     def apply(self, query: EntryQuery, tz: ZoneInfo) -> EntryQuery:
-        conditions = []
+        conditions = self.conditions(tz)
+        return query.where(and_(*conditions)) if conditions else query
+
+    def conditions(self, tz: ZoneInfo) -> list[ColumnElement[bool]]:
+        """The filters as SQL conditions on `audit_log`, for a query of any columns."""
+        conditions: list[ColumnElement[bool]] = []
+        if self.reads_only:
+            conditions.append(AuditEntry.action.in_(sorted(a.value for a in READS)))
+        if self.since is not None:
+            conditions.append(AuditEntry.occurred_at_us >= micros_since_epoch(self.since))
+        if self.until is not None:
+            conditions.append(AuditEntry.occurred_at_us < micros_since_epoch(self.until))
+        if self.seq_from is not None:
+            conditions.append(AuditEntry.seq >= self.seq_from)
+        if self.seq_to is not None:
+            conditions.append(AuditEntry.seq <= self.seq_to)
         if self.actor_id is not None:
             conditions.append(AuditEntry.actor_id == self.actor_id)
         if self.subject_id is not None:
@@ -63,7 +87,7 @@ class Filters:
         if self.date_to is not None:
             end = datetime.combine(self.date_to + timedelta(days=1), time.min, tzinfo=tz)
             conditions.append(AuditEntry.occurred_at_us < micros_since_epoch(end))
-        return query.where(and_(*conditions)) if conditions else query
+        return conditions
 
 
 @dataclass(frozen=True)

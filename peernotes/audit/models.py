@@ -27,6 +27,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_subject_seq", "subject_id", "seq"),
         Index("ix_audit_log_actor_seq", "actor_id", "seq"),
+        # Time windows: the log's filters by date and the insight dashboard's days.
+        Index("ix_audit_log_occurred_at_us", "occurred_at_us"),
     )
 
     #: Gapless, assigned by the writer under a lock: 1, 2, 3, … On SQLite it is the rowid

@@ -18,6 +18,7 @@ from peernotes.audit.writer import By, Target, acting_basis, record_event
 from peernotes.auth import passwords
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
+from peernotes.auth.reset_links import end_unused_links
 from peernotes.auth.roles import SUBJECT_ROLES, Role
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions
 from peernotes.db import utcnow
@@ -151,7 +152,8 @@ def authenticate(db: Session, email: str, password: str, request_id: str) -> Use
 
 @step
 def change_password(db: Session, user: User, current: str, new: str, by: Acting) -> None:
-    """Set a new password and end every session of this person (the caller starts a new one).
+    """Set a new password and end every session of this person (the caller starts a new one)
+    and every unused reset link of theirs.
 
     Raises:
         AccountError: the current password is wrong, or the new one breaks the policy.
@@ -172,6 +174,8 @@ def change_password(db: Session, user: User, current: str, new: str, by: Acting)
     user.must_change_password = False
     user.password_changed_at = utcnow()
     revoke_all_sessions(db, user.id, RevokeReason.PASSWORD_CHANGED)
+    # A reset link still lying in a mailbox would undo the change: it ends with it.
+    end_unused_links(db, user.id, user.password_changed_at)
     db.flush()
     record_event(db, by, Action.AUTH_PASSWORD_CHANGE, None, target, Outcome.ALLOWED, Basis.SELF)
 
@@ -189,6 +193,8 @@ def deactivate_user(db: Session, user: User, *, by: Acting) -> None:
     user.active = False
     user.deactivated_at = utcnow()
     revoke_all_sessions(db, user.id, RevokeReason.DEACTIVATED)
+    # Reactivating later must not bring an old reset link back to life.
+    end_unused_links(db, user.id, user.deactivated_at)
     db.flush()
     _record_account_change(db, by, Action.ACCOUNT_DEACTIVATE, user)
 

@@ -48,3 +48,28 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class PasswordReset(Base):
+    """A one-time link to choose a new password. The link carries a random token; only its
+    SHA-256 is stored, so a copy of the database opens no account.
+
+    Usable while not used, not superseded (issuing a newer link for the same person ends the
+    older unused ones) and not past `expires_at`. Rows are kept, never deleted: they say when
+    and by whom a reset was issued and whether it was used.
+    """
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The coordinator who issued it, or None for a link the person asked to be emailed.
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    superseded_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id}>"

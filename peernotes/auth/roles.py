@@ -115,12 +115,15 @@ class Permission(StrEnum):
     GROUPS_FACILITATE = "groups:facilitate"
     #: See the groups one attended (consumers, carers).
     GROUPS_VIEW_OWN = "groups:view_own"
+    #: Read one's own notifications and choose which are emailed (everyone).
+    NOTIFICATIONS_OWN = "notifications:own"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CONSUMER: frozenset(
         {
             Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
             Permission.CARERS_NOMINATE,
             Permission.SHARING_VIEW_OWN,
             Permission.ACCESS_LOG_VIEW_OWN,
@@ -137,6 +140,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CARER: frozenset(
         {
             Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
             # Carers choose who reads their carer-support notes, with the same map and receipts.
             Permission.SHARING_VIEW_OWN,
             Permission.CONSENT_MANAGE_OWN,
@@ -152,6 +156,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CONSUMER_PEER_WORKER: frozenset(
         {
             Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
             Permission.CASELOAD_VIEW,
             Permission.RECORD_VIEW,
             Permission.CONSENT_WITNESS,
@@ -168,6 +173,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CARER_PEER_WORKER: frozenset(
         {
             Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
             Permission.CASELOAD_VIEW,
             Permission.RECORD_VIEW,
             Permission.NOTES_READ,
@@ -183,6 +189,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CLINICIAN: frozenset(
         {
             Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
             Permission.CASELOAD_VIEW,
             Permission.RECORD_VIEW,
             Permission.RECORD_WRITE,
@@ -197,11 +204,17 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.AUDITOR: frozenset(
-        {Permission.SESSION_USE, Permission.AUDIT_REVIEW, Permission.EMERGENCY_REVIEW}
+        {
+            Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
+            Permission.AUDIT_REVIEW,
+            Permission.EMERGENCY_REVIEW,
+        }
     ),
     Role.ADMIN: frozenset(
         {
             Permission.SESSION_USE,
+            Permission.NOTIFICATIONS_OWN,
             Permission.ADMIN_ACCOUNTS,
             Permission.ADMIN_TEAMS,
             Permission.ADMIN_ASSIGNMENTS,

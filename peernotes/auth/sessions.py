@@ -24,6 +24,7 @@ class RevokeReason:
     SIGNED_OUT = "signed_out"
     PASSWORD_CHANGED = "password_changed"
     DEACTIVATED = "deactivated"
+    PASSWORD_RESET = "password_reset"
 
 
 @dataclass(frozen=True)

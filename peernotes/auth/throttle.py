@@ -7,12 +7,17 @@ locking out other people who share an address (a clinic's network, say).
 
 from __future__ import annotations
 
-from flask import current_app, g, request
-from flask_limiter import Limiter
+from collections.abc import Callable
+
+from flask import Response as FlaskResponse
+from flask import current_app, g, make_response, render_template, request
+from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
 
 from config import Config
+from peernotes.audit.events import Action
+from peernotes.auth.roles import Permission
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
@@ -126,3 +131,119 @@ def record_throttled_emergency_access() -> None:
         Basis.THROTTLED,
     )
     db.commit()
+
+
+# Password reset links ----------------------------------------------------------------------
+#
+# Each limit answers a breach in its own words (`on_breach`), and puts the refusal on the
+# access log. Asking for a link counts every request, for known and unknown addresses alike,
+# so that a refusal reveals nothing about who has an account.
+
+
+def _in_window(count: int) -> str:
+    return f"{count} per {_config().login_window_minutes} minutes"
+
+
+def _refused_reset(action: Action, message: str) -> Callable[[RequestLimit], FlaskResponse]:
+    def on_breach(_limit: RequestLimit) -> FlaskResponse:
+        from flask_login import current_user
+
+        from peernotes.audit.events import Basis, Outcome
+        from peernotes.audit.writer import By, record_event
+        from peernotes.auth.roles import Role
+        from peernotes.db import request_session
+        from peernotes.requests import current_request_id
+
+        db = request_session()
+        by: By[Role]
+        if current_user.is_authenticated:
+            by = By(int(current_user.id), Role(current_user.role), current_request_id())
+        else:
+            by = By(None, None, current_request_id())
+        record_event(db, by, action, None, None, Outcome.DENIED, Basis.THROTTLED)
+        db.commit()
+        page = render_template(
+            "errors/error.html", code=429, title="Too many attempts", message=message
+        )
+        return make_response(page, 429)
+
+    return on_breach
+
+
+def _coordinator_key() -> str:
+    from flask_login import current_user
+
+    return f"reset-issue:{current_user.get_id()}"
+
+
+def _not_a_coordinator() -> bool:
+    # Only coordinators' issuing counts: anyone else is refused by the route (and logged)
+    # without reaching the limit, and a signed-out visitor is sent to sign in.
+    from flask_login import current_user
+
+    return not (current_user.is_authenticated and current_user.can(Permission.ADMIN_ACCOUNTS))
+
+
+def _reset_account_key() -> str:
+    return "reset-account:" + (request.form.get("email") or "").strip().lower()
+
+
+def _reset_address_key() -> str:
+    return "reset-address:" + get_remote_address()
+
+
+def _reset_use_key() -> str:
+    return "reset-use:" + get_remote_address()
+
+
+def _link_failed(_response: Response) -> bool:
+    return bool(g.get("reset_link_failed", False))
+
+
+def note_unusable_reset_link() -> None:
+    """Tell the limiter that this request tried a reset link that does not work."""
+    g.reset_link_failed = True
+
+
+#: Links one coordinator may issue in the window.
+reset_issue_per_coordinator = limiter.limit(
+    lambda: _in_window(_config().reset_issues_per_coordinator),
+    key_func=_coordinator_key,
+    methods=["POST"],
+    exempt_when=_not_a_coordinator,
+    on_breach=_refused_reset(
+        Action.AUTH_RESET_ISSUE,
+        "You have issued many reset links in a short time. For everyone's safety, please wait "
+        "a few minutes before issuing another.",
+    ),
+)
+
+_TOO_MANY_REQUESTS = (
+    "We have had several requests for reset links from here or for that address. Please wait "
+    "a few minutes before asking again, check your email (including junk mail), or ask your "
+    "coordinator."
+)
+#: Emailed links asked for one address, and from one client address, in the window.
+reset_request_per_account = limiter.limit(
+    lambda: _in_window(_config().reset_requests_per_account),
+    key_func=_reset_account_key,
+    methods=["POST"],
+    on_breach=_refused_reset(Action.AUTH_RESET_REQUEST, _TOO_MANY_REQUESTS),
+)
+reset_request_per_address = limiter.limit(
+    lambda: _in_window(_config().reset_requests_per_address),
+    key_func=_reset_address_key,
+    methods=["POST"],
+    on_breach=_refused_reset(Action.AUTH_RESET_REQUEST, _TOO_MANY_REQUESTS),
+)
+#: Reset links that do not work, tried from one client address in the window.
+reset_use_per_address = limiter.limit(
+    lambda: _in_window(_config().reset_attempts_per_address),
+    key_func=_reset_use_key,
+    deduct_when=_link_failed,
+    on_breach=_refused_reset(
+        Action.AUTH_RESET_USE,
+        "Too many reset links that don't work were tried from here. Please wait a few "
+        "minutes, then open the newest link you were given.",
+    ),
+)

@@ -35,6 +35,7 @@ def seed_demo(db: Session, users: dict[str, User], request_id: str) -> None:
         community_contact=False,
         review_on=now.date() + timedelta(days=60),
         today=agreed.date(),
+        contact_every_days=7,
     )
     first = propose(db, sam, users["alex"].id, terms, now=agreed)
     confirm(db, alex, first.id, now=agreed + timedelta(hours=2))

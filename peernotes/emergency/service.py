@@ -3,9 +3,11 @@
 A clinician with no other basis states why (at least 20 characters) and re-enters their
 password. They then read, and only read, that consumer's record until the window closes
 (at most four hours; `Config.emergency_access_minutes`). `decide()` permits those reads with
-basis `emergency:<id>`, so every one of them is in the access log under that id. Auditors
-review each use as "justified" or "not justified", with a comment, once. The consumer sees
-each use, with the clinician's reason, on "Who has looked at my information".
+basis `emergency:<id>`. A review counts and lists every read in the window, whatever its
+basis says (a timeline that mixes kinds logs `filtered`). Auditors review each use as
+"justified" or "not justified", with a comment, once. The consumer sees each use, with the
+clinician's reason, on "Who has looked at my information"; a refused start, which opened
+nothing, stays off that page (`own_log_condition`).
 
 Reasons are stored in plain text on purpose: they are about access, not clinical content, and
 auditors (who never read content) must be able to read them.
@@ -17,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
-from peernotes.audit.models import AuditEntry
+from peernotes.audit.models import AuditEntry, micros_since_epoch
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth import passwords
@@ -32,6 +34,7 @@ from peernotes.auth.roles import Role
 from peernotes.db import utcnow
 from peernotes.emergency.models import EmergencyAccess, ReviewOutcome
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 
 MIN_REASON = 20
 MAX_REASON = 2_000
@@ -150,6 +153,7 @@ def start(
         Outcome.ALLOWED,
         f"emergency:{access.id}",
     )
+    notifications.notify(db, subject.id, notifications.Kind.EMERGENCY_ACCESS, access.id)
     return access
 
 
@@ -201,6 +205,43 @@ class EmergencyUse:
         return self.access.ends_at > utcnow()
 
 
+def _window(access: EmergencyAccess) -> ColumnElement[bool]:
+    """What the clinician did about the person while this access was open: every allowed
+    entry of theirs about that person in the window, whatever its action (a record list, an
+    entry, the notes list, the timeline) or basis (the timeline logs `filtered`), less the
+    opening of the access itself. Emergency access is refused to anyone with another basis,
+    so all of it is what the window made possible."""
+    return and_(
+        AuditEntry.actor_id == access.clinician_id,
+        AuditEntry.subject_id == access.subject_id,
+        AuditEntry.occurred_at_us >= micros_since_epoch(access.starts_at),
+        AuditEntry.occurred_at_us < micros_since_epoch(access.ends_at),
+        AuditEntry.outcome == Outcome.ALLOWED.value,
+        AuditEntry.action != Action.EMERGENCY_START.value,
+    )
+
+
+def _reads(db: Session, accesses: list[EmergencyAccess]) -> dict[int, int]:
+    """How many reads each access's window holds, in one query however many accesses."""
+    if not accesses:
+        return {}
+    windows = [(_window(a), a.id) for a in accesses]
+    # Labelled in a subquery, so that the GROUP BY names a column rather than repeating the
+    # CASE (PostgreSQL would see the repeated bound parameters as a different expression).
+    labelled = (
+        select(case(*windows, else_=None).label("access_id"))
+        .where(or_(*(window for window, _ in windows)))
+        .subquery()
+    )
+    counted = select(labelled.c.access_id, func.count()).group_by(labelled.c.access_id)
+    return {int(access_id): int(n) for access_id, n in db.execute(counted) if access_id}
+
+
+def reads_in_window(db: Session, access: EmergencyAccess) -> list[AuditEntry]:
+    """The entries `uses` counts for one access, oldest first, for its review."""
+    return list(db.scalars(select(AuditEntry).where(_window(access)).order_by(AuditEntry.seq)))
+
+
 def uses(
     db: Session,
     *,
@@ -217,22 +258,21 @@ def uses(
     if unreviewed_only:
         query = query.where(EmergencyAccess.review_outcome.is_(None))
     accesses = list(db.scalars(query))
-    bases = [f"emergency:{a.id}" for a in accesses]
-    counts: dict[str, int] = {}
-    if bases:
-        counts = {
-            basis: n
-            for basis, n in db.execute(
-                select(AuditEntry.basis, func.count())
-                .where(
-                    AuditEntry.basis.in_(bases),
-                    AuditEntry.action.in_([Action.RECORD_READ.value, Action.RECORD_LIST.value]),
-                    AuditEntry.outcome == Outcome.ALLOWED.value,
-                )
-                .group_by(AuditEntry.basis)
-            )
-        }
-    return [EmergencyUse(a, counts.get(f"emergency:{a.id}", 0)) for a in accesses]
+    counts = _reads(db, accesses)
+    return [EmergencyUse(a, counts.get(a.id, 0)) for a in accesses]
+
+
+def own_log_condition() -> ColumnElement[bool]:
+    """Which entries the subject's own access-log page may show: not a clinician's refused
+    emergency start. It opened nothing (a reason too short, a mistyped password, too many
+    tries), so telling the person "Dr X tried to open your record" would alarm them about an
+    attempt on their record that was a form filled in wrong. Auditors still see every one."""
+    return not_(
+        and_(
+            AuditEntry.action == Action.EMERGENCY_START.value,
+            AuditEntry.outcome == Outcome.DENIED.value,
+        )
+    )
 
 
 def waiting_for_review(db: Session) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,9 +28,13 @@ from peernotes.web.routes import field_error, requires
 bp = Blueprint("emergency", __name__)
 
 
-def _minutes() -> int:
+def _config() -> Config:
     config: Config = current_app.config["PEERNOTES"]
-    return config.emergency_access_minutes
+    return config
+
+
+def _minutes() -> int:
+    return _config().emergency_access_minutes
 
 
 def _consumers(db: Session) -> list[SelectChoice]:
@@ -121,4 +127,20 @@ def review(actor: Actor, db: Session, access_id: int) -> str | Response:
     use = next(
         u for u in emergency.uses(db, subject_id=access.subject_id) if u.access.id == access.id
     )
-    return render_template("emergency/review.html", use=use, form=form, names=display_names(db))
+    zone = ZoneInfo(_config().timezone)
+    # The days the window spans, in the service's time: the access log filters by day.
+    log_url = url_for(
+        "accesslog.list_entries",
+        actor_id=access.clinician_id,
+        subject_id=access.subject_id,
+        date_from=access.starts_at.astimezone(zone).date().isoformat(),
+        date_to=access.ends_at.astimezone(zone).date().isoformat(),
+    )
+    return render_template(
+        "emergency/review.html",
+        use=use,
+        reads=emergency.reads_in_window(db, access),
+        log_url=log_url,
+        form=form,
+        names=display_names(db),
+    )

@@ -8,7 +8,7 @@ Both sources are filtered in SQL by the same rules the single reads apply: recor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, or_, select
@@ -21,7 +21,7 @@ from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Acting
 from peernotes.db import utcnow
-from peernotes.notes import service as notes
+from peernotes.notes import service as note_service
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
 from peernotes.records.models import RecordEntry
@@ -64,6 +64,8 @@ class Cursor:
 class Page:
     items: list[Item]
     older: Cursor | None
+    #: The first words of the notes on the page that the viewer may read, by note id.
+    words: dict[int, str] = field(default_factory=dict)
 
 
 def _before(
@@ -91,9 +93,9 @@ def _visible_notes(db: Session, viewer: Acting, subject_id: int) -> ColumnElemen
     if viewer.id == subject_id:
         return and_(Note.subject_id == subject_id, Note.state != State.DRAFT)
     mine = and_(Note.subject_id == subject_id, Note.author_id == viewer.id)
-    if not notes.peer_notes_decision(db, viewer, subject_id).permitted:
+    if not note_service.peer_notes_decision(db, viewer, subject_id).permitted:
         return mine
-    return or_(mine, notes.shared_with_care_team(subject_id))
+    return or_(mine, note_service.shared_with_care_team(subject_id))
 
 
 def page(
@@ -105,7 +107,8 @@ def page(
     size: int = PAGE_SIZE,
     exists: bool = True,
 ) -> Page:
-    """One page of the timeline; logged once (allowed when anything is visible).
+    """One page of the timeline; logged once (allowed when anything is visible), and once more
+    for each note whose first words it shows.
 
     For an id that names no one (`exists=False`) the page is still built, empty, and the
     attempt logged about nobody: a miss does a refusal's work, so its time tells nothing."""
@@ -126,9 +129,13 @@ def page(
         for e in db.scalars(
             entries.order_by(RecordEntry.created_at.desc(), RecordEntry.id.desc()).limit(size + 1)
         )
-    ] + [
-        Item("note", n.id, n.created_at, n.author_id, n.state.value)
+    ]
+    found_notes = {
+        n.id: n
         for n in db.scalars(notes.order_by(Note.created_at.desc(), Note.id.desc()).limit(size + 1))
+    }
+    items += [
+        Item("note", n.id, n.created_at, n.author_id, n.state.value) for n in found_notes.values()
     ]
     items.sort(key=lambda i: (i.at, _RANK[i.kind], i.id), reverse=True)
     shown = items[:size]
@@ -144,7 +151,11 @@ def page(
         Outcome.ALLOWED if shown or viewer.id == subject_id else Outcome.DENIED,
         Basis.SELF if viewer.id == subject_id else ("filtered" if shown else "nothing_shared"),
     )
-    return Page(shown, older)
+    # Each note's first words are a read of it, logged once per note shown (`words_for`).
+    words = note_service.words_for(
+        db, viewer, [found_notes[i.id] for i in shown if i.kind == "note"]
+    )
+    return Page(shown, older, words)
 
 
 def may_show(db: Session, viewer: Acting, subject_id: int, found: Page) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import Conflict
@@ -11,12 +14,14 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
-from peernotes.notes import language
+from peernotes.notes import labels, language
 from peernotes.notes import service as notes
 from peernotes.notes import timeline as timelines
 from peernotes.notes.lifecycle import InvalidTransition, Party, State
 from peernotes.notes.models import Audience, StatementKind
 from peernotes.records import service as records
+from peernotes.timefmt import when
+from peernotes.web.counts import counts_shown
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import requires
 
@@ -59,12 +64,20 @@ def _flash_language(sections: list[notes.Section]) -> None:
 @bp.route("/notes")
 @requires(Permission.NOTES_READ)
 def index(actor: Actor, db: Session) -> str:
+    page = notes.notes_page(db, actor)
+    listed = [*page.waiting, *page.approved, *page.mine, *page.shared]
+    names = display_names(
+        db, {actor.id, *page.sharers, *(i for n in listed for i in (n.author_id, n.subject_id))}
+    )
+    candidates: dict[tuple[str, int], list[str]] = {
+        ("note", k): v
+        for k, v in labels.note_candidates(listed, page.words, actor.id, names, when).items()
+    }
+    for person in page.sharers:
+        text = f"All notes {names.get(person, 'someone')} shared with you"
+        candidates["person", person] = [text, f"{text} (person {person})"]
     return render_template(
-        "notes/index.html",
-        notes=notes.mine(db, actor),
-        waiting=notes.inbox(db, actor.id),
-        approved=notes.recently_approved(db, actor.id),
-        names=display_names(db),
+        "notes/index.html", page=page, names=names, labels=labels.distinct(candidates)
     )
 
 
@@ -313,15 +326,45 @@ def timeline(actor: Actor, db: Session, subject_id: int) -> str:
     found = timelines.page(db, actor, subject_id, cursor=cursor, exists=subject is not None)
     if subject is None or not timelines.may_show(db, actor, subject.id, found):
         abort(404)  # nothing shared: the same answer as no such person
+    names = display_names(db, {i.author_id for i in found.items} | {subject.id})
     return render_template(
         "notes/timeline.html",
         subject=subject,
         page=found,
-        names=display_names(db, {i.author_id for i in found.items}),
+        names=names,
+        labels=labels.distinct(_timeline_candidates(found, actor.id, subject.id, names)),
         own=subject.id == actor.id,
         # The subject's words on each entry go wherever the entry is listed (counts only).
         statements=records.statement_counts(db, [i.id for i in found.items if i.kind == "record"]),
     )
+
+
+def _timeline_candidates(
+    found: timelines.Page, viewer_id: int, subject_id: int, names: dict[int, str]
+) -> dict[tuple[str, int], list[str]]:
+    """Link texts for the timeline's items (`labels.distinct`): a note by its first words, a
+    record entry by its kind and writer; then with when; then with its number."""
+    shown = [
+        _TimelineNote(i.id, subject_id, i.author_id, i.at) for i in found.items if i.kind == "note"
+    ]
+    candidates: dict[tuple[str, int], list[str]] = {
+        ("note", k): v
+        for k, v in labels.note_candidates(shown, found.words, viewer_id, names, when).items()
+    }
+    for item in found.items:
+        if item.kind == "record":
+            text = f"{item.label.capitalize()} by {names.get(item.author_id, 'someone')}"
+            dated = f"{text}, {when(item.at)}"
+            candidates["record", item.id] = [text, dated, f"{dated} (entry {item.id})"]
+    return candidates
+
+
+@dataclass(frozen=True)
+class _TimelineNote:
+    id: int
+    subject_id: int
+    author_id: int
+    created_at: datetime | None
 
 
 @bp.route("/people/<int:subject_id>/notes")
@@ -333,10 +376,22 @@ def shared_about(actor: Actor, db: Session, subject_id: int) -> str | Response:
     if subject is None:
         abort(404)
     found = notes.shared_about(db, actor, subject.id)
-    if not found:
+    if not found.notes:
         abort(404)
+    names = display_names(db, {subject.id, *(n.author_id for n in found.notes)})
     return render_template(
-        "notes/shared.html", subject=subject, notes=found, names=display_names(db)
+        "notes/shared.html",
+        subject=subject,
+        listing=found,
+        names=names,
+        labels=labels.distinct(
+            {
+                ("note", k): v
+                for k, v in labels.note_candidates(
+                    found.notes, found.words, actor.id, names, when
+                ).items()
+            }
+        ),
     )
 
 
@@ -348,7 +403,7 @@ def _notes_waiting() -> dict[str, int]:
     from peernotes.db import request_session
 
     if (
-        not current_user.is_authenticated
+        not counts_shown()
         or not current_user.can(Permission.NOTES_REVIEW_OWN)
         and not current_user.can(Permission.NOTES_WRITE)
     ):

@@ -45,6 +45,7 @@ from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 from peernotes.risk.models import RiskConcern
 
 
@@ -250,6 +251,7 @@ def raise_concern(
     concern.ciphertext = _seal(db, concern, text)
     db.flush()
     _log(db, by, Action.RISK_RAISE, subject_id, concern.id, Outcome.ALLOWED, DUTY_OF_CARE)
+    notifications.notify_concern_raised(db, concern)
     return concern
 
 
@@ -341,16 +343,24 @@ def _told(now: datetime) -> ColumnElement[bool]:
     return or_(RiskConcern.delay_until.is_(None), RiskConcern.delay_until <= now)
 
 
+def told_to_subject(db: Session, subject_id: int, now: datetime) -> list[RiskConcern]:
+    """The concerns about this person they may be told of now (no delay in force), newest
+    first. Not logged: for what waits on their home page, which shows no concern's text."""
+    return list(
+        db.scalars(
+            select(RiskConcern)
+            .where(RiskConcern.subject_id == subject_id, _told(now))
+            .order_by(RiskConcern.created_at.desc(), RiskConcern.id.desc())
+        )
+    )
+
+
 def about_me(db: Session, by: Acting) -> list[ConcernSummary]:
     """The concerns about this person that they may read now (delayed ones are left out,
     without a trace), newest first. Logged."""
     assert by.id is not None
     now = utcnow()
-    rows = db.scalars(
-        select(RiskConcern)
-        .where(RiskConcern.subject_id == by.id, _told(now))
-        .order_by(RiskConcern.created_at.desc(), RiskConcern.id.desc())
-    ).all()
+    rows = told_to_subject(db, by.id, now)
     _log(db, by, Action.RISK_LIST, by.id, None, Outcome.ALLOWED, Basis.SELF)
     return [_summary(c, now, for_subject=True) for c in rows]
 

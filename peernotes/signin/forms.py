@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from peernotes.auth.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -20,6 +20,33 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[DataRequired("Enter your current password.")]
     )
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_LENGTH} characters. A few words together work well.",
+        validators=[DataRequired("Choose a new password."), Length(max=MAX_LENGTH)],
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("new_password", "The two new passwords don't match."),
+        ],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Your email address",
+        validators=[
+            DataRequired("Enter your email address."),
+            Length(max=254),
+            # The format only: whether an account has it is never said.
+            Email("That doesn't look like an email address. Check it and try again."),
+        ],
+    )
+
+
+class ResetPasswordForm(FlaskForm):
     new_password = PasswordField(
         "New password",
         description=f"At least {MIN_LENGTH} characters. A few words together work well.",

@@ -1,26 +1,54 @@
-"""Sign in, sign out, change password."""
+"""Sign in, sign out, change password, and reset a forgotten one with a one-time link."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from config import Config
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
-from peernotes.auth import accounts
+from peernotes.auth import accounts, resets
 from peernotes.auth.actor import Actor
 from peernotes.auth.login import begin_browser_session
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions, start_session
-from peernotes.auth.throttle import login_per_account, login_per_address
+from peernotes.auth.throttle import (
+    login_per_account,
+    login_per_address,
+    note_unusable_reset_link,
+    reset_request_per_account,
+    reset_request_per_address,
+    reset_use_per_address,
+)
 from peernotes.requests import current_request_id
-from peernotes.signin.forms import ChangePasswordForm, LoginForm
+from peernotes.signin import logs
+from peernotes.signin.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ResetPasswordForm,
+)
+from peernotes.signin.service import email_reset_link, resets_by_email
 from peernotes.web.routes import field_error, public, requires, safe_next
 
 bp = Blueprint("signin", __name__)
+# Reset links carry their token in the path: no log line may keep it.
+bp.record_once(lambda state: logs.install(state.app))
 
 # One message for unknown email, wrong password and deactivated account alike.
 SIGN_IN_FAILED = "That email and password don't match an active account. Please try again."
@@ -45,7 +73,9 @@ def login(db: Session) -> str | Response:
             target = safe_next(request.args.get("next"))
             return redirect(target or url_for("home.show_home"))
         error = SIGN_IN_FAILED
-    return render_template("signin/login.html", form=form, error=error)
+    return render_template(
+        "signin/login.html", form=form, error=error, resets_by_email=resets_by_email()
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -84,4 +114,61 @@ def change_password(actor: Actor, db: Session) -> str | Response:
             return redirect(url_for("home.show_home"))
     return render_template(
         "signin/change_password.html", form=form, forced=actor.must_change_password
+    )
+
+
+def _config() -> Config:
+    config: Config = current_app.config["PEERNOTES"]
+    return config
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@reset_request_per_address
+@reset_request_per_account
+@public
+def forgot_password(db: Session) -> str | Response:
+    """Ask for a reset link by email. Every address gets the same answer, known or not."""
+    if not resets_by_email():
+        return render_template("signin/forgot_password.html", form=None, sent=False)
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        found = resets.request_emailed_reset(
+            db,
+            form.email.data or "",
+            request_id=current_request_id(),
+            lifetime=timedelta(minutes=_config().reset_email_link_minutes),
+        )
+        if found is not None:
+            email_reset_link(db, *found)
+        return render_template("signin/forgot_password.html", form=None, sent=True)
+    return render_template("signin/forgot_password.html", form=form, sent=False)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@reset_use_per_address
+@public
+def reset_password(db: Session, token: str) -> str | Response | tuple[str, int]:
+    """Choose a new password with a one-time link. It signs nobody in: the person then signs
+    in with the new password, so the link alone never opens a session."""
+    form = ResetPasswordForm()
+    try:
+        person = resets.check_link(db, token, request_id=current_request_id())
+        if form.validate_on_submit():
+            resets.reset_password(
+                db, token, form.new_password.data or "", request_id=current_request_id()
+            )
+            flash(
+                "Your new password is set, and you are signed out everywhere. "
+                "Sign in with your new password.",
+                "info",
+            )
+            return redirect(url_for("signin.login"))
+    except resets.ResetLinkUnusable as exc:
+        note_unusable_reset_link()
+        page = render_template("signin/reset_password.html", form=None, unusable=str(exc))
+        return page, 404
+    except accounts.AccountError as exc:
+        field_error(form, exc, "new_password")
+    return render_template(
+        "signin/reset_password.html", form=form, unusable=None, email=person.email
     )

@@ -399,7 +399,8 @@ def current_workers(db: Session, supervisor_id: int) -> list[tuple[User, Supervi
     ]
 
 
-def _nudge(last: SessionSummary | None, today: date) -> str:
+def nudge(last: SessionSummary | None, today: date) -> str:
+    """ "none" (no session yet), "overdue" (over OVERDUE_DAYS ago) or "" (recent enough)."""
     if last is None:
         return "none"
     if (today - last.held_on).days > OVERDUE_DAYS:
@@ -423,7 +424,7 @@ def dashboard(db: Session, by: Acting, today: date) -> list[WorkerRow]:
     last = last_sessions(db, ids)
     rows = {
         user.id: WorkerRow(
-            user, sup.started_at, last.get(user.id), _nudge(last.get(user.id), today)
+            user, sup.started_at, last.get(user.id), nudge(last.get(user.id), today)
         )
         for user, sup in pairs
     }

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from peernotes.auth.throttle import record_throttled_emergency_access, record_throttled_sign_in
+from peernotes.web.counts import mark_error_page
 
 ERROR_PAGES: dict[int, tuple[str, str]] = {
     400: (
@@ -29,6 +31,7 @@ ERROR_PAGES: dict[int, tuple[str, str]] = {
 
 def install_error_pages(app: Flask) -> None:
     def render_error(code: int) -> tuple[str, int]:
+        mark_error_page()
         title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
@@ -39,10 +42,13 @@ def install_error_pages(app: Flask) -> None:
             "For your safety, forms stop working after a while or when opened elsewhere. "
             "Go back, reload the page, and try again. Nothing was saved."
         )
+        mark_error_page()
         return render_template("errors/error.html", code=400, title=title, message=message), 400
 
     @app.errorhandler(429)
-    def _too_many(_exc: HTTPException) -> tuple[str, int]:
+    def _too_many(exc: HTTPException) -> tuple[str, int] | Response:
+        if exc.response is not None:
+            return exc.get_response()  # a limit that answers in its own words (its `on_breach`)
         if request.endpoint == "signin.login" and request.method == "POST":
             record_throttled_sign_in()
         if request.endpoint == "emergency.start":
@@ -51,6 +57,7 @@ def install_error_pages(app: Flask) -> None:
                 "For your safety we've paused password checks for a little while. If someone is"
                 " at risk now, call the on-call clinician or the crisis line."
             )
+            mark_error_page()
             return render_template(
                 "errors/error.html", code=429, title=ERROR_PAGES[429][0], message=message
             ), 429

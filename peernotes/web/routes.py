@@ -41,8 +41,18 @@ R = TypeVar("R")
 PERMISSION_ATTR = "__peernotes_permission__"
 PUBLIC = "public"
 
-#: Endpoints that anyone may reach without signing in. Nothing else is public.
-PUBLIC_ENDPOINTS = frozenset({"signin.login", "home.health", "static"})
+#: Endpoints that anyone may reach without signing in. Nothing else is public. The crisis
+#: lines are among them: someone who cannot sign in may need them most.
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "signin.login",
+        "signin.forgot_password",
+        "signin.reset_password",
+        "home.health",
+        "help.crisis_lines",
+        "static",
+    }
+)
 
 #: Endpoints a person who must change their password may still reach.
 _PASSWORD_CHANGE_ENDPOINTS = frozenset({"signin.change_password", "signin.logout"})

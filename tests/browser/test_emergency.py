@@ -46,6 +46,8 @@ def test_clinician_uses_emergency_access_consumer_sees_it_auditor_reviews(
     expect(consumer.get_by_role("main")).to_contain_text(
         "Dr Mei Chen (clinician) opened your record with emergency access"
     )
+    # The first try, refused for its short reason, opened nothing: it is not on Maya's page.
+    expect(consumer.get_by_role("main")).not_to_contain_text("tried to open your record")
     assert _serious(consumer) == []
 
     auditor = browser.new_context().new_page()

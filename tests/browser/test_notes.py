@@ -56,7 +56,10 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
     _sign_in(consumer, live_server, demo_email("jordan"))
     expect(_notes_link(consumer)).to_have_text("Notes 1 waiting for you")
     _notes_link(consumer).click()
-    consumer.get_by_role("link", name="A note is waiting for your review").click()
+    # The note is listed by its first words, with who wrote it and where it stands.
+    waiting = consumer.get_by_role("region", name=re.compile("^Waiting for you"))
+    expect(waiting).to_contain_text("By Sam Rivera · waiting for your review · written")
+    waiting.get_by_role("link", name=JUST_US).click()
     expect(consumer.get_by_role("heading", level=1)).to_have_text("Note by Sam Rivera")
     expect(consumer.get_by_role("main")).to_contain_text(FIRST_NEXT)
     assert _serious(consumer) == []
@@ -97,7 +100,8 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
         "link", name="Timeline"
     ).click()
     expect(clinician.get_by_role("heading", level=1)).to_have_text("Jordan Lee's timeline")
-    clinician.get_by_role("link", name="Peer note").click()
+    # The note reads as its first words the clinician may read: the first shared part.
+    clinician.get_by_role("link", name=HELPING).click()
     expect(clinician).to_have_url(note_url)
     expect(clinician.get_by_role("heading", level=1)).to_have_text("Note with Jordan Lee")
     main = clinician.get_by_role("main")
@@ -107,6 +111,21 @@ def test_note_written_together_reviewed_changed_approved_and_read_by_the_care_te
     assert JUST_US not in clinician.content()
     assert "What we talked about" not in clinician.content()
     assert _serious(clinician) == []
+    # Back to the notes Jordan shared with him, then to his notes page: the note is on both.
+    clinician.get_by_role("link", name="Back to notes Jordan Lee shared with you").click()
+    expect(clinician.get_by_role("heading", level=1)).to_have_text(
+        "Notes Jordan Lee shared with you"
+    )
+    expect(clinician.get_by_role("link", name=HELPING)).to_have_count(1)
+    assert JUST_US not in clinician.content()
+    clinician.get_by_role("link", name="Back to notes").click()
+    shared = clinician.get_by_role("region", name="Shared with you")
+    expect(shared.get_by_role("link", name=HELPING)).to_have_count(1)
+    expect(shared).to_contain_text("About Jordan Lee · by Sam Rivera · shared")
+    assert JUST_US not in clinician.content()
+    assert _serious(clinician) == []
+    clinician.get_by_role("link", name=HELPING).click()
+    expect(clinician).to_have_url(note_url)
 
     # 6. Helen, a carer peer worker, gets the not-found page and none of the note.
     carer_worker = browser.new_context().new_page()

@@ -12,6 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from peernotes.db import get_database, make_engine
 from tests.audit.helpers import rows
 from tests.helpers import demo_email, sign_in, user_id, without_csrf
+from tests.notes.test_audience_matrix import notes_badge
 
 HEADINGS = ["What we talked about", "What is helping", "Next steps", "For the care team"]
 SECRET = "JUST-US-CANARY-7f2e"
@@ -70,8 +71,10 @@ def test_the_whole_journey_and_who_sees_what(app: Flask) -> None:
     assert (
         SECRET in page and "Nothing in this note reaches anyone else until you approve it" in page
     )
-    assert "A note is waiting for your review" in alex.get("/notes").get_data(as_text=True)
-    assert '<span class="badge">2</span>' in alex.get("/").get_data(as_text=True)  # and the demo's
+    waiting = alex.get("/notes").get_data(as_text=True)
+    assert f'href="/notes/{note}">Talked about study. {SECRET}</a>' in waiting
+    assert "By Sam Rivera · waiting for your review" in waiting
+    assert notes_badge(alex.get("/").get_data(as_text=True)) == "2"  # and the demo's
 
     # Alex asks for a change; Sam sees the comment, edits, proposes again.
     assert (
@@ -114,9 +117,9 @@ def test_the_whole_journey_and_who_sees_what(app: Flask) -> None:
     )
     assert approved.status_code == 302
     assert _last(app, "note:approve")[3:] == ("allowed", "subject")
-    assert f'href="/notes/{note}">Alex Nguyen approved your note' in sam.get("/notes").get_data(
-        as_text=True
-    )
+    approved_list = sam.get("/notes").get_data(as_text=True)
+    assert f'href="/notes/{note}">Talked about study. {SECRET}</a>' in approved_list
+    assert "With Alex Nguyen · approved ·" in approved_list
 
     # Dr Chen (in Alex's care) sees only the care-team section, never the just-us one.
     chen = _client(app, "dr.chen")

@@ -237,7 +237,11 @@ def test_the_auditor_reviews_and_the_consumer_sees_reason_and_outcome(app: Flask
     assert "Dr Fiona Walsh</strong> used emergency access" in history
     assert REASON in history and "found it <strong>justified</strong>" in history
     assert "opened your record with emergency access" in history
-    assert "using emergency access, which an auditor reviews" in history
+    # Each read under it names the emergency (when it was opened) and the reason given.
+    assert (
+        "read your clinical notes in your record, using the emergency access opened on" in history
+    )
+    assert f"for this reason: “{REASON}”" in history
 
 
 def test_only_clinicians_break_the_glass_and_only_auditors_review(app: Flask) -> None:

@@ -90,6 +90,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/audit": only(Role.AUDITOR),
     "/audit/entries/<int:seq>": only(Role.AUDITOR),
     "/audit/export.csv": only(Role.AUDITOR),
+    "/audit/insight": only(Role.AUDITOR),
     "/audit/emergency": only(Role.AUDITOR),
     "/audit/emergency/<int:access_id>": only(Role.AUDITOR),
     "/emergency": only(Role.CLINICIAN),
@@ -158,6 +159,12 @@ PAGES: dict[str, dict[Role, int]] = {
         Role.CONSUMER, Role.CONSUMER_PEER_WORKER, carer=404, carer_peer_worker=404
     ),
     "/contacts": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    # Notifications: everyone has their own list; the one opened is one of Alex's (the demo's).
+    "/notifications": only(*ALL),
+    "/notifications/settings": only(*ALL),
+    "/notifications/<int:notification_id>": only(
+        **{role.value: 404 for role in Role if role is not Role.CONSUMER}, consumer=302
+    ),
 }
 
 DEMO_BY_ROLE = {
@@ -216,6 +223,9 @@ def _path(app: Flask, rule: str) -> str:
     from tests.workforce.test_agreements import agreement_pages
 
     values.update(agreement_pages(app))
+    from tests.notifications.test_notifications import first_notification
+
+    values["notification_id"] = first_notification(app, "alex")
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

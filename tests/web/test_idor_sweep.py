@@ -207,6 +207,8 @@ SWEEP: tuple[Case, ...] = (
         ("alex", "sam"),
         {"methods": "text", "days": "1", "starts_at": "10:00", "ends_at": "12:00"},
     ),
+    # One of Alex's notifications (the demo's): opening it marks it read.
+    Case("GET", "/notifications/{notification}", ("alex",)),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -219,6 +221,7 @@ ROLE_WIDE = {
     "/admin/worker-requests/<int:request_id>/decline": "coordinators decide every request",
     "/admin/accounts/<int:user_id>/deactivate": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/reactivate": "coordinators manage every account",
+    "/admin/accounts/<int:user_id>/reset": "coordinators manage every account",
     "/admin/assignments/<int:assignment_id>/end": "coordinators manage every assignment",
     "/admin/teams/<int:team_id>": "coordinators manage every team",
     "/admin/teams/<int:team_id>/deactivate": "coordinators manage every team",
@@ -367,8 +370,16 @@ def _objects(app: Flask) -> dict[str, int]:
         worker_request = db.scalar(
             select(WorkerRequest.id).where(WorkerRequest.subject_id == ids["jordan"])
         )
+        from peernotes.notifications.models import Notification
+
+        notification = db.scalar(
+            select(Notification.id)
+            .where(Notification.person_id == ids["alex"], Notification.kind != "risk_about_you")
+            .order_by(Notification.id)
+        )
         return {
             **ids,
+            "notification": notification,
             "worker_request": worker_request,
             "supervision_session": supervision_session.id,
             "attested_note": attested.id,

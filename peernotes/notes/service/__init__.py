@@ -8,11 +8,18 @@ revision they approved (its hash is checked on every read), and only when `decid
 them `peer_notes` of that subject.
 
 The service is split along its parts (sections and refusals, sealing, parties, writing,
-reading, lists, filing); this package is its one face, so callers import `notes.service`.
+reading, lists and the first words they show, filing); this package is its one face, so
+callers import `notes.service`.
 """
 
 from __future__ import annotations
 
+from peernotes.notes.service.excerpts import (
+    first_words as first_words,
+)
+from peernotes.notes.service.excerpts import (
+    words_for as words_for,
+)
 from peernotes.notes.service.filing import (
     file_section as file_section,
 )
@@ -24,6 +31,15 @@ from peernotes.notes.service.filing import (
 )
 from peernotes.notes.service.lists import (
     RECENT_APPROVALS_DAYS as RECENT_APPROVALS_DAYS,
+)
+from peernotes.notes.service.lists import (
+    SHARED_ON_NOTES_PAGE as SHARED_ON_NOTES_PAGE,
+)
+from peernotes.notes.service.lists import (
+    Listing as Listing,
+)
+from peernotes.notes.service.lists import (
+    NotesPage as NotesPage,
 )
 from peernotes.notes.service.lists import (
     NoteSummary as NoteSummary,
@@ -41,6 +57,9 @@ from peernotes.notes.service.lists import (
     mine as mine,
 )
 from peernotes.notes.service.lists import (
+    notes_page as notes_page,
+)
+from peernotes.notes.service.lists import (
     recently_approved as recently_approved,
 )
 from peernotes.notes.service.lists import (
@@ -56,6 +75,12 @@ from peernotes.notes.service.reading import (
     NoteView as NoteView,
 )
 from peernotes.notes.service.reading import (
+    Readable as Readable,
+)
+from peernotes.notes.service.reading import (
+    Refused as Refused,
+)
+from peernotes.notes.service.reading import (
     ShownSection as ShownSection,
 )
 from peernotes.notes.service.reading import (
@@ -69,6 +94,9 @@ from peernotes.notes.service.reading import (
 )
 from peernotes.notes.service.reading import (
     read as read,
+)
+from peernotes.notes.service.reading import (
+    readable as readable,
 )
 from peernotes.notes.service.reading import (
     shared_with_care_team as shared_with_care_team,

@@ -22,6 +22,7 @@ from peernotes.notes.models import (
 )
 from peernotes.notes.service.sealing import _seal_text
 from peernotes.notes.service.sections import NoteBasis, NoteNotFound
+from peernotes.notifications import service as notifications
 
 _PARTY: dict[Relation | None, Party] = {
     Relation.AUTHOR: Party.AUTHOR,
@@ -151,6 +152,8 @@ def _move(db: Session, by: Acting, note: Note, action: NoteAction, comment: str 
             ciphertext=_seal_text(db, note, "note_events", ordinal, comment) if comment else None,
         )
     )
+    if who is Party.AUTHOR and new_state is State.PROPOSED and note.state is not State.PROPOSED:
+        notifications.notify(db, note.subject_id, notifications.Kind.NOTE_TO_REVIEW, note.id)
     note.state = new_state
     note.updated_at = utcnow()
     db.flush()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.decision import Act, Category, Decision, Request, decide
-from peernotes.access.objects import ObjectBasis
+from peernotes.access.objects import NoteFacts, decide_note
 from peernotes.access.queries import SubjectRef
 from peernotes.access.relationships import NO_SUBJECT, relationships
 from peernotes.audit.events import Action, Basis, Outcome
@@ -163,6 +163,73 @@ def others_may_read(db: Session, by: Acting, note: Note) -> str | None:
     return decision.basis if decision.permitted else None
 
 
+@dataclass(frozen=True)
+class Readable:
+    """What of one note this person may read now: the note page's decision, also asked by the
+    lists that show a note's first words, so that the two can never differ."""
+
+    party: Party
+    #: The revision they read: the current one for author and subject, the approved one for
+    #: anyone else.
+    revision: int
+    #: Only the sections they may read, in the note's order.
+    sections: list[ShownSection]
+    #: The permit's basis, as the access log writes it.
+    basis: str
+    #: For others: some sections are not shared with them (never how many).
+    withheld: bool
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Nothing of the note is this person's to read, and why (as the access log writes it)."""
+
+    reason: str
+
+
+def readable(db: Session, by: Acting, note: Note) -> Readable | Refused:
+    """What of `note` this person may read. Author and subject are decided by the note's own
+    rule (`decide_note`: a draft is the author's alone); anyone else by `decide()` on the
+    subject's peer notes, and then only the care-team sections of the approved revision, whose
+    hash is checked. Writes nothing to the access log: the caller logs what it shows.
+
+    Raises:
+        DecryptionFailed: the approved revision does not match its hash (never shown).
+    """
+    who = party(note, by.id)
+    if who is not Party.OTHER:
+        own = decide_note(
+            NoteFacts(by.id, note.author_id, note.subject_id, note.state is State.DRAFT)
+        )
+        if not own.permitted:
+            return Refused(own.basis)
+        sections, _ = _open_revision(db, note, note.current_revision)
+        audiences = (
+            _audiences(db, note, note.current_revision)
+            if note.approved_revision == note.current_revision
+            else {}
+        )
+        shown = [ShownSection(s.heading, s.body, audiences.get(i)) for i, s in enumerate(sections)]
+        return Readable(who, note.current_revision, shown, own.basis, withheld=False)
+    basis = others_may_read(db, by, note)
+    approved = note.approved_revision
+    shared = _audiences(db, note, approved) if basis and approved is not None else {}
+    visible = [i for i, a in sorted(shared.items()) if a is Audience.CARE_TEAM]
+    if basis is None or not visible or approved is None:
+        return Refused("no_consent" if basis is None else "just_us")
+    sections, plain = _open_revision(db, note, approved)
+    if hashlib.sha256(plain).hexdigest() != note.approved_sha256:
+        # Never show anything but the exact words the subject approved.
+        raise DecryptionFailed()
+    return Readable(
+        who,
+        approved,
+        [ShownSection(sections[i].heading, sections[i].body, Audience.CARE_TEAM) for i in visible],
+        basis,
+        withheld=len(visible) < len(sections),
+    )
+
+
 def read(db: Session, by: Acting, note_id: int) -> NoteView:
     """One note as this person may see it. Logged, allowed or denied.
 
@@ -174,58 +241,39 @@ def read(db: Session, by: Acting, note_id: int) -> NoteView:
         peer_notes_decision(db, by, NO_SUBJECT)  # a refusal's work: the time tells nothing
         _log(db, by, Action.NOTE_READ, None, None, Outcome.DENIED, Basis.NOT_FOUND, note_id=note_id)
         raise NoteNotFound(note_id)
-    who = party(note, by.id)
-    if who is Party.SUBJECT and note.state is State.DRAFT:
-        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, ObjectBasis.DRAFT)
+    found = readable(db, by, note)
+    if isinstance(found, Refused):
+        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, found.reason)
         raise NoteNotFound(note_id)
-    if who is not Party.OTHER:
-        sections, _ = _open_revision(db, note, note.current_revision)
-        audiences = (
-            _audiences(db, note, note.current_revision)
-            if note.approved_revision == note.current_revision
-            else {}
-        )
-        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.ALLOWED, who.value)
+    _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.ALLOWED, found.basis)
+    if found.party is not Party.OTHER:
         return NoteView(
             note.id,
             note.kind,
             note.subject_id,
             note.author_id,
             note.state,
-            who,
-            note.current_revision,
-            [ShownSection(s.heading, s.body, audiences.get(i)) for i, s in enumerate(sections)],
+            found.party,
+            found.revision,
+            found.sections,
             note.approved_revision,
             note.approved_at,
             note.in_person,
             _statements(db, note),
             _events(db, note),
         )
-    basis = others_may_read(db, by, note)
-    approved = note.approved_revision
-    shared = _audiences(db, note, approved) if basis and approved is not None else {}
-    visible = [i for i, a in sorted(shared.items()) if a is Audience.CARE_TEAM]
-    if basis is None or not visible or approved is None:
-        reason = "no_consent" if basis is None else "just_us"
-        _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.DENIED, reason)
-        raise NoteNotFound(note_id)
-    sections, plain = _open_revision(db, note, approved)
-    if hashlib.sha256(plain).hexdigest() != note.approved_sha256:
-        # Never show anything but the exact words the subject approved.
-        raise DecryptionFailed()
-    _log(db, by, Action.NOTE_READ, note, note.subject_id, Outcome.ALLOWED, basis)
     return NoteView(
         note.id,
         note.kind,
         note.subject_id,
         note.author_id,
         State.SHARED,
-        who,
-        approved,
-        [ShownSection(sections[i].heading, sections[i].body, Audience.CARE_TEAM) for i in visible],
-        approved,
+        found.party,
+        found.revision,
+        found.sections,
+        found.revision,
         note.approved_at,
         note.in_person,
         _statements(db, note),
-        withheld=len(visible) < len(sections),
+        withheld=found.withheld,
     )

@@ -44,6 +44,8 @@ class SupportAgreement(Base):
     places: Mapped[str] = mapped_column(String(300), default="")
     community_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     review_on: Mapped[date] = mapped_column(Date)
+    #: "Keep in touch at least every N days", when agreed (the worker's home page watches it).
+    contact_every_days: Mapped[int | None] = mapped_column(Integer, default=None)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     worker_confirmed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -46,6 +46,7 @@ from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.db import utcnow
+from peernotes.notifications import service as notifications
 from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.workforce.agreements.terms import AgreementError, Terms
 
@@ -300,6 +301,7 @@ def _add_version(
         places=terms.places,
         community_contact=terms.community_contact,
         review_on=terms.review_on,
+        contact_every_days=terms.contact_every_days,
         created_by_id=by.id,
         created_at=moment,
         worker_confirmed_at=moment if by.id == worker_id else None,
@@ -308,6 +310,8 @@ def _add_version(
     db.add(row)
     db.flush()
     _log(db, by, Action.AGREEMENT_PROPOSE, subject_id, row.id, Outcome.ALLOWED, basis)
+    other = subject_id if by.id == worker_id else worker_id
+    notifications.notify(db, other, notifications.Kind.AGREEMENT_TO_CONFIRM, row.id)
     return row
 
 

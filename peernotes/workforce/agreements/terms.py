@@ -26,6 +26,9 @@ DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
 
 MAX_PLACES = 300  # the column's size
 
+#: The longest "keep in touch at least every … days" a form accepts: a quarter.
+MAX_CONTACT_EVERY_DAYS = 90
+
 
 _TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2}))?\s*$")
 
@@ -45,6 +48,9 @@ class Terms:
     places: str
     community_contact: bool
     review_on: date
+    #: Keep in touch at least every so many days (None: not agreed). The worker's home page
+    #: says when a longer gap has passed.
+    contact_every_days: int | None = None
 
 
 def join_words(words: Sequence[str], last: str = "and") -> str:
@@ -112,6 +118,7 @@ def validate_terms(
     community_contact: bool,
     review_on: date | None,
     today: date,
+    contact_every_days: str | int | None = None,
 ) -> Terms:
     """Check a proposal, field by field, in the order the form asks.
 
@@ -165,6 +172,7 @@ def validate_terms(
             " look at it together at least once a year.",
             "review_on",
         )
+    every = _contact_every(contact_every_days)
     return Terms(
         methods=tuple(m for m in METHOD_LABELS if m in chosen_methods),
         days=tuple(sorted(chosen_days)),
@@ -173,4 +181,20 @@ def validate_terms(
         places=place_text,
         community_contact=bool(community_contact),
         review_on=review_on,
+        contact_every_days=every,
     )
+
+
+def _contact_every(raw: str | int | None) -> int | None:
+    """ "Keep in touch at least every N days": empty for no such promise, else 1 to 90."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    text = str(raw).strip()
+    value = parse_id(text) if len(text) <= 3 else None
+    if value is None or not 1 <= value <= MAX_CONTACT_EVERY_DAYS:
+        raise AgreementError(
+            f"Enter a number of days from 1 to {MAX_CONTACT_EVERY_DAYS}, or leave it empty"
+            f" (not “{text[:20]}”).",
+            "contact_every_days",
+        )
+    return value

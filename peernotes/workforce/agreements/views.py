@@ -57,6 +57,8 @@ def _prefill(form: AgreementForm, latest: SupportAgreement | None) -> None:
     form.ends_at.data = f"{latest.ends_at:%H:%M}"
     form.places.data = latest.places
     form.community_contact.data = latest.community_contact
+    every = latest.contact_every_days
+    form.contact_every_days.data = "" if every is None else str(every)
     form.review_on.data = max(latest.review_on, today)
 
 
@@ -78,6 +80,7 @@ def _checked_terms(form: AgreementForm, today: date) -> wording.Terms | None:
             community_contact=bool(form.community_contact.data),
             review_on=form.review_on.data,
             today=today,
+            contact_every_days=form.contact_every_days.data,
         )
     except wording.AgreementError as exc:
         field_error(form, exc, "methods")

@@ -33,6 +33,7 @@ from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing.matching import (
     WORKER_ROLE_FOR,
@@ -261,6 +262,7 @@ def request_worker(
         ) from exc
     logged = Target("worker_request", row.id)
     record_event(db, by, Action.WORKER_REQUEST, subject.id, logged, Outcome.ALLOWED, Basis.SELF)
+    notifications.notify_handover_asked(db, row)
     if stop_named_sharing and current is not None:
         named = named_provisions(db, subject.id, current.worker_id, now)
         if named:
@@ -326,6 +328,7 @@ def set_handover_consent(db: Session, by: Acting, request_id: int, given: bool) 
     record_event(
         db, by, Action.HANDOVER_CONSENT, row.subject_id, logged, Outcome.ALLOWED, Basis.SELF
     )
+    notifications.notify_handover_asked(db, row)
     return row
 
 
@@ -582,6 +585,7 @@ def _confirm(
     db.flush()
     logged = Target("worker_request", row.id)
     record_event(db, by, action, subject.id, logged, Outcome.ALLOWED, acting_basis(by))
+    notifications.notify(db, subject.id, notifications.Kind.REQUEST_ANSWERED, row.id)
     return assignment
 
 
@@ -613,4 +617,5 @@ def decline(db: Session, by: Acting, request_id: int, note: str) -> WorkerReques
         Outcome.ALLOWED,
         acting_basis(by),
     )
+    notifications.notify(db, row.subject_id, notifications.Kind.REQUEST_ANSWERED, row.id)
     return row

@@ -2,7 +2,7 @@
 person agreed to (empty for every other request, and for every request decided before now).
 
 Revision ID: 13882ba3a347
-Revises: a6d0c4e81b27
+Revises: f1d427eaa0dd
 Create Date: 2026-12-05 13:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "13882ba3a347"
-down_revision = "a6d0c4e81b27"
+down_revision = "f1d427eaa0dd"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Help for someone in crisis: the service's crisis lines, public, linked from every page."""

@@ -1,0 +1,65 @@
+""" "Needs attention": what waits for this person, computed per role, each item a link to the
+place to act.
+
+Items are facts about things that wait (a note to review, a concern not yet opened, emergency
+access held): never governed content itself. An item leaves the list when the thing it
+points at is done: the note reviewed, the handover written, the concern opened. "Opened" is
+read from the access log, the one record of what a person has looked at, so no second
+"seen" flag can drift from it.
+
+`needs_attention` is read on every page (the count beside "Home"), so each role's sources are
+a handful of indexed queries; `log_shown` writes what the home page's list reveals about other
+people (risk concerns about people in a clinician's care), as their risk list does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from peernotes.audit.events import Action, Outcome
+from peernotes.audit.writer import record_event
+from peernotes.auth.actor import Actor
+from peernotes.auth.roles import Role
+from peernotes.home.attention import clinicians, people, service_staff, workers
+from peernotes.home.attention.items import Item, Kind
+from peernotes.risk.service import DUTY_OF_CARE
+
+__all__ = ["Item", "Kind", "attention_count", "log_shown", "needs_attention"]
+
+
+def needs_attention(db: Session, actor: Actor, now: datetime, today: date) -> list[Item]:
+    """What waits for this person now, most pressing first within each role's order."""
+    if actor.role in (Role.CONSUMER, Role.CARER):
+        return people.items(db, actor, now)
+    if actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
+        return workers.items(db, actor, now, today)
+    if actor.role is Role.CLINICIAN:
+        return clinicians.items(db, actor, now, today)
+    if actor.role is Role.ADMIN:
+        return service_staff.coordinator_items(db, now, today)
+    if actor.role is Role.AUDITOR:
+        return service_staff.auditor_items(db, actor, now, today)
+    return []
+
+
+def attention_count(items: list[Item]) -> int:
+    """The number beside "Home": every waiting thing, so two notes to review count two."""
+    return sum(item.count for item in items)
+
+
+def log_shown(db: Session, actor: Actor, items: list[Item]) -> None:
+    """The home page names people whose risk concerns wait for this clinician: a list of
+    concerns, logged once per person as the clinician's risk list logs it (the count in the
+    navigation names no one, and is not logged)."""
+    subjects = sorted(
+        {
+            item.subject_id
+            for item in items
+            if item.kind in (Kind.RISK_IN_CARE, Kind.COSIGN_ASKED)
+            and item.subject_id not in (None, actor.id)
+        }
+    )
+    for subject_id in subjects:
+        record_event(db, actor, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, DUTY_OF_CARE)
