@@ -492,6 +492,9 @@ def _statements(app: Flask, client: FlaskClient, path: str) -> int:
         sent.append(statement)
 
     engine = get_database(app).engine
+    # The navigation's "Needs attention" count is reused for a minute: warm it, so the GET
+    # measured is the dashboard alone.
+    client.get(path)
     event.listen(engine, "before_cursor_execute", count)
     try:
         assert client.get(path).status_code == 200
