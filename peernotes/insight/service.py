@@ -276,12 +276,18 @@ def report(db: Session, settings: Settings, *, today: date, tz: ZoneInfo) -> Rep
         emergency_uses(db, window),
         readers,
         person,
-        find_flags(
-            db,
-            window,
-            night_from=settings.night_from,
-            night_to=settings.night_to,
-            burst_count=settings.burst_count,
-            burst_minutes=settings.burst_minutes,
-        ),
+        flags_for(db, window, settings),
+    )
+
+
+def flags_for(db: Session, window: Window, settings: Settings) -> list[Flag]:
+    """The flags in `window` under these settings (the dashboard's, and the auditor's
+    "Needs attention" item's with the default settings)."""
+    return find_flags(
+        db,
+        window,
+        night_from=settings.night_from,
+        night_to=settings.night_to,
+        burst_count=settings.burst_count,
+        burst_minutes=settings.burst_minutes,
     )

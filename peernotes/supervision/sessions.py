@@ -423,9 +423,7 @@ def dashboard(db: Session, by: Acting, today: date) -> list[WorkerRow]:
         return []
     last = last_sessions(db, ids)
     rows = {
-        user.id: WorkerRow(
-            user, sup.started_at, last.get(user.id), nudge(last.get(user.id), today)
-        )
+        user.id: WorkerRow(user, sup.started_at, last.get(user.id), nudge(last.get(user.id), today))
         for user, sup in pairs
     }
     concerns = db.scalars(

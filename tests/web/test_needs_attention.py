@@ -5,6 +5,8 @@ to act (the page opens), and leaves the list once the person has acted; the coun
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -418,13 +420,23 @@ def test_an_emergency_use_waits_for_the_auditor_until_reviewed(app: Flask) -> No
 # Every role, and the count -----------------------------------------------------------------------
 
 
-def test_every_home_page_has_the_list_and_the_count_matches_on_other_pages(app: Flask) -> None:
+@contextmanager
+def counts_rendered(app: Flask) -> Iterator[list[int]]:
+    """The "Needs attention" count each page rendered inside the block put in its context."""
     seen: list[int] = []
 
     def capture(_sender: Flask, template: object, context: dict[str, object], **_: object) -> None:
         if "attention_count" in context:
             seen.append(int(context["attention_count"]))  # type: ignore[call-overload]
 
+    template_rendered.connect(capture, app)
+    try:
+        yield seen
+    finally:
+        template_rendered.disconnect(capture, app)
+
+
+def test_every_home_page_has_the_list_and_the_count_matches_on_other_pages(app: Flask) -> None:
     other_page = {"admin": "/admin/accounts", "auditor": "/audit", "alex": "/my/sharing"}
     for key in (
         "admin",
@@ -443,30 +455,19 @@ def test_every_home_page_has_the_list_and_the_count_matches_on_other_pages(app: 
         badge = re.search(r'id="attention-heading">Needs attention <span class="badge">(\d+)', home)
         expected = int(badge.group(1)) if badge else 0
         assert (expected > 0) == bool(attention(client)), key
-        template_rendered.connect(capture, app)
-        try:
-            seen.clear()
+        with counts_rendered(app) as seen:
             assert client.get(other_page.get(key, "/notes")).status_code == 200, key
-        finally:
-            template_rendered.disconnect(capture, app)
         assert seen and seen[-1] == expected, (key, seen, expected)
 
 
 def test_the_count_is_reused_for_a_minute_but_forgotten_after_the_persons_own_change(
     app: Flask,
 ) -> None:
-    seen: list[int] = []
-
-    def capture(_sender: Flask, template: object, context: dict[str, object], **_: object) -> None:
-        if "attention_count" in context:
-            seen.append(int(context["attention_count"]))  # type: ignore[call-overload]
-
     alex = client_as(app, "alex")
     (waiting,) = of_kind(alex, "notes-to-review")
     before = len(attention(alex))
     note_id = int(waiting[2].rsplit("/", 1)[1])
-    template_rendered.connect(capture, app)
-    try:
+    with counts_rendered(app) as seen:
         # A change made elsewhere (the concern opened through the service, not this browser)
         # shows on other pages only once the minute is up...
         concern_id = int(query(app, "SELECT id FROM risk_concerns ORDER BY id LIMIT 1")[0][0])  # type: ignore[call-overload]
@@ -480,8 +481,6 @@ def test_the_count_is_reused_for_a_minute_but_forgotten_after_the_persons_own_ch
         post_with_token(alex, f"/notes/{note_id}/request-changes", {"comment": "Add the walk."})
         alex.get("/notes")
         assert seen[-1] == before - 2
-    finally:
-        template_rendered.disconnect(capture, app)
 
 
 def test_new_unusual_patterns_wait_for_the_auditor_until_the_insight_page_is_opened(

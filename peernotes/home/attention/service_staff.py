@@ -17,8 +17,7 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.emergency import service as emergency
 from peernotes.home.attention.items import Item, Kind, last_did, plural
-from peernotes.insight.flags import find_flags
-from peernotes.insight.service import Settings
+from peernotes.insight.service import Settings, flags_for
 from peernotes.insight.window import Window
 from peernotes.timefmt import zone
 from peernotes.training import service as training
@@ -45,16 +44,7 @@ def auditor_items(db: Session, actor: Actor, now: datetime, today: date) -> list
 def _new_patterns(db: Session, actor: Actor, today: date) -> list[Item]:
     """Patterns the insight page flags in the last week that are newer than this auditor's
     last look at it: opening the page (logged as audit:insight) is acting on them."""
-    settings = Settings(days=PATTERN_DAYS)
-    window = Window.ending(today, settings.days, zone())
-    flags = find_flags(
-        db,
-        window,
-        night_from=settings.night_from,
-        night_to=settings.night_to,
-        burst_count=settings.burst_count,
-        burst_minutes=settings.burst_minutes,
-    )
+    flags = flags_for(db, Window.ending(today, PATTERN_DAYS, zone()), Settings(PATTERN_DAYS))
     seen = last_did(db, actor.id, Action.AUDIT_INSIGHT)
     new = [f for f in flags if seen is None or micros_since_epoch(f.last_at) > seen]
     if not new:
