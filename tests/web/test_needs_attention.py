@@ -498,3 +498,25 @@ def test_new_unusual_patterns_wait_for_the_auditor_until_the_insight_page_is_ope
     assert item[1] == "1 unusual pattern in the access log since you last looked"
     assert "Helen Costa" in opens(auditor, item[2])
     assert of_kind(auditor, "unusual-pattern") == []
+
+
+def test_a_carer_sees_a_carer_support_note_to_review_until_they_answer_it(app: Flask) -> None:
+    from peernotes.notes import service as notes
+
+    linh = client_as(app, "linh")
+    assert of_kind(linh, "notes-to-review") == []
+    helen_by, linh_id = by(app, "helen", Role.CARER_PEER_WORKER), user_id(app, "linh")
+    with app.test_request_context(), get_database(app).session() as db:
+        note = notes.create(
+            db, helen_by, linh_id, [notes.Section("Caring this week", "Respite talk.")]
+        )
+        notes.propose(db, helen_by, note.id)
+        db.commit()
+        note_id = note.id
+    (item,) = of_kind(linh, "notes-to-review")
+    assert item[1] == "1 note waiting for your review"
+    assert item[2] == f"/notes/{note_id}"
+    assert "Respite talk." in opens(linh, item[2])
+    response = post_with_token(linh, f"/notes/{note_id}/request-changes", {"comment": "More."})
+    assert response.status_code == 302
+    assert of_kind(linh, "notes-to-review") == []
