@@ -23,6 +23,7 @@ def test_auditor_follows_a_flag_to_exactly_its_entries(
 ) -> None:
     page.set_viewport_size({"width": width, "height": 900})
     _sign_in(page, live_server, demo_email("auditor"))
+    _open_menu(page)
     page.get_by_role("link", name="Insight", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Insight into the access log")
     for name in ("Entries allowed and refused, per day", "Flagged patterns, by kind"):
@@ -50,4 +51,12 @@ def test_auditor_follows_a_flag_to_exactly_its_entries(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert _serious(page) == []
     page.screenshot(path=SCREENSHOTS / f"auditor-log-flag-{width}.png", full_page=True)
+    _open_menu(page)
     _sign_out(page)
+
+
+def _open_menu(page: Page) -> None:
+    """On a phone the navigation (and "Sign out") folds behind "Menu"."""
+    menu = page.locator("nav.main-nav summary")
+    if menu.is_visible():
+        menu.click()
