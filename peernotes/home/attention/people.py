@@ -15,6 +15,7 @@ from peernotes.audit.models import micros_since_epoch
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.emergency.models import EmergencyAccess
+from peernotes.home.attention import agreements
 from peernotes.home.attention.items import Item, Kind, last_did, last_opened, plural
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note, NoteStatement
@@ -22,7 +23,6 @@ from peernotes.notes.models import StatementKind as NoteStatementKind
 from peernotes.records.models import RecordEntryStatement, StatementKind
 from peernotes.risk.service import told_to_subject
 from peernotes.timefmt import when
-from peernotes.workforce.agreements import service as agreements
 
 
 def items(db: Session, actor: Actor, now: datetime) -> list[Item]:
@@ -30,7 +30,7 @@ def items(db: Session, actor: Actor, now: datetime) -> list[Item]:
         *_emergency_on_record(db, actor),
         *_risk_about_you(db, actor, now),
         *_notes_to_review(db, actor),
-        *_agreements_to_confirm(db, actor, now),
+        *agreements.to_confirm(db, actor, now.date()),
         *_answers(db, actor),
     ]
 
@@ -108,60 +108,20 @@ def _emergency_on_record(db: Session, actor: Actor) -> list[Item]:
     ]
 
 
-def _agreements_to_confirm(db: Session, actor: Actor, now: datetime) -> list[Item]:
-    waiting = [
-        a
-        for a in agreements.listed_for(db, actor, now.date())
-        if a.waiting_for_me and a.subject_id == actor.id
-    ]
-    names = display_names(db, {a.worker_id for a in waiting})
-    return [
-        Item(
-            Kind.AGREEMENT_TO_CONFIRM,
-            f"Your support agreement with {names.get(a.worker_id, 'your peer worker')} "
-            f"(version {a.version}) is waiting for you to confirm it",
-            url_for("agreements.show", agreement_id=a.id),
-        )
-        for a in waiting
-    ]
-
-
 def _answers(db: Session, actor: Actor) -> list[Item]:
     """Answers to the corrections they asked for, on record entries and on notes, that they
     have not read since the answer came."""
-    asked = aliased(RecordEntryStatement)
     on_entries = _unread_since(
         db,
         actor,
-        _pairs(
-            db.execute(
-                select(RecordEntryStatement.entry_id, RecordEntryStatement.created_at)
-                .join(asked, asked.id == RecordEntryStatement.answers_id)
-                .where(
-                    asked.author_id == actor.id,
-                    asked.kind == StatementKind.CORRECTION,
-                    RecordEntryStatement.kind == StatementKind.CORRECTION_REPLY,
-                )
-            )
-        ),
+        _replies_to_own(db, actor, RecordEntryStatement, "entry_id", "answers_id", StatementKind),
         Action.RECORD_READ,
         "record_entry",
     )
-    asked_note = aliased(NoteStatement)
     on_notes = _unread_since(
         db,
         actor,
-        _pairs(
-            db.execute(
-                select(NoteStatement.note_id, NoteStatement.created_at)
-                .join(asked_note, asked_note.id == NoteStatement.replies_to_id)
-                .where(
-                    asked_note.author_id == actor.id,
-                    asked_note.kind == NoteStatementKind.CORRECTION,
-                    NoteStatement.kind == NoteStatementKind.CORRECTION_REPLY,
-                )
-            )
-        ),
+        _replies_to_own(db, actor, NoteStatement, "note_id", "replies_to_id", NoteStatementKind),
         Action.NOTE_READ,
         "note",
     )
@@ -180,6 +140,30 @@ def _answers(db: Session, actor: Actor) -> list[Item]:
         )
         for note_id, at in on_notes
     ]
+
+
+def _replies_to_own(
+    db: Session,
+    actor: Actor,
+    statement: type[RecordEntryStatement] | type[NoteStatement],
+    thing: str,
+    replies_to: str,
+    kinds: type[StatementKind] | type[NoteStatementKind],
+) -> list[tuple[int, datetime]]:
+    """(thing, replied at) for every correction reply to a correction this person asked for.
+    Record entries and notes keep their statements in twin tables; one query shape reads
+    both."""
+    asked = aliased(statement)
+    rows = db.execute(
+        select(getattr(statement, thing), statement.created_at)
+        .join(asked, asked.id == getattr(statement, replies_to))
+        .where(
+            asked.author_id == actor.id,
+            asked.kind == kinds.CORRECTION,
+            statement.kind == kinds.CORRECTION_REPLY,
+        )
+    )
+    return _pairs(rows)
 
 
 def _unread_since(

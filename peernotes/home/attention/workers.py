@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.care import service as care
+from peernotes.home.attention import agreements as attention_agreements
 from peernotes.home.attention.items import Item, Kind
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import InPersonReview, Note, NoteStatement, StatementKind
@@ -28,7 +29,7 @@ def items(db: Session, actor: Actor, now: datetime, today: date) -> list[Item]:
         *_notes_back_with_you(db, actor),
         *_corrections_asked(db, actor),
         *_handovers(db, actor, now),
-        *_agreements_to_confirm(db, actor, today),
+        *attention_agreements.to_confirm(db, actor, today),
         *_contact_overdue(db, actor, now, today),
         *_training(db, actor, today),
     ]
@@ -116,25 +117,6 @@ def _handovers(db: Session, actor: Actor, now: datetime) -> list[Item]:
             subject_id=p.subject_id,
         )
         for p in pending
-    ]
-
-
-def _agreements_to_confirm(db: Session, actor: Actor, today: date) -> list[Item]:
-    waiting = [
-        a
-        for a in agreements.listed_for(db, actor, today)
-        if a.waiting_for_me and a.worker_id == actor.id
-    ]
-    names = display_names(db, {a.subject_id for a in waiting})
-    return [
-        Item(
-            Kind.AGREEMENT_TO_CONFIRM,
-            f"Your support agreement with {names.get(a.subject_id, 'the person')} "
-            f"(version {a.version}) is waiting for you to confirm it",
-            url_for("agreements.show", agreement_id=a.id),
-            subject_id=a.subject_id,
-        )
-        for a in waiting
     ]
 
 
