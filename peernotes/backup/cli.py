@@ -20,6 +20,13 @@ def _fail(message: str, status: int = 2) -> NoReturn:
     sys.exit(status)
 
 
+def _request_id() -> str:
+    """Entries written by one command share an id, as a web request's do."""
+    import secrets
+
+    return f"cli-{secrets.token_hex(6)}"
+
+
 def _target() -> tuple[str, Config]:
     from peernotes.db import get_database
 
@@ -36,13 +43,15 @@ def backup_create(file: Path) -> None:
     Safe while the app serves: it saves one consistent moment.
     """
     from peernotes.backup.service import BackupError, create_backup
-    from peernotes.cli import _fail
     from peernotes.crypto.keyring import Keyring
     from peernotes.crypto.keys import KeyFileError
+    from peernotes.db import get_database
 
-    url, config = _target()
+    _url, config = _target()
     try:
-        created = create_backup(url, Keyring(config.master_key_file), file)
+        created = create_backup(
+            get_database(), Keyring(config.master_key_file), file, _request_id()
+        )
     except (BackupError, KeyFileError) as exc:
         _fail(str(exc))
     manifest = created.manifest
@@ -64,7 +73,6 @@ def backup_restore(file: Path) -> None:
     """
     from peernotes.backup.format import BackupInvalid
     from peernotes.backup.service import BackupError, restore_backup
-    from peernotes.cli import _fail
     from peernotes.crypto.keyring import Keyring
     from peernotes.crypto.keys import KeyFileError
 

@@ -32,7 +32,9 @@ from typing import IO, Any
 from sqlalchemy import Connection, text
 from sqlalchemy.engine import URL, make_url
 
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.verify import verify_connection
+from peernotes.audit.writer import By, record_event
 from peernotes.backup.format import (
     FORMAT_VERSION,
     BackupInvalid,
@@ -42,7 +44,7 @@ from peernotes.backup.format import (
 )
 from peernotes.crypto.keyring import Keyring, read_chain_key
 from peernotes.crypto.keys import DecryptionFailed, KeyFileError
-from peernotes.db import make_engine, utcnow
+from peernotes.db import Database, make_engine, utcnow
 from peernotes.migrate import alembic_config
 
 #: What the manifest calls the image that follows it.
@@ -129,10 +131,26 @@ def known_revision(revision: object) -> bool:
 # Creating ---------------------------------------------------------------------------------
 
 
-def create_backup(url: str, keyring: Keyring, out_file: Path) -> Created:
-    """Back up the database at `url` into `out_file` (which must not exist yet)."""
+def create_backup(database: Database, keyring: Keyring, out_file: Path, request_id: str) -> Created:
+    """Back up `database` into `out_file` (which must not exist yet).
+
+    The access log records the backup first, in a transaction of its own, so the backup holds
+    the record of its own making (a copy of everyone's records is a read of them all).
+    """
     if out_file.exists():
         raise BackupError(f"{out_file} already exists: choose a new file name")
+    url = database.engine.url.render_as_string(hide_password=False)
+    with database.session() as session:
+        record_event(
+            session,
+            By(None, None, request_id),
+            Action.BACKUP_CREATE,
+            None,
+            None,
+            Outcome.ALLOWED,
+            Basis.CLI,
+        )
+        session.commit()
     key_id, master = keyring.newest()
     partial = out_file.with_name(out_file.name + ".partial")
     engine_name = make_url(url).get_backend_name()

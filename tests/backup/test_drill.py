@@ -81,6 +81,15 @@ def _wait_for(written: Written, count: int) -> None:
     assert not written.errors, written.errors
 
 
+def _rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
 def _counts(url: str) -> dict[str, int]:
     from peernotes.backup.service import _tables
 
@@ -109,7 +118,7 @@ def test_backup_under_writes_restores_whole_and_readable(
     try:
         _wait_for(written, 4)
         before = written.count()
-        created = create_backup(source, keyring, backup)
+        created = create_backup(get_database(app), keyring, backup, "test-backup")
         after = written.count()
         _wait_for(written, after + 2)  # the writer kept going after the snapshot, too
     finally:
@@ -135,6 +144,10 @@ def test_backup_under_writes_restores_whole_and_readable(
         manifest["log_head"]["seq"],
         manifest["log_head"]["mac"],
     )
+
+    # The backup holds the access-log entry of its own making.
+    taken = _rows(target, "SELECT count(*) FROM audit_log WHERE action = 'backup:create'")
+    assert taken == [(1,)]
 
     # Sealed notes and record entries written before the backup open in the restored copy;
     # those written after it are not there.

@@ -18,7 +18,7 @@ from peernotes.backup.format import BackupInvalid
 from peernotes.backup.service import BackupError, create_backup, restore_backup
 from peernotes.crypto.keyring import Keyring
 from peernotes.crypto.keys import master_key_id, read_master_key
-from peernotes.db import make_engine
+from peernotes.db import get_database, make_engine
 from tests.helpers import app_database_url
 
 
@@ -30,7 +30,7 @@ def keyring(app: Flask) -> Keyring:
 @pytest.fixture
 def backup(app: Flask, keyring: Keyring, tmp_path: Path) -> bytes:
     path = tmp_path / "good.pnb"
-    create_backup(app_database_url(app), keyring, path)
+    create_backup(get_database(app), keyring, path, "test-backup")
     return path.read_bytes()
 
 
