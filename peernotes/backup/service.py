@@ -194,9 +194,10 @@ def _create_sqlite(url: str, out: IO[bytes], key_id: str, master: bytes) -> dict
         source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True, timeout=30)
         target = sqlite3.connect(copy)
         try:
-            # Pages in steps, so writers get the lock in between; a write to a copied page
-            # makes SQLite start over, so what lands in `copy` is one consistent state.
-            source.backup(target, pages=1024)
+            # All pages in one step, i.e. one read transaction: in WAL mode it reads one
+            # snapshot and blocks no writer. (In smaller steps, every write in between would
+            # make SQLite start over, and a busy service might never let it finish.)
+            source.backup(target, pages=-1)
         finally:
             source.close()
             target.close()
