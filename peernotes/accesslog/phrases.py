@@ -298,6 +298,11 @@ ACTIONS: dict[Action, ActionWords] = {
         "changed the keys that protect your information",
         "tried to change the keys that protect your information",
     ),
+    # Backup and restore (issue 14).
+    A.BACKUP_CREATE: _words(
+        "made an encrypted backup copy of everything the service keeps, yours included",
+        "tried to make a backup copy of everything the service keeps",
+    ),
     A.AUDIT_LIST: _words(
         "reviewed the access-log entries about you",
         "tried to review the access-log entries about you",

@@ -122,6 +122,8 @@ class Action(StrEnum):
     AUDIT_VIEW_OWN = "audit:view_own"
     #: The auditors' dashboard of patterns in the log (`peernotes.insight`).
     AUDIT_INSIGHT = "audit:insight"
+    # Backup and restore (issue 14): an operator copied the whole database, everyone's records.
+    BACKUP_CREATE = "backup:create"
 
     @property
     def area(self) -> str:

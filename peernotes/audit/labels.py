@@ -45,6 +45,8 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.ACCOUNT_DEACTIVATE, "Deactivated an account"),
             (A.ACCOUNT_REACTIVATE, "Reactivated an account"),
             (A.KEYS_ROTATE, "Rotated the master encryption key"),
+            # Backup and restore (issue 14).
+            (A.BACKUP_CREATE, "Took an encrypted backup of the whole database"),
         ),
     ),
     ActionGroup(
