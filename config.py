@@ -404,8 +404,10 @@ def log_format_from_env(env: Mapping[str, str]) -> LogFormat:
     if not raw:
         development = (env.get("PEERNOTES_ENV", "").strip() or "development") == "development"
         return "text" if development else "json"
-    if raw == "json" or raw == "text":
-        return raw
+    if raw == "json":
+        return "json"
+    if raw == "text":
+        return "text"
     raise ConfigError(f"PEERNOTES_LOG_FORMAT must be json or text, not {raw!r}")
 
 

@@ -26,6 +26,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+
 from flask import Flask, g, has_app_context, request
 from werkzeug.wrappers import Response
 
@@ -82,7 +83,7 @@ class JsonFormatter(logging.Formatter):
             if hasattr(record, name):
                 line[name] = getattr(record, name)
         if record.exc_info and record.exc_info[0] is not None:
-            line["error"] = _error(record.exc_info)  # type: ignore[arg-type]
+            line["error"] = _error(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

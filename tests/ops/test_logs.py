@@ -78,7 +78,9 @@ def test_an_unexpected_error_is_logged_by_type_and_place_never_its_message(
     log.assert_free_of(CANARY)
 
 
-def test_a_database_error_does_not_repeat_what_was_typed(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_database_error_does_not_repeat_what_was_typed(
+    app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     # Text logs (development) keep messages: the engine keeps the parameters out of them.
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
@@ -106,10 +108,19 @@ def test_the_development_servers_request_lines_are_dropped() -> None:
 
 
 def test_text_lines_for_development_name_the_request_fields() -> None:
-    record = logging.LogRecord("peernotes.request", logging.INFO, __file__, 1, REQUEST_COMPLETED, None, None)
-    record.method, record.endpoint, record.status, record.duration_ms = "GET", "home.health", 200, 1.5
+    record = logging.LogRecord(
+        "peernotes.request", logging.INFO, __file__, 1, REQUEST_COMPLETED, None, None
+    )
+    record.method, record.endpoint, record.status, record.duration_ms = (
+        "GET",
+        "home.health",
+        200,
+        1.5,
+    )
     line = TextFormatter().format(record)
-    assert line.endswith("INFO peernotes.request [-] request completed method=GET endpoint=home.health status=200 duration_ms=1.5")
+    assert line.endswith(
+        "INFO peernotes.request [-] request completed method=GET endpoint=home.health status=200 duration_ms=1.5"
+    )
 
 
 def test_configure_logging_twice_keeps_one_handler() -> None:
@@ -138,7 +149,9 @@ def test_configure_logging_twice_keeps_one_handler() -> None:
         ({"PEERNOTES_LOG_FORMAT": " JSON "}, "json"),
     ],
 )
-def test_the_log_format_is_json_unless_development_or_chosen(env: dict[str, str], expected: str) -> None:
+def test_the_log_format_is_json_unless_development_or_chosen(
+    env: dict[str, str], expected: str
+) -> None:
     assert log_format_from_env(env) == expected
 
 
@@ -152,9 +165,17 @@ def test_a_form_typed_with_a_canary_leaves_no_trace_in_the_log(app: Flask, signe
     chen = signed_in("dr.chen")
     jordan = user_id(app, "jordan")
     with json_logs() as log:
-        post_form(chen, f"/people/{jordan}/record/new", {"category": "diagnosis", "title": f"T {CANARY}", "body": f"B {CANARY}"})
+        post_form(
+            chen,
+            f"/people/{jordan}/record/new",
+            {"category": "diagnosis", "title": f"T {CANARY}", "body": f"B {CANARY}"},
+        )
         # Refused input: the error path echoes the form to its writer, never to the log.
-        post_form(chen, f"/people/{jordan}/record/new", {"category": "nonsense", "title": "", "body": f"B {CANARY}"})
+        post_form(
+            chen,
+            f"/people/{jordan}/record/new",
+            {"category": "nonsense", "title": "", "body": f"B {CANARY}"},
+        )
         chen.get(f"/people/{jordan}/record")
     assert len(_completed(log.lines())) >= 3
     log.assert_free_of(CANARY)

@@ -121,7 +121,9 @@ def test_not_ready_when_the_master_key_file_is_malformed(keyed_app: Flask, own_k
     assert (status, body) == (503, _not_ready(keys="failed"))
 
 
-def test_not_ready_when_the_master_key_is_not_this_databases(keyed_app: Flask, own_key: Path) -> None:
+def test_not_ready_when_the_master_key_is_not_this_databases(
+    keyed_app: Flask, own_key: Path
+) -> None:
     # Well formed, so it wraps and unwraps; but the database's secrets will not open under it.
     own_key.write_text(format_master_key(generate_master_key()) + "\n", encoding="ascii")
     body = keyed_app.test_client().get("/ready").get_data(as_text=True)
