@@ -139,8 +139,9 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
 def gunicorn_logconfig(log_format: LogFormat) -> dict[str, object]:
     """gunicorn's `logconfig_dict`: its own lines (boot, workers, signals) in our format.
 
-    gunicorn's access log stays off: it would write the path, query string and client address
-    of every request; the app's `request completed` line says what an operator needs.
+    gunicorn's access log stays off: it would write the client's address, the path and the
+    query string of every request; the app's `request completed` line says what an operator
+    needs.
     """
     kind = "JsonFormatter" if log_format == "json" else "TextFormatter"
     return {
@@ -157,7 +158,9 @@ def gunicorn_logconfig(log_format: LogFormat) -> dict[str, object]:
         "root": {"level": "INFO", "handlers": []},
         "loggers": {
             "gunicorn.error": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
-            "gunicorn.access": {"level": "INFO", "handlers": ["stderr"], "propagate": False},
+            # Off (gunicorn writes it whenever a log configuration is given, whatever
+            # `accesslog` says): only levels above CRITICAL would pass, and it logs at INFO.
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
         },
     }
 

@@ -34,7 +34,8 @@ class CapturedLog:
 
 @contextmanager
 def json_logs() -> Iterator[CapturedLog]:
-    """All loggers, down to DEBUG (SQLAlchemy's statements too), formatted as in production."""
+    """Every logger that logs at DEBUG or above (SQLAlchemy keeps its own at WARNING), as
+    production formats it."""
     captured = CapturedLog()
     handler = logging.StreamHandler(captured.stream)
     handler.setFormatter(JsonFormatter())
