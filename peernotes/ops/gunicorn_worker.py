@@ -18,7 +18,7 @@ from typing import Any
 from gunicorn.workers.sync import SyncWorker
 
 
-class GracefulSyncWorker(SyncWorker):  # type: ignore[misc]
+class GracefulSyncWorker(SyncWorker):
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)  # stop after the request in flight
         for listener in self.sockets:
