@@ -395,19 +395,25 @@ LogFormat = Literal["json", "text"]
 
 def log_format_from_env(env: Mapping[str, str]) -> LogFormat:
     """`PEERNOTES_LOG_FORMAT`: `json` (one object a line; the default, except in development)
-    or `text` (readable lines, for a person at a terminal).
+    or `text` (readable lines, for a person at a terminal; not in production, because its
+    tracebacks keep exceptions' messages, which can repeat what people typed).
 
     Raises:
-        ConfigError: any other value.
+        ConfigError: any other value, or `text` in production.
     """
+    environment = env.get("PEERNOTES_ENV", "").strip() or "development"
     raw = env.get("PEERNOTES_LOG_FORMAT", "").strip().lower()
     if not raw:
-        development = (env.get("PEERNOTES_ENV", "").strip() or "development") == "development"
-        return "text" if development else "json"
+        return "text" if environment == "development" else "json"
     if raw == "json":
         return "json"
-    if raw == "text":
+    if raw == "text" and environment != "production":
         return "text"
+    if raw == "text":
+        raise ConfigError(
+            "PEERNOTES_LOG_FORMAT: production logs JSON (text lines keep exception messages,"
+            " which can repeat what people typed)"
+        )
     raise ConfigError(f"PEERNOTES_LOG_FORMAT must be json or text, not {raw!r}")
 
 
