@@ -270,6 +270,8 @@ class Config:
     reset_requests_per_account: int = 3
     reset_requests_per_address: int = 10
     reset_attempts_per_address: int = 10
+    # Operations (issue 14): the server's log lines, JSON unless development chooses text.
+    log_format: LogFormat = "json"
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -382,7 +384,37 @@ class Config:
             reset_requests_per_account=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ACCOUNT", 3),
             reset_requests_per_address=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ADDRESS", 10),
             reset_attempts_per_address=_int(env, "PEERNOTES_RESET_ATTEMPTS_PER_ADDRESS", 10),
+            log_format=log_format_from_env(env),
         )
+
+
+# Operations (issue 14): the log format. A function of its own, because gunicorn's settings
+# (`gunicorn.conf.py`) read it too, before any app exists.
+LogFormat = Literal["json", "text"]
+
+
+def log_format_from_env(env: Mapping[str, str]) -> LogFormat:
+    """`PEERNOTES_LOG_FORMAT`: `json` (one object a line; the default, except in development)
+    or `text` (readable lines, for a person at a terminal; not in production, because its
+    tracebacks keep exceptions' messages, which can repeat what people typed).
+
+    Raises:
+        ConfigError: any other value, or `text` in production.
+    """
+    environment = env.get("PEERNOTES_ENV", "").strip() or "development"
+    raw = env.get("PEERNOTES_LOG_FORMAT", "").strip().lower()
+    if not raw:
+        return "text" if environment == "development" else "json"
+    if raw == "json":
+        return "json"
+    if raw == "text" and environment != "production":
+        return "text"
+    if raw == "text":
+        raise ConfigError(
+            "PEERNOTES_LOG_FORMAT: production logs JSON (text lines keep exception messages,"
+            " which can repeat what people typed)"
+        )
+    raise ConfigError(f"PEERNOTES_LOG_FORMAT must be json or text, not {raw!r}")
 
 
 def _key_file(

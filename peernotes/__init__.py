@@ -16,6 +16,7 @@ from peernotes.auth.throttle import limiter
 from peernotes.crypto.keyring import Keyring, key_sources
 from peernotes.notifications.holds import held_until
 from peernotes.notifications.mail import install_mail
+from peernotes.ops.logs import install_request_log
 from peernotes.web.converters import DatabaseId
 from peernotes.web.errors import install_error_pages
 from peernotes.web.headers import install_response_headers
@@ -50,6 +51,7 @@ def create_app(config: Config) -> Flask:
         )
 
     requests.init_app(app)  # first, so every later hook and the log can use the id
+    install_request_log(app)  # next: its clock starts first, its line is written last
     db.init_app(
         app,
         db.Database(

@@ -15,12 +15,15 @@ from peernotes.backup.cli import backup_group
 
 def _app_from_env() -> Flask:
     from peernotes import create_app
+    from peernotes.ops.logs import configure_logging
 
     try:
-        return create_app(Config.from_env())
+        config = Config.from_env()
     except ConfigError as exc:
         click.echo(f"peernotes: configuration error: {exc}", err=True)
         sys.exit(2)
+    configure_logging(config.log_format)
+    return create_app(config)
 
 
 def _config() -> Config:

@@ -120,8 +120,13 @@ class Database:
         key_sources: Mapping[str, object] | None = None,
         sqlite_busy_timeout_ms: int = 10_000,
     ) -> None:
+        # hide_parameters: a database error's message would otherwise repeat the values of
+        # its statement (what someone typed) into the server log (`peernotes.ops.logs`).
         self.engine = make_engine(
-            url, sqlite_busy_timeout_ms=sqlite_busy_timeout_ms, pool_pre_ping=True
+            url,
+            sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,
+            pool_pre_ping=True,
+            hide_parameters=True,
         )
         info: dict[str, object] = dict(key_sources or {})
         self.info: Mapping[str, object] = info

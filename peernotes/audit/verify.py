@@ -46,7 +46,7 @@ def chain_rows(
     assert dbapi is not None
     postgres = connection.dialect.name == "postgresql"
     placeholder = "%s" if postgres else "?"
-    sql = f"SELECT {CHAIN_COLUMNS} FROM audit_log"
+    sql = f"SELECT {CHAIN_COLUMNS} FROM audit_log"  # nosec B608 # reviewed: constant columns
     params: tuple[int, ...] = ()
     if first is not None and last is not None:
         sql += f" WHERE seq BETWEEN {placeholder} AND {placeholder}"

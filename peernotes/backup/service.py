@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select, table, text
 from sqlalchemy.engine import URL, make_url
 
 from peernotes.audit.events import Action, Basis, Outcome
@@ -88,8 +88,8 @@ def _describe(connection: Connection) -> dict[str, Any]:
     if "alembic_version" not in tables or "audit_log" not in tables:
         raise BackupError("the database has no PeerNotes schema: run `peernotes db upgrade`")
     counts = {
-        # Table names come from the catalogue, never from input.
-        name: int(connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar_one())
+        # Table names come from the catalogue; SQLAlchemy quotes them.
+        name: int(connection.execute(select(func.count()).select_from(table(name))).scalar_one())
         for name in tables
     }
     heads = [str(r[0]) for r in connection.execute(text("SELECT version_num FROM alembic_version"))]

@@ -12,6 +12,7 @@ from peernotes.auth.roles import Permission
 from peernotes.db import utcnow
 from peernotes.home.attention import attention_count, log_shown, needs_attention
 from peernotes.home.service import home_context
+from peernotes.ops import readiness
 from peernotes.timefmt import local_today
 from peernotes.web.counts import counts_shown
 from peernotes.web.routes import public, requires
@@ -80,3 +81,16 @@ def health(db: Session) -> Response:
     """Liveness and database reachability, for load balancers. Reveals nothing else."""
     db.execute(text("SELECT 1"))
     return jsonify(status="ok")
+
+
+@bp.route("/ready")
+@public
+def ready(db: Session) -> tuple[Response, int]:
+    """Readiness, for load balancers and deploys: the database answers, its schema is at the
+    migrations' head, the master key is loaded and opens the database's secrets. 503 naming
+    the failed check otherwise; no error text, key, path or row is ever in the answer."""
+    from peernotes.crypto.keyring import keyring_of
+    from peernotes.db import get_database
+
+    result = readiness.check(db, keyring_of(get_database().info))
+    return jsonify(result.as_json()), 200 if result.ready else 503

@@ -71,6 +71,7 @@ def install_error_pages(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> tuple[str, int]:
-        # The stack trace goes to the server log only; the person sees a calm page.
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        # The stack trace goes to the server log only; the person sees a calm page. The
+        # endpoint, not the path: paths hold people's ids (and, for a reset link, a token).
+        app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)
         return render_error(500)

@@ -49,6 +49,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "signin.forgot_password",
         "signin.reset_password",
         "home.health",
+        "home.ready",
         "help.crisis_lines",
         "static",
     }

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from peernotes.db import get_database
 from tests.audit.helpers import rows
 from tests.helpers import demo_email, post_form, sign_in, user_id
+from tests.ops.logcapture import json_logs
 
 
 def _entries(app: Flask, since: int = 0) -> list[dict[str, object]]:
@@ -183,33 +184,34 @@ def test_nothing_anyone_types_reaches_the_log_or_the_application_log(
     app: Flask, signed_in, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # Sign-in form: unknown email, and a real email with a canary password.
-    visitor = app.test_client()
-    sign_in(visitor, f"{_c('email').lower()}@peernotes.example", _c("password"))
-    sign_in(visitor, demo_email("jordan"), _c("password2"))
-    # Password change form.
-    jordan = app.test_client()
-    sign_in(jordan, demo_email("jordan"))
-    post_form(jordan, "/account/password", {"current_password": _c("current"), "new_password": _c("new") + "xx", "confirm_password": _c("confirm")})
-    post_form(jordan, "/account/password", {"current_password": "peernotes-demo-2026", "new_password": _c("newpass") + "xx", "confirm_password": _c("newpass") + "xx"})
-    # Consumer forms.
-    alex = signed_in("alex")
-    post_form(alex, "/my/carers", {"email": f"{_c('carer').lower()}@peernotes.example", "relationship_label": _c("relationship")})
-    post_form(alex, "/my/carers", {"email": demo_email("robert"), "relationship_label": _c("relationship2")})
-    alex.get("/my/access-log")
-    # Coordinator forms.
-    admin = app.test_client()
-    sign_in(admin, demo_email("admin"))
-    post_form(admin, "/admin/accounts", {"display_name": _c("name"), "email": f"{_c('new').lower()}@peernotes.example", "role": "consumer", "password": _c("firstpassword")})
-    created = post_form(admin, "/admin/teams", {"name": _c("team"), "description": _c("description")})
-    post_form(admin, created.headers["Location"], {"user_id": str(user_id(app, "sam"))})
-    post_form(admin, "/admin/assignments", {"worker_id": str(user_id(app, "tui")), "subject_id": str(user_id(app, "jordan")), "team_id": "0", "starts_on": _c("date"), "ends_on": ""})
-    # Auditor filters (a GET form).
-    auditor = app.test_client()
-    sign_in(auditor, demo_email("auditor"))
-    auditor.get(f"/audit?basis={_c('basis')}&action=&outcome=")
-    auditor.get(f"/audit?basis=role&date_from={_c('from')}")
-    auditor.get(f"/audit/export.csv?basis={_c('export')}")
+    with json_logs() as server_log:  # the server's JSON lines too (issue 14)
+        # Sign-in form: unknown email, and a real email with a canary password.
+        visitor = app.test_client()
+        sign_in(visitor, f"{_c('email').lower()}@peernotes.example", _c("password"))
+        sign_in(visitor, demo_email("jordan"), _c("password2"))
+        # Password change form.
+        jordan = app.test_client()
+        sign_in(jordan, demo_email("jordan"))
+        post_form(jordan, "/account/password", {"current_password": _c("current"), "new_password": _c("new") + "xx", "confirm_password": _c("confirm")})
+        post_form(jordan, "/account/password", {"current_password": "peernotes-demo-2026", "new_password": _c("newpass") + "xx", "confirm_password": _c("newpass") + "xx"})
+        # Consumer forms.
+        alex = signed_in("alex")
+        post_form(alex, "/my/carers", {"email": f"{_c('carer').lower()}@peernotes.example", "relationship_label": _c("relationship")})
+        post_form(alex, "/my/carers", {"email": demo_email("robert"), "relationship_label": _c("relationship2")})
+        alex.get("/my/access-log")
+        # Coordinator forms.
+        admin = app.test_client()
+        sign_in(admin, demo_email("admin"))
+        post_form(admin, "/admin/accounts", {"display_name": _c("name"), "email": f"{_c('new').lower()}@peernotes.example", "role": "consumer", "password": _c("firstpassword")})
+        created = post_form(admin, "/admin/teams", {"name": _c("team"), "description": _c("description")})
+        post_form(admin, created.headers["Location"], {"user_id": str(user_id(app, "sam"))})
+        post_form(admin, "/admin/assignments", {"worker_id": str(user_id(app, "tui")), "subject_id": str(user_id(app, "jordan")), "team_id": "0", "starts_on": _c("date"), "ends_on": ""})
+        # Auditor filters (a GET form).
+        auditor = app.test_client()
+        sign_in(auditor, demo_email("auditor"))
+        auditor.get(f"/audit?basis={_c('basis')}&action=&outcome=")
+        auditor.get(f"/audit?basis=role&date_from={_c('from')}")
+        auditor.get(f"/audit/export.csv?basis={_c('export')}")
 
     url = get_database(app).engine.url.render_as_string(hide_password=False)
     everything = rows(url, "SELECT * FROM audit_log")
@@ -218,3 +220,4 @@ def test_nothing_anyone_types_reaches_the_log_or_the_application_log(
     assert CANARY not in dumped and CANARY.lower() not in dumped
     logged = caplog.text + capsys.readouterr().err
     assert CANARY not in logged and CANARY.lower() not in logged
+    server_log.assert_free_of(CANARY)

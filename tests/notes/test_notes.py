@@ -13,6 +13,7 @@ from peernotes.db import get_database, make_engine
 from tests.audit.helpers import rows
 from tests.helpers import demo_email, sign_in, user_id, without_csrf
 from tests.notes.test_audience_matrix import notes_badge
+from tests.ops.logcapture import json_logs
 
 HEADINGS = ["What we talked about", "What is helping", "Next steps", "For the care team"]
 SECRET = "JUST-US-CANARY-7f2e"
@@ -265,11 +266,14 @@ def test_the_writer_sees_stigmatising_language_in_context_without_being_blocked(
 
 
 def test_note_text_is_encrypted_at_rest(app: Flask) -> None:
-    sam = _client(app, "sam")
-    note = _new_note(app, sam, [SECRET, "", "", ""])
-    _post(sam, f"/notes/{note}/propose", {})
-    alex = _client(app, "alex")
-    _post(alex, f"/notes/{note}/request-changes", {"comment": "Comment " + SHARED})
+    with json_logs() as log:  # and never in the server's log (issue 14)
+        sam = _client(app, "sam")
+        note = _new_note(app, sam, [SECRET, "", "", ""])
+        _post(sam, f"/notes/{note}/propose", {})
+        alex = _client(app, "alex")
+        _post(alex, f"/notes/{note}/request-changes", {"comment": "Comment " + SHARED})
+        assert SECRET in alex.get(f"/notes/{note}").get_data(as_text=True)
+    log.assert_free_of(SECRET, SHARED)
     found = rows(_url(app), "SELECT ciphertext FROM note_revisions WHERE note_id = :n", {"n": note})
     assert all(SECRET.encode() not in bytes(c) for (c,) in found)  # type: ignore[arg-type]
     comments = rows(

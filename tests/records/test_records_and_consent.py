@@ -26,6 +26,7 @@ from peernotes.records import service as records
 from tests.audit.helpers import rows
 from tests.conftest import engine_name
 from tests.helpers import demo_email, post_form, sign_in, user_id, without_csrf
+from tests.ops.logcapture import json_logs
 
 
 def _url(app: Flask) -> str:
@@ -297,9 +298,11 @@ CANARY = "PLAINTEXT-CANARY-3c91"
 
 def test_no_plaintext_at_rest_in_the_database_its_wal_or_a_backup(app: Flask, signed_in, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     chen = signed_in("dr.chen")
-    post_form(chen, f"/people/{user_id(app, 'jordan')}/record/new", {"category": "diagnosis", "title": f"Title {CANARY}", "body": f"Body {CANARY}"})
-    entry = int(rows(_url(app), "SELECT max(id) FROM record_entries")[0][0])  # type: ignore[call-overload]
-    assert CANARY in chen.get(f"/people/{user_id(app, 'jordan')}/record/{entry}").get_data(as_text=True)
+    with json_logs() as log:  # nor in the server's log (issue 14)
+        post_form(chen, f"/people/{user_id(app, 'jordan')}/record/new", {"category": "diagnosis", "title": f"Title {CANARY}", "body": f"Body {CANARY}"})
+        entry = int(rows(_url(app), "SELECT max(id) FROM record_entries")[0][0])  # type: ignore[call-overload]
+        assert CANARY in chen.get(f"/people/{user_id(app, 'jordan')}/record/{entry}").get_data(as_text=True)
+    log.assert_free_of(CANARY)
     needle = CANARY.encode()
     if engine_name() == "sqlite":
         db_file = Path(get_database(app).engine.url.database or "")

@@ -1,0 +1,1 @@
+"""Operating PeerNotes: readiness checks and the server's structured log lines."""
