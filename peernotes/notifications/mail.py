@@ -397,7 +397,7 @@ class MailSender:
             db.commit()
 
     def _record_failure(self, outgoing: Outgoing, exc: BaseException, now: datetime) -> None:
-        error = f"{type(exc).__name__}: {exc}"[:500]
+        error = _failure_words(exc)
         given_up = outgoing.attempts >= MAX_ATTEMPTS
         next_try = None if given_up else now + retry_delay(outgoing.attempts)
         with self.database.session() as db:
@@ -421,6 +421,18 @@ class MailSender:
                 next_try.isoformat() if next_try else "never",
                 error,
             )
+
+
+def _failure_words(exc: BaseException) -> str:
+    """The failure's type and SMTP reply codes, never its text: the text of a refusal quotes
+    the recipient's address, and this goes to the logs and to the outbox row."""
+    codes: list[int] = []
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({int(code) for code, _ in exc.recipients.values()})
+    elif isinstance(exc, smtplib.SMTPResponseException):
+        codes = [int(exc.smtp_code)]
+    suffix = " (SMTP " + ", ".join(str(c) for c in codes) + ")" if codes else ""
+    return type(exc).__name__ + suffix
 
 
 # Installing ------------------------------------------------------------------------------------

@@ -37,7 +37,8 @@ class Inbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refuse:
-            return "554 5.7.1 Refused for the test"
+            # Real servers quote the recipient in a refusal, as this one does.
+            return f"554 5.7.1 <{', '.join(envelope.rcpt_tos)}>: Refused for the test"
         message = message_from_bytes(envelope.content)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)

@@ -235,6 +235,9 @@ def test_a_server_refusing_with_5xx_leaves_the_request_alone_and_the_next_try_se
     [row] = _outbox(app)
     assert row.sent_at is None and row.attempts == 1 and "554" in (row.last_error or "")
     assert any(f"mail {row.id} not sent" in r.getMessage() for r in caplog.records)
+    # A refusal's text quotes the recipient: neither the outbox row nor the log keeps it.
+    assert "@" not in (row.last_error or "")
+    assert not any("@" in r.getMessage() for r in caplog.records)
     assert inbox.messages == []
     inbox.refuse = False
     sender.stop()
