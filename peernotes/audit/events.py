@@ -122,6 +122,11 @@ class Action(StrEnum):
     AUDIT_VIEW_OWN = "audit:view_own"
     #: The auditors' dashboard of patterns in the log (`peernotes.insight`).
     AUDIT_INSIGHT = "audit:insight"
+    # Sessions (issue 14, `peernotes.sessions`): a person ends one of their own sessions, or
+    # every one but the browser they are using; a coordinator ends all of a person's.
+    SESSION_END = "session:end"
+    SESSION_END_OTHERS = "session:end_others"
+    SESSION_END_ALL = "admin:sessions_end_all"
 
     @property
     def area(self) -> str:
