@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting, Actor
+from peernotes.auth.devices import UNKNOWN_DEVICE
 from peernotes.auth.models import User
 from peernotes.auth.roles import SUBJECT_ROLES
 from peernotes.auth.sessions import (
@@ -46,7 +47,8 @@ def sessions_of(db: Session, actor: Actor, limits: SessionLimits) -> list[Sessio
     views = [
         SessionView(
             id=row.id,
-            device=row.device or "Unknown browser",
+            # Sessions that began before devices were noted have none.
+            device=row.device or UNKNOWN_DEVICE,
             client_address=row.client_address or "unknown",
             started_at=row.created_at,
             last_used_at=row.last_used_at,
