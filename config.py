@@ -272,6 +272,11 @@ class Config:
     reset_attempts_per_address: int = 10
     # Operations (issue 14): the server's log lines, JSON unless development chooses text.
     log_format: LogFormat = "json"
+    # Device cookies (issue 14, sessions): a browser that has signed in to an account before
+    # is trusted for that account for `device_cookie_days`, and is spared the per-address and
+    # per-account sign-in limits; instead it has its own budget of failures in the window.
+    device_cookie_days: int = 180
+    login_attempts_per_device: int = 5
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -385,6 +390,8 @@ class Config:
             reset_requests_per_address=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ADDRESS", 10),
             reset_attempts_per_address=_int(env, "PEERNOTES_RESET_ATTEMPTS_PER_ADDRESS", 10),
             log_format=log_format_from_env(env),
+            device_cookie_days=_int(env, "PEERNOTES_DEVICE_COOKIE_DAYS", 180),
+            login_attempts_per_device=_int(env, "PEERNOTES_LOGIN_ATTEMPTS_PER_DEVICE", 5),
         )
 
 

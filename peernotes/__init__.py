@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.notifications import views as notifications
     from peernotes.records import views as records
     from peernotes.risk import views as risk
+    from peernotes.sessions import views as sessions
     from peernotes.signin import views as signin
     from peernotes.supervision import views as supervision
     from peernotes.training import views as training
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         agreements,
         contacts,
         groups,
+        sessions,
     ):
         app.register_blueprint(feature.bp)
     timefmt.register(app)

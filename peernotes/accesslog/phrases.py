@@ -327,6 +327,19 @@ ACTIONS: dict[Action, ActionWords] = {
         "looked at who has looked at your information",
         "tried to look at who has looked at your information",
     ),
+    # Sessions (issue 14).
+    A.SESSION_END: _words(
+        "signed you out of PeerNotes on one device",
+        "tried to sign you out of PeerNotes on one device",
+    ),
+    A.SESSION_END_OTHERS: _words(
+        "signed you out of PeerNotes on every other device",
+        "tried to sign you out of PeerNotes on every other device",
+    ),
+    A.SESSION_END_ALL: _words(
+        "signed you out of PeerNotes on every device",
+        "tried to sign you out of PeerNotes on every device",
+    ),
 }
 
 #: When the log holds an action this version does not know (a newer one wrote it).

@@ -124,6 +124,11 @@ class Action(StrEnum):
     AUDIT_INSIGHT = "audit:insight"
     # Backup and restore (issue 14): an operator copied the whole database, everyone's records.
     BACKUP_CREATE = "backup:create"
+    # Sessions (issue 14, `peernotes.sessions`): a person ends one of their own sessions, or
+    # every one but the browser they are using; a coordinator ends all of a person's.
+    SESSION_END = "session:end"
+    SESSION_END_OTHERS = "session:end_others"
+    SESSION_END_ALL = "admin:sessions_end_all"
 
     @property
     def area(self) -> str:

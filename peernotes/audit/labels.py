@@ -183,6 +183,15 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.AUDIT_INSIGHT, "Opened the access-log insight dashboard"),
         ),
     ),
+    # Sessions (issue 14).
+    ActionGroup(
+        "Sessions",
+        (
+            (A.SESSION_END, "Ended one of their sessions"),
+            (A.SESSION_END_OTHERS, "Signed out everywhere else"),
+            (A.SESSION_END_ALL, "Signed someone out on every device"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from flask import Flask, current_app, flash, session
+from flask import Flask, current_app, flash, request, session
 from flask_login import LoginManager, login_user
 
 from config import Config
 from peernotes.auth.actor import Actor
+from peernotes.auth.devices import describe_user_agent
 from peernotes.auth.models import LoginSession, User
-from peernotes.auth.sessions import SessionLimits, find_valid_session
+from peernotes.auth.sessions import SessionLimits, find_valid_session, note_used
 from peernotes.db import request_session, utcnow
 from peernotes.requests import current_request_id
 
@@ -57,11 +58,16 @@ def load_actor(user_id: str) -> Actor | None:
         return None
     login_session, user = found
     session["seen"] = int(utcnow().timestamp())
+    note_used(login_session)
     return _actor(user, login_session)
 
 
 def begin_browser_session(user: User, login_session: LoginSession, token: str) -> Actor:
-    """Replace whatever the browser had with a fresh session for `user` (no fixation)."""
+    """Replace whatever the browser had with a fresh session for `user` (no fixation), and
+    note which device and address it is, for the person's sessions page."""
+    login_session.device = describe_user_agent(request.headers.get("User-Agent"))
+    # The proxy-corrected address (`ProxyFix` honours PEERNOTES_TRUSTED_PROXIES).
+    login_session.client_address = (request.remote_addr or "")[:45] or None
     session.clear()
     session["sid"] = token
     session["seen"] = int(utcnow().timestamp())

@@ -48,6 +48,15 @@ class LoginSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    # What the person sees on their sessions page. The browser and system in a few words
+    # ("Chrome on Android"), never the whole User-Agent: it is all they need to recognise the
+    # device, and keeps less about them.
+    device: Mapped[str | None] = mapped_column(String(80), default=None)
+    #: The client address the session started from (IPv6 is at most 45 characters).
+    client_address: Mapped[str | None] = mapped_column(String(45), default=None)
+    #: Updated at most once a minute (`peernotes.auth.sessions.LAST_USED_EVERY`), not on
+    #: every request: good enough to say "last used 5 minutes ago" without a write each time.
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class PasswordReset(Base):

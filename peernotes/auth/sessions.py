@@ -25,6 +25,14 @@ class RevokeReason:
     PASSWORD_CHANGED = "password_changed"
     DEACTIVATED = "deactivated"
     PASSWORD_RESET = "password_reset"
+    #: The person ended it from their sessions page (one, or "everywhere else").
+    ENDED_BY_PERSON = "ended_by_person"
+    #: A coordinator ended all of the person's sessions.
+    ENDED_BY_COORDINATOR = "ended_by_coordinator"
+
+
+#: How stale `LoginSession.last_used_at` may be: one write a minute per session at most.
+LAST_USED_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -38,9 +46,12 @@ def _hash_token(token: str) -> str:
 
 
 def start_session(db: Session, user: User) -> tuple[LoginSession, str]:
-    """Record a new session for `user`; return it and the token for the cookie."""
+    """Record a new session for `user`; return it and the token for the cookie. The browser's
+    details (device, address) are added by `peernotes.auth.login.begin_browser_session`."""
     token = secrets.token_urlsafe(32)
-    login_session = LoginSession(user_id=user.id, token_hash=_hash_token(token))
+    login_session = LoginSession(
+        user_id=user.id, token_hash=_hash_token(token), last_used_at=utcnow()
+    )
     db.add(login_session)
     db.flush()
     return login_session, token
@@ -70,6 +81,66 @@ def find_valid_session(
     if now - login_session.created_at > limits.absolute:
         return None
     return login_session, user
+
+
+def note_used(login_session: LoginSession, now: datetime | None = None) -> None:
+    """Move `last_used_at` forward when it is more than `LAST_USED_EVERY` old (the request's
+    commit writes it), so a busy session costs one small write a minute, not one a request."""
+    now = now or utcnow()
+    last = login_session.last_used_at
+    if last is None or now - last >= LAST_USED_EVERY:
+        login_session.last_used_at = now
+
+
+def live_sessions(
+    db: Session, user_id: int, limits: SessionLimits, now: datetime | None = None
+) -> list[LoginSession]:
+    """`user_id`'s sessions that still count, newest first. Idle ones are left out when their
+    last use is known to be older than the idle timeout (the cookie is the exact judge)."""
+    now = now or utcnow()
+    rows = db.scalars(
+        select(LoginSession)
+        .where(
+            LoginSession.user_id == user_id,
+            LoginSession.revoked_at.is_(None),
+            LoginSession.created_at > now - limits.absolute,
+        )
+        .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())
+    ).all()
+    return [
+        row
+        for row in rows
+        if row.last_used_at is None or now - row.last_used_at <= limits.idle + LAST_USED_EVERY
+    ]
+
+
+def revoke_session(db: Session, user_id: int, session_id: int, reason: str) -> bool:
+    """End one live session of `user_id`. False when there is no such live session of theirs
+    (someone else's, an ended one, or none at all): the caller answers that with a 404."""
+    result = db.execute(
+        update(LoginSession)
+        .where(
+            LoginSession.id == session_id,
+            LoginSession.user_id == user_id,
+            LoginSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke_other_sessions(db: Session, user_id: int, keep_session_id: int, reason: str) -> int:
+    """End every live session of `user_id` but `keep_session_id`. Returns how many."""
+    result = db.execute(
+        update(LoginSession)
+        .where(
+            LoginSession.user_id == user_id,
+            LoginSession.id != keep_session_id,
+            LoginSession.revoked_at.is_(None),
+        )
+        .values(revoked_at=utcnow(), revoked_reason=reason)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def revoke_all_sessions(db: Session, user_id: int, reason: str) -> int:

@@ -3,11 +3,17 @@
 Only failed attempts count (a successful sign-in redirects, and is not deducted). The
 per-account limit is the tighter one, so a person guessing at one account is stopped without
 locking out other people who share an address (a clinic's network, say).
+
+A browser that presents a valid device cookie for the account it signs in to
+(`peernotes.auth.device_cookies`) is spared both of those limits, which strangers can spend,
+and has its own instead: `login_attempts_per_device` failures in the window lock that cookie
+out (OWASP's device cookies). Every other attempt stays under both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from flask import Response as FlaskResponse
 from flask import current_app, g, make_response, render_template, request
@@ -17,7 +23,11 @@ from werkzeug.wrappers import Response
 
 from config import Config
 from peernotes.audit.events import Action
+from peernotes.auth.device_cookies import trusted_device
 from peernotes.auth.roles import Permission
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 
@@ -47,16 +57,58 @@ def _per_address() -> str:
     return f"{c.login_attempts_per_address} per {c.login_window_minutes} minutes"
 
 
+def _per_device() -> str:
+    c = _config()
+    return f"{c.login_attempts_per_device} per {c.login_window_minutes} minutes"
+
+
 def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
+def _device_nonce() -> str | None:
+    return trusted_device(request.form.get("email"))
+
+
+def _from_trusted_device() -> bool:
+    return _device_nonce() is not None
+
+
+def _from_untrusted_device() -> bool:
+    return _device_nonce() is None
+
+
+def _device_key() -> str:
+    return f"device:{_device_nonce()}"
+
+
 login_per_account = limiter.limit(
-    _per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed
+    _per_account,
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_from_trusted_device,
 )
-login_per_address = limiter.limit(
-    _per_address, key_func=_address_key, methods=["POST"], deduct_when=_failed
+_login_per_address_only = limiter.limit(
+    _per_address,
+    key_func=_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_from_trusted_device,
 )
+_login_per_device_cookie = limiter.limit(
+    _per_device,
+    key_func=_device_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_from_untrusted_device,
+)
+
+
+def login_per_address(view: Callable[_P, _R]) -> Callable[_P, _R]:
+    """The client address's limit, or, for a trusted device, that device cookie's own limit
+    in its place (one decorator, so the sign-in view names the two limits it had before)."""
+    return _login_per_address_only(_login_per_device_cookie(view))
 
 
 def record_throttled_sign_in() -> None:

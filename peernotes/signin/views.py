@@ -23,6 +23,7 @@ from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth import accounts, resets
 from peernotes.auth.actor import Actor
+from peernotes.auth.device_cookies import remember_device
 from peernotes.auth.login import begin_browser_session
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
@@ -70,6 +71,8 @@ def login(db: Session) -> str | Response:
         if user is not None:
             login_session, token = start_session(db, user)
             begin_browser_session(user, login_session, token)
+            # This browser is now trusted for this account (shared-address lockout).
+            remember_device(user.email)
             target = safe_next(request.args.get("next"))
             return redirect(target or url_for("home.show_home"))
         error = SIGN_IN_FAILED

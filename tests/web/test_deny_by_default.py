@@ -67,6 +67,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/handover/<int:request_id>/write": only(Role.CONSUMER_PEER_WORKER, carer_peer_worker=404),
     "/": only(*ALL),
     "/account/password": only(*ALL),
+    "/account/sessions": only(*ALL),
     "/my/carers": only(Role.CONSUMER),
     "/my/sharing": only(Role.CONSUMER, Role.CARER),
     "/my/consent": only(Role.CONSUMER, Role.CARER),
@@ -268,6 +269,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(app: Flask, client, rule: str) 
         "/admin/accounts/2/deactivate",
         "/admin/assignments/1/end",
         "/admin/teams/1/deactivate",
+        "/account/sessions/1/end",
+        "/account/sessions/end-others",
+        "/admin/accounts/2/sessions/end",
     ],
 )
 def test_signed_out_posts_change_nothing(client, path: str) -> None:  # type: ignore[no-untyped-def]

@@ -209,6 +209,8 @@ SWEEP: tuple[Case, ...] = (
     ),
     # One of Alex's notifications (the demo's): opening it marks it read.
     Case("GET", "/notifications/{notification}", ("alex",)),
+    # One of Alex's sessions (another browser of his): only he may end it.
+    Case("POST", "/account/sessions/{alex_session}/end", ("alex",)),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -222,6 +224,7 @@ ROLE_WIDE = {
     "/admin/accounts/<int:user_id>/deactivate": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/reactivate": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/reset": "coordinators manage every account",
+    "/admin/accounts/<int:user_id>/sessions/end": "coordinators manage every account",
     "/admin/assignments/<int:assignment_id>/end": "coordinators manage every assignment",
     "/admin/teams/<int:team_id>": "coordinators manage every team",
     "/admin/teams/<int:team_id>/deactivate": "coordinators manage every team",
@@ -377,8 +380,13 @@ def _objects(app: Flask) -> dict[str, int]:
             .where(Notification.person_id == ids["alex"], Notification.kind != "risk_about_you")
             .order_by(Notification.id)
         )
+        from peernotes.auth.sessions import start_session
+
+        alex_session, _token = start_session(db, db.get_one(User, ids["alex"]))
+        db.commit()
         return {
             **ids,
+            "alex_session": alex_session.id,
             "notification": notification,
             "worker_request": worker_request,
             "supervision_session": supervision_session.id,
