@@ -524,3 +524,59 @@ def test_an_old_database_with_plaintext_is_sealed_by_db_upgrade_with_no_plaintex
         timeout=120,
     )
     assert again.returncode == 0 and "Sealed" not in again.stdout, again.stderr
+
+
+# Key rotation ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_master_key(tmp_path: Path) -> Path:
+    """A copy of the test master key that this test may rotate (see tests/keys)."""
+    import shutil
+
+    from tests.conftest import TEST_KEYS
+
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    target = keys / MASTER_KEY_FILE_NAME
+    shutil.copyfile(TEST_KEYS / MASTER_KEY_FILE_NAME, target)
+    target.chmod(0o600)
+    return target
+
+
+def test_sealed_texts_still_open_after_a_key_rotation_and_the_old_key_destroyed(
+    database_url: str,
+    own_master_key: Path,
+    make_config,  # type: ignore[no-untyped-def]
+) -> None:
+    """Rotation re-wraps data keys only; the texts are sealed under data keys, so they need no
+    re-encryption and open under the new master key alone."""
+    from peernotes.crypto.rotation import rotate
+
+    app = create_app(make_config(database_url, master_key_file=own_master_key))
+    try:
+        jordan = user_id(app, "jordan")
+        walsh = _client(app, "dr.walsh")
+        response = post_form(
+            walsh,
+            "/emergency",
+            {"subject": str(jordan), "reason": EMERGENCY, "password": "peernotes-demo-2026"},
+        )
+        assert response.status_code == 302
+        access = _one(app, "SELECT max(id) FROM emergency_accesses")
+        sealed_before = raw(app, "emergency_accesses", "reason_sealed", access)
+
+        done = rotate(get_database(app), request_id="cli-test", batch_size=2)
+        done.retired_file.unlink()  # the operator destroys the old key
+    finally:
+        get_database(app).engine.dispose()
+
+    fresh = create_app(make_config(database_url, master_key_file=own_master_key))
+    try:
+        assert raw(fresh, "emergency_accesses", "reason_sealed", access) == sealed_before
+        assert (
+            opens(fresh, jordan, "emergency_accesses", "reason", access, sealed_before) == EMERGENCY
+        )
+        assert EMERGENCY in _page(_client(fresh, "dr.walsh"), "/emergency")
+    finally:
+        get_database(fresh).engine.dispose()
