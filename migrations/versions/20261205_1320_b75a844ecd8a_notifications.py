@@ -53,7 +53,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
     )
-    op.create_index("ix_notifications_person_id_read_at", "notifications", ["person_id", "read_at"])
+    op.create_index(
+        "ix_notifications_person_id_read_at", "notifications", ["person_id", "read_at"]
+    )
     op.create_table(
         "notification_email_preferences",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -90,7 +92,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_mail_outbox")),
     )
-    op.create_index("ix_mail_outbox_sent_at_next_try_at", "mail_outbox", ["sent_at", "next_try_at"])
+    op.create_index(
+        "ix_mail_outbox_sent_at_next_try_at", "mail_outbox", ["sent_at", "next_try_at"]
+    )
 
 
 def downgrade() -> None:
