@@ -52,9 +52,19 @@ db_group = AppGroup("db", help="Database schema.")
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Bring the database schema up to date with the migrations."""
+    from peernotes.crypto.seal_plaintext import seal_plaintext
+    from peernotes.db import get_database
     from peernotes.migrate import upgrade
 
-    upgrade(_config().database_url, revision)
+    def seal() -> None:
+        # Texts older versions kept in plain text, sealed with the master key between the
+        # revision that adds their sealed columns and the one that drops the plaintext.
+        with get_database().session() as db:
+            sealed = sum(seal_plaintext(db).values())
+        if sealed:
+            click.echo(f"Sealed {sealed} texts about people that were stored in plain text.")
+
+    upgrade(_config().database_url, revision, seal=seal)
     click.echo(f"Database is at {revision}.")
 
 

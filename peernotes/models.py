@@ -3,7 +3,12 @@
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
-from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
+from peernotes.consent.models import (
+    ConsentDirective,
+    ConsentProvision,
+    ConsentProvisionCategory,
+    ConsentProvisionPurpose,
+)
 from peernotes.crypto.models import DataKey
 from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
@@ -11,7 +16,7 @@ from peernotes.flags.models import SafetyFlag
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
-from peernotes.risk.models import RiskConcern
+from peernotes.risk.models import RiskConcern, RiskDelay
 from peernotes.supervision.models import Supervision, SupervisionSession
 from peernotes.training.models import TrainingRecord
 from peernotes.workforce.agreements.models import SupportAgreement
@@ -28,6 +33,7 @@ __all__ = [
     "ConsentDirective",
     "ConsentProvision",
     "ConsentProvisionCategory",
+    "ConsentProvisionPurpose",
     "DataKey",
     "EmergencyAccess",
     "RecordEntry",
@@ -45,6 +51,7 @@ __all__ = [
     "EmailPreference",
     "OutboxMessage",
     "RiskConcern",
+    "RiskDelay",
     "Supervision",
     "Team",
     "TeamMembership",

@@ -49,6 +49,7 @@ from peernotes.access.relationships import handover_facts, supervisor_of
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, ROLE_PERMISSIONS, Permission, Role
 from peernotes.care.models import CareAssignment, Team
+from peernotes.crypto.texts import open_text
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
@@ -305,12 +306,18 @@ def basis_words(db: Session, subject_id: int, at: datetime) -> Callable[[Decisio
             )
         ).all()
     )
+    # Each reason is sealed under the subject's data key (opened here: the map is shown only
+    # to the subject, after its page's permit).
     emergencies = {
-        grant_id: (ends, reason)
-        for grant_id, ends, reason in db.execute(
-            select(EmergencyAccess.id, EmergencyAccess.ends_at, EmergencyAccess.reason).where(
-                EmergencyAccess.subject_id == subject_id
-            )
+        grant_id: (
+            ends,
+            open_text(db, subject_id, EmergencyAccess.__tablename__, "reason", grant_id, sealed)
+            or "",
+        )
+        for grant_id, ends, sealed in db.execute(
+            select(
+                EmergencyAccess.id, EmergencyAccess.ends_at, EmergencyAccess.reason_sealed
+            ).where(EmergencyAccess.subject_id == subject_id)
         )
     }
 

@@ -265,8 +265,7 @@ def show_own_log(actor: Actor, db: Session) -> str | tuple[str, int]:
         care_team=frozenset(a.worker_id for a in care.care_team(db, actor.id, utcnow())),
         shares=own_log.shares(db, actor.id, page.entries),
         emergencies={
-            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.access.reason)
-            for u in uses
+            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.reason) for u in uses
         },
         flags_untold=visible.flags_untold,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peernotes.access.decision import Act, Category, GranteeKind
@@ -44,7 +44,7 @@ class ConsentProvision(Base):
     role: Mapped[Role | None] = mapped_column(enum_column(Role, "grantee_role"), default=None)
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), default=None)
     act: Mapped[Act] = mapped_column(enum_column(Act, "consent_act"))
-    purpose: Mapped[str] = mapped_column(String(200))
+    #: What it is for, in the consumer's words, is sealed in `consent_provision_purposes`.
     valid_from: Mapped[datetime]
     valid_until: Mapped[datetime]
     #: The provision this one carries forward from an earlier version (same grant, kept).
@@ -60,3 +60,17 @@ class ConsentProvisionCategory(Base):
     category: Mapped[Category] = mapped_column(
         enum_column(Category, "provision_category"), primary_key=True
     )
+
+
+class ConsentProvisionPurpose(Base):
+    """What a provision is for, in the consumer's words, sealed under their data key and bound
+    to the provision (`peernotes.crypto.texts`: table "consent_provisions", column "purpose").
+
+    A row of its own because provisions are append-only: the purpose can only be sealed once
+    the provision has its id, and the provision can no longer be updated then. Append-only too.
+    """
+
+    __tablename__ = "consent_provision_purposes"
+
+    provision_id: Mapped[int] = mapped_column(ForeignKey("consent_provisions.id"), primary_key=True)
+    purpose_sealed: Mapped[bytes] = mapped_column(LargeBinary)

@@ -211,7 +211,7 @@ def preview(
     seen = seen_by(db, me, person, now, rows)
     facts = facts_for(db, person.id, subject.id, now)
     notes = []
-    if facts.safety_flag and person.role in CARER_SIDE and flags.told_flags(db, subject.id):
+    if facts.safety_flag and person.role in CARER_SIDE and flags.any_told_flag(db, subject.id):
         notes.append(
             f"A safety flag is in place, so {person.display_name} sees nothing of yours for now,"
             " whatever you share."

@@ -25,7 +25,13 @@ from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, Role
 from peernotes.care.models import Team
-from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
+from peernotes.consent.models import (
+    ConsentDirective,
+    ConsentProvision,
+    ConsentProvisionCategory,
+    ConsentProvisionPurpose,
+)
+from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 
@@ -199,26 +205,35 @@ def _add_provision(
         role=p.role,
         team_id=p.team_id,
         act=p.act,
-        purpose=purpose,
         valid_from=p.valid_from,
         valid_until=p.valid_until,
         carried_from_id=carried_from,
     )
     db.add(row)
     db.flush()
+    # Sealed once the provision has its id, which it is bound to (a carried purpose is sealed
+    # anew for its new provision).
+    sealed = seal_text(db, directive.subject_id, PROVISIONS, "purpose", row.id, purpose)
+    if sealed is not None:
+        db.add(ConsentProvisionPurpose(provision_id=row.id, purpose_sealed=sealed))
     for category in sorted(p.categories):
         db.add(ConsentProvisionCategory(provision_id=row.id, category=category))
     db.flush()
     return row
 
 
-def _purposes(db: Session, ids: list[int]) -> dict[int, str]:
+PROVISIONS = "consent_provisions"
+
+
+def _purposes(db: Session, subject_id: int, ids: list[int]) -> dict[int, str]:
+    """The purposes of `subject_id`'s provisions `ids`, opened to carry them forward into a
+    new version (a change the consumer, or a witness with them, is making)."""
     return {
-        pid: purpose
-        for pid, purpose in db.execute(
-            select(ConsentProvision.id, ConsentProvision.purpose).where(
-                ConsentProvision.id.in_(ids)
-            )
+        pid: open_text(db, subject_id, PROVISIONS, "purpose", pid, sealed) or ""
+        for pid, sealed in db.execute(
+            select(
+                ConsentProvisionPurpose.provision_id, ConsentProvisionPurpose.purpose_sealed
+            ).where(ConsentProvisionPurpose.provision_id.in_(ids))
         )
     }
 
@@ -244,10 +259,10 @@ def grant(
         )
     now = utcnow()
     current = [p for p in current_provisions(db, subject.id, now) if p.valid_until > now]
-    purposes = _purposes(db, [p.id for p in current])
+    purposes = _purposes(db, subject.id, [p.id for p in current])
     directive = _new_version(db, by, subject, witness)
     for provision in current:
-        _add_provision(db, directive, provision, purposes[provision.id], provision.id)
+        _add_provision(db, directive, provision, purposes.get(provision.id, ""), provision.id)
     new = _add_provision(db, directive, request, request.purpose.strip(), None)
     record_event(
         db,
@@ -295,11 +310,11 @@ def revoke_all(
     stopping = set(provision_ids)
     if not stopping or not stopping <= {p.id for p in current}:
         raise ConsentError("That permission is not in force.")
-    purposes = _purposes(db, [p.id for p in current])
+    purposes = _purposes(db, subject.id, [p.id for p in current])
     directive = _new_version(db, by, subject, witness)
     for provision in current:
         if provision.id not in stopping:
-            _add_provision(db, directive, provision, purposes[provision.id], provision.id)
+            _add_provision(db, directive, provision, purposes.get(provision.id, ""), provision.id)
     for provision_id in sorted(stopping):
         record_event(
             db,

@@ -9,8 +9,9 @@ basis says (a timeline that mixes kinds logs `filtered`). Auditors review each u
 clinician's reason, on "Who has looked at my information"; a refused start, which opened
 nothing, stays off that page (`own_log_condition`).
 
-Reasons are stored in plain text on purpose: they are about access, not clinical content, and
-auditors (who never read content) must be able to read them.
+Reasons and review comments are about the person, so they are sealed under the person's data
+key, bound to their row (`peernotes.crypto.texts`). They are opened only where they are shown,
+after the page's permit: auditors (who never read content) still read them on the review.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from peernotes.auth import passwords
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
+from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.emergency.models import EmergencyAccess, ReviewOutcome
 from peernotes.errors import Refused
@@ -138,12 +140,12 @@ def start(
     access = EmergencyAccess(
         clinician_id=by.id,
         subject_id=subject.id,
-        reason=reason,
         starts_at=now,
         ends_at=now + timedelta(minutes=minutes),
     )
     db.add(access)
     db.flush()
+    access.reason_sealed = _seal(db, access, "reason", reason)
     record_event(
         db,
         by,
@@ -182,7 +184,7 @@ def review(db: Session, by: Acting, access_id: int, outcome: str, comment: str) 
     if by.id == access.clinician_id:
         raise EmergencyError("No one reviews their own emergency access.")
     access.review_outcome = finding
-    access.review_comment = comment
+    access.review_comment_sealed = _seal(db, access, "review_comment", comment)
     access.reviewed_by_id = by.id
     access.reviewed_at = utcnow()
     db.flush()
@@ -193,12 +195,33 @@ def review(db: Session, by: Acting, access_id: int, outcome: str, comment: str) 
     return access
 
 
+TABLE = "emergency_accesses"
+
+
+def _seal(db: Session, access: EmergencyAccess, column: str, text: str) -> bytes | None:
+    return seal_text(db, access.subject_id, TABLE, column, access.id, text)
+
+
+def reason_of(db: Session, access: EmergencyAccess) -> str:
+    """The clinician's reason, opened. Call only after a permit."""
+    return open_text(db, access.subject_id, TABLE, "reason", access.id, access.reason_sealed) or ""
+
+
+def review_comment_of(db: Session, access: EmergencyAccess) -> str | None:
+    """The auditor's comment, opened (None before the review). Call only after a permit."""
+    sealed = access.review_comment_sealed
+    return open_text(db, access.subject_id, TABLE, "review_comment", access.id, sealed)
+
+
 @dataclass(frozen=True)
 class EmergencyUse:
-    """One use of emergency access with what happened in it, for auditors and the consumer."""
+    """One use of emergency access with what happened in it, for auditors and the consumer
+    (with its reason and review comment opened: `uses` is called only after a permit)."""
 
     access: EmergencyAccess
     reads: int
+    reason: str
+    review_comment: str | None
 
     @property
     def open_now(self) -> bool:
@@ -259,7 +282,10 @@ def uses(
         query = query.where(EmergencyAccess.review_outcome.is_(None))
     accesses = list(db.scalars(query))
     counts = _reads(db, accesses)
-    return [EmergencyUse(a, counts.get(a.id, 0)) for a in accesses]
+    return [
+        EmergencyUse(a, counts.get(a.id, 0), reason_of(db, a), review_comment_of(db, a))
+        for a in accesses
+    ]
 
 
 def own_log_condition() -> ColumnElement[bool]:

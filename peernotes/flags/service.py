@@ -4,10 +4,14 @@ While a flag is in place, `decide()` denies every carer and carer peer worker an
 that consumer (reason `safety_flag`), from the very next request. The consumer is told, in
 plain words, unless the clinician records why not: telling someone can itself put them at
 risk, when the person of concern is close to them. A flag is lifted, never deleted.
+
+The reason and "not told because" are about the person: sealed under their data key, bound to
+the flag's row, and opened only for the pages that show them (`FlagView`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -21,6 +25,7 @@ from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
+from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.flags.models import FlagKind, SafetyFlag
@@ -91,12 +96,14 @@ def set_flag(
     flag = SafetyFlag(
         subject_id=subject.id,
         kind=parsed,
-        reason=reason,
         set_by_id=by.id,
         set_at=utcnow(),
-        not_told_because=why_not,
     )
     db.add(flag)
+    db.flush()
+    # Sealed once the row has its id, which they are bound to.
+    flag.reason_sealed = _seal(db, flag, "reason", reason)
+    flag.not_told_because_sealed = _seal(db, flag, "not_told_because", why_not)
     db.flush()
     logged = Target("safety_flag", flag.id)
     record_event(
@@ -126,6 +133,43 @@ def lift_flag(db: Session, by: Acting, subject_id: int, flag_id: int) -> SafetyF
     return flag
 
 
+TABLE = "safety_flags"
+
+
+def _seal(db: Session, flag: SafetyFlag, column: str, text: str | None) -> bytes | None:
+    return seal_text(db, flag.subject_id, TABLE, column, flag.id, text)
+
+
+@dataclass(frozen=True)
+class FlagView:
+    """A flag with its texts opened, for a page that shows them after its permit."""
+
+    id: int
+    kind: FlagKind
+    set_by_id: int
+    set_at: datetime
+    lifted_at: datetime | None
+    lifted_by_id: int | None
+    reason: str
+    not_told_because: str | None
+
+
+def _view(db: Session, flag: SafetyFlag) -> FlagView:
+    def opened(column: str, sealed: bytes | None) -> str | None:
+        return open_text(db, flag.subject_id, TABLE, column, flag.id, sealed)
+
+    return FlagView(
+        flag.id,
+        flag.kind,
+        flag.set_by_id,
+        flag.set_at,
+        flag.lifted_at,
+        flag.lifted_by_id,
+        opened("reason", flag.reason_sealed) or "",
+        opened("not_told_because", flag.not_told_because_sealed),
+    )
+
+
 def _in_force(at: datetime):  # type: ignore[no-untyped-def]
     return (
         SafetyFlag.set_at <= at,
@@ -133,27 +177,32 @@ def _in_force(at: datetime):  # type: ignore[no-untyped-def]
     )
 
 
-def flags_of(db: Session, subject_id: int) -> list[SafetyFlag]:
-    """Every flag of a consumer, in force first, newest first (for their clinicians)."""
+def flags_of(db: Session, subject_id: int) -> list[FlagView]:
+    """Every flag of a consumer, in force first, newest first, texts opened (for their
+    clinicians, after the page's permit)."""
     rows = db.scalars(
         select(SafetyFlag).where(SafetyFlag.subject_id == subject_id).order_by(SafetyFlag.id.desc())
     )
-    return sorted(rows, key=lambda f: f.lifted_at is not None)
+    return [_view(db, f) for f in sorted(rows, key=lambda f: f.lifted_at is not None)]
 
 
-def told_flags(db: Session, subject_id: int) -> list[SafetyFlag]:
-    """The flags in force that the consumer is to be told about."""
-    return list(
-        db.scalars(
-            select(SafetyFlag)
-            .where(
-                SafetyFlag.subject_id == subject_id,
-                SafetyFlag.not_told_because.is_(None),
-                *_in_force(utcnow()),
-            )
-            .order_by(SafetyFlag.id)
-        )
+def _told(subject_id: int):  # type: ignore[no-untyped-def]
+    return select(SafetyFlag).where(
+        SafetyFlag.subject_id == subject_id,
+        SafetyFlag.not_told_because_sealed.is_(None),
+        *_in_force(utcnow()),
     )
+
+
+def told_flags(db: Session, subject_id: int) -> list[FlagView]:
+    """The flags in force that the consumer is to be told about, reasons opened (for the
+    consumer's own pages)."""
+    return [_view(db, f) for f in db.scalars(_told(subject_id).order_by(SafetyFlag.id))]
+
+
+def any_told_flag(db: Session, subject_id: int) -> bool:
+    """Is the consumer told of a flag in force? (Opens nothing.)"""
+    return db.scalar(_told(subject_id).limit(1)) is not None
 
 
 def untold_flag_ids(db: Session, subject_id: int) -> list[int]:
@@ -162,7 +211,8 @@ def untold_flag_ids(db: Session, subject_id: int) -> list[int]:
     return list(
         db.scalars(
             select(SafetyFlag.id).where(
-                SafetyFlag.subject_id == subject_id, SafetyFlag.not_told_because.is_not(None)
+                SafetyFlag.subject_id == subject_id,
+                SafetyFlag.not_told_because_sealed.is_not(None),
             )
         )
     )

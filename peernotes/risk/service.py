@@ -43,10 +43,11 @@ from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
 from peernotes.crypto.sealing import seal_about, unseal_about
+from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.notifications import service as notifications
-from peernotes.risk.models import RiskConcern
+from peernotes.risk.models import RiskConcern, RiskDelay
 
 
 class RiskBasis(StrEnum):
@@ -149,6 +150,50 @@ def _seal(db: Session, concern: RiskConcern, text: ConcernText) -> bytes:
 def _open(db: Session, concern: RiskConcern) -> ConcernText:
     parts = json.loads(unseal_about(db, concern.subject_id, concern.ciphertext, _aad(concern)))
     return ConcernText(parts["observed"], parts["why_now"], parts["what_done"])
+
+
+# A delay's reason is bound to its place in the concern's story ("<concern>.<number>"): the row
+# is sealed whole before it is added, and moving the reason to another delay does not open.
+DELAYS = "risk_concern_delays"
+
+
+def delay_key(concern_id: int, number: int) -> str:
+    return f"{concern_id}.{number}"
+
+
+@dataclass(frozen=True)
+class DelayView:
+    """One delay a clinician set, with its reason opened (for staff, after the permit)."""
+
+    number: int
+    set_by_id: int
+    set_at: datetime | None
+    until: datetime
+    reason: str
+
+
+def _delays(db: Session, concern: RiskConcern) -> list[DelayView]:
+    rows = db.scalars(
+        select(RiskDelay).where(RiskDelay.concern_id == concern.id).order_by(RiskDelay.number)
+    )
+    return [
+        DelayView(
+            d.number,
+            d.set_by_id,
+            d.set_at,
+            d.until,
+            open_text(
+                db,
+                concern.subject_id,
+                DELAYS,
+                "reason",
+                delay_key(concern.id, d.number),
+                d.reason_sealed,
+            )
+            or "",
+        )
+        for d in rows
+    ]
 
 
 # Who may do what ---------------------------------------------------------------------------------
@@ -270,9 +315,10 @@ class ConcernView:
     reader: Reader
     cosigner_id: int | None
     cosigned_at: datetime | None
-    #: For staff: the current or last delay. The subject sees only that telling them waited
-    #: (until when), never the clinician's reason.
+    #: For staff: the current or last delay's reason, and every delay in the order they were
+    #: set. The subject sees only that telling them waited (until when), never a reason.
     delay_reason: str | None
+    delays: list[DelayView]
     delay_until: datetime | None
     delay_set_by_id: int | None
     delay_in_force: bool
@@ -291,6 +337,7 @@ def read(db: Session, by: Acting, concern_id: int) -> ConcernView:
     text = _open(db, concern)
     _log(db, by, Action.RISK_READ, concern.subject_id, concern.id, Outcome.ALLOWED, basis)
     staff = reader is not Reader.SUBJECT
+    delays = _delays(db, concern) if staff else []
     return ConcernView(
         id=concern.id,
         subject_id=concern.subject_id,
@@ -300,7 +347,8 @@ def read(db: Session, by: Acting, concern_id: int) -> ConcernView:
         reader=reader,
         cosigner_id=concern.cosigner_id,
         cosigned_at=concern.cosigned_at,
-        delay_reason=concern.delay_reason if staff else None,
+        delay_reason=delays[-1].reason if delays else None,
+        delays=delays,
         delay_until=concern.delay_until,
         delay_set_by_id=concern.delay_set_by_id if staff else None,
         delay_in_force=delay_in_force(concern, now),
@@ -509,9 +557,26 @@ def delay(
     if not 1 <= hours <= max_hours:
         raise RiskError(f"A delay lasts from 1 to {max_hours} hours.", "hours")
     now = utcnow()
-    concern.delay_reason = text
+    assert by.id is not None
     concern.delay_until = now + timedelta(hours=hours)
     concern.delay_set_by_id = by.id
+    number = 1 + len(
+        db.scalars(select(RiskDelay.id).where(RiskDelay.concern_id == concern.id)).all()
+    )
+    sealed = seal_text(
+        db, concern.subject_id, DELAYS, "reason", delay_key(concern.id, number), text
+    )
+    assert sealed is not None  # the reason is never empty (`_delay_reason`)
+    db.add(
+        RiskDelay(
+            concern_id=concern.id,
+            number=number,
+            set_by_id=by.id,
+            set_at=now,
+            until=concern.delay_until,
+            reason_sealed=sealed,
+        )
+    )
     db.flush()
     _log(db, by, Action.RISK_DELAY, concern.subject_id, concern.id, Outcome.ALLOWED, DUTY_OF_CARE)
     return concern
@@ -519,7 +584,7 @@ def delay(
 
 @step
 def lift_delay(db: Session, by: Acting, concern_id: int) -> RiskConcern:
-    """The subject may read it from now on. The last reason stays, for the care team.
+    """The subject may read it from now on. Every reason stays, for the care team.
 
     Raises ConcernNotFound (logged), NotYours (logged), or RiskError (no delay in force).
     """

@@ -143,7 +143,6 @@ def _build(db: Session, w: dict) -> tuple[list[User], list[User]]:  # type: igno
                 days=[0],
                 starts_at=now.time().replace(hour=9, minute=0, second=0, microsecond=0),
                 ends_at=now.time().replace(hour=17, minute=0, second=0, microsecond=0),
-                places="",
                 community_contact=False,
                 review_on=date(today.year + 1, 1, 1),
                 created_by_id=workers[worker_i].id,

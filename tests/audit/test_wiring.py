@@ -213,6 +213,10 @@ def test_nothing_anyone_types_reaches_the_log_or_the_application_log(
         auditor.get(f"/audit?basis=role&date_from={_c('from')}")
         auditor.get(f"/audit/export.csv?basis={_c('export')}")
 
+    # Free texts about a person, sealed under their data key (emergency reasons and reviews,
+    # safety flags, risk delays, consent purposes, agreement places, a decline note).
+    sealed_tables = _post_texts_about_people(app)
+
     url = get_database(app).engine.url.render_as_string(hide_password=False)
     everything = rows(url, "SELECT * FROM audit_log")
     assert len(everything) > 30
@@ -221,3 +225,41 @@ def test_nothing_anyone_types_reaches_the_log_or_the_application_log(
     logged = caplog.text + capsys.readouterr().err
     assert CANARY not in logged and CANARY.lower() not in logged
     server_log.assert_free_of(CANARY)
+    for table in sealed_tables:  # nor in plain text where they are kept
+        kept = repr(rows(url, f"SELECT * FROM {table}"))
+        assert CANARY not in kept and CANARY.lower() not in kept, table
+
+
+def _post_texts_about_people(app: Flask) -> list[str]:
+    """Every form that stores a free text about a person, each with a canary; the tables
+    that keep them."""
+
+    def client(key: str):  # type: ignore[no-untyped-def]
+        signed = app.test_client()
+        sign_in(signed, demo_email(key))
+        return signed
+
+    alex, jordan = user_id(app, "alex"), user_id(app, "jordan")
+    walsh, chen, sam = client("dr.walsh"), client("dr.chen"), client("sam")
+    started = post_form(walsh, "/emergency", {"subject": str(jordan), "reason": _c("emergency-reason") + " out of hours", "password": "peernotes-demo-2026"})
+    assert started.status_code == 302
+    access = rows(get_database(app).engine.url.render_as_string(hide_password=False), "SELECT max(id) FROM emergency_accesses")[0][0]
+    reviewed = post_form(client("auditor"), f"/audit/emergency/{access}", {"outcome": "justified", "comment": _c("review")})
+    assert reviewed.status_code == 302
+    flagged = post_form(chen, f"/people/{alex}/safety", {"kind": "serious_harm", "reason": _c("flag-reason"), "do_not_tell": "y", "not_told_because": _c("not-told")})
+    assert flagged.status_code == 302
+    raised = post_form(sam, f"/people/{alex}/risk/new", {"observed": _c("observed"), "why_now": _c("why"), "what_done": _c("done")})
+    concern = raised.headers["Location"].rsplit("/", 1)[1]
+    delayed = post_form(chen, f"/risk/{concern}/delay", {"reason": _c("delay-reason"), "hours": "1"}, form_page=f"/risk/{concern}")
+    assert delayed.status_code == 302
+    granted = post_form(client("alex"), "/my/consent", {"grantee": "role:clinician", "categories": ["care_plan"], "act": "read", "purpose": _c("purpose"), "days": "30"})  # type: ignore[dict-item]
+    assert granted.status_code == 302
+    from tests.workforce.test_agreements import good_form, post_agreement
+
+    assert post_agreement(sam, jordan, good_form(places=_c("places"))).startswith("/agreements/")
+    person = client("alex")
+    post_form(person, "/my/peer-worker/request", {"worker_id": str(user_id(app, "tui"))}, form_page="/my/peer-worker")
+    waiting = rows(get_database(app).engine.url.render_as_string(hide_password=False), "SELECT id FROM worker_requests WHERE subject_id = :s AND state = 'requested'", {"s": alex})[0][0]
+    declined = post_form(client("admin"), f"/admin/worker-requests/{waiting}/decline", {"note": _c("decline-note")}, form_page=f"/admin/worker-requests/{waiting}")
+    assert declined.status_code == 302
+    return ["emergency_accesses", "safety_flags", "risk_concerns", "risk_concern_delays", "consent_provisions", "consent_provision_purposes", "support_agreements", "worker_requests"]

@@ -109,11 +109,9 @@ def build(app: Flask) -> World:
         a = EmergencyAccess(
             clinician_id=world.ids["dr.walsh"],
             subject_id=world.ids["jordan"],
-            reason="Jordan was brought in overnight; I need the crisis plan.",
             starts_at=start,
             ends_at=start + timedelta(hours=4),
             review_outcome=ReviewOutcome.JUSTIFIED,
-            review_comment="Out of hours, no other clinician reachable.",
             reviewed_by_id=world.ids["auditor"],
             reviewed_at=local(5, 10),
         )
@@ -143,7 +141,6 @@ def build(app: Flask) -> World:
         b = EmergencyAccess(
             clinician_id=world.ids["dr.chen"],
             subject_id=world.ids["maya"],
-            reason="Maya called the crisis line and asked for Dr Chen.",
             starts_at=start,
             ends_at=start + timedelta(hours=4),
         )

@@ -58,7 +58,7 @@ _count = count_rows
 def _concern(app: Flask, concern: int) -> tuple[object, ...]:
     return rows(
         _url(app),
-        "SELECT cosigner_id, cosigned_at, delay_reason, delay_until FROM risk_concerns"
+        "SELECT cosigner_id, cosigned_at, delay_set_by_id, delay_until FROM risk_concerns"
         " WHERE id = :i",
         {"i": concern},
     )[0]

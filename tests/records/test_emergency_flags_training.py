@@ -13,6 +13,7 @@ from sqlalchemy import text
 from peernotes.db import get_database, make_engine, utcnow
 from tests.audit.helpers import rows
 from tests.helpers import demo_email, post_form, sign_in, user_id
+from tests.sealed import assert_sealed
 
 
 def _url(app: Flask) -> str:
@@ -136,12 +137,21 @@ def test_emergency_access_reads_only_for_the_configured_window_and_logs_each_rea
     response = _break_glass(app, walsh, "jordan")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/people/{jordan}/record")
-    ((access_id, starts, ends, reason),) = rows(
+    ((access_id, starts, ends),) = rows(
         _url(app),
-        "SELECT id, starts_at, ends_at, reason FROM emergency_accesses WHERE subject_id = :s",
+        "SELECT id, starts_at, ends_at FROM emergency_accesses WHERE subject_id = :s",
         {"s": jordan},
     )
-    assert reason == REASON
+    # The reason is sealed under Jordan's data key, bound to this access.
+    assert_sealed(
+        app,
+        subject_id=jordan,
+        table="emergency_accesses",
+        column="reason",
+        row=access_id,
+        other_row=access_id + 1,
+        words=REASON,
+    )
     assert str(ends) > str(starts)
     assert _last(app, "emergency:start")[4:] == ("allowed", f"emergency:{access_id}")
 

@@ -267,7 +267,7 @@ def test_amendments_and_entered_in_error_are_new_revisions(app: Flask, signed_in
     assert numbers == [(1, "original"), (2, "amendment"), (3, "entered_in_error")]
 
 
-@pytest.mark.parametrize("table", ["record_revisions", "consent_directives", "consent_provisions", "consent_provision_categories"])
+@pytest.mark.parametrize("table", ["record_revisions", "consent_directives", "consent_provisions", "consent_provision_categories", "consent_provision_purposes"])
 @pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
 def test_history_tables_are_append_only_in_the_database(app: Flask, table: str, verb: str) -> None:
     engine = make_engine(_url(app))
@@ -276,8 +276,9 @@ def test_history_tables_are_append_only_in_the_database(app: Flask, table: str, 
     statement = f"DELETE FROM {table}" if verb == "DELETE" else {
         "record_revisions": "UPDATE record_revisions SET number = number",
         "consent_directives": "UPDATE consent_directives SET version = version",
-        "consent_provisions": "UPDATE consent_provisions SET purpose = purpose",
+        "consent_provisions": "UPDATE consent_provisions SET act = act",
         "consent_provision_categories": "UPDATE consent_provision_categories SET category = category",
+        "consent_provision_purposes": "UPDATE consent_provision_purposes SET purpose_sealed = purpose_sealed",
     }[table]
     # Make sure there is a row to refuse.
     alex_id = user_id(app, "alex")

@@ -121,7 +121,7 @@ def _build(db: Session, w: dict) -> tuple[list[User], list[User]]:  # type: igno
             person_id=pick(person_i).id if kind is GranteeKind.PERSON else None,
             role=role if kind is GranteeKind.ROLE else None,
             team_id=team.id if kind is GranteeKind.TEAM else None,
-            act=act, purpose="p", valid_from=start, valid_until=end,
+            act=act, valid_from=start, valid_until=end,
         )
         db.add(provision)
         db.flush()
@@ -131,12 +131,12 @@ def _build(db: Session, w: dict) -> tuple[list[User], list[User]]:  # type: igno
         for module in TrainingModule:
             db.add(TrainingRecord(user_id=pick(person_i).id, module=module, completed_on=(now - timedelta(days=10)).date(), expires_on=(now + timedelta(days=10)).date(), recorded_by_id=admin.id))
     for subject_i in w["flagged"]:
-        db.add(SafetyFlag(subject_id=subject(subject_i).id, kind=FlagKind.SERIOUS_HARM, reason="r", set_by_id=admin.id, set_at=now - timedelta(hours=1)))
+        db.add(SafetyFlag(subject_id=subject(subject_i).id, kind=FlagKind.SERIOUS_HARM, set_by_id=admin.id, set_at=now - timedelta(hours=1)))
     for subject_i, carer_i in w["nominated"]:
         db.add(CarerNomination(consumer_id=subject(subject_i).id, carer_id=pick(carer_i).id, created_at=now - timedelta(days=1)))
     for clinician_i, subject_i, active in w["emergency"]:
         ends = now + timedelta(hours=2) if active else now - timedelta(minutes=5)
-        db.add(EmergencyAccess(clinician_id=pick(clinician_i).id, subject_id=subject(subject_i).id, reason="r" * 20, starts_at=now - timedelta(hours=3), ends_at=ends))
+        db.add(EmergencyAccess(clinician_id=pick(clinician_i).id, subject_id=subject(subject_i).id, starts_at=now - timedelta(hours=3), ends_at=ends))
     for subject_i, category, author_i in w["entries"]:
         db.add(RecordEntry(subject_id=subject(subject_i).id, category=category, author_id=pick(author_i).id))
     db.flush()

@@ -33,7 +33,6 @@ AGREED = SupportAgreement(
     days=[0, 1, 2, 3, 4],
     starts_at=time(9),
     ends_at=time(17),
-    places="At the service or the park nearby.",
     community_contact=False,
 )
 MONDAY = date(2026, 11, 23)

@@ -31,6 +31,7 @@ from tests.helpers import (
     query,
     user_id,
 )
+from tests.sealed import assert_sealed
 from tests.web.test_refused_routes import assert_unchanged, snapshot
 
 SUMMARY = "HANDOVER-FLOW-CANARY Alex likes to walk while we talk; mornings are best."
@@ -288,11 +289,20 @@ def test_confirming_without_the_handover_keeps_and_shows_the_reason(app: Flask) 
     page = _override(admin, request_id, f"  {REASON}\n")
     assert "Confirmed without the handover: Tui Henare supports Alex Nguyen from today." in page
     assert _alex_assigned_to(app) == {tui_id}
-    assert query(
+    assert query(app, "SELECT state FROM worker_requests WHERE id = :i", {"i": request_id}) == [
+        ("confirmed",)
+    ]
+    # Kept sealed under Alex's data key, bound to this request.
+    other = query(app, "SELECT max(id) FROM worker_requests WHERE id <> :i", {"i": request_id})
+    assert_sealed(
         app,
-        "SELECT state, handover_override_reason FROM worker_requests WHERE id = :i",
-        {"i": request_id},
-    ) == [("confirmed", REASON)]
+        subject_id=alex_id,
+        table="worker_requests",
+        column="handover_override_reason",
+        row=request_id,
+        other_row=int(other[0][0] or request_id + 1),  # type: ignore[call-overload]
+        words=REASON,
+    )
     assert last_entry(app, "admin:worker_request_confirm_without_handover") == (
         user_id(app, "admin"),
         alex_id,

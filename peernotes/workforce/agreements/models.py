@@ -12,7 +12,7 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    String,
+    LargeBinary,
     Time,
     UniqueConstraint,
 )
@@ -41,7 +41,9 @@ class SupportAgreement(Base):
     days: Mapped[list[int]] = mapped_column(JSON, default=list)
     starts_at: Mapped[time] = mapped_column(Time)
     ends_at: Mapped[time] = mapped_column(Time)
-    places: Mapped[str] = mapped_column(String(300), default="")
+    #: Where they meet, in their words: sealed under the subject's data key, bound to this row
+    #: (`peernotes.crypto.texts`, column "places"); None when not written down.
+    places_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     community_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     review_on: Mapped[date] = mapped_column(Date)
     #: "Keep in touch at least every N days", when agreed (the worker's home page watches it).

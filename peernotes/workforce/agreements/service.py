@@ -45,6 +45,7 @@ from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
 from peernotes.auth.roles import ASSIGNABLE, Role
+from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.notifications import service as notifications
 from peernotes.workforce.agreements.models import SupportAgreement
@@ -298,7 +299,6 @@ def _add_version(
         days=list(terms.days),
         starts_at=terms.starts_at,
         ends_at=terms.ends_at,
-        places=terms.places,
         community_contact=terms.community_contact,
         review_on=terms.review_on,
         contact_every_days=terms.contact_every_days,
@@ -308,6 +308,9 @@ def _add_version(
         subject_confirmed_at=moment if by.id == subject_id else None,
     )
     db.add(row)
+    db.flush()
+    # Sealed once the row has its id, which it is bound to.
+    row.places_sealed = seal_text(db, subject_id, TABLE, "places", row.id, terms.places)
     db.flush()
     _log(db, by, Action.AGREEMENT_PROPOSE, subject_id, row.id, Outcome.ALLOWED, basis)
     other = subject_id if by.id == worker_id else worker_id
@@ -422,6 +425,16 @@ def confirm(
 
 # Reading ----------------------------------------------------------------------------------------
 
+TABLE = "support_agreements"
+
+
+def places_of(db: Session, agreement: SupportAgreement | None) -> str:
+    """The places agreed, opened ("" when not written down). Call only after a permit."""
+    if agreement is None:
+        return ""
+    sealed = agreement.places_sealed
+    return open_text(db, agreement.subject_id, TABLE, "places", agreement.id, sealed) or ""
+
 
 @dataclass(frozen=True)
 class AgreementView:
@@ -435,6 +448,8 @@ class AgreementView:
     may_confirm: bool
     #: Either of the two may suggest a change from the newest version, while they work together.
     may_change: bool
+    #: This version's places, opened after the permit.
+    places: str
 
 
 def log_read(db: Session, by: Acting, agreement: SupportAgreement, reader: Reader) -> None:
@@ -478,6 +493,7 @@ def read(db: Session, by: Acting, agreement_id: int, today: date) -> AgreementVi
         may_change=reader is not Reader.SUPERVISOR
         and agreement.version == newest
         and _supports(db, agreement.worker_id, agreement.subject_id) is not None,
+        places=places_of(db, agreement),
     )
 
 
@@ -488,6 +504,8 @@ class PairView:
     versions: list[SupportAgreement]
     in_force: SupportAgreement | None
     states: dict[int, State]
+    #: The places of the version in force, opened after the permit.
+    in_force_places: str
 
 
 def for_worker(db: Session, by: Acting, subject_id: int, today: date) -> PairView:
@@ -505,7 +523,8 @@ def for_worker(db: Session, by: Acting, subject_id: int, today: date) -> PairVie
         Outcome.ALLOWED,
         Basis.CARE_ASSIGNMENT,
     )
-    return PairView(every, current, {a.id: state_of(a, newest, current) for a in every})
+    states = {a.id: state_of(a, newest, current) for a in every}
+    return PairView(every, current, states, places_of(db, current))
 
 
 @dataclass(frozen=True)

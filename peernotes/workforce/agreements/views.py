@@ -41,8 +41,9 @@ bp = Blueprint("agreements", __name__)
 FLAG_DAYS = 90
 
 
-def _prefill(form: AgreementForm, latest: SupportAgreement | None) -> None:
-    """A change starts from what was agreed last; a first agreement from a common pattern."""
+def _prefill(form: AgreementForm, latest: SupportAgreement | None, places: str) -> None:
+    """A change starts from what was agreed last (`places`: its places, opened by the
+    service after the page's permit); a first agreement from a common pattern."""
     today = local_today()
     if latest is None:
         form.methods.data = ["phone", "in_person"]
@@ -55,7 +56,7 @@ def _prefill(form: AgreementForm, latest: SupportAgreement | None) -> None:
     form.days.data = [str(d) for d in latest.days]
     form.starts_at.data = f"{latest.starts_at:%H:%M}"
     form.ends_at.data = f"{latest.ends_at:%H:%M}"
-    form.places.data = latest.places
+    form.places.data = places
     form.community_contact.data = latest.community_contact
     every = latest.contact_every_days
     form.contact_every_days.data = "" if every is None else str(every)
@@ -117,7 +118,8 @@ def for_person(actor: Actor, db: Session, subject_id: int) -> str | Response:
                 return redirect(url_for("agreements.show", agreement_id=row.id))
     pair = agreements.for_worker(db, actor, subject.id, today)
     if not form.is_submitted():
-        _prefill(form, pair.versions[0] if pair.versions else None)
+        latest = pair.versions[0] if pair.versions else None
+        _prefill(form, latest, agreements.places_of(db, latest))
     return render_template(
         "workforce/agreements/person.html",
         subject=subject,
@@ -185,7 +187,7 @@ def change(actor: Actor, db: Session, agreement_id: int) -> str | Response:
             return redirect(url_for("agreements.show", agreement_id=row.id))
     else:
         agreements.log_read(db, actor, agreement, reader)
-        _prefill(form, agreement)
+        _prefill(form, agreement, agreements.places_of(db, agreement))
     return render_template(
         "workforce/agreements/change.html",
         agreement=agreement,

@@ -184,7 +184,10 @@ def writing_state(
         return WriteState.NO_CONSENT
     if request.state in (RequestState.CANCELLED, RequestState.DECLINED):
         return WriteState.NOT_MADE
-    if request.state is RequestState.CONFIRMED and request.handover_override_reason:
+    if (
+        request.state is RequestState.CONFIRMED
+        and request.handover_override_reason_sealed is not None
+    ):
         return WriteState.CONFIRMED_WITHOUT
     if request.state is not RequestState.REQUESTED or not previous.is_active_at(now):
         return WriteState.TOO_LATE

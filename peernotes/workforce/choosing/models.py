@@ -73,13 +73,14 @@ class WorkerRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    #: The coordinator's words to the subject when they cannot confirm.
-    decision_note: Mapped[str] = mapped_column(String(500), default="")
-    #: Why the coordinator confirmed without the handover the person agreed to (empty when
-    #: they did not): the person reads it, as they read a decline's note.
-    handover_override_reason: Mapped[str] = mapped_column(
-        String(500), default="", server_default=""
-    )
+    #: The coordinator's words to the subject when they cannot confirm (None otherwise).
+    #: Sealed under the subject's data key, bound to this row (`peernotes.crypto.texts`,
+    #: column "decision_note").
+    decision_note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    #: Why the coordinator confirmed without the handover the person agreed to (None when
+    #: they did not): the person reads it, as they read a decline's note. Sealed the same way
+    #: (column "handover_override_reason").
+    handover_override_reason_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     assignment_id: Mapped[int | None] = mapped_column(
         ForeignKey("care_assignments.id"), default=None
     )

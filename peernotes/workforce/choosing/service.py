@@ -31,6 +31,7 @@ from peernotes.auth.roles import Role
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.consent import service as consent
+from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.notifications import service as notifications
@@ -420,6 +421,35 @@ def waiting_for_coordinator(db: Session, now: datetime) -> list[RequestStatus]:
     return statuses(db, waiting_requests(db), now)
 
 
+REQUESTS = "worker_requests"
+
+
+def _seal(db: Session, row: WorkerRequest, column: str, text: str) -> bytes | None:
+    return seal_text(db, row.subject_id, REQUESTS, column, row.id, text)
+
+
+@dataclass(frozen=True)
+class DecisionWords:
+    """The coordinator's words on a decided request, opened ("" when there are none)."""
+
+    #: Why they confirmed without the handover the person agreed to.
+    override_reason: str
+    #: Why they could not confirm.
+    note: str
+
+
+def words_of(db: Session, row: WorkerRequest) -> DecisionWords:
+    """Call only after a permit: the person's own page, or the coordinator's."""
+
+    def opened(column: str, sealed: bytes | None) -> str:
+        return open_text(db, row.subject_id, REQUESTS, column, row.id, sealed) or ""
+
+    return DecisionWords(
+        opened("handover_override_reason", row.handover_override_reason_sealed),
+        opened("decision_note", row.decision_note_sealed),
+    )
+
+
 def status_of(db: Session, row: WorkerRequest, now: datetime) -> RequestStatus:
     return statuses(db, [row], now)[0]
 
@@ -581,7 +611,9 @@ def _confirm(
     row.decided_at = now
     row.decided_by_id = by.id
     row.assignment_id = assignment.id
-    row.handover_override_reason = override_reason
+    row.handover_override_reason_sealed = _seal(
+        db, row, "handover_override_reason", override_reason
+    )
     db.flush()
     logged = Target("worker_request", row.id)
     record_event(db, by, action, subject.id, logged, Outcome.ALLOWED, acting_basis(by))
@@ -606,7 +638,7 @@ def decline(db: Session, by: Acting, request_id: int, note: str) -> WorkerReques
     row.state = RequestState.DECLINED
     row.decided_at = utcnow()
     row.decided_by_id = by.id
-    row.decision_note = note
+    row.decision_note_sealed = _seal(db, row, "decision_note", note)
     db.flush()
     record_event(
         db,

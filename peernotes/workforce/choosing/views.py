@@ -129,6 +129,8 @@ def overview(actor: Actor, db: Session) -> str:
         waiting=waiting,
         waiting_status=choosing.status_of(db, waiting, now) if waiting else None,
         requests=requests,
+        # The coordinator's words on each decided request, for the person's own page.
+        words={r.id: choosing.words_of(db, r) for r in requests if r.decided_at},
         names=names,
         summaries=summaries,
         summaries_written=[i for i, found in summaries.items() if found is not None],
@@ -362,6 +364,7 @@ def _request_page(
         "workforce/choosing/admin_request.html",
         s=status,
         r=row,
+        words=choosing.words_of(db, row),
         names=display_names(db, _names_for([status]) | {row.decided_by_id or row.subject_id}),
         prefs=choosing.preferences_of(db, row.subject_id),
         frequencies=FREQUENCIES,
