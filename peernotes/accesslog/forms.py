@@ -20,7 +20,10 @@ from peernotes.audit.labels import ACTION_GROUPS, READS_CHOICE, READS_LABEL
 from peernotes.parsing import BIGINT_MAX
 
 #: Entry numbers are database integers: a larger one would overflow the query, not match nothing.
-_SEQ_RANGE = "Entry numbers start at 1 and have at most 19 digits."
+_SEQ_RANGE = [
+    NumberRange(min=1, message="Entry numbers start at 1."),
+    NumberRange(max=BIGINT_MAX, message="Entry numbers have at most 19 digits."),
+]
 
 
 def _sane_date(_form: FlaskForm, field: DateField) -> None:
@@ -92,11 +95,11 @@ class LogFilterForm(FlaskForm):
     )
     seq_from = IntegerField(
         "From entry #",
-        validators=[Optional(), NumberRange(min=1, max=BIGINT_MAX, message=_SEQ_RANGE)],
+        validators=[Optional(), *_SEQ_RANGE],
     )
     seq_to = IntegerField(
         "To entry #",
-        validators=[Optional(), NumberRange(min=1, max=BIGINT_MAX, message=_SEQ_RANGE)],
+        validators=[Optional(), *_SEQ_RANGE],
     )
     denied_only = BooleanField("Refusals only")
 

@@ -43,8 +43,10 @@ def show_own_record(actor: Actor, db: Session) -> Response:
 @bp.route("/people/<int:subject_id>/record")
 @requires(Permission.RECORD_VIEW)
 def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
-    subject = _consumer(db, subject_id)
+    # Read first: a bad position answers 400 for anyone, never 400 for a person who exists and
+    # 404 for one who does not.
     before = page_cursor("before")
+    subject = _consumer(db, subject_id)
     shown = records.record_page(db, actor, subject.id, before=before)
     if shown is None:
         # Nothing this person may read or write here: the same answer as for a person who

@@ -154,3 +154,15 @@ def test_every_paged_link_is_covered() -> None:
             linked.add(re.findall(r"'([a-z_.]+)'", call)[0])
     assert linked, "no paged links found: the pattern is stale"
     assert linked <= {p.endpoint for p in PAGED} | {"notes.timeline"}, linked
+
+
+def test_a_bad_position_answers_alike_whoever_the_address_names(app: Flask) -> None:
+    """400 for a person in care, one not, and no one: a bad position must not tell apart who
+    exists (a record one may not see answers like a missing one, 404, when positions are fine)."""
+    client = _client(app, "dr.chen")
+    people = (user_id(app, "jordan"), user_id(app, "maya"), 2_000_000)
+    for subject in people:
+        for path in (f"/people/{subject}/record", f"/people/{subject}/timeline"):
+            bad = "x|note|1" if path.endswith("timeline") else "x"
+            response = client.get(path, query_string={"before": bad})
+            assert response.status_code == 400, (path, response.status_code)
