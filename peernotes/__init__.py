@@ -20,6 +20,7 @@ from peernotes.ops.logs import install_request_log
 from peernotes.web.converters import DatabaseId
 from peernotes.web.errors import install_error_pages
 from peernotes.web.headers import install_response_headers
+from peernotes.web.inputs import install_input_checks
 from peernotes.web.navigation import install_navigation
 
 csrf = CSRFProtect()
@@ -63,6 +64,8 @@ def create_app(config: Config) -> Flask:
     # Email, when PEERNOTES_SMTP_URL is set: sent after commits, by a thread started lazily.
     install_mail(app, hold=held_until)
     csrf.init_app(app)
+    # After the CSRF check (a forged post is refused as forged), before any view reads input.
+    install_input_checks(app)
     limiter.init_app(app)
     login_setup.init_app(app)
     # Before the routes exist: `<int:…>` then means an id the database can hold.

@@ -17,6 +17,21 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp, Validation
 
 from peernotes.audit.events import Outcome
 from peernotes.audit.labels import ACTION_GROUPS, READS_CHOICE, READS_LABEL
+from peernotes.parsing import BIGINT_MAX
+
+#: Entry numbers are database integers: a larger one would overflow the query, not match nothing.
+_SEQ_RANGE = [
+    NumberRange(min=1, message="Entry numbers start at 1."),
+    NumberRange(max=BIGINT_MAX, message="Entry numbers have at most 19 digits."),
+]
+
+
+def _sane_date(_form: FlaskForm, field: DateField) -> None:
+    """Years 1 and 9999 are dates, but a day after or a time zone before them is not: the
+    window's ends overflowed (a 500). No entry is older than the app or centuries ahead."""
+    if field.data is not None and not 1900 <= field.data.year <= 2999:
+        raise ValidationError("Give a year between 1900 and 2999.")
+
 
 OUTCOME_WORDS = {Outcome.ALLOWED: "Allowed", Outcome.DENIED: "Refused"}
 
@@ -64,14 +79,14 @@ class LogFilterForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_:.-]+$", message="Use letters, digits, _ : . or - only."),
         ],
     )
-    date_from = DateField("From (date)", validators=[Optional()])
+    date_from = DateField("From (date)", validators=[Optional(), _sane_date])
     time_from = TimeField(
         "From time (optional)",
         format=["%H:%M:%S", "%H:%M"],
         render_kw={"step": "1"},
         validators=[Optional()],
     )
-    date_to = DateField("To (date)", validators=[Optional()])
+    date_to = DateField("To (date)", validators=[Optional(), _sane_date])
     time_to = TimeField(
         "To time (optional)",
         format=["%H:%M:%S", "%H:%M"],
@@ -80,11 +95,11 @@ class LogFilterForm(FlaskForm):
     )
     seq_from = IntegerField(
         "From entry #",
-        validators=[Optional(), NumberRange(min=1, message="Entry numbers start at 1.")],
+        validators=[Optional(), *_SEQ_RANGE],
     )
     seq_to = IntegerField(
         "To entry #",
-        validators=[Optional(), NumberRange(min=1, message="Entry numbers start at 1.")],
+        validators=[Optional(), *_SEQ_RANGE],
     )
     denied_only = BooleanField("Refusals only")
 

@@ -35,7 +35,9 @@ from peernotes.care import service as care
 from peernotes.crypto.keyring import chain_key
 from peernotes.db import KEYRING, utcnow
 from peernotes.emergency import service as emergency
+from peernotes.parsing import BIGINT_MAX
 from peernotes.web.forms import ConfirmForm
+from peernotes.web.paging import page_cursor
 from peernotes.web.routes import requires
 
 bp = Blueprint("accesslog", __name__)
@@ -116,8 +118,8 @@ def list_entries(actor: Actor, db: Session) -> str:
         page = log.page(
             db,
             query,
-            before=_optional_int(request.args.get("before")),
-            after=_optional_int(request.args.get("after")),
+            before=page_cursor("before", BIGINT_MAX),
+            after=page_cursor("after", BIGINT_MAX),
         )
         _record_review(db, actor, Action.AUDIT_LIST, filters.subject_id)
     # Links keep the filters and change only the page position.
@@ -253,8 +255,8 @@ def show_own_log(actor: Actor, db: Session) -> str | tuple[str, int]:
     page = log.page(
         db,
         own_log.filtered(visible.query, form, actor.id),
-        before=_optional_int(request.args.get("before")),
-        after=_optional_int(request.args.get("after")),
+        before=page_cursor("before", BIGINT_MAX),
+        after=page_cursor("after", BIGINT_MAX),
     )
     context = plain.Context(
         viewer_id=actor.id,

@@ -9,7 +9,7 @@ Both sources are filtered in SQL by the same rules the single reads apply: recor
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -24,6 +24,7 @@ from peernotes.db import utcnow
 from peernotes.notes import service as note_service
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
+from peernotes.parsing import parse_cursor
 from peernotes.records.models import RecordEntry
 
 PAGE_SIZE = 25
@@ -51,13 +52,26 @@ class Cursor:
 
     @classmethod
     def parse(cls, token: str | None) -> Cursor | None:
-        """None for no cursor; raises ValueError for a malformed one (a 400 for the page)."""
+        """None for no cursor; raises ValueError for a malformed one (a 400 for the page).
+
+        Only what `token` writes is accepted: an aware time (the columns refuse naive ones),
+        a kind, and an id in the database's range (a longer one overflowed the driver)."""
         if not token:
             return None
         at, kind, ident = token.split("|")
         if kind not in _RANK:
             raise ValueError(kind)
-        return cls(datetime.fromisoformat(at), kind, int(ident))
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError(at)
+        try:
+            when = when.astimezone(UTC)
+        except OverflowError:  # an offset that pushes year 1 or 9999 out of range
+            raise ValueError(at) from None
+        number = parse_cursor(ident)
+        if number is None:
+            raise ValueError(ident)
+        return cls(when, kind, number)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from peernotes.records import service as records
 from peernotes.timefmt import when
 from peernotes.web.counts import counts_shown
 from peernotes.web.forms import ConfirmForm
+from peernotes.web.paging import bad_page_position
 from peernotes.web.routes import requires
 
 bp = Blueprint("notes", __name__)
@@ -202,7 +203,9 @@ def withdraw(actor: Actor, db: Session, note_id: int) -> Response:
 
 def _approval_form() -> tuple[list[str], int]:
     """The audience chosen for each section, and the revision that was read."""
-    count = request.form.get("sections", type=int) or 0
+    # A count beyond any note's is refused by the service all the same, so it is read no
+    # further than one past the largest: a typed 10**30 would otherwise loop for ever here.
+    count = min(request.form.get("sections", type=int) or 0, notes.MAX_SECTIONS + 1)
     revision = request.form.get("revision", type=int) or 0
     return [request.form.get(f"audience-{i}", "") for i in range(count)], revision
 
@@ -322,7 +325,7 @@ def timeline(actor: Actor, db: Session, subject_id: int) -> str:
     try:
         cursor = timelines.Cursor.parse(request.args.get("before"))
     except ValueError:
-        abort(400)
+        raise bad_page_position() from None
     found = timelines.page(db, actor, subject_id, cursor=cursor, exists=subject is not None)
     if subject is None or not timelines.may_show(db, actor, subject.id, found):
         abort(404)  # nothing shared: the same answer as no such person

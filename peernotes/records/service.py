@@ -316,6 +316,7 @@ def _clinician_contribution(
 def amend_entry(
     db: Session,
     actor: Acting,
+    subject_id: int,
     entry_id: int,
     title: str,
     body: str,
@@ -326,14 +327,18 @@ def amend_entry(
     """Add a revision (an amendment, or "entered in error"). The old text stays as it was.
 
     Raises:
-        NotFound: no such entry, or not one this person may amend.
+        NotFound: no such entry in this subject's record, or not one this person may amend.
         RecordError: bad input.
     """
     entry = db.get(RecordEntry, entry_id)
     now = relationships(db, actor).now
-    if entry is None:
+    if entry is None or entry.subject_id != subject_id:
+        # An entry reached through another person's address answers like a missing one (it
+        # once amended the entry whatever the address said). Logged as `_readable_entry` does:
+        # about the entry's real subject, never the person the address names.
+        about = entry.subject_id if entry is not None else None
         logged = Target("record_entry", entry_id)
-        record_event(db, actor, Action.RECORD_AMEND, None, logged, Outcome.DENIED, Basis.NOT_FOUND)
+        record_event(db, actor, Action.RECORD_AMEND, about, logged, Outcome.DENIED, Basis.NOT_FOUND)
         raise NotFound()
     decision = _clinician_contribution(db, actor, entry, now)
     if not decision.permitted:

@@ -6,7 +6,7 @@ add them (for the person) and to answer a request (for a clinician who may add t
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -21,6 +21,7 @@ from peernotes.records import service as records
 from peernotes.records.forms import AmendForm, AnswerForm, EntryForm, StatementForm
 from peernotes.records.models import StatementKind
 from peernotes.records.service import RecordBasis
+from peernotes.web.paging import page_cursor
 from peernotes.web.routes import field_error, requires
 
 bp = Blueprint("records", __name__)
@@ -42,8 +43,10 @@ def show_own_record(actor: Actor, db: Session) -> Response:
 @bp.route("/people/<int:subject_id>/record")
 @requires(Permission.RECORD_VIEW)
 def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
+    # Read first: a bad position answers 400 for anyone, never 400 for a person who exists and
+    # 404 for one who does not.
+    before = page_cursor("before")
     subject = _consumer(db, subject_id)
-    before = request.args.get("before", type=int)
     shown = records.record_page(db, actor, subject.id, before=before)
     if shown is None:
         # Nothing this person may read or write here: the same answer as for a person who
@@ -172,6 +175,7 @@ def amend_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> Re
         records.amend_entry(
             db,
             actor,
+            subject_id,
             entry_id,
             form.title.data or "",
             form.body.data or "",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
 
 from peernotes.auth.throttle import record_throttled_emergency_access, record_throttled_sign_in
@@ -18,6 +18,10 @@ ERROR_PAGES: dict[int, tuple[str, str]] = {
     403: ("You don't have access to this page", "If you think you should, ask your coordinator."),
     404: ("We couldn't find that page", "It may have moved, or the link may be wrong."),
     405: ("That didn't work", "Go back and try again from the page you were on."),
+    413: (
+        "That was too much to send at once",
+        "Nothing was saved. Shorten what you wrote, or send a smaller file, and try again.",
+    ),
     429: (
         "Too many attempts",
         "For your safety we've paused sign-in for a little while. Please wait and try again.",
@@ -29,10 +33,20 @@ ERROR_PAGES: dict[int, tuple[str, str]] = {
 }
 
 
+class ExplainedBadRequest(BadRequest):
+    """A 400 that says what was wrong in the app's words. The words are the app's own, never
+    what was sent: a page that echoes input back is how a 1 MB field became a 1 MB page."""
+
+    def __init__(self, title: str, message: str) -> None:
+        super().__init__(description=message)
+        self.title = title
+        self.message = message
+
+
 def install_error_pages(app: Flask) -> None:
-    def render_error(code: int) -> tuple[str, int]:
+    def render_error(code: int, words: tuple[str, str] | None = None) -> tuple[str, int]:
         mark_error_page()
-        title, message = ERROR_PAGES.get(code, ERROR_PAGES[500])
+        title, message = words or ERROR_PAGES.get(code, ERROR_PAGES[500])
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(CSRFError)
@@ -67,6 +81,8 @@ def install_error_pages(app: Flask) -> None:
     def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
         if exc.code is None or exc.code < 400:
             return exc
+        if isinstance(exc, ExplainedBadRequest):
+            return render_error(400, (exc.title, exc.message))
         return render_error(exc.code)
 
     @app.errorhandler(Exception)
