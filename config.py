@@ -30,6 +30,7 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 SECRET_KEY_FILE_NAME = "secret_key"
 MASTER_KEY_FILE_NAME = "master.key"
 SIGNING_KEY_FILE_NAME = "audit_signing_key.pem"
+KEY_VAULT_DIR_NAME = "keyvault"
 
 
 class ConfigError(RuntimeError):
@@ -270,7 +271,16 @@ class Config:
     reset_requests_per_account: int = 3
     reset_requests_per_address: int = 10
     reset_attempts_per_address: int = 10
+    # Retention and erasure (`peernotes.erasure`): how many years after a person's last contact
+    # their record and shared notes are kept; where the destroyable peer-space keys live
+    # (None: `keyvault` beside the master key file). Database backups must not contain it.
+    retention_years: int = 7
+    key_vault_dir: Path | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def key_vault(self) -> Path:
+        return self.key_vault_dir or self.master_key_file.parent / KEY_VAULT_DIR_NAME
 
     @property
     def is_production(self) -> bool:
@@ -382,6 +392,11 @@ class Config:
             reset_requests_per_account=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ACCOUNT", 3),
             reset_requests_per_address=_int(env, "PEERNOTES_RESET_REQUESTS_PER_ADDRESS", 10),
             reset_attempts_per_address=_int(env, "PEERNOTES_RESET_ATTEMPTS_PER_ADDRESS", 10),
+            # Retention and erasure.
+            retention_years=_int(env, "PEERNOTES_RETENTION_YEARS", 7, maximum=100),
+            key_vault_dir=Path(env["PEERNOTES_KEY_VAULT_DIR"])
+            if env.get("PEERNOTES_KEY_VAULT_DIR", "").strip()
+            else None,
         )
 
 

@@ -4,9 +4,10 @@ from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
-from peernotes.crypto.models import DataKey
+from peernotes.crypto.models import DataKey, SpaceKey
 from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
+from peernotes.erasure.models import ErasureRequest
 from peernotes.flags.models import SafetyFlag
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
@@ -30,6 +31,8 @@ __all__ = [
     "ConsentProvisionCategory",
     "DataKey",
     "EmergencyAccess",
+    "ErasureRequest",
+    "SpaceKey",
     "RecordEntry",
     "RecordRevision",
     "SafetyFlag",

@@ -122,6 +122,12 @@ class Action(StrEnum):
     AUDIT_VIEW_OWN = "audit:view_own"
     #: The auditors' dashboard of patterns in the log (`peernotes.insight`).
     AUDIT_INSIGHT = "audit:insight"
+    # Retention and erasure (`peernotes.erasure`): a person's erasure request (their
+    # peer-space notes shredded at once), its completion at the end of retention, and staff
+    # looking at the pending requests.
+    ERASURE_REQUEST = "erasure:request"
+    ERASURE_COMPLETE = "erasure:complete"
+    ERASURE_LIST = "erasure:list"
 
     @property
     def area(self) -> str:

@@ -106,6 +106,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         A.PRIVACY,
         P.ACCESS_LOG_VIEW_OWN,
     ),
+    _item("Erase my information", "erasure.request_own", A.PRIVACY, P.ERASURE_REQUEST_OWN),
     _item("Your peer worker", "choosing.overview", A.SUPPORT, P.WORKER_CHOOSE),
     _item("Supervision", "supervision.dashboard", A.SUPPORT, P.SUPERVISION_LEAD),
     _item("Support agreements", "agreements.mine", A.SUPPORT, P.AGREEMENTS_USE),
@@ -114,12 +115,15 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Teams", "admin.list_teams", A.PEOPLE, P.ADMIN_TEAMS),
     _item("Care assignments", "admin.list_assignments", A.PEOPLE, P.ADMIN_ASSIGNMENTS),
     _item("Peer worker requests", "choosing.requests_list", A.PEOPLE, P.ADMIN_MATCHES),
+    # Coordinators see them among people (so as not to close an account still due an erasure).
+    _item("Erasure requests", "erasure.pending", A.PEOPLE, P.ERASURE_REVIEW, P.ADMIN_ACCOUNTS),
     _item("Training", "training.manage", A.SERVICE, P.ADMIN_TRAINING),
     _item("Supervision", "supervision.manage", A.SERVICE, P.ADMIN_SUPERVISION),
     _item("Groups", "groups.manage", A.SERVICE, P.ADMIN_GROUPS),
     _item("Access log", "accesslog.list_entries", A.AUDIT, P.AUDIT_REVIEW),
     _item("Insight", "insight.dashboard", A.AUDIT, P.AUDIT_REVIEW),
     _item("Emergency access reviews", "emergency.list_reviews", A.AUDIT, P.EMERGENCY_REVIEW),
+    _item("Erasure requests", "erasure.pending", A.AUDIT, P.ERASURE_REVIEW, P.AUDIT_REVIEW),
     _item("Your profile", "profiles.edit", A.ACCOUNT, P.PROFILE_OWN),
     _item("Password", "signin.change_password", A.ACCOUNT, P.SESSION_USE),
 )
