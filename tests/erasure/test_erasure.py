@@ -317,12 +317,19 @@ def test_retention_run_waits_while_in_care_then_destroys_the_data_key_once(app: 
     due = service.add_years(today, 7)
     assert _run(app, due).erased == [user_id(app, "alex")]
     alex = user_id(app, "alex")
+    chen, sam = _by(app, "dr.chen", Role.CLINICIAN), _by(app, "sam", Role.CONSUMER_PEER_WORKER)
     with get_database(app).session() as db:
         key = db.scalar(select(DataKey).where(DataKey.subject_id == alex))
         assert key is not None and key.destroyed_at is not None and key.wrapped_key == b""
         with pytest.raises(KeyDestroyed):
             unseal_about(db, alex, b"\0" * 40, b"x")
-        assert db.get_one(Note, shared).erased_at is not None
+        tomb = db.get_one(Note, shared)
+        assert tomb.erased_at is not None
+        # Its author sees the tombstone; anyone else, nothing (never a half-open note).
+        assert notes.readable(db, chen, tomb) == notes.Refused("erased")
+        seen = notes.readable(db, sam, tomb)
+        assert isinstance(seen, notes.Readable)
+        assert seen.sections[0].body.startswith("Erased at the person's request on")
         assert db.scalars(select(ErasureRequest.completed_at)).all()[0] is not None
     assert _audit_count(app, "erasure:complete") == 1
     # The record entry can no longer be opened, even by the person (its words are gone).
