@@ -40,7 +40,7 @@ from peernotes.crypto.vault import KeyVault
 from peernotes.db import Database, utcnow
 from peernotes.erasure.models import ErasureRequest
 from peernotes.notes.models import Note
-from peernotes.notes.service.sealing import _open_revision, entered_record, forget_key
+from peernotes.notes.service.sealing import entered_record, forget_key, open_revision_strictly
 from peernotes.records.models import RecordEntry, RecordRevision
 
 
@@ -362,7 +362,7 @@ def open_note_in(url: str, master_key_file: Path, vault_dir: Path, note_id: int)
     try:
         with database.session() as session:
             note = session.get_one(Note, note_id)
-            sections, _ = _open_revision(session, note, note.current_revision)
+            sections, _ = open_revision_strictly(session, note, note.current_revision)
             return [s.body for s in sections]
     finally:
         database.engine.dispose()

@@ -413,3 +413,18 @@ def test_only_the_person_asks_and_staff_see_pending_requests_without_content(app
         page = client_as(app, key).get("/erasure-requests").get_data(as_text=True)
         assert "Alex Nguyen" in page and PRIVATE not in page
     assert _audit_count(app, "erasure:list") == 2
+
+
+def test_a_database_restored_from_before_an_erasure_shows_the_note_as_unreadable_not_an_error(
+    app: Flask, vault: Path
+) -> None:
+    note = _write(app, [PRIVATE], approve=None)
+    with get_database(app).session() as db:
+        ref = db.get_one(SpaceKey, db.get_one(Note, note).space_key_id).ref
+    # As after restoring a backup taken before the erasure: the rows name a key the vault no
+    # longer holds.
+    KeyVault(vault).destroy(ref)
+    page = client_as(app, "alex").get(f"/notes/{note}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "its key is not in the key vault" in text and PRIVATE not in text

@@ -26,6 +26,7 @@ from peernotes.crypto.sealing import (
     unseal_about,
     unseal_in_space,
 )
+from peernotes.crypto.vault import KeyShredded
 from peernotes.notes.models import (
     Audience,
     Note,
@@ -36,6 +37,13 @@ from peernotes.notes.service.sections import NoteNotFound, NotesError, Section
 
 #: What an erased note shows in place of its sections.
 ERASED_HEADING = "Erased"
+
+
+#: A note whose peer-space key is gone from the vault though the database still names it.
+KEY_GONE = (
+    "The words of this note can't be read: its key is not in the key vault. Keys are "
+    "destroyed when the person asks for their notes to be erased."
+)
 
 
 def erased_words(when: datetime) -> str:
@@ -95,14 +103,25 @@ def _open_revision(db: Session, note: Note, number: int) -> tuple[list[Section],
     An erased note has one section saying so, and no bytes."""
     if note.erased_at is not None:
         return [Section(ERASED_HEADING, erased_words(note.erased_at))], b""
+    try:
+        return open_revision_strictly(db, note, number)
+    except KeyShredded:
+        # The database does not know yet (restored from a backup taken before the erasure):
+        # say so rather than fail. Only author and subject get here: a peer-space note has no
+        # section anyone else may read.
+        return [Section(ERASED_HEADING, KEY_GONE)], b""
+
+
+def open_revision_strictly(db: Session, note: Note, number: int) -> tuple[list[Section], bytes]:
+    """As `_open_revision`, but a missing key raises (`KeyShredded`): for drills and tests
+    that must tell "cannot be decrypted" from anything else."""
     revision = db.scalar(
         select(NoteRevision).where(NoteRevision.note_id == note.id, NoteRevision.number == number)
     )
     if revision is None:
         raise NoteNotFound(note.id)
-    plain = _unseal(
-        db, note, revision.ciphertext, _aad("note_revisions", note.id, number, note.subject_id)
-    )
+    aad = _aad("note_revisions", note.id, number, note.subject_id)
+    plain = _unseal(db, note, revision.ciphertext, aad)
     return [Section(s["heading"], s["body"]) for s in json.loads(plain)], plain
 
 
