@@ -30,6 +30,7 @@ DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
 SECRET_KEY_FILE_NAME = "secret_key"
 MASTER_KEY_FILE_NAME = "master.key"
 SIGNING_KEY_FILE_NAME = "audit_signing_key.pem"
+KEY_VAULT_DIR_NAME = "keyvault"
 
 
 class ConfigError(RuntimeError):
@@ -277,7 +278,16 @@ class Config:
     # per-account sign-in limits; instead it has its own budget of failures in the window.
     device_cookie_days: int = 180
     login_attempts_per_device: int = 5
+    # Retention and erasure (`peernotes.erasure`): how many years after a person's last contact
+    # their record and shared notes are kept; where the destroyable peer-space keys live
+    # (None: `keyvault` beside the master key file). Database backups must not contain it.
+    retention_years: int = 7
+    key_vault_dir: Path | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def key_vault(self) -> Path:
+        return self.key_vault_dir or self.master_key_file.parent / KEY_VAULT_DIR_NAME
 
     @property
     def is_production(self) -> bool:
@@ -392,6 +402,11 @@ class Config:
             log_format=log_format_from_env(env),
             device_cookie_days=_int(env, "PEERNOTES_DEVICE_COOKIE_DAYS", 180),
             login_attempts_per_device=_int(env, "PEERNOTES_LOGIN_ATTEMPTS_PER_DEVICE", 5),
+            # Retention and erasure.
+            retention_years=_int(env, "PEERNOTES_RETENTION_YEARS", 7, maximum=100),
+            key_vault_dir=Path(env["PEERNOTES_KEY_VAULT_DIR"])
+            if env.get("PEERNOTES_KEY_VAULT_DIR", "").strip()
+            else None,
         )
 
 

@@ -14,6 +14,7 @@ from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
 from peernotes.crypto.keyring import Keyring, key_sources
+from peernotes.crypto.vault import KeyVault
 from peernotes.notifications.holds import held_until
 from peernotes.notifications.mail import install_mail
 from peernotes.ops.logs import install_request_log
@@ -57,7 +58,7 @@ def create_app(config: Config) -> Flask:
         app,
         db.Database(
             config.database_url,
-            key_sources=key_sources(Keyring(config.master_key_file)),
+            key_sources=key_sources(Keyring(config.master_key_file), KeyVault(config.key_vault)),
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.care import views as care
     from peernotes.consent import views as consent
     from peernotes.emergency import views as emergency
+    from peernotes.erasure import views as erasure
     from peernotes.flags import views as flags
     from peernotes.help import views as help_pages
     from peernotes.home import views as home
@@ -130,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
         contacts,
         groups,
         sessions,
+        erasure,
     ):
         app.register_blueprint(feature.bp)
     timefmt.register(app)

@@ -11,6 +11,7 @@ from flask.cli import AppGroup, FlaskGroup
 
 from config import Config, ConfigError, init_dev_secrets
 from peernotes.backup.cli import backup_group
+from peernotes.erasure.cli import retention_group
 
 
 def _app_from_env() -> Flask:
@@ -318,6 +319,7 @@ cli.add_command(keys_group)
 cli.add_command(mail_group)
 cli.add_command(secrets_group)
 cli.add_command(backup_group)  # issue 14: backup and restore
+cli.add_command(retention_group)
 
 
 def main() -> None:

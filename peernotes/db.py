@@ -100,6 +100,8 @@ AUDIT_KEY_SOURCE = "peernotes.audit_key"
 MASTER_KEY_SOURCE = "peernotes.master_key"
 #: The `peernotes.crypto.keyring.Keyring`: every master key in force, by fingerprint.
 KEYRING = "peernotes.keyring"
+#: The `peernotes.crypto.vault.KeyVault`: destroyable keys, kept outside the database.
+KEY_VAULT = "peernotes.key_vault"
 
 
 class Database:

@@ -24,7 +24,10 @@ def alembic_config(database_url: str) -> AlembicConfig:
 
 #: Texts about people stored in plain text by older versions are sealed at this revision
 #: (it adds the sealed columns), before the next one drops the plaintext. Sealing needs the
-#: master key, which no revision has: `peernotes.crypto.seal_plaintext` does it.
+#: master key, which no revision has: `peernotes.crypto.seal_plaintext` does it. It seals
+#: through the app's data-key model, so every revision that changes `data_keys` must come
+#: before this one (the erasure revision, which adds `data_keys.destroyed_at`, does); a later
+#: change to that table would break upgrading a database from before sealing.
 SEAL_AT = "a5e41c0d7b21"
 
 

@@ -9,9 +9,10 @@ from peernotes.consent.models import (
     ConsentProvisionCategory,
     ConsentProvisionPurpose,
 )
-from peernotes.crypto.models import DataKey
+from peernotes.crypto.models import DataKey, SpaceKey
 from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
+from peernotes.erasure.models import ErasureRequest
 from peernotes.flags.models import SafetyFlag
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
@@ -36,6 +37,8 @@ __all__ = [
     "ConsentProvisionPurpose",
     "DataKey",
     "EmergencyAccess",
+    "ErasureRequest",
+    "SpaceKey",
     "RecordEntry",
     "RecordRevision",
     "SafetyFlag",

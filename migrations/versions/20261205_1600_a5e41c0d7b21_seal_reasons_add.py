@@ -6,7 +6,7 @@ the master key, which no revision has: `peernotes.crypto.seal_plaintext`); the n
 drops the plaintext columns.
 
 Revision ID: a5e41c0d7b21
-Revises: 6a1e5d0c9b27
+Revises: e7a5c0de1400
 Create Date: 2026-12-05 16:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a5e41c0d7b21"
-down_revision = "6a1e5d0c9b27"
+down_revision = "e7a5c0de1400"
 branch_labels = None
 depends_on = None
 

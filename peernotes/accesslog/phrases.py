@@ -340,6 +340,19 @@ ACTIONS: dict[Action, ActionWords] = {
         "signed you out of PeerNotes on every device",
         "tried to sign you out of PeerNotes on every device",
     ),
+    # Retention and erasure.
+    A.ERASURE_REQUEST: _words(
+        "asked for your information to be erased, and erased your private peer notes",
+        "tried to ask for your information to be erased",
+    ),
+    A.ERASURE_COMPLETE: _words(
+        "erased the rest of your information at the end of the time it had to be kept",
+        "tried to erase the rest of your information",
+    ),
+    A.ERASURE_LIST: _words(
+        "looked at the list of erasure requests waiting for their date",
+        "tried to look at the list of erasure requests",
+    ),
 }
 
 #: When the log holds an action this version does not know (a newer one wrote it).

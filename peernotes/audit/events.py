@@ -129,6 +129,12 @@ class Action(StrEnum):
     SESSION_END = "session:end"
     SESSION_END_OTHERS = "session:end_others"
     SESSION_END_ALL = "admin:sessions_end_all"
+    # Retention and erasure (`peernotes.erasure`): a person's erasure request (their
+    # peer-space notes shredded at once), its completion at the end of retention, and staff
+    # looking at the pending requests.
+    ERASURE_REQUEST = "erasure:request"
+    ERASURE_COMPLETE = "erasure:complete"
+    ERASURE_LIST = "erasure:list"
 
     @property
     def area(self) -> str:

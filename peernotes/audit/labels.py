@@ -192,6 +192,15 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.SESSION_END_ALL, "Signed someone out on every device"),
         ),
     ),
+    # Retention and erasure.
+    ActionGroup(
+        "Retention and erasure",
+        (
+            (A.ERASURE_REQUEST, "Asked for their information to be erased"),
+            (A.ERASURE_COMPLETE, "Erased a person's information at the end of retention"),
+            (A.ERASURE_LIST, "Looked at pending erasure requests"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.

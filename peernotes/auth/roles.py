@@ -53,6 +53,10 @@ STAFF_ROLES = frozenset({Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_P
 class Permission(StrEnum):
     #: Any signed-in person: their home page, sign out, change their password.
     SESSION_USE = "session:use"
+    #: Retention and erasure: ask for one's own information to be erased (consumers, carers);
+    #: see the pending requests, never any content (coordinators, auditors).
+    ERASURE_REQUEST_OWN = "erasure:request_own"
+    ERASURE_REVIEW = "erasure:review"
     ADMIN_ACCOUNTS = "admin:accounts"
     ADMIN_TEAMS = "admin:teams"
     ADMIN_ASSIGNMENTS = "admin:assignments"
@@ -135,6 +139,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WORKER_CHOOSE,
             Permission.AGREEMENTS_USE,
             Permission.GROUPS_VIEW_OWN,
+            Permission.ERASURE_REQUEST_OWN,
         }
     ),
     Role.CARER: frozenset(
@@ -151,6 +156,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WORKER_CHOOSE,
             Permission.AGREEMENTS_USE,
             Permission.GROUPS_VIEW_OWN,
+            Permission.ERASURE_REQUEST_OWN,
         }
     ),
     Role.CONSUMER_PEER_WORKER: frozenset(
@@ -209,6 +215,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.NOTIFICATIONS_OWN,
             Permission.AUDIT_REVIEW,
             Permission.EMERGENCY_REVIEW,
+            Permission.ERASURE_REVIEW,
         }
     ),
     Role.ADMIN: frozenset(
@@ -222,6 +229,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_SUPERVISION,
             Permission.ADMIN_MATCHES,
             Permission.ADMIN_GROUPS,
+            Permission.ERASURE_REVIEW,
         }
     ),
 }

@@ -36,7 +36,14 @@ from peernotes.crypto.keys import (
     wrap_secret,
 )
 from peernotes.crypto.models import WrappedSecret
-from peernotes.db import AUDIT_KEY_SOURCE, KEYRING, MASTER_KEY_SOURCE, make_engine, utcnow
+from peernotes.db import (
+    AUDIT_KEY_SOURCE,
+    KEY_VAULT,
+    KEYRING,
+    MASTER_KEY_SOURCE,
+    make_engine,
+    utcnow,
+)
 
 NEXT_SUFFIX = ".next"
 RETIRED_INFIX = ".retired-"
@@ -279,14 +286,18 @@ class StoredChainKey:
         return self._key
 
 
-def key_sources(keyring: Keyring) -> dict[str, object]:
+def key_sources(keyring: Keyring, vault: object | None = None) -> dict[str, object]:
     """What every session of an app's `Database` carries: the stored chain key (for the access
-    log), the newest master key (for new data keys) and the keyring (for unwrapping)."""
-    return {
+    log), the newest master key (for new data keys), the keyring (for unwrapping) and the key
+    vault (`peernotes.crypto.vault.KeyVault`, for the keys that must be destroyable)."""
+    sources: dict[str, object] = {
         AUDIT_KEY_SOURCE: StoredChainKey(keyring),
         MASTER_KEY_SOURCE: keyring.newest_key,
         KEYRING: keyring,
     }
+    if vault is not None:
+        sources[KEY_VAULT] = vault
+    return sources
 
 
 def keyring_of(info: Mapping[str, object]) -> Keyring | None:

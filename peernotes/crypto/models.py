@@ -22,6 +22,26 @@ class DataKey(Base):
     master_key_id: Mapped[str] = mapped_column(String(16))
     wrapped_key: Mapped[bytes] = mapped_column(LargeBinary(60))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When it was destroyed at the end of retention after an erasure request
+    #: (`peernotes.erasure`); the wrapped key is emptied then, so nothing about them opens.
+    destroyed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SpaceKey(Base):
+    """A peer-space key: what a person's notes are sealed under while they stay in the peer
+    space (never shared with the care team). The key itself is not here but in the key vault
+    outside the database (`peernotes.crypto.vault`), under `ref`, so that destroying it at the
+    person's request also makes every earlier database backup of those notes unreadable."""
+
+    __tablename__ = "space_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The vault entry's name: random, never reused, not a secret.
+    ref: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When it was destroyed (recorded before the vault entry is removed).
+    destroyed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class WrappedSecret(Base):

@@ -8,8 +8,9 @@ again after an interruption finishes the job:
 2. The access log's chain key is stored in the database if it is not yet: it must outlive
    the old master key, which it was derived from.
 3. Data keys not under the next key are re-wrapped in batches, each batch committed.
-4. A last pass holds the key lock exclusively, re-wraps whatever is left (stored secrets
-   included) and commits. From then on nothing is under the old key, and nothing new can be.
+4. A last pass holds the key lock exclusively, re-wraps whatever is left (stored secrets and
+   the key vault's entries included) and commits. From then on nothing is under the old key,
+   and nothing new can be.
 5. One access-log entry.
 6. The swap. The old key is written to `<master>.retired-<fingerprint>`, then the next key is
    renamed over the master key file. Before the rename, a re-run resumes with the same next
@@ -45,7 +46,8 @@ from peernotes.crypto.keys import (
     wrap_secret,
 )
 from peernotes.crypto.models import DataKey, WrappedSecret
-from peernotes.db import Database
+from peernotes.crypto.vault import KeyVault
+from peernotes.db import KEY_VAULT, Database
 
 DEFAULT_BATCH_SIZE = 500
 _TEMPORARY = ".tmp"
@@ -121,6 +123,11 @@ def _last_pass(database: Database, keyring: Keyring, new_id: str, new: bytes) ->
         lock_keys(session, exclusive=True)
         count = _rewrap_data_keys(session, keyring, new_id, new, None)
         _rewrap_secrets(session, keyring, new_id, new)
+        # The peer-space keys in the vault too (files, each replaced whole): nothing can
+        # create one under the old key while this pass holds the key lock.
+        vault = database.info.get(KEY_VAULT)
+        if isinstance(vault, KeyVault):
+            vault.rewrap(keyring, new_id, new)
         session.commit()
     return count
 

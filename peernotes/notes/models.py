@@ -61,6 +61,16 @@ class Note(Base):
     in_person: Mapped[InPersonReview | None] = mapped_column(
         enum_column(InPersonReview, "in_person_review"), default=None
     )
+    #: The note's own content key (every text of the note is sealed under it), wrapped by
+    #: the peer-space key below while the note is in the peer space (no section ever given to
+    #: the care team), else by the subject's data key. None: a note written before notes had
+    #: their own key (sealed directly under the data key), or an erased one.
+    wrapped_key: Mapped[bytes | None] = mapped_column(LargeBinary(60), default=None)
+    #: The peer-space key, kept outside the database so that it can be destroyed at the
+    #: person's request (`peernotes.erasure`); None once the note entered the record.
+    space_key_id: Mapped[int | None] = mapped_column(ForeignKey("space_keys.id"), default=None)
+    #: When its words were erased at the person's request; the row stays as a tombstone.
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class NoteRevision(Base):

@@ -327,7 +327,7 @@ def test_a_decline_note_is_sealed_and_the_person_reads_it(app: Flask) -> None:
 
 # A database from before: sealed by `peernotes db upgrade` --------------------------------------------
 
-BEFORE = "6a1e5d0c9b27"
+BEFORE = "e7a5c0de1400"
 OLD = {
     "emergency_accesses.reason": "OLD-CANARY-1 Alex came to the emergency department out of hours.",
     "emergency_accesses.review_comment": "OLD-CANARY-2 Justified: no one else was reachable.",

@@ -84,6 +84,9 @@ PAGES: dict[str, dict[Role, int]] = {
     ),
     "/people/<int:subject_id>/record/new": only(Role.CLINICIAN),
     "/admin/accounts": only(Role.ADMIN),
+    # Retention and erasure: the person's own page; the pending requests, without content.
+    "/my/erasure": only(Role.CONSUMER, Role.CARER),
+    "/erasure-requests": only(Role.ADMIN, Role.AUDITOR),
     "/admin/teams": only(Role.ADMIN),
     "/admin/teams/<int:team_id>": only(Role.ADMIN),
     "/admin/assignments": only(Role.ADMIN),

@@ -42,6 +42,8 @@ def _authored(db: Session, by: Acting, note_id: int, action: Action) -> Note:
             note_id=note_id,
         )
         raise NoteNotFound(note_id)
+    if note.erased_at is not None:
+        raise NotesError("This note was erased at the person's request; it can't be changed.")
     return note
 
 

@@ -21,7 +21,7 @@ from peernotes.notes.models import (
     StatementKind,
 )
 from peernotes.notes.service.sealing import _seal_text
-from peernotes.notes.service.sections import NoteBasis, NoteNotFound
+from peernotes.notes.service.sections import NoteBasis, NoteNotFound, NotesError
 from peernotes.notifications import service as notifications
 
 _PARTY: dict[Relation | None, Party] = {
@@ -86,6 +86,9 @@ def _load_for(db: Session, by: Acting, note_id: int, action: NoteAction | Action
     (a note one may not act on answers like a missing one). `action` names what was tried."""
     logged = action if isinstance(action, Action) else _ACTION_FOR[action]
     note, _ = load_and_authorize(db, by, Note, note_id, logged)
+    if note.erased_at is not None:
+        # Its words are gone at the person's request: it stays as a tombstone, closed.
+        raise NotesError("This note was erased at the person's request; it can't be changed.")
     return note
 
 

@@ -211,6 +211,9 @@ def readable(db: Session, by: Acting, note: Note) -> Readable | Refused:
         )
         shown = [ShownSection(s.heading, s.body, audiences.get(i)) for i, s in enumerate(sections)]
         return Readable(who, note.current_revision, shown, own.basis, withheld=False)
+    if note.erased_at is not None:
+        # Erased at the person's request: a tombstone for author and subject, nothing for others.
+        return Refused("erased")
     basis = others_may_read(db, by, note)
     approved = note.approved_revision
     shared = _audiences(db, note, approved) if basis and approved is not None else {}

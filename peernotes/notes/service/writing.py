@@ -30,7 +30,12 @@ from peernotes.notes.service.parties import (
     _move,
     party,
 )
-from peernotes.notes.service.sealing import _open_revision, _seal_sections
+from peernotes.notes.service.sealing import (
+    _open_revision,
+    _seal_sections,
+    enter_record,
+    start_in_peer_space,
+)
 from peernotes.notes.service.sections import (
     MAX_COMMENT,
     WRITERS,
@@ -90,6 +95,7 @@ def create(db: Session, by: Acting, subject_id: int, sections: list[Section]) ->
     )
     db.add(note)
     db.flush()
+    start_in_peer_space(db, note)
     db.add(
         NoteRevision(
             note_id=note.id,
@@ -190,6 +196,8 @@ def _approve(
     note.approved_at = utcnow()
     note.in_person = InPersonReview.ATTESTED if action is NoteAction.APPROVE_IN_PERSON else None
     db.flush()
+    # A section for the care team takes the note out of the peer space, in this transaction.
+    enter_record(db, note)
     return note
 
 

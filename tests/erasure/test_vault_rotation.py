@@ -1,0 +1,61 @@
+"""`peernotes keys rotate` re-wraps the key vault too: after a rotation, with the old master key
+destroyed, peer-space notes still open."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from config import KEY_VAULT_DIR_NAME, MASTER_KEY_FILE_NAME
+from peernotes.audit.writer import By
+from peernotes.auth.roles import Role
+from peernotes.crypto.keys import master_key_id, read_master_key
+from peernotes.crypto.rotation import rotate
+from peernotes.db import get_database
+from peernotes.notes import service as notes
+from peernotes.notes.service.sections import Section
+from tests.conftest import TEST_KEYS
+from tests.helpers import client_as, user_id
+
+WORDS = "VAULT-ROTATION-CANARY-5e1d"
+
+
+@pytest.fixture
+def master_file(tmp_path: Path) -> Path:
+    """Own copies of the master key and, beside it (the default place), of the vault."""
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    target = keys / MASTER_KEY_FILE_NAME
+    shutil.copyfile(TEST_KEYS / MASTER_KEY_FILE_NAME, target)
+    target.chmod(0o600)
+    shutil.copytree(TEST_KEYS / KEY_VAULT_DIR_NAME, keys / KEY_VAULT_DIR_NAME)
+    return target
+
+
+@pytest.fixture
+def config_overrides(master_file: Path) -> dict[str, object]:
+    return {"master_key_file": master_file}
+
+
+def test_rotation_rewraps_the_vault_and_the_old_key_is_no_longer_needed(
+    app: Flask, master_file: Path
+) -> None:
+    sam = By(user_id(app, "sam"), Role.CONSUMER_PEER_WORKER, "t-sam")
+    with get_database(app).session() as db:
+        note = notes.create(db, sam, user_id(app, "alex"), [Section("Today", WORDS)])
+        notes.propose(db, sam, note.id)
+        db.commit()
+    vault = master_file.parent / KEY_VAULT_DIR_NAME
+    old_id = master_key_id(read_master_key(master_file))
+    assert all(old_id.encode() in entry.read_bytes()[:20] for entry in vault.glob("*.key"))
+
+    done = rotate(get_database(app), request_id="t-rotate")
+    done.retired_file.unlink()  # the operator destroys the old key
+
+    new_id = done.new_id.encode()
+    assert all(entry.read_bytes()[4:20] == new_id for entry in vault.glob("*.key"))
+    page = client_as(app, "alex").get(f"/notes/{note.id}").get_data(as_text=True)
+    assert WORDS in page
