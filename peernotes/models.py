@@ -8,6 +8,7 @@ from peernotes.crypto.models import DataKey
 from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.flags.models import SafetyFlag
+from peernotes.mfa.models import MfaEnrolment, RecoveryCode
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
@@ -30,6 +31,8 @@ __all__ = [
     "ConsentProvisionCategory",
     "DataKey",
     "EmergencyAccess",
+    "MfaEnrolment",
+    "RecoveryCode",
     "RecordEntry",
     "RecordRevision",
     "SafetyFlag",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Response as FlaskResponse
-from flask import current_app, g, make_response, render_template, request
+from flask import current_app, g, make_response, render_template, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
@@ -27,9 +27,19 @@ def _config() -> Config:
     return config
 
 
+#: The signed session's record of a right password awaiting its code (`peernotes.signin`).
+PENDING_CODE = "mfa_pending"
+
+
 def _account_key() -> str:
     # The normalised email typed in, whether or not an account has it: unknown emails are
     # throttled exactly like real ones, so a 429 reveals nothing either.
+    if request.endpoint == "signin.login_code":
+        # The code step counts against the account whose password was right, named by the
+        # signed session, never by anything the form says.
+        pending = session.get(PENDING_CODE)
+        email = pending.get("email") if isinstance(pending, dict) else None
+        return "account:" + (email if isinstance(email, str) else "").strip().lower()
     return "account:" + (request.form.get("email") or "").strip().lower()
 
 
@@ -68,7 +78,7 @@ def record_throttled_sign_in() -> None:
     from peernotes.requests import current_request_id
 
     db = request_session()
-    email = (request.form.get("email") or "").strip()
+    email = _account_key().removeprefix("account:")
     user = find_by_email(db, email) if email else None
     record_event(
         db,

@@ -122,6 +122,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Emergency access reviews", "emergency.list_reviews", A.AUDIT, P.EMERGENCY_REVIEW),
     _item("Your profile", "profiles.edit", A.ACCOUNT, P.PROFILE_OWN),
     _item("Password", "signin.change_password", A.ACCOUNT, P.SESSION_USE),
+    _item("Two-step sign-in", "mfa.settings", A.ACCOUNT, P.SESSION_USE),
 )
 
 
