@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from peernotes.demo.loader import DEMO_DOMAIN, DEMO_PASSWORD
@@ -67,32 +68,40 @@ def enrol_if_required(app: Flask, email: str) -> None:
 
 def totp_code(app: Flask, email: str) -> str:
     """A code this person's authenticator shows, of a time step not used yet (a code is
-    accepted once). A person signed in three times within half a minute has used every step
-    the drift window allows: they are then enrolled anew with the same secret, through the
-    service, rather than the test waiting for the next step."""
-    import pyotp
-
-    from peernotes.audit.writer import By
+    accepted once), read through a session of its own."""
     from peernotes.auth.accounts import find_by_email
     from peernotes.db import get_database
-    from peernotes.mfa import service as mfa
 
     with app.app_context(), get_database(app).session() as db:
         user = find_by_email(db, email)
         assert user is not None, email
-        enrolment = mfa.current(db, user.id)
-        assert enrolment is not None, f"{email} has no authenticator"
-        secret = mfa.secret_of(db, enrolment)
-        now = int(time.time()) // mfa.INTERVAL
-        # Now, or the next step (accepted by the drift window); never the previous step, which
-        # a second boundary crossing before the server checks would push out of the window.
-        usable = [
-            s for s in (now, now + 1) if enrolment.last_step is None or s > enrolment.last_step
-        ]
-        if not usable:
-            mfa.enrol_with_secret(db, By(None, None, "test-helper"), user, secret)
-            db.commit()
-            usable = [now]
+        code = unused_code(db, user.id)
+        db.commit()
+    return code
+
+
+def unused_code(db: Session, user_id: int) -> str:
+    """`totp_code` inside an open session (the caller commits). A person signed in three times
+    within half a minute has used every step the drift window allows: they are then enrolled
+    anew with the same secret, through the service, rather than the test waiting for the next
+    step."""
+    import pyotp
+
+    from peernotes.audit.writer import By
+    from peernotes.auth.models import User
+    from peernotes.mfa import service as mfa
+
+    enrolment = mfa.current(db, user_id)
+    assert enrolment is not None, f"user {user_id} has no authenticator"
+    secret = mfa.secret_of(db, enrolment)
+    now = int(time.time()) // mfa.INTERVAL
+    # Now, or the next step (accepted by the drift window); never the previous step, which a
+    # second boundary crossing before the server checks would push out of the window.
+    usable = [s for s in (now, now + 1) if enrolment.last_step is None or s > enrolment.last_step]
+    if not usable:
+        user = db.get_one(User, user_id)
+        mfa.enrol_with_secret(db, By(None, None, "test-helper"), user, secret)
+        usable = [now]
     return pyotp.TOTP(secret, interval=mfa.INTERVAL).generate_otp(usable[0])
 
 

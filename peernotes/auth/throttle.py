@@ -37,8 +37,10 @@ def _account_key() -> str:
     if request.endpoint == "signin.login_code":
         # The code step counts against the account whose password was right, named by the
         # signed session, never by anything the form says.
+        # (Kept in `g` by the view too, as the view ends the pending state before the limiter
+        # counts a wrong code.)
         pending = session.get(PENDING_CODE)
-        email = pending.get("email") if isinstance(pending, dict) else None
+        email = g.get(PENDING_CODE) or (pending.get("email") if isinstance(pending, dict) else None)
         return "account:" + (email if isinstance(email, str) else "").strip().lower()
     return "account:" + (request.form.get("email") or "").strip().lower()
 
@@ -61,11 +63,13 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
-login_per_account = limiter.limit(
-    _per_account, key_func=_account_key, methods=["POST"], deduct_when=_failed
+# Shared between the password step and the code step (two-step sign-in), so that a wrong code
+# counts exactly like a wrong password: one budget per account and per address for both.
+login_per_account = limiter.shared_limit(
+    _per_account, "sign-in", key_func=_account_key, methods=["POST"], deduct_when=_failed
 )
-login_per_address = limiter.limit(
-    _per_address, key_func=_address_key, methods=["POST"], deduct_when=_failed
+login_per_address = limiter.shared_limit(
+    _per_address, "sign-in", key_func=_address_key, methods=["POST"], deduct_when=_failed
 )
 
 

@@ -14,7 +14,6 @@ Every function takes the session explicitly, flushes, and never commits.
 from __future__ import annotations
 
 import hmac
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -149,19 +148,14 @@ def start_enrolment(db: Session, user: User) -> Setup:
 def qr_svg(data: str) -> str:
     """`data` as a QR code, drawn here as an inline SVG: the secret never leaves the server
     for an image service. Dark modules in the text colour, so it follows the page's theme."""
-    out = io.StringIO()
-    segno.make(data, error="m").save(
-        out,
-        kind="svg",
+    svg: str = segno.make(data, error="m").svg_inline(
         scale=5,
         border=4,
-        xmldecl=False,
-        svgns=True,
         title="QR code to scan with your authenticator app",
         dark="#000",
         light="#fff",
     )
-    return out.getvalue()
+    return svg
 
 
 def _step_of(at: datetime) -> int:
@@ -303,7 +297,10 @@ def _record_change(db: Session, by: Acting, action: Action, user: User, outcome:
     # As for account changes: a consumer's or carer's account is about them (their own log
     # shows it); a staff account is about no one's care.
     subject = user.id if user.role in SUBJECT_ROLES else None
-    basis = acting_basis(by) if outcome is Outcome.ALLOWED else Basis.WRONG_CODE
+    if outcome is Outcome.DENIED:
+        basis = Basis.WRONG_CODE
+    else:
+        basis = Basis.SELF if by.id == user.id else acting_basis(by)
     record_event(db, by, action, subject, Target("user", user.id), outcome, basis)
 
 

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -142,6 +143,7 @@ def login_code(db: Session) -> str | Response:
         session.pop(PENDING_CODE, None)
         flash("Please sign in again.", "info")
         return redirect(url_for("signin.login", next=request.args.get("next")))
+    g.setdefault(PENDING_CODE, user.email)  # the account the sign-in limits count against
     form = CodeForm()
     if form.validate_on_submit():
         by = By(user.id, user.role, current_request_id())
