@@ -10,6 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, FlaskGroup
 
 from config import Config, ConfigError, init_dev_secrets
+from peernotes.mfa.cli import mfa_group
 
 
 def _app_from_env() -> Flask:
@@ -330,6 +331,7 @@ cli.add_command(audit_group)
 cli.add_command(keys_group)
 cli.add_command(mail_group)
 cli.add_command(secrets_group)
+cli.add_command(mfa_group)
 
 
 def main() -> None:
