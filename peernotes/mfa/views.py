@@ -3,7 +3,8 @@ coordinator's reset for a lost phone. The code step of signing in is in `peernot
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
+from flask_login import logout_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -37,6 +38,13 @@ def settings(actor: Actor, db: Session) -> str:
 def enrol(actor: Actor, db: Session) -> str | Response:
     user = db.get_one(User, actor.id)
     if mfa.is_enrolled(db, user.id):
+        if actor.must_enrol_mfa:
+            # They enrolled in another browser: this one was signed in with the password
+            # alone, so it signs in again, with a code.
+            logout_user()
+            session.clear()
+            flash("Two-step sign-in is set up. Please sign in again, with a code.", "info")
+            return redirect(url_for("signin.login"))
         return redirect(url_for("mfa.settings"))
     form = EnrolForm()
     if form.validate_on_submit():

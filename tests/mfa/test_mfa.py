@@ -407,3 +407,17 @@ def test_a_coordinator_resets_a_lost_phone(app: Flask) -> None:
     # Nothing to reset twice.
     post_form(admin, f"/admin/accounts/{chen_id}/mfa-reset", {}, form_page="/admin/accounts")
     assert "has no authenticator app set up" in admin.get("/admin/accounts").get_data(as_text=True)
+
+
+def test_a_second_browser_signed_in_before_enrolling_must_sign_in_again(app: Flask) -> None:
+    email = _new_clinician(app)
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        _password_step(client, email, "a long first password")
+    _enrol_by_page(first)
+    assert first.get("/").status_code == 200
+    # The other browser had only the password: it is not let in by the enrolment.
+    bounced = second.get("/")
+    assert bounced.headers["Location"] == "/account/mfa/enrol"
+    assert second.get("/account/mfa/enrol").headers["Location"] == "/login"
+    assert second.get("/").headers["Location"].startswith("/login")
