@@ -94,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.help import views as help_pages
     from peernotes.home import views as home
     from peernotes.insight import views as insight
+    from peernotes.mfa import views as mfa
     from peernotes.notes import views as notes
     from peernotes.notifications import views as notifications
     from peernotes.records import views as records
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in (
         signin,
+        mfa,
         help_pages,
         home,
         care,

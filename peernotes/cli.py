@@ -12,6 +12,7 @@ from flask.cli import AppGroup, FlaskGroup
 from config import Config, ConfigError, init_dev_secrets
 from peernotes.backup.cli import backup_group
 from peernotes.erasure.cli import retention_group
+from peernotes.mfa.cli import mfa_group
 
 
 def _app_from_env() -> Flask:
@@ -117,8 +118,15 @@ demo_group = AppGroup("demo", help="Demonstration data (never in production).")
 @click.option("--if-empty", is_flag=True, help="Do nothing, successfully, if accounts exist.")
 def demo_load(if_empty: bool) -> None:
     """Load a small demo service into an empty database and print its logins."""
+    from peernotes.auth.roles import MFA_REQUIRED_ROLES
     from peernotes.db import get_database
-    from peernotes.demo.loader import DEMO_PASSWORD, DemoNotEmpty, is_empty, load_demo
+    from peernotes.demo.loader import (
+        DEMO_PASSWORD,
+        DemoNotEmpty,
+        demo_totp_secret,
+        is_empty,
+        load_demo,
+    )
 
     if _config().is_production:
         _fail("the demo is never loaded when PEERNOTES_ENV=production")
@@ -135,6 +143,26 @@ def demo_load(if_empty: bool) -> None:
     width = max(len(p.email) for p in people)
     for person in people:
         click.echo(f"  {person.email:<{width}}  {person.role.label:<18} {person.name}")
+    click.echo(
+        "Two-step sign-in: clinicians, auditors and the coordinator need a code after the "
+        "password. Add their key to an authenticator app (or run `peernotes demo code EMAIL`):"
+    )
+    for person in people:
+        if person.role in MFA_REQUIRED_ROLES:
+            click.echo(f"  {person.email:<{width}}  {demo_totp_secret(person.email)}")
+
+
+@demo_group.command("code")
+@click.argument("email")
+def demo_code(email: str) -> None:
+    """Print the code a demo person's authenticator shows now (demo accounts only)."""
+    from peernotes.demo.loader import DEMO_DOMAIN, demo_totp_code
+
+    if _config().is_production:
+        _fail("demo codes are never printed when PEERNOTES_ENV=production")
+    if not email.lower().endswith("@" + DEMO_DOMAIN):
+        _fail(f"only demo accounts (@{DEMO_DOMAIN}) have a known authenticator secret")
+    click.echo(demo_totp_code(email))
 
 
 # Access log -------------------------------------------------------------------------------
@@ -320,6 +348,7 @@ cli.add_command(mail_group)
 cli.add_command(secrets_group)
 cli.add_command(backup_group)  # issue 14: backup and restore
 cli.add_command(retention_group)
+cli.add_command(mfa_group)
 
 
 def main() -> None:

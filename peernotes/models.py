@@ -14,6 +14,7 @@ from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.erasure.models import ErasureRequest
 from peernotes.flags.models import SafetyFlag
+from peernotes.mfa.models import MfaEnrolment, RecoveryCode
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
@@ -39,6 +40,8 @@ __all__ = [
     "EmergencyAccess",
     "ErasureRequest",
     "SpaceKey",
+    "MfaEnrolment",
+    "RecoveryCode",
     "RecordEntry",
     "RecordRevision",
     "SafetyFlag",

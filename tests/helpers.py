@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from peernotes.demo.loader import DEMO_DOMAIN, DEMO_PASSWORD
@@ -29,7 +32,77 @@ def post_form(
 
 
 def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD) -> TestResponse:
-    return post_form(client, "/login", {"email": email, "password": password})
+    """Sign in as a person would, both steps: the password, then (for anyone with two-step
+    sign-in) a code their authenticator would show now. Someone whose role requires it and
+    who has not set it up is first enrolled through the MFA service with `demo_totp_secret`."""
+    app = client.application
+    enrol_if_required(app, email)
+    response = post_form(client, "/login", {"email": email, "password": password})
+    location = response.headers.get("Location", "")
+    if response.status_code == 302 and urlsplit(location).path == "/login/code":
+        response = client.post(
+            location,
+            data={
+                "code": totp_code(app, email),
+                "csrf_token": csrf_token(client.get(location).get_data(as_text=True)),
+            },
+        )
+    return response
+
+
+def enrol_if_required(app: Flask, email: str) -> None:
+    """Enrol an existing account whose role requires two-step sign-in, if it has not."""
+    from peernotes.audit.writer import By
+    from peernotes.auth.accounts import find_by_email
+    from peernotes.db import get_database
+    from peernotes.demo.loader import demo_totp_secret
+    from peernotes.mfa import service as mfa
+
+    with app.app_context(), get_database(app).session() as db:
+        user = find_by_email(db, email)
+        if user is None or not mfa.required_for(user.role) or mfa.is_enrolled(db, user.id):
+            return
+        mfa.enrol_with_secret(db, By(None, None, "test-helper"), user, demo_totp_secret(email))
+        db.commit()
+
+
+def totp_code(app: Flask, email: str) -> str:
+    """A code this person's authenticator shows, of a time step not used yet (a code is
+    accepted once), read through a session of its own."""
+    from peernotes.auth.accounts import find_by_email
+    from peernotes.db import get_database
+
+    with app.app_context(), get_database(app).session() as db:
+        user = find_by_email(db, email)
+        assert user is not None, email
+        code = unused_code(db, user.id)
+        db.commit()
+    return code
+
+
+def unused_code(db: Session, user_id: int) -> str:
+    """`totp_code` inside an open session (the caller commits). A person signed in three times
+    within half a minute has used every step the drift window allows: they are then enrolled
+    anew with the same secret, through the service, rather than the test waiting for the next
+    step."""
+    import pyotp
+
+    from peernotes.audit.writer import By
+    from peernotes.auth.models import User
+    from peernotes.mfa import service as mfa
+
+    enrolment = mfa.current(db, user_id)
+    assert enrolment is not None, f"user {user_id} has no authenticator"
+    secret = mfa.secret_of(db, enrolment)
+    now = int(time.time()) // mfa.INTERVAL
+    # Now, or the next step (accepted by the drift window); never the previous step, which a
+    # second boundary crossing before the server checks would push out of the window.
+    usable = [s for s in (now, now + 1) if enrolment.last_step is None or s > enrolment.last_step]
+    if not usable:
+        user = db.get_one(User, user_id)
+        mfa.enrol_with_secret(db, By(None, None, "test-helper"), user, secret)
+        usable = [now]
+    return pyotp.TOTP(secret, interval=mfa.INTERVAL).generate_otp(usable[0])
 
 
 def demo_email(key: str) -> str:

@@ -323,6 +323,38 @@ ACTIONS: dict[Action, ActionWords] = {
         "looked at a summary of who reads your information, in the access log's insight page",
         "tried to look at a summary of who reads your information",
     ),
+    # Two-step sign-in (MFA).
+    A.MFA_ENROL: _words(
+        "set up an authenticator app for your account",
+        "tried to set up an authenticator app for your account",
+    ),
+    A.MFA_DISABLE: _words(
+        "switched off the authenticator app for your account",
+        "tried to switch off the authenticator app for your account",
+    ),
+    A.MFA_CODE_ACCEPTED: _words(
+        "confirmed a sign-in to your account with a code",
+        "tried to confirm a sign-in to your account with a code",
+    ),
+    A.MFA_CODE_REFUSED: _words(
+        "entered a code for your account",
+        "tried to sign in to your account with a wrong code",
+    ),
+    A.MFA_CODE_REPLAYED: _words(
+        "entered a code for your account",
+        "tried to use a code for your account that had already been used",
+    ),
+    A.MFA_RECOVERY_USED: _words(
+        "used one of your recovery codes", "tried to use one of your recovery codes"
+    ),
+    A.MFA_RECOVERY_REGENERATE: _words(
+        "made new recovery codes for your account",
+        "tried to make new recovery codes for your account",
+    ),
+    A.MFA_RESET: _words(
+        "reset the authenticator app for your account",
+        "tried to reset the authenticator app for your account",
+    ),
     A.AUDIT_VIEW_OWN: _words(
         "looked at who has looked at your information",
         "tried to look at who has looked at your information",
@@ -373,6 +405,8 @@ ALLOWED_BECAUSE: dict[str, str | None] = {
     "password": None,
     "reset_emailed": None,
     "reset_link": None,
+    "totp": None,
+    "recovery_code": None,
     "care_assignment": "because they are in your care team",
     "consent": "because you shared it with them",
     "emergency": "using emergency access, which an auditor reviews",
@@ -444,6 +478,9 @@ REFUSED_BECAUSE: dict[str, str] = {
     "reset_expired": "the link had expired",
     "reset_used": "the link had already been used",
     "reset_superseded": "a newer link had replaced it",
+    # Two-step sign-in (MFA).
+    "wrong_code": "the code was not right",
+    "replayed_code": "the code had already been used",
 }
 #: The reason a safety flag gave, for a person who is not to be told of the flag.
 SAFETY_FLAG = "safety_flag"

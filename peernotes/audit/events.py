@@ -135,6 +135,17 @@ class Action(StrEnum):
     ERASURE_REQUEST = "erasure:request"
     ERASURE_COMPLETE = "erasure:complete"
     ERASURE_LIST = "erasure:list"
+    # Two-step sign-in (MFA, `peernotes.mfa`): enrolling and disabling an authenticator, each
+    # code tried (accepted, wrong, or a replay of one already used), recovery codes, and a
+    # coordinator's reset for a lost phone.
+    MFA_ENROL = "mfa:enrol"
+    MFA_DISABLE = "mfa:disable"
+    MFA_CODE_ACCEPTED = "mfa:code_accepted"
+    MFA_CODE_REFUSED = "mfa:code_refused"
+    MFA_CODE_REPLAYED = "mfa:code_replayed"
+    MFA_RECOVERY_USED = "mfa:recovery_used"
+    MFA_RECOVERY_REGENERATE = "mfa:recovery_regenerate"
+    MFA_RESET = "admin:mfa_reset"
 
     @property
     def area(self) -> str:
@@ -175,6 +186,11 @@ class Basis:
     RESET_USED = "reset_used"
     RESET_SUPERSEDED = "reset_superseded"
     CLI = "cli"
+    #: Two-step sign-in: how a second step passed, or why it was refused.
+    TOTP = "totp"
+    RECOVERY_CODE = "recovery_code"
+    WRONG_CODE = "wrong_code"
+    REPLAYED_CODE = "replayed_code"
 
     @staticmethod
     def role(role: str) -> str:

@@ -201,6 +201,20 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.ERASURE_LIST, "Looked at pending erasure requests"),
         ),
     ),
+    # Two-step sign-in (MFA).
+    ActionGroup(
+        "Two-step sign-in",
+        (
+            (A.MFA_ENROL, "Set up an authenticator app"),
+            (A.MFA_DISABLE, "Switched off their authenticator app"),
+            (A.MFA_CODE_ACCEPTED, "Signed in with a code"),
+            (A.MFA_CODE_REFUSED, "Entered a wrong code"),
+            (A.MFA_CODE_REPLAYED, "Entered a code already used"),
+            (A.MFA_RECOVERY_USED, "Used a recovery code"),
+            (A.MFA_RECOVERY_REGENERATE, "Made new recovery codes"),
+            (A.MFA_RESET, "Reset someone's authenticator app"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.
@@ -262,6 +276,8 @@ _BASIS_WORDS: Mapping[str, str] = {
     "role": "Their role",
     "cli": "The command line",
     "password": "Password checked",
+    "totp": "Authenticator code",
+    "recovery_code": "Recovery code",
     "justified": "Found justified",
     "not_justified": "Found not justified",
 }

@@ -20,6 +20,9 @@ class Actor:
     session_id: int
     #: This request's id, carried into every access-log entry the request writes.
     request_id: str
+    #: Their role needs two-step sign-in and they have not set it up yet: every page but
+    #: setting it up (and signing out) sends them there (`peernotes.web.routes`).
+    must_enrol_mfa: bool = False
 
     # Flask-Login's user interface.
     is_authenticated = True

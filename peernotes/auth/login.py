@@ -31,6 +31,12 @@ def session_limits() -> SessionLimits:
     )
 
 
+#: In the signed session cookie while a person whose role needs two-step sign-in has not set
+#: it up: set when their session starts, removed when they enrol. (A coordinator's MFA reset
+#: revokes the person's sessions, so a cookie never outlives the state it describes.)
+MUST_ENROL_MFA = "enrol_mfa"
+
+
 def _actor(user: User, login_session: LoginSession) -> Actor:
     return Actor(
         id=user.id,
@@ -40,6 +46,7 @@ def _actor(user: User, login_session: LoginSession) -> Actor:
         must_change_password=user.must_change_password,
         session_id=login_session.id,
         request_id=current_request_id(),
+        must_enrol_mfa=bool(session.get(MUST_ENROL_MFA)),
     )
 
 
@@ -62,7 +69,9 @@ def load_actor(user_id: str) -> Actor | None:
     return _actor(user, login_session)
 
 
-def begin_browser_session(user: User, login_session: LoginSession, token: str) -> Actor:
+def begin_browser_session(
+    user: User, login_session: LoginSession, token: str, *, must_enrol_mfa: bool = False
+) -> Actor:
     """Replace whatever the browser had with a fresh session for `user` (no fixation), and
     note which device and address it is, for the person's sessions page."""
     login_session.device = describe_user_agent(request.headers.get("User-Agent"))
@@ -71,10 +80,17 @@ def begin_browser_session(user: User, login_session: LoginSession, token: str) -
     session.clear()
     session["sid"] = token
     session["seen"] = int(utcnow().timestamp())
+    if must_enrol_mfa:
+        session[MUST_ENROL_MFA] = True
     session.permanent = True
     actor = _actor(user, login_session)
     login_user(actor)
     return actor
+
+
+def mfa_enrolled() -> None:
+    """This browser's person has just set up two-step sign-in: every page opens again."""
+    session.pop(MUST_ENROL_MFA, None)
 
 
 def init_app(app: Flask) -> None:

@@ -48,6 +48,9 @@ ASSIGNABLE: dict[Role, Role] = {
 }
 #: Roles that can belong to a team.
 STAFF_ROLES = frozenset({Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
+#: Roles that must use two-step sign-in (`peernotes.mfa`): clinicians, auditors, and
+#: coordinators (`Role.ADMIN`), who can read or change the most. Everyone else may turn it on.
+MFA_REQUIRED_ROLES = frozenset({Role.CLINICIAN, Role.AUDITOR, Role.ADMIN})
 
 
 class Permission(StrEnum):

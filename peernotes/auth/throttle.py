@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from flask import Response as FlaskResponse
-from flask import current_app, g, make_response, render_template, request
+from flask import current_app, g, make_response, render_template, request, session
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from werkzeug.wrappers import Response
@@ -37,10 +37,26 @@ def _config() -> Config:
     return config
 
 
+#: The signed session's record of a right password awaiting its code (`peernotes.signin`).
+PENDING_CODE = "mfa_pending"
+
+
+def _email_signing_in() -> str:
+    """The normalised email this sign-in attempt is for, whether or not an account has it:
+    unknown emails are throttled exactly like real ones, so a 429 reveals nothing either."""
+    if request.endpoint == "signin.login_code":
+        # The code step counts against the account whose password was right, named by the
+        # signed session, never by anything the form says.
+        # (Kept in `g` by the view too, as the view ends the pending state before the limiter
+        # counts a wrong code.)
+        pending = session.get(PENDING_CODE)
+        email = g.get(PENDING_CODE) or (pending.get("email") if isinstance(pending, dict) else None)
+        return (email if isinstance(email, str) else "").strip().lower()
+    return (request.form.get("email") or "").strip().lower()
+
+
 def _account_key() -> str:
-    # The normalised email typed in, whether or not an account has it: unknown emails are
-    # throttled exactly like real ones, so a 429 reveals nothing either.
-    return "account:" + (request.form.get("email") or "").strip().lower()
+    return "account:" + _email_signing_in()
 
 
 def _address_key() -> str:
@@ -67,7 +83,7 @@ def _failed(response: Response) -> bool:
 
 
 def _device_nonce() -> str | None:
-    return trusted_device(request.form.get("email"))
+    return trusted_device(_email_signing_in())
 
 
 def _from_trusted_device() -> bool:
@@ -82,22 +98,28 @@ def _device_key() -> str:
     return f"device:{_device_nonce()}"
 
 
-login_per_account = limiter.limit(
+# Shared between the password step and the code step (two-step sign-in), so that a wrong code
+# counts exactly like a wrong password: one budget per account and per address for both. A
+# browser trusted for the account (device cookie) is spared both, and has its own budget.
+login_per_account = limiter.shared_limit(
     _per_account,
+    "sign-in",
     key_func=_account_key,
     methods=["POST"],
     deduct_when=_failed,
     exempt_when=_from_trusted_device,
 )
-_login_per_address_only = limiter.limit(
+_login_per_address_only = limiter.shared_limit(
     _per_address,
+    "sign-in",
     key_func=_address_key,
     methods=["POST"],
     deduct_when=_failed,
     exempt_when=_from_trusted_device,
 )
-_login_per_device_cookie = limiter.limit(
+_login_per_device_cookie = limiter.shared_limit(
     _per_device,
+    "sign-in-device",
     key_func=_device_key,
     methods=["POST"],
     deduct_when=_failed,
@@ -120,7 +142,7 @@ def record_throttled_sign_in() -> None:
     from peernotes.requests import current_request_id
 
     db = request_session()
-    email = (request.form.get("email") or "").strip()
+    email = _account_key().removeprefix("account:")
     user = find_by_email(db, email) if email else None
     record_event(
         db,

@@ -1,13 +1,17 @@
 """A small, realistic demo service: one team, its staff, the people they support.
 
-Development only: the demo logins share one password that is printed on the screen.
+Development only: the demo logins share one password that is printed on the screen, and the
+staff who must use two-step sign-in have fixed authenticator secrets, printed too.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 
+import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,12 +19,13 @@ from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.audit.writer import By
 from peernotes.auth.accounts import create_user
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
+from peernotes.auth.roles import MFA_REQUIRED_ROLES, Role
 from peernotes.care import service as care
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
 from peernotes.demo import workforce as workforce_demo
 from peernotes.emergency import service as emergency
+from peernotes.mfa import service as mfa
 from peernotes.notes import service as notes
 from peernotes.records.service import add_statement, read_entry, write_entry
 from peernotes.risk import service as risk
@@ -29,6 +34,18 @@ from peernotes.training.models import TrainingModule, TrainingRecord
 
 DEMO_PASSWORD = "peernotes-demo-2026"
 DEMO_DOMAIN = "peernotes.example"
+
+
+def demo_totp_secret(email: str) -> str:
+    """The demo's authenticator secret for `email`: fixed and public (derived from the email),
+    so `peernotes demo load` can print it and the tests can compute codes. Demo only."""
+    digest = hashlib.sha256(b"peernotes-demo-totp:" + email.lower().encode("utf-8")).digest()
+    return base64.b32encode(digest[:20]).decode("ascii")
+
+
+def demo_totp_code(email: str) -> str:
+    """The code a demo person's authenticator shows now."""
+    return pyotp.TOTP(demo_totp_secret(email)).now()
 
 
 @dataclass(frozen=True)
@@ -125,6 +142,11 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
         )
         for p in PEOPLE
     }
+    # Staff whose role needs two-step sign-in use the demo's printed secrets, so the demo
+    # signs in straight away (anyone else can turn it on in their account settings).
+    for p in PEOPLE:
+        if p.role in MFA_REQUIRED_ROLES:
+            mfa.enrol_with_secret(db, loader, users[p.key], demo_totp_secret(p.email))
     # From here on the demo acts as its coordinator would, so the log reads naturally.
     coordinator = By(users["admin"].id, Role.ADMIN, request_id)
     team = care.create_team(
@@ -181,6 +203,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
         users["alex"].id,
         "Alex came to the emergency department out of hours; I need his crisis plan.",
         DEMO_PASSWORD,
+        code=demo_totp_code(users["dr.walsh"].email),
         minutes=240,
     )
     read_entry(db, walsh, users["alex"].id, entries[0].id)

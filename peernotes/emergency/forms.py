@@ -7,6 +7,7 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
@@ -25,6 +26,10 @@ class EmergencyForm(FlaskForm):
         ),
     )
     password = PasswordField("Your password, again")
+    code = StringField(
+        "A fresh code from your authenticator app",
+        description="Wait for a new code if you used the one showing to sign in.",
+    )
 
 
 class ReviewForm(FlaskForm):

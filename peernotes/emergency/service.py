@@ -36,6 +36,7 @@ from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.emergency.models import EmergencyAccess, ReviewOutcome
 from peernotes.errors import Refused
+from peernotes.mfa import service as mfa
 from peernotes.notifications import service as notifications
 
 MIN_REASON = 20
@@ -92,14 +93,16 @@ def start(
     reason: str,
     password: str,
     *,
+    code: str,
     minutes: int,
 ) -> EmergencyAccess:
     """Open an emergency window for `by` on `subject_id`'s record.
 
     Raises:
         EmergencyError: not a clinician, no such consumer, another basis already exists, the
-            reason is too short, or the password is wrong. Nothing is stored but the refusal's
-            access-log entry.
+            reason is too short, the password is wrong, or `code` is not a fresh code from
+            their authenticator (wrong, or already used). Nothing is stored but the refusal's
+            access-log entries.
     """
     assert by.id is not None
     if by.role is not Role.CLINICIAN:
@@ -137,6 +140,19 @@ def start(
         raise EmergencyError("This person is in your care: open their record directly.")
     if active_for(db, by.id, subject.id, now) is not None:
         raise EmergencyError("Your emergency access to this person's record is already open.")
+    # Last, so that a code is spent only on a window that opens. Never a recovery code: those
+    # are for a lost phone, not for breaking the glass.
+    checked = mfa.check_code(db, by, clinician, code, allow_recovery=False)
+    if not checked.ok:
+        raise _refuse(
+            db,
+            by,
+            subject.id,
+            Basis.REPLAYED_CODE if checked is mfa.CodeResult.REPLAYED else Basis.WRONG_CODE,
+            "That code isn't right, or was already used. Wait for the app to show a new code, "
+            "then type it.",
+            "code",
+        )
     access = EmergencyAccess(
         clinician_id=by.id,
         subject_id=subject.id,

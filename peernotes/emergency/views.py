@@ -61,10 +61,12 @@ def start(actor: Actor, db: Session) -> str | Response:
                 parse_id(raw) or 0,
                 form.reason.data or "",
                 form.password.data or "",
+                code=form.code.data or "",
                 minutes=_minutes(),
             )
         except emergency.EmergencyError as exc:
-            if exc.field == "password":
+            if exc.field in ("password", "code"):
+                # A wrong or replayed code counts like a wrong password.
                 note_wrong_password()
             field_error(form, exc, "reason")
         else:

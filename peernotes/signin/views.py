@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -20,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from config import Config
 from peernotes.audit.events import Action, Basis, Outcome
-from peernotes.audit.writer import Target, record_event
+from peernotes.audit.writer import By, Target, record_event
 from peernotes.auth import accounts, resets
 from peernotes.auth.actor import Actor
 from peernotes.auth.device_cookies import remember_device
@@ -29,6 +30,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
 from peernotes.auth.sessions import RevokeReason, revoke_all_sessions, start_session
 from peernotes.auth.throttle import (
+    PENDING_CODE,
     login_per_account,
     login_per_address,
     note_unusable_reset_link,
@@ -36,10 +38,13 @@ from peernotes.auth.throttle import (
     reset_request_per_address,
     reset_use_per_address,
 )
+from peernotes.db import utcnow
+from peernotes.mfa import service as mfa
 from peernotes.requests import current_request_id
 from peernotes.signin import logs
 from peernotes.signin.forms import (
     ChangePasswordForm,
+    CodeForm,
     ForgotPasswordForm,
     LoginForm,
     ResetPasswordForm,
@@ -69,16 +74,97 @@ def login(db: Session) -> str | Response:
             db, form.email.data or "", form.password.data or "", current_request_id()
         )
         if user is not None:
-            login_session, token = start_session(db, user)
-            begin_browser_session(user, login_session, token)
-            # This browser is now trusted for this account (shared-address lockout).
-            remember_device(user.email)
-            target = safe_next(request.args.get("next"))
-            return redirect(target or url_for("home.show_home"))
+            if mfa.is_enrolled(db, user.id):
+                # The password was right; the session starts only once the code is too.
+                _await_code(user)
+                return redirect(url_for("signin.login_code", next=request.args.get("next")))
+            _start_signed_in_session(db, user, must_enrol_mfa=mfa.required_for(user.role))
+            return redirect(_after_sign_in(request.args.get("next")))
         error = SIGN_IN_FAILED
+    return _login_page(form, error)
+
+
+def _login_page(form: LoginForm, error: str | None) -> str:
     return render_template(
         "signin/login.html", form=form, error=error, resets_by_email=resets_by_email()
     )
+
+
+def _after_sign_in(next_path: str | None) -> str:
+    return safe_next(next_path) or url_for("home.show_home")
+
+
+def _start_signed_in_session(db: Session, user: User, *, must_enrol_mfa: bool) -> None:
+    """The one place a sign-in (or a password change) starts this browser's session."""
+    login_session, token = start_session(db, user)
+    begin_browser_session(user, login_session, token, must_enrol_mfa=must_enrol_mfa)
+    # This browser is now trusted for this account (shared-address lockout, device cookies).
+    remember_device(user.email)
+
+
+#: How long the code step waits after a right password before the password is asked again.
+CODE_STEP_MINUTES = 5
+
+
+def _await_code(user: User) -> None:
+    # A fresh cookie holding only who is half-way signed in, and since when (the cookie is
+    # signed, so it cannot be forged or pointed at someone else).
+    session.clear()
+    session[PENDING_CODE] = {
+        "user": user.id,
+        "email": user.email,
+        "at": int(utcnow().timestamp()),
+    }
+
+
+def _pending_user(db: Session) -> User | None:
+    pending = session.get(PENDING_CODE)
+    if not isinstance(pending, dict):
+        return None
+    started = pending.get("at")
+    user_id = pending.get("user")
+    if not isinstance(started, int) or not isinstance(user_id, int):
+        return None
+    if utcnow().timestamp() - started > CODE_STEP_MINUTES * 60:
+        return None
+    user = db.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@login_per_address
+@login_per_account
+@public
+def login_code(db: Session) -> str | Response:
+    """The second step: a code from the authenticator app, or a recovery code.
+
+    A wrong code (or a replayed one) is answered exactly like a wrong password, back on the
+    password step, and counts against the same sign-in limits.
+    """
+    user = _pending_user(db)
+    if user is None:
+        session.pop(PENDING_CODE, None)
+        flash("Please sign in again.", "info")
+        return redirect(url_for("signin.login", next=request.args.get("next")))
+    g.setdefault(PENDING_CODE, user.email)  # the account the sign-in limits count against
+    form = CodeForm()
+    if form.validate_on_submit():
+        by = By(user.id, user.role, current_request_id())
+        result = mfa.check_code(db, by, user, form.code.data or "")
+        if result.ok:
+            _start_signed_in_session(db, user, must_enrol_mfa=False)
+            if result is mfa.CodeResult.RECOVERY:
+                left = mfa.unused_recovery_codes(db, user.id)
+                flash(
+                    f"You signed in with a recovery code. You have {left} left: make new ones "
+                    "in your account's two-step sign-in page if you are running low.",
+                    "info",
+                )
+            return redirect(_after_sign_in(request.args.get("next")))
+        session.pop(PENDING_CODE, None)
+        retry = LoginForm(formdata=None, email=user.email)
+        return _login_page(retry, SIGN_IN_FAILED)
+    return render_template("signin/code.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -111,8 +197,7 @@ def change_password(actor: Actor, db: Session) -> str | Response:
             field_error(form, exc, "new_password")
         else:
             # Every old session is revoked; this browser gets a fresh one.
-            login_session, token = start_session(db, user)
-            begin_browser_session(user, login_session, token)
+            _start_signed_in_session(db, user, must_enrol_mfa=actor.must_enrol_mfa)
             flash("Your password has been changed. You were signed out everywhere else.", "info")
             return redirect(url_for("home.show_home"))
     return render_template(

@@ -63,7 +63,7 @@ def install_error_pages(app: Flask) -> None:
     def _too_many(exc: HTTPException) -> tuple[str, int] | Response:
         if exc.response is not None:
             return exc.get_response()  # a limit that answers in its own words (its `on_breach`)
-        if request.endpoint == "signin.login" and request.method == "POST":
+        if request.endpoint in ("signin.login", "signin.login_code") and request.method == "POST":
             record_throttled_sign_in()
         if request.endpoint == "emergency.start":
             record_throttled_emergency_access()

@@ -2,7 +2,8 @@
 
 Every view is wrapped by `requires(permission)` or `public`. The wrapper:
   1. checks sign-in (redirecting to the sign-in page) and the declared permission (403);
-  2. sends someone whose password was set by an admin to choose their own first;
+  2. sends someone whose password was set by an admin to choose their own first, and then
+     someone whose role needs two-step sign-in to set it up;
   3. calls the view with `actor` and `db` passed in explicitly;
   4. commits at the boundary: on a normal return, and on an HTTP error the view raised on
      purpose (a denial must stay on record); any other exception rolls everything back.
@@ -46,6 +47,7 @@ PUBLIC = "public"
 PUBLIC_ENDPOINTS = frozenset(
     {
         "signin.login",
+        "signin.login_code",
         "signin.forgot_password",
         "signin.reset_password",
         "home.health",
@@ -57,6 +59,8 @@ PUBLIC_ENDPOINTS = frozenset(
 
 #: Endpoints a person who must change their password may still reach.
 _PASSWORD_CHANGE_ENDPOINTS = frozenset({"signin.change_password", "signin.logout"})
+#: Endpoints a person who must set up two-step sign-in may still reach.
+_MFA_ENROL_ENDPOINTS = frozenset({"mfa.enrol", "signin.logout"})
 
 
 def requires(
@@ -74,6 +78,8 @@ def requires(
             actor: Actor = current_user._get_current_object()
             if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
                 return redirect(url_for("signin.change_password"))
+            if actor.must_enrol_mfa and request.endpoint not in _MFA_ENROL_ENDPOINTS:
+                return redirect(url_for("mfa.enrol"))
             if not actor.can(permission):
                 _record_denial(actor, request.endpoint or "unknown")
                 abort(403)

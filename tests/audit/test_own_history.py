@@ -17,7 +17,7 @@ from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import By, record_event
 from peernotes.auth.roles import Role
 from peernotes.db import get_database, utcnow
-from tests.helpers import client_as, count_rows, post_form, query, user_id
+from tests.helpers import client_as, count_rows, demo_email, post_form, query, totp_code, user_id
 
 REASON = "Maya was brought in by ambulance overnight; I need her current plan."
 
@@ -197,7 +197,12 @@ def test_an_emergency_read_names_the_emergency_and_its_reason(app: Flask) -> Non
     started = post_form(
         chen,
         "/emergency",
-        {"subject": str(maya), "reason": REASON, "password": "peernotes-demo-2026"},
+        {
+            "subject": str(maya),
+            "reason": REASON,
+            "password": "peernotes-demo-2026",
+            "code": totp_code(app, demo_email("dr.chen")),
+        },
     )
     assert started.status_code == 302
     assert chen.get(f"/people/{maya}/record").status_code == 200

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from peernotes.db import get_database
 from tests.audit.helpers import rows
-from tests.helpers import demo_email, post_form, sign_in, user_id
+from tests.helpers import demo_email, post_form, sign_in, totp_code, user_id
 from tests.ops.logcapture import json_logs
 
 
@@ -241,7 +241,7 @@ def _post_texts_about_people(app: Flask) -> list[str]:
 
     alex, jordan = user_id(app, "alex"), user_id(app, "jordan")
     walsh, chen, sam = client("dr.walsh"), client("dr.chen"), client("sam")
-    started = post_form(walsh, "/emergency", {"subject": str(jordan), "reason": _c("emergency-reason") + " out of hours", "password": "peernotes-demo-2026"})
+    started = post_form(walsh, "/emergency", {"subject": str(jordan), "reason": _c("emergency-reason") + " out of hours", "password": "peernotes-demo-2026", "code": totp_code(app, demo_email("dr.walsh"))})
     assert started.status_code == 302
     access = rows(get_database(app).engine.url.render_as_string(hide_password=False), "SELECT max(id) FROM emergency_accesses")[0][0]
     reviewed = post_form(client("auditor"), f"/audit/emergency/{access}", {"outcome": "justified", "comment": _c("review")})

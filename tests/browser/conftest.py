@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from peernotes import create_app
@@ -39,6 +40,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, object]) -> dic
     }
 
 
+#: The app behind each live server, by its base URL: the browser tests' sign-in helper reads a
+#: person's authenticator secret through it to type a code, as the person's phone would.
+LIVE_APPS: dict[str, Flask] = {}
+
+
 @pytest.fixture(scope="session")
 def live_server(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("live")
@@ -48,7 +54,10 @@ def live_server(templates: Templates, tmp_path_factory: pytest.TempPathFactory) 
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    base = f"http://127.0.0.1:{server.server_port}"
+    LIVE_APPS[base] = app
+    yield base
+    del LIVE_APPS[base]
     server.shutdown()
     thread.join(timeout=10)
     get_database(app).engine.dispose()

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.browser.conftest import LIVE_APPS
 from tests.browser.test_journeys import _serious, _sign_in
-from tests.helpers import demo_email
+from tests.helpers import demo_email, totp_code
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +31,9 @@ def test_clinician_uses_emergency_access_consumer_sees_it_auditor_reviews(
 
     clinician.get_by_label("Why you need it now").fill(REASON)
     clinician.get_by_label("Your password, again").fill("peernotes-demo-2026")
+    # A fresh code, not the one just used to sign in.
+    code = totp_code(LIVE_APPS[live_server], demo_email("dr.chen"))
+    clinician.get_by_label("A fresh code from your authenticator app").fill(code)
     clinician.get_by_role("button", name="Open the record").click()
     expect(clinician.get_by_role("heading", level=1)).to_have_text("Maya Thompson's record")
     expect(clinician.get_by_role("note")).to_contain_text("You are using emergency access until")

@@ -30,6 +30,7 @@ from peernotes.workforce.agreements import service as agreements
 from peernotes.workforce.agreements.terms import validate_terms
 from peernotes.workforce.choosing import service as choosing
 from peernotes.workforce.choosing.models import RequestState, WorkerRequest
+from tests.helpers import unused_code
 
 CANARIES = {
     "note": "CANARY-NOTE-7f3a91",
@@ -121,6 +122,7 @@ def trigger_every_kind(app: Flask) -> list[Expected]:
             people["jordan"],
             f"Out of hours in the emergency department: {CANARIES['emergency']}",
             DEMO_PASSWORD,
+            code=unused_code(db, people["dr.walsh"]),
             minutes=60,
         )
         expected.append(Expected("jordan", Kind.EMERGENCY_ACCESS, access.id))

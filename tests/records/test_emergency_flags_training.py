@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from peernotes.db import get_database, make_engine, utcnow
 from tests.audit.helpers import rows
-from tests.helpers import demo_email, post_form, sign_in, user_id
+from tests.helpers import demo_email, post_form, sign_in, totp_code, user_id
 from tests.sealed import assert_sealed
 
 
@@ -65,11 +65,17 @@ def _break_glass(
     subject: str,
     reason: str = REASON,
     password: str = "peernotes-demo-2026",
+    clinician: str = "dr.walsh",
 ):  # type: ignore[no-untyped-def]
     return post_form(
         client,
         "/emergency",
-        {"subject": str(user_id(app, subject)), "reason": reason, "password": password},
+        {
+            "subject": str(user_id(app, subject)),
+            "reason": reason,
+            "password": password,
+            "code": totp_code(app, demo_email(clinician)),
+        },
     )
 
 
@@ -110,7 +116,12 @@ def test_emergency_access_for_an_unknown_person_is_refused(app: Flask) -> None:
     response = post_form(
         walsh,
         "/emergency",
-        {"subject": "999999", "reason": REASON, "password": "peernotes-demo-2026"},
+        {
+            "subject": "999999",
+            "reason": REASON,
+            "password": "peernotes-demo-2026",
+            "code": totp_code(app, demo_email("dr.walsh")),
+        },
     )
     assert "Choose a consumer from the list." in response.get_data(as_text=True)
     assert _count(app, "emergency_accesses") == before
@@ -120,7 +131,7 @@ def test_emergency_access_for_an_unknown_person_is_refused(app: Flask) -> None:
 def test_a_clinician_in_care_needs_no_emergency_access(app: Flask) -> None:
     chen = _client(app, "dr.chen")  # Jordan is in Dr Chen's care
     before = _count(app, "emergency_accesses")
-    response = _break_glass(app, chen, "jordan")
+    response = _break_glass(app, chen, "jordan", clinician="dr.chen")
     assert "This person is in your care" in response.get_data(as_text=True)
     assert _count(app, "emergency_accesses") == before
 
@@ -533,7 +544,10 @@ def test_an_empty_record_opened_with_emergency_access_is_a_permitted_look(app: F
     assert chen.get(f"/people/{maya}/record").status_code == 404
     assert _last(app, "record:list")[4:] == ("denied", "no_consent")
     assert (
-        _break_glass(app, chen, "maya", reason=REASON.replace("Jordan", "Maya")).status_code == 302
+        _break_glass(
+            app, chen, "maya", reason=REASON.replace("Jordan", "Maya"), clinician="dr.chen"
+        ).status_code
+        == 302
     )
     (access_id,) = rows(
         _url(app), "SELECT id FROM emergency_accesses WHERE subject_id = :s", {"s": maya}

@@ -11,7 +11,7 @@ from flask import Flask
 from peernotes.audit.models import micros_since_epoch
 from peernotes.db import get_database
 from peernotes.emergency.models import EmergencyAccess
-from tests.helpers import client_as, post_form, query, user_id
+from tests.helpers import client_as, demo_email, post_form, query, totp_code, user_id
 
 REASON = "Jordan is in the emergency department and I need the crisis plan."
 
@@ -45,7 +45,12 @@ def test_the_review_counts_every_read_in_the_window(app: Flask) -> None:
     started = post_form(
         walsh,
         "/emergency",
-        {"subject": str(jordan), "reason": REASON, "password": "peernotes-demo-2026"},
+        {
+            "subject": str(jordan),
+            "reason": REASON,
+            "password": "peernotes-demo-2026",
+            "code": totp_code(app, demo_email("dr.walsh")),
+        },
     )
     assert started.status_code == 302
     ((access_id,),) = query(

@@ -22,7 +22,7 @@ from config import MASTER_KEY_FILE_NAME, init_dev_secrets
 from peernotes import create_app
 from peernotes.db import get_database, make_engine
 from peernotes.migrate import alembic_config, current_heads
-from tests.helpers import demo_email, post_form, query, sign_in, user_id
+from tests.helpers import demo_email, post_form, query, sign_in, totp_code, user_id
 from tests.sealed import assert_sealed, no_plaintext_anywhere, opens, raw
 
 # Canaries: words that must never be found in plain text in the database or the logs.
@@ -69,7 +69,12 @@ def test_an_emergency_reason_and_its_review_are_sealed_and_shown_where_they_were
     response = post_form(
         walsh,
         "/emergency",
-        {"subject": str(jordan), "reason": EMERGENCY, "password": "peernotes-demo-2026"},
+        {
+            "subject": str(jordan),
+            "reason": EMERGENCY,
+            "password": "peernotes-demo-2026",
+            "code": totp_code(app, demo_email("dr.walsh")),
+        },
     )
     assert response.status_code == 302
     access = _one(
@@ -560,7 +565,12 @@ def test_sealed_texts_still_open_after_a_key_rotation_and_the_old_key_destroyed(
         response = post_form(
             walsh,
             "/emergency",
-            {"subject": str(jordan), "reason": EMERGENCY, "password": "peernotes-demo-2026"},
+            {
+                "subject": str(jordan),
+                "reason": EMERGENCY,
+                "password": "peernotes-demo-2026",
+                "code": totp_code(app, demo_email("dr.walsh")),
+            },
         )
         assert response.status_code == 302
         access = _one(app, "SELECT max(id) FROM emergency_accesses")

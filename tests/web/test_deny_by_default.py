@@ -68,6 +68,9 @@ PAGES: dict[str, dict[Role, int]] = {
     "/": only(*ALL),
     "/account/password": only(*ALL),
     "/account/sessions": only(*ALL),
+    "/account/mfa": only(*ALL),
+    # The demo's staff are enrolled already (their roles require it): sent to their settings.
+    "/account/mfa/enrol": only(*ALL, admin=302, auditor=302, clinician=302),
     "/my/carers": only(Role.CONSUMER),
     "/my/sharing": only(Role.CONSUMER, Role.CARER),
     "/my/consent": only(Role.CONSUMER, Role.CARER),

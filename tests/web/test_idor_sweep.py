@@ -225,6 +225,7 @@ ROLE_WIDE = {
     "/admin/accounts/<int:user_id>/reactivate": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/reset": "coordinators manage every account",
     "/admin/accounts/<int:user_id>/sessions/end": "coordinators manage every account",
+    "/admin/accounts/<int:user_id>/mfa-reset": "coordinators manage every account",
     "/admin/assignments/<int:assignment_id>/end": "coordinators manage every assignment",
     "/admin/teams/<int:team_id>": "coordinators manage every team",
     "/admin/teams/<int:team_id>/deactivate": "coordinators manage every team",

@@ -24,8 +24,10 @@ from tests.helpers import (
     app_database_url,
     client_as,
     csrf_token,
+    demo_email,
     post_with_token,
     query,
+    totp_code,
     user_id,
 )
 
@@ -291,7 +293,12 @@ def test_an_amendment_without_a_title(app: Flask) -> None:
 
 def test_emergency_access_with_too_short_a_reason_is_refused_on_record(app: Flask) -> None:
     jordan = user_id(app, "jordan")
-    data = {"subject": str(jordan), "reason": "Need it now please", "password": DEMO_PASSWORD}
+    data = {
+        "subject": str(jordan),
+        "reason": "Need it now please",
+        "password": DEMO_PASSWORD,
+        "code": totp_code(app, demo_email("dr.walsh")),
+    }
     refused = refuse(app, client_as(app, "dr.walsh"), "/emergency", data, form_page="/emergency")
     assert "Say why you need emergency access, in at least 20 characters." in refused.page
     assert refused.logged("emergency:start") == [

@@ -1,0 +1,23 @@
+"""Two-step sign-in forms (Flask-WTF: CSRF token included)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+
+class EnrolForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        description="After scanning, type the 6-digit code the app shows for PeerNotes.",
+        validators=[DataRequired("Enter the code the app shows."), Length(max=32)],
+    )
+
+
+class DisableForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        description="Type the code your app shows now (or a recovery code) to switch it off.",
+        validators=[DataRequired("Enter the code the app shows."), Length(max=32)],
+    )
