@@ -19,7 +19,9 @@ from sqlalchemy.engine import make_url
 from config import KEY_VAULT_DIR_NAME, MASTER_KEY_FILE_NAME
 from peernotes.audit.writer import By
 from peernotes.auth.roles import Role
+from peernotes.backup.service import create_backup, restore_backup
 from peernotes.care.models import CareAssignment
+from peernotes.crypto.keyring import Keyring
 from peernotes.crypto.keys import unseal
 from peernotes.crypto.models import DataKey, SpaceKey
 from peernotes.crypto.sealing import KeyDestroyed, unseal_about
@@ -115,25 +117,27 @@ class Sealed:
 
 
 class Backup:
-    """A copy of the whole database taken at one moment: the SQLite file, or on PostgreSQL a
-    new database made from it (`CREATE DATABASE … TEMPLATE`). The lead's drill replaces this
-    with `peernotes backup create/restore`; the check is the same: `service.open_note_in`."""
+    """A real backup (`peernotes backup create`) taken at one moment, restored
+    (`peernotes backup restore`) into a new, empty database: a SQLite file, or a PostgreSQL
+    database created for it. What is checked is what any copy would give: `open_note_in`."""
 
     def __init__(self, app: Flask, tmp: Path) -> None:
-        url = make_url(_url(app))
-        get_database(app).engine.dispose()  # a template must have no other connections
+        keyring = Keyring(app.config["PEERNOTES"].master_key_file)
+        file = tmp / f"backup-{uuid.uuid4().hex[:8]}.pnbackup"
+        create_backup(get_database(app), keyring, file, "test-erasure")
+        self.name: str | None = None
         if not PG_URL:
-            assert url.database is not None
-            target = tmp / f"backup-{uuid.uuid4().hex[:8]}.sqlite3"
-            shutil.copyfile(url.database, target)
-            self.url, self.name = f"sqlite:///{target}", None
-            return
-        self.name = f"pn_backup_{uuid.uuid4().hex[:12]}"
-        admin = _pg_admin_engine()
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}" TEMPLATE "{url.database}"'))
-        admin.dispose()
-        self.url = url.set(database=self.name).render_as_string(hide_password=False)
+            self.url = f"sqlite:///{tmp / f'restored-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        else:
+            self.name = f"pn_restored_{uuid.uuid4().hex[:12]}"
+            admin = _pg_admin_engine()
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{self.name}"'))
+            admin.dispose()
+            self.url = (
+                make_url(PG_URL).set(database=self.name).render_as_string(hide_password=False)
+            )
+        restore_backup(file, self.url, keyring)
 
     def open(self, vault: Path, note_id: int) -> list[str]:
         return service.open_note_in(self.url, TEST_KEYS / MASTER_KEY_FILE_NAME, vault, note_id)
