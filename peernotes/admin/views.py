@@ -25,6 +25,7 @@ from peernotes.care import service as care
 from peernotes.care.forms import AssignmentForm, MembershipForm, TeamForm
 from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.db import utcnow
+from peernotes.mfa import service as mfa
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import confirmed_action, field_error, requires
 
@@ -56,7 +57,12 @@ def list_accounts(actor: Actor, db: Session) -> str | Response:
             return redirect(url_for("admin.list_accounts"))
     users = db.scalars(select(User).order_by(User.active.desc(), User.display_name)).all()
     return render_template(
-        "admin/accounts.html", form=form, users=users, confirm=ConfirmForm(), actor=actor
+        "admin/accounts.html",
+        form=form,
+        users=users,
+        confirm=ConfirmForm(),
+        actor=actor,
+        mfa_enrolled=mfa.enrolled_ids(db),
     )
 
 

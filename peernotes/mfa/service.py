@@ -89,6 +89,18 @@ def is_enrolled(db: Session, user_id: int) -> bool:
     return current(db, user_id) is not None
 
 
+def enrolled_ids(db: Session) -> set[int]:
+    """Everyone with a confirmed, unended enrolment: whose two-step sign-in a coordinator
+    could reset (one query for the accounts list)."""
+    return set(
+        db.scalars(
+            select(MfaEnrolment.user_id).where(
+                MfaEnrolment.confirmed_at.is_not(None), MfaEnrolment.ended_at.is_(None)
+            )
+        )
+    )
+
+
 def _pending(db: Session, user_id: int) -> MfaEnrolment | None:
     return db.scalar(
         select(MfaEnrolment)

@@ -390,9 +390,16 @@ def test_a_coordinator_resets_a_lost_phone(app: Flask) -> None:
     )
     assert refused.status_code == 403
 
+    # The button is offered only where there is something to reset.
+    listed = admin.get("/admin/accounts").get_data(as_text=True)
+    assert "Reset two-step sign-in for Dr Mei Chen" in listed
+    assert "Reset two-step sign-in for Alex Nguyen" not in listed
+
     done = post_form(admin, f"/admin/accounts/{chen_id}/mfa-reset", {}, form_page="/admin/accounts")
     assert done.status_code == 302
-    assert "two-step sign-in is reset" in admin.get("/admin/accounts").get_data(as_text=True)
+    after = admin.get("/admin/accounts").get_data(as_text=True)
+    assert "two-step sign-in is reset" in after
+    assert "Reset two-step sign-in for Dr Mei Chen" not in after
     assert last_entry(app, "admin:mfa_reset")[:1] == (user_id(app, "admin"),)
     assert last_entry(app, "admin:mfa_reset")[2:5] == ("user", str(chen_id), "allowed")
     assert (
