@@ -131,6 +131,9 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
         root.addHandler(handler)
     handler.setFormatter(formatter(log_format))
     root.setLevel(level)
+    # Alembic announces each of its plugins at INFO on every migration check (`/ready`, the
+    # backup commands): noise that would bury what an operator needs to read.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     server = logging.getLogger("werkzeug")
     if not any(isinstance(f, DropServerRequestLines) for f in server.filters):
         server.addFilter(DropServerRequestLines())
