@@ -2,7 +2,8 @@
 
 `/health` says the process is alive. Readiness says more: the database answers, its schema is
 the one this code was written for (the `alembic_version` row names the migrations' head), and
-the master key is loaded and opens what the database keeps wrapped under it. A load balancer
+the master key is loaded and opens what the database keeps wrapped under it, and the key
+vault beside it (peer-space keys) is there and opens. A load balancer
 sends no traffic to a process that is not ready; an operator reads which check failed.
 
 Each check reports only "ok" or "failed": never an error text, a key, a path or a row.
@@ -10,16 +11,20 @@ Each check reports only "ok" or "failed": never an error text, a key, a path or 
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from peernotes.crypto.keyring import CHAIN_SECRET, Keyring, read_secret
 from peernotes.crypto.keys import DecryptionFailed, KeyFileError, unwrap_secret, wrap_secret
+from peernotes.crypto.models import SpaceKey
+from peernotes.crypto.vault import KeyShredded, KeyVault
+from peernotes.db import KEY_VAULT
 
 #: The name the key check's throwaway secret is bound to (it is never stored).
 _PROBE_NAME = "readiness-probe"
@@ -62,7 +67,7 @@ def check(db: Session, keyring: Keyring | None) -> Readiness:
     if not _database_answers(db):
         return Readiness({"database": False, "migrations": None, "keys": None})
     migrations = _migrations_at_head(db)
-    keys = keyring is not None and _keys_usable(db, keyring)
+    keys = keyring is not None and _keys_usable(db, keyring) and _vault_usable(db, keyring)
     return Readiness({"database": True, "migrations": migrations, "keys": keys})
 
 
@@ -102,3 +107,42 @@ def _keys_usable(db: Session, keyring: Keyring) -> bool:
         db.rollback()
         return False
     return True
+
+
+#: How many of the newest live peer-space keys are tried; one opening is enough.
+_VAULT_SAMPLE = 20
+
+
+def _vault_usable(db: Session, keyring: Keyring) -> bool:
+    """The key vault (peer-space keys, outside the database) is a folder the service can
+    write, and, when the database names live peer-space keys, one of the newest opens.
+
+    A vault path deployed wrong would otherwise show every private peer note as unreadable
+    with no error anywhere. One opening key of a sample is enough: a database restored from
+    before an erasure names keys that are gone on purpose.
+    """
+    vault = db.info.get(KEY_VAULT)
+    if not isinstance(vault, KeyVault):
+        return False
+    directory = vault.directory
+    if not (directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)):
+        return False
+    try:
+        live = db.execute(
+            select(SpaceKey.ref, SpaceKey.subject_id)
+            .where(SpaceKey.destroyed_at.is_(None))
+            .order_by(SpaceKey.id.desc())
+            .limit(_VAULT_SAMPLE)
+        ).all()
+    except SQLAlchemyError:
+        db.rollback()
+        return False
+    if not live:
+        return True
+    for ref, subject_id in live:
+        try:
+            vault.get(keyring, ref, subject_id)
+        except (KeyShredded, DecryptionFailed, ValueError):
+            continue
+        return True
+    return False

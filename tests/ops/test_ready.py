@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from config import MASTER_KEY_FILE_NAME
+from config import KEY_VAULT_DIR_NAME, MASTER_KEY_FILE_NAME
 from peernotes import create_app
 from peernotes.crypto.keys import format_master_key, generate_master_key
 from peernotes.db import get_database, make_engine
@@ -48,6 +48,8 @@ def own_key(tmp_path: Path) -> Path:
     path = tmp_path / "keys" / MASTER_KEY_FILE_NAME
     path.parent.mkdir()
     shutil.copyfile(TEST_KEYS / MASTER_KEY_FILE_NAME, path)
+    # The key vault beside it (the demo's peer-space keys), which a test may break too.
+    shutil.copytree(TEST_KEYS / KEY_VAULT_DIR_NAME, path.parent / KEY_VAULT_DIR_NAME)
     return path
 
 
@@ -112,6 +114,21 @@ def test_not_ready_when_the_database_was_never_migrated(app: Flask, database_url
 def test_not_ready_when_the_master_key_file_is_gone(keyed_app: Flask, own_key: Path) -> None:
     assert _ready(keyed_app) == (200, READY)
     own_key.unlink()
+    assert _ready(keyed_app) == (503, _not_ready(keys="failed"))
+
+
+def test_not_ready_when_the_key_vault_is_gone(keyed_app: Flask, own_key: Path) -> None:
+    assert _ready(keyed_app) == (200, READY)
+    shutil.rmtree(own_key.parent / KEY_VAULT_DIR_NAME)
+    assert _ready(keyed_app) == (503, _not_ready(keys="failed"))
+
+
+def test_not_ready_when_the_key_vault_is_not_this_databases(keyed_app: Flask, own_key: Path) -> None:
+    # A folder is there, but none of the peer-space keys the database names is in it (a vault
+    # path deployed wrong): every private peer note would read as unreadable.
+    vault = own_key.parent / KEY_VAULT_DIR_NAME
+    for entry in vault.iterdir():
+        entry.unlink()
     assert _ready(keyed_app) == (503, _not_ready(keys="failed"))
 
 
