@@ -26,6 +26,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from http.client import HTTPException
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -38,7 +39,7 @@ from peernotes.audit.verify import verify_database
 from peernotes.crypto.keyring import Keyring, read_chain_key
 from peernotes.db import make_engine
 from peernotes.demo.loader import DEMO_PASSWORD
-from tests.helpers import app_database_url, demo_email, user_id
+from tests.helpers import app_database_url, demo_email, totp_code, user_id
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 10
@@ -53,8 +54,9 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 class Browser:
     """A signed-in person's cookie jar, against whichever server is up now."""
 
-    def __init__(self, email: str) -> None:
+    def __init__(self, email: str, code: Callable[[], str]) -> None:
         self.email = email
+        self.code = code  # a fresh authenticator code, for those who sign in in two steps
         self.base = ""
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirects()
@@ -80,10 +82,13 @@ class Browser:
 
     def ensure_signed_in(self) -> None:
         if not self.signed_in:
-            status, _ = self.post_form(
+            status, location = self.post_form(
                 "/login", [("email", self.email), ("password", DEMO_PASSWORD)]
             )
             assert status == 302, status
+            if location.startswith("/login/code"):
+                status, location = self.post_form("/login/code", [("code", self.code())])
+                assert status == 302 and not location.startswith("/login"), location
             self.signed_in = True
 
 
@@ -250,7 +255,10 @@ def test_sigkill_at_random_moments_loses_no_log_entry_and_no_write(
     )
     assert target_type in ([], [("note",)])  # what `_check_intact` matches on
 
-    browsers = {key: Browser(demo_email(key)) for key in ("sam", "dr.chen")}
+    browsers = {
+        key: Browser(demo_email(key), lambda key=key: totp_code(app, demo_email(key)))
+        for key in ("sam", "dr.chen")
+    }
     chance = random.Random()  # a different schedule of kills on every run, on purpose
     written = 0
     started = [_start(env)]

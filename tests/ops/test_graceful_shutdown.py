@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,7 +25,7 @@ from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME
 from peernotes.ops.logs import REQUEST_COMPLETED
 from tests.audit.helpers import rows
 from tests.conftest import TEST_KEYS
-from tests.helpers import DEMO_PASSWORD, demo_email, user_id
+from tests.helpers import DEMO_PASSWORD, demo_email, totp_code, user_id
 
 ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -88,16 +88,25 @@ class Client:
             return True
         return False
 
-    def sign_in(self, email: str) -> None:
-        _, _, page = self.request("GET", "/login")
+    def _csrf(self, path: str) -> str:
+        _, _, page = self.request("GET", path)
         match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
-        assert match, "no CSRF token on the sign-in page"
-        status, _, _ = self.request(
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def sign_in(self, email: str, code: Callable[[], str]) -> None:
+        """The password step, then the code step (`code` gives a fresh one: a clinician
+        must use two-step sign-in)."""
+        status, headers, _ = self.request(
             "POST",
             "/login",
-            {"email": email, "password": DEMO_PASSWORD, "csrf_token": match.group(1)},
+            {"email": email, "password": DEMO_PASSWORD, "csrf_token": self._csrf("/login")},
         )
-        assert status == 302
+        assert status == 302 and headers["location"].startswith("/login/code")
+        status, headers, _ = self.request(
+            "POST", "/login/code", {"code": code(), "csrf_token": self._csrf("/login/code")}
+        )
+        assert status == 302 and not headers["location"].startswith("/login")
 
 
 @pytest.fixture
@@ -148,7 +157,7 @@ def test_sigterm_refuses_new_connections_and_lets_the_request_in_flight_finish(
             return False
 
     _until(ready, "gunicorn to be ready")
-    client.sign_in(demo_email("dr.chen"))
+    client.sign_in(demo_email("dr.chen"), lambda: totp_code(app, demo_email("dr.chen")))
     record = f"/people/{user_id(app, 'jordan')}/record"
     answer: list[tuple[int, dict[str, str], str]] = []
     in_flight = threading.Thread(
