@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import By, Target, record_event
+from peernotes.crypto.files import TEMPORARY_SUFFIX, sync_directory, write_whole
 from peernotes.crypto.keyring import Keyring, chain_key, keyring_of, lock_keys, retired_key_file
 from peernotes.crypto.keys import (
     DecryptionFailed,
@@ -50,7 +50,6 @@ from peernotes.crypto.vault import KeyVault
 from peernotes.db import KEY_VAULT, Database
 
 DEFAULT_BATCH_SIZE = 500
-_TEMPORARY = ".tmp"
 
 
 class RotationError(RuntimeError):
@@ -226,7 +225,7 @@ def _swap(keyring: Keyring, old_id: str, old: bytes) -> Path:
         if not retired.exists():
             write_key_file(retired, old, like=keyring.master_file)
         os.replace(keyring.next_file, keyring.master_file)
-        _sync_directory(keyring.master_file.parent)
+        sync_directory(keyring.master_file.parent)
     except OSError as exc:
         raise KeyFileError(f"cannot replace the master key file: {exc.strerror}") from exc
     return retired
@@ -239,18 +238,13 @@ def write_key_file(path: Path, key: bytes, *, like: Path) -> None:
     this as root, so that the server can go on reading its keys.
     """
     model = os.stat(like)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMPORARY}")
     try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            _same_owner(handle.fileno(), model)
-            handle.write(format_master_key(key))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-        _sync_directory(path.parent)
+        write_whole(
+            path,
+            format_master_key(key).encode("ascii"),
+            before_write=lambda fd: _same_owner(fd, model),
+        )
     except OSError as exc:
-        temporary.unlink(missing_ok=True)
         raise KeyFileError(f"cannot write the key file {path}: {exc.strerror}") from exc
 
 
@@ -263,16 +257,7 @@ def _same_owner(fd: int, model: os.stat_result) -> None:
     os.fchmod(fd, 0o600 | (model.st_mode & 0o040))
 
 
-def _sync_directory(directory: Path) -> None:
-    """Make a rename durable: it lives in the directory, not the file."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _remove_temporaries(master_file: Path) -> None:
     """Half-written key files of an interrupted run (never renamed, so never used)."""
-    for leftover in master_file.parent.glob(f".{master_file.name}.*{_TEMPORARY}"):
+    for leftover in master_file.parent.glob(f".{master_file.name}.*{TEMPORARY_SUFFIX}"):
         leftover.unlink(missing_ok=True)

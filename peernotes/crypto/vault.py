@@ -20,6 +20,7 @@ import re
 import secrets
 from pathlib import Path
 
+from peernotes.crypto.files import sync_directory, write_whole
 from peernotes.crypto.keyring import Keyring
 from peernotes.crypto.keys import DecryptionFailed, KeyFileError, derive_key, seal, unseal
 
@@ -28,7 +29,6 @@ VAULT_WRAP_PURPOSE = b"peernotes/vault-wrap/v1"
 _MAGIC = b"PNV1"
 _KEY_ID_LENGTH = 16
 _SUFFIX = ".key"
-_TEMPORARY = ".tmp"
 #: An entry's name: random, so that a database restored from a backup can never reuse one.
 _REF = re.compile(r"^[0-9a-f]{32}$")
 
@@ -101,7 +101,7 @@ class KeyVault:
         finally:
             os.close(fd)
         path.unlink(missing_ok=True)
-        _sync_directory(self.directory)
+        sync_directory(self.directory)
         return True
 
     def rewrap(self, keyring: Keyring, new_id: str, new: bytes) -> int:
@@ -127,19 +127,11 @@ class KeyVault:
     def _write(self, ref: str, key_id: str, subject_id: int, wrapped: bytes) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.path(ref)
-        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}{_TEMPORARY}")
         try:
-            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(
-                    _MAGIC + key_id.encode("ascii") + subject_id.to_bytes(8, "big") + wrapped
-                )
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)
-            _sync_directory(self.directory)
+            write_whole(
+                path, _MAGIC + key_id.encode("ascii") + subject_id.to_bytes(8, "big") + wrapped
+            )
         except OSError as exc:
-            temporary.unlink(missing_ok=True)
             raise KeyFileError(f"cannot write the key vault entry {ref}: {exc.strerror}") from exc
 
 
@@ -152,11 +144,3 @@ def _parse(data: bytes) -> tuple[str, int, bytes]:
     key_id = data[start : start + _KEY_ID_LENGTH].decode("ascii", errors="replace")
     subject_id = int.from_bytes(data[start + _KEY_ID_LENGTH : header], "big")
     return key_id, subject_id, data[header:]
-
-
-def _sync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
