@@ -1,8 +1,11 @@
 """`make audit-code` (bandit, as `.ci/run` runs it) fails on a new finding of high or medium
-severity, passes low ones and reviewed exceptions; the pip-audit ignore list stays reviewed."""
+severity, passes low ones and reviewed exceptions; `make audit-pip` fails on a known
+vulnerability, and on a package it could not check when the audit is required; the pip-audit
+ignore list stays reviewed."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from datetime import date
@@ -59,3 +62,37 @@ def test_every_ignored_vulnerability_has_a_date_and_a_reason() -> None:
         match = re.fullmatch(r"(\S+)\s+(\d{4}-\d{2}-\d{2})\s+(.{10,})", entry)
         assert match, f"write `<id> <YYYY-MM-DD> <reason>`, not {entry!r}"
         assert date.fromisoformat(match.group(2)) <= date.today()
+
+
+# pip-audit's verdicts, as `.ci/audit-pip` reads them: (what it prints, its exit status).
+FOUND = ("Found 1 known vulnerability in 1 package\nName Version ID\nflask 0.1 PYSEC-0000-1", 1)
+UNCHECKED = ("ERROR: aiosmtpd: Dependency not found on PyPI and could not be audited", 1)
+CLEAN = ("No known vulnerabilities found", 0)
+
+
+def _audit_pip(tmp_path: Path, says: tuple[str, int], required: bool) -> int:
+    fake = tmp_path / "pip-audit"
+    fake.write_text(f"#!/bin/sh\ncat <<'EOF'\n{says[0]}\nEOF\nexit {says[1]}\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PEERNOTES_PIP_AUDIT": str(fake)}
+    env["PEERNOTES_REQUIRE_PIP_AUDIT"] = "1" if required else "0"
+    done = subprocess.run(
+        ["bash", ".ci/audit-pip"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    return done.returncode
+
+
+@pytest.mark.parametrize(
+    ("says", "required", "fails"),
+    [
+        (FOUND, False, True),  # a known vulnerability fails, always
+        (FOUND, True, True),
+        (UNCHECKED, True, True),  # nothing audited: fails where the audit is required
+        (UNCHECKED, False, False),  # ...and only reports where the service cannot be reached
+        (CLEAN, True, False),
+    ],
+)
+def test_audit_pip_fails_on_a_known_vulnerability_and_on_an_unchecked_package_when_required(
+    tmp_path: Path, says: tuple[str, int], required: bool, fails: bool
+) -> None:
+    assert (_audit_pip(tmp_path, says, required) != 0) is fails
