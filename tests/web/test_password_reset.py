@@ -244,7 +244,10 @@ def test_request_log_lines_never_carry_the_token(
             '%s - - [%s] "%s" %s', "127.0.0.1", "now", f"GET /password/reset/{token} HTTP/1.1", 200
         )
         app.logger.error("unhandled error on %s %s", "POST", f"/password/reset/{token}")
-    assert len(caplog.records) == 2
+    # The server's own request line is dropped altogether once the JSON logs are set up
+    # (`peernotes.ops.logs`), or redacted before; the app's line is always redacted.
+    assert 1 <= len(caplog.records) <= 2
+    assert any(r.name == app.logger.name for r in caplog.records)
     for record in caplog.records:
         assert token not in record.getMessage()
         assert "/password/reset/[redacted]" in record.getMessage()
