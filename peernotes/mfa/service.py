@@ -101,16 +101,15 @@ def enrolled_ids(db: Session) -> set[int]:
     )
 
 
-def _pending(db: Session, user_id: int) -> MfaEnrolment | None:
+def _pending(db: Session, user_id: int, enrolment_id: int) -> MfaEnrolment | None:
+    """The enrolment `enrolment_id`, if it is `user_id`'s and still waiting for its code."""
     return db.scalar(
-        select(MfaEnrolment)
-        .where(
+        select(MfaEnrolment).where(
+            MfaEnrolment.id == enrolment_id,
             MfaEnrolment.user_id == user_id,
             MfaEnrolment.confirmed_at.is_(None),
             MfaEnrolment.ended_at.is_(None),
         )
-        .order_by(MfaEnrolment.id.desc())
-        .limit(1)
     )
 
 
@@ -139,22 +138,43 @@ class Setup:
     qr_svg: str
 
 
-def start_enrolment(db: Session, user: User) -> Setup:
-    """The enrolment in progress for `user` (a new secret the first time), to show as a QR code.
+def start_enrolment(db: Session, user: User, keep: int | None = None) -> Setup:
+    """An enrolment in progress for `user`, to show as a QR code: the one `keep` names when it
+    is still theirs and waiting (this browser's, across a reload or a wrong code), else a new
+    secret, which ends any other waiting one.
+
+    A waiting secret is never handed to another browser: someone who has only the password
+    must not be able to copy the secret the person is about to scan (a second step they
+    would then share). The browser that starts an enrolment is the only one that can
+    confirm it (`confirm_enrolment` takes its id from that browser's session).
 
     Raises:
         MfaError: the person already uses an authenticator.
     """
     if is_enrolled(db, user.id):
         raise MfaError("You already use an authenticator app.")
-    enrolment = _pending(db, user.id)
+    enrolment = _pending(db, user.id, keep) if keep is not None else None
     if enrolment is None:
+        _end_pending(db, user.id)
         enrolment = _new_enrolment(db, user.id, pyotp.random_base32())
     secret = secret_of(db, enrolment)
     uri = pyotp.TOTP(secret, interval=INTERVAL).provisioning_uri(
         name=user.email, issuer_name=ISSUER
     )
     return Setup(enrolment.id, secret, uri, qr_svg(uri))
+
+
+def _end_pending(db: Session, user_id: int) -> None:
+    for waiting in db.scalars(
+        select(MfaEnrolment).where(
+            MfaEnrolment.user_id == user_id,
+            MfaEnrolment.confirmed_at.is_(None),
+            MfaEnrolment.ended_at.is_(None),
+        )
+    ):
+        waiting.ended_at = utcnow()
+        waiting.ended_reason = "superseded"
+    db.flush()
 
 
 def qr_svg(data: str) -> str:
@@ -318,15 +338,22 @@ def _record_change(db: Session, by: Acting, action: Action, user: User, outcome:
 
 @step
 def confirm_enrolment(
-    db: Session, by: Acting, user: User, code: str, *, now: datetime | None = None
+    db: Session,
+    by: Acting,
+    user: User,
+    code: str,
+    enrolment_id: int | None,
+    *,
+    now: datetime | None = None,
 ) -> list[str]:
-    """Confirm the enrolment in progress with a first code; return the recovery codes (shown
-    once, never stored in the clear).
+    """Confirm the enrolment this browser started (`enrolment_id`) with a first code; return
+    the recovery codes (shown once, never stored in the clear).
 
     Raises:
-        MfaError: nothing to confirm, or the code is not right (logged).
+        MfaError: nothing to confirm (none started here, or another browser started a newer
+            one), or the code is not right (logged).
     """
-    enrolment = _pending(db, user.id)
+    enrolment = _pending(db, user.id, enrolment_id) if enrolment_id is not None else None
     if enrolment is None or is_enrolled(db, user.id):
         raise MfaError("Start again: open the set-up page to get a new QR code.")
     matched = _matching_step(secret_of(db, enrolment), _normalise(code), now or utcnow())

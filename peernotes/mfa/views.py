@@ -33,6 +33,15 @@ def settings(actor: Actor, db: Session) -> str:
     )
 
 
+#: The enrolment this browser started (its secret is shown to this browser only).
+_STARTED_HERE = "mfa_enrolment"
+
+
+def _enrolment_started_here() -> int | None:
+    started = session.get(_STARTED_HERE)
+    return started if isinstance(started, int) else None
+
+
 @bp.route("/account/mfa/enrol", methods=["GET", "POST"])
 @requires(Permission.SESSION_USE)
 def enrol(actor: Actor, db: Session) -> str | Response:
@@ -49,14 +58,17 @@ def enrol(actor: Actor, db: Session) -> str | Response:
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            codes = mfa.confirm_enrolment(db, actor, user, form.code.data or "")
+            codes = mfa.confirm_enrolment(
+                db, actor, user, form.code.data or "", _enrolment_started_here()
+            )
         except mfa.MfaError as exc:
             field_error(form, exc, "code")
         else:
             mfa_enrolled()
             # Shown once, in this answer only: never stored in the clear, never in a redirect.
             return render_template("mfa/recovery_codes.html", codes=codes, first=True)
-    setup = mfa.start_enrolment(db, user)
+    setup = mfa.start_enrolment(db, user, keep=_enrolment_started_here())
+    session[_STARTED_HERE] = setup.enrolment_id
     return render_template("mfa/enrol.html", form=form, setup=setup, required=actor.must_enrol_mfa)
 
 

@@ -106,14 +106,14 @@ def test_enrolment_draws_the_qr_code_here_and_seals_the_secret(
     # A reload shows the same secret (the enrolment is kept until confirmed).
     assert secret.group(1) in client.get("/account/mfa/enrol").get_data(as_text=True)
 
-    ((sealed,),) = query(  # type: ignore[misc]
+    ((waiting, sealed),) = query(  # type: ignore[misc]
         app,
-        "SELECT secret_sealed FROM mfa_enrolments WHERE user_id = :u",
+        "SELECT id, secret_sealed FROM mfa_enrolments WHERE user_id = :u",
         {"u": user_id(app, "alex")},
     )
     assert secret.group(1).encode() not in bytes(sealed)  # type: ignore[arg-type]
     with _db(app) as db:
-        enrolment = mfa._pending(db, user_id(app, "alex"))
+        enrolment = mfa._pending(db, user_id(app, "alex"), int(waiting))  # type: ignore[arg-type]
         assert enrolment is not None and mfa.secret_of(db, enrolment) == secret.group(1)
 
     response = client.post(
@@ -428,3 +428,39 @@ def test_a_second_browser_signed_in_before_enrolling_must_sign_in_again(app: Fla
     assert bounced.headers["Location"] == "/account/mfa/enrol"
     assert second.get("/account/mfa/enrol").headers["Location"] == "/login"
     assert second.get("/").headers["Location"].startswith("/login")
+
+
+def test_a_waiting_secret_is_never_shown_to_another_browser(app: Flask) -> None:
+    """Someone who has only the password opens the set-up page too: they get a secret of
+    their own, which ends the person's; the person's confirmation then fails, and the secret
+    the person finally confirms is one the other browser never saw."""
+    email = _new_clinician(app)
+    person, intruder = app.test_client(), app.test_client()
+    for client in (person, intruder):
+        assert _password_step(client, email, "a long first password").status_code == 302
+
+    def secret_on(client: FlaskClient) -> tuple[str, str]:
+        page = client.get("/account/mfa/enrol").get_data(as_text=True)
+        found = SECRET_RE.search(page)
+        assert found, page
+        return found.group(1), page
+
+    first, _ = secret_on(person)
+    again, page = secret_on(person)
+    assert again == first  # a reload in the same browser keeps what was scanned
+    seen, _ = secret_on(intruder)
+    assert seen != first
+    refused = person.post(
+        "/account/mfa/enrol", data={"code": pyotp.TOTP(first).now(), "csrf_token": csrf_token(page)}
+    )
+    assert "Start again" in refused.get_data(as_text=True)
+    secret, codes = _enrol_by_page(person)
+    assert secret not in (first, seen) and len(codes) == 10
+    # The intruder's browser, signed in with the password alone, is sent to sign in again
+    # (with a code it does not have); the person is enrolled with their own secret.
+    assert intruder.get("/account/mfa/enrol").headers["Location"] == "/login"
+    with _db(app) as db:
+        user = find_by_email(db, email)
+        assert user is not None
+        enrolment = mfa.current(db, user.id)
+        assert enrolment is not None and mfa.secret_of(db, enrolment) == secret
