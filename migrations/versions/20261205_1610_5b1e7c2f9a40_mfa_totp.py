@@ -18,6 +18,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Every session open before two-step sign-in came was started with the password alone:
+    # end them, so that those who now need a code (or must set one up) sign in again.
+    op.execute(
+        sa.text(
+            "UPDATE login_sessions SET revoked_at = CURRENT_TIMESTAMP,"
+            " revoked_reason = 'two_step_introduced' WHERE revoked_at IS NULL"
+        )
+    )
     op.create_table(
         "mfa_enrolments",
         sa.Column("id", sa.Integer(), nullable=False),

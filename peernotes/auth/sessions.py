@@ -29,6 +29,9 @@ class RevokeReason:
     ENDED_BY_PERSON = "ended_by_person"
     #: A coordinator ended all of the person's sessions.
     ENDED_BY_COORDINATOR = "ended_by_coordinator"
+    #: Open when two-step sign-in came (migration 5b1e7c2f9a40): started with the password
+    #: alone.
+    TWO_STEP_INTRODUCED = "two_step_introduced"
 
 
 #: How stale `LoginSession.last_used_at` may be: one write a minute per session at most.

@@ -83,3 +83,40 @@ def test_sqlite_write_transactions_begin_immediate(tmp_path) -> None:  # type: i
     engine.dispose()
     assert errors == []
     assert total == 200  # no lost updates: each read-then-write held the write lock
+
+
+def test_two_step_sign_in_ends_every_session_started_with_the_password_alone(
+    empty_database_url: str,
+) -> None:
+    """Sessions open before the MFA revision never passed a code (nor the enrolment gate,
+    which is set when a session starts): the revision ends them all."""
+    from alembic import command
+
+    cfg = alembic_config(empty_database_url)
+    command.downgrade(cfg, "c3d9f2e8a614")
+    engine = make_engine(empty_database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO users (id, email, display_name, role, password_hash, active,"
+                    " must_change_password, created_at, password_changed_at) VALUES"
+                    " (1, 'c@x.example', 'Chen', 'clinician', 'x', :yes, :no, :t, :t)"
+                ),
+                {"yes": True, "no": False, "t": "2026-12-01 10:00:00"},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO login_sessions (id, user_id, token_hash, created_at) VALUES"
+                    " (1, 1, :h, :t)"
+                ),
+                {"h": "0" * 64, "t": "2026-12-01 10:00:00"},
+            )
+        upgrade(empty_database_url)
+        with engine.connect() as conn:
+            revoked = conn.execute(
+                text("SELECT revoked_at, revoked_reason FROM login_sessions WHERE id = 1")
+            ).one()
+        assert revoked[0] is not None and revoked[1] == "two_step_introduced"
+    finally:
+        engine.dispose()
