@@ -21,3 +21,11 @@ class DisableForm(FlaskForm):
         description="Type the code your app shows now (or a recovery code) to switch it off.",
         validators=[DataRequired("Enter the code the app shows."), Length(max=32)],
     )
+
+
+class RegenerateForm(FlaskForm):
+    code = StringField(
+        "Code from the app",
+        description="Type the code your app shows now: new recovery codes need your phone.",
+        validators=[DataRequired("Enter the code the app shows."), Length(max=32)],
+    )

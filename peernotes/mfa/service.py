@@ -400,15 +400,20 @@ def _end_all(db: Session, user_id: int, reason: str) -> int:
 
 
 @step
-def regenerate_recovery_codes(db: Session, by: Acting, user: User) -> list[str]:
-    """A new set of recovery codes; the old set stops working.
+def regenerate_recovery_codes(db: Session, by: Acting, user: User, code: str) -> list[str]:
+    """A new set of recovery codes; the old set stops working. Only with a fresh code from
+    the authenticator (not a recovery code): a signed-in browser alone (a hijacked session,
+    an unlocked computer) must not be able to mint a lasting second step.
 
     Raises:
-        MfaError: the person has no authenticator set up.
+        MfaError: the person has no authenticator set up, or the code is not a fresh,
+            right one (logged).
     """
     enrolment = current(db, user.id)
     if enrolment is None:
         raise MfaError("Set up an authenticator app first.")
+    if not check_code(db, by, user, code, allow_recovery=False).ok:
+        raise MfaError("That code isn't right, or was already used.", "code")
     codes = _issue_recovery_codes(db, enrolment)
     _record_change(db, by, Action.MFA_RECOVERY_REGENERATE, user, Outcome.ALLOWED)
     return codes

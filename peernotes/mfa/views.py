@@ -12,8 +12,9 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.login import mfa_enrolled
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
+from peernotes.auth.throttle import note_wrong_password, reauth_per_person
 from peernotes.mfa import service as mfa
-from peernotes.mfa.forms import DisableForm, EnrolForm
+from peernotes.mfa.forms import DisableForm, EnrolForm, RegenerateForm
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import confirmed_action, field_error, requires
 
@@ -30,6 +31,7 @@ def settings(actor: Actor, db: Session) -> str:
         codes_left=mfa.unused_recovery_codes(db, actor.id),
         confirm=ConfirmForm(),
         disable_form=DisableForm(),
+        regenerate_form=RegenerateForm(),
     )
 
 
@@ -73,19 +75,27 @@ def enrol(actor: Actor, db: Session) -> str | Response:
 
 
 @bp.route("/account/mfa/recovery-codes", methods=["POST"])
+@reauth_per_person
 @requires(Permission.SESSION_USE)
 def regenerate(actor: Actor, db: Session) -> str | Response:
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    form = RegenerateForm()
+    if not form.validate_on_submit():
+        flash("Type the code your app shows now to make new recovery codes.", "error")
+        return redirect(url_for("mfa.settings"))
     try:
-        codes = mfa.regenerate_recovery_codes(db, actor, db.get_one(User, actor.id))
+        codes = mfa.regenerate_recovery_codes(
+            db, actor, db.get_one(User, actor.id), form.code.data or ""
+        )
     except mfa.MfaError as exc:
+        if exc.field == "code":
+            note_wrong_password()  # a wrong code counts like a wrong password re-entered
         flash(str(exc), "error")
         return redirect(url_for("mfa.settings"))
     return render_template("mfa/recovery_codes.html", codes=codes, first=False)
 
 
 @bp.route("/account/mfa/disable", methods=["POST"])
+@reauth_per_person
 @requires(Permission.SESSION_USE)
 def disable(actor: Actor, db: Session) -> Response:
     form = DisableForm()
@@ -95,6 +105,8 @@ def disable(actor: Actor, db: Session) -> Response:
     try:
         mfa.disable(db, actor, db.get_one(User, actor.id), form.code.data or "")
     except mfa.MfaError as exc:
+        if exc.field == "code":
+            note_wrong_password()
         flash(str(exc), "error")
     else:
         flash("Two-step sign-in is off. You can turn it on again here at any time.", "info")

@@ -33,6 +33,7 @@ from tests.helpers import (
     query,
     sign_in,
     totp_code,
+    unused_code,
     user_id,
 )
 
@@ -257,8 +258,19 @@ def test_recovery_codes_are_hashed_and_work_once(app: Flask) -> None:
 def test_new_recovery_codes_replace_the_old_ones(app: Flask) -> None:
     client = app.test_client()
     sign_in(client, demo_email("jordan"))
-    _, old = _enrol_by_page(client)
-    response = post_form(client, "/account/mfa/recovery-codes", {}, form_page="/account/mfa")
+    secret, old = _enrol_by_page(client)
+    # Not without a fresh code from the app: a signed-in browser alone (or a recovery code)
+    # must not mint a lasting second step.
+    for typed in ("", "000000", old[0]):
+        refused = post_form(
+            client, "/account/mfa/recovery-codes", {"code": typed}, form_page="/account/mfa"
+        )
+        assert refused.status_code == 302 and refused.headers["Location"] == "/account/mfa"
+    assert count_rows(app, "mfa_recovery_codes", "retired_at IS NULL AND used_at IS NULL") == 10
+    fresh = pyotp.TOTP(secret).at(utcnow() + timedelta(seconds=mfa.INTERVAL))
+    response = post_form(
+        client, "/account/mfa/recovery-codes", {"code": fresh}, form_page="/account/mfa"
+    )
     new = CODES_RE.findall(response.get_data(as_text=True))
     assert len(new) == 10 and not set(new) & set(old)
     assert last_entry(app, "mfa:recovery_regenerate")[4] == "allowed"
@@ -368,7 +380,7 @@ def test_a_recovery_code_does_not_break_the_glass(app: Flask) -> None:
     walsh_id = user_id(app, "dr.walsh")
     with _db(app) as db:
         walsh = db.get_one(User, walsh_id)
-        codes = mfa.regenerate_recovery_codes(db, _by(walsh), walsh)
+        codes = mfa.regenerate_recovery_codes(db, _by(walsh), walsh, unused_code(db, walsh_id))
         assert mfa.check_code(db, _by(walsh), walsh, codes[0], allow_recovery=False) is (
             mfa.CodeResult.WRONG
         )
