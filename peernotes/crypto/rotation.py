@@ -45,7 +45,7 @@ from peernotes.crypto.keys import (
     wrap_data_key,
     wrap_secret,
 )
-from peernotes.crypto.models import DataKey, WrappedSecret
+from peernotes.crypto.models import DataKey, SpaceKey, WrappedSecret
 from peernotes.crypto.vault import KeyVault
 from peernotes.db import KEY_VAULT, Database
 
@@ -124,9 +124,12 @@ def _last_pass(database: Database, keyring: Keyring, new_id: str, new: bytes) ->
         _rewrap_secrets(session, keyring, new_id, new)
         # The peer-space keys in the vault too (files, each replaced whole): nothing can
         # create one under the old key while this pass holds the key lock.
+        # Only keys not destroyed: an erasure marks its keys (under the key lock, shared) and
+        # removes their entries after it commits, so none it has marked is re-written here.
         vault = database.info.get(KEY_VAULT)
         if isinstance(vault, KeyVault):
-            vault.rewrap(keyring, new_id, new)
+            live = set(session.scalars(select(SpaceKey.ref).where(SpaceKey.destroyed_at.is_(None))))
+            vault.rewrap(keyring, new_id, new, live)
         session.commit()
     return count
 

@@ -188,7 +188,11 @@ def destroy_space_keys(db: Session, subject_id: int, when: datetime) -> list[str
     leave notes whose key is gone without the record saying so). Returns their references.
 
     If the process stops between the commit and the removal, `peernotes retention run`
-    finishes it (`destroyed_refs_still_in_vault`)."""
+    finishes it (`destroyed_refs_still_in_vault`).
+
+    Under the key lock (shared), so that a rotation's last pass, which re-writes the vault's
+    live entries under the exclusive lock, never re-writes one this erasure removes."""
+    lock_keys(db, exclusive=False)
     rows = db.scalars(
         select(SpaceKey).where(SpaceKey.subject_id == subject_id, SpaceKey.destroyed_at.is_(None))
     ).all()

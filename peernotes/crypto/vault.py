@@ -104,17 +104,26 @@ class KeyVault:
         sync_directory(self.directory)
         return True
 
-    def rewrap(self, keyring: Keyring, new_id: str, new: bytes) -> int:
-        """Re-wrap every entry not yet under the master key `new_id` (a key rotation's step,
-        `peernotes.crypto.rotation`); how many it re-wrapped. Each file is replaced whole."""
+    def rewrap(self, keyring: Keyring, new_id: str, new: bytes, live: set[str]) -> int:
+        """Re-wrap every entry in `live` not yet under the master key `new_id` (a key
+        rotation's step, `peernotes.crypto.rotation`); how many it re-wrapped. Each file is
+        replaced whole.
+
+        Only `live` ones (the keys the database does not mark destroyed): an erasure removes
+        its entries after its commit, and re-writing one it has just removed would bring a
+        shredded key back."""
         if not self.directory.is_dir():
             return 0
         count = 0
         for path in sorted(self.directory.glob(f"*{_SUFFIX}")):
             ref = path.name[: -len(_SUFFIX)]
-            if not _REF.match(ref):
+            if not _REF.match(ref) or ref not in live:
                 continue
-            key_id, subject_id, wrapped = _parse(path.read_bytes())
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # removed by an erasure meanwhile
+                continue
+            key_id, subject_id, wrapped = _parse(data)
             if key_id == new_id:
                 continue
             old = derive_key(keyring.key(key_id), VAULT_WRAP_PURPOSE)

@@ -142,7 +142,7 @@ def _vault_usable(db: Session, keyring: Keyring) -> bool:
     for ref, subject_id in live:
         try:
             vault.get(keyring, ref, subject_id)
-        except (KeyShredded, DecryptionFailed, ValueError):
+        except (KeyShredded, DecryptionFailed, KeyFileError, ValueError, OSError):
             continue
         return True
     return False

@@ -59,3 +59,40 @@ def test_rotation_rewraps_the_vault_and_the_old_key_is_no_longer_needed(
     assert all(entry.read_bytes()[4:20] == new_id for entry in vault.glob("*.key"))
     page = client_as(app, "alex").get(f"/notes/{note.id}").get_data(as_text=True)
     assert WORDS in page
+
+
+def test_rotation_never_rewrites_a_key_an_erasure_has_marked_destroyed(
+    app: Flask, master_file: Path
+) -> None:
+    """An erasure marks its keys destroyed, commits, and only then removes their vault entries.
+    A rotation in between must not re-write such an entry (that would bring a shredded key
+    back under the new master key): it re-wraps live keys only."""
+    from sqlalchemy import select, update
+
+    from peernotes.crypto.models import SpaceKey
+    from peernotes.db import utcnow
+
+    sam = By(user_id(app, "sam"), Role.CONSUMER_PEER_WORKER, "t-sam")
+    alex = user_id(app, "alex")  # before any write session (SQLite: one writer)
+    with get_database(app).session() as db:
+        notes.create(db, sam, alex, [Section("Today", WORDS)])
+        db.commit()
+    vault = master_file.parent / KEY_VAULT_DIR_NAME
+    with get_database(app).session() as db:
+        alex_refs = set(db.scalars(select(SpaceKey.ref).where(SpaceKey.subject_id == alex)))
+        # Committed as erased; the entries are still in the vault (not removed yet).
+        db.execute(
+            update(SpaceKey).where(SpaceKey.subject_id == alex).values(destroyed_at=utcnow())
+        )
+        db.commit()
+    assert alex_refs and all((vault / f"{ref}.key").exists() for ref in alex_refs)
+    old_id = master_key_id(read_master_key(master_file)).encode()
+
+    done = rotate(get_database(app), request_id="t-rotate")
+
+    new_id = done.new_id.encode()
+    for entry in vault.glob("*.key"):
+        ref = entry.name.removesuffix(".key")
+        expected = old_id if ref in alex_refs else new_id
+        assert entry.read_bytes()[4:20] == expected, ref
+    assert any(e.name.removesuffix(".key") not in alex_refs for e in vault.glob("*.key"))
