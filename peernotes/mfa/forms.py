@@ -19,6 +19,8 @@ class DisableForm(FlaskForm):
     code = StringField(
         "Code from the app",
         description="Type the code your app shows now (or a recovery code) to switch it off.",
+        # Both settings forms ask for a code on one page: each its own id, for its label.
+        id="disable-code",
         validators=[DataRequired("Enter the code the app shows."), Length(max=32)],
     )
 
@@ -27,5 +29,6 @@ class RegenerateForm(FlaskForm):
     code = StringField(
         "Code from the app",
         description="Type the code your app shows now: new recovery codes need your phone.",
+        id="regenerate-code",
         validators=[DataRequired("Enter the code the app shows."), Length(max=32)],
     )

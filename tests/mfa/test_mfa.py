@@ -476,3 +476,15 @@ def test_a_waiting_secret_is_never_shown_to_another_browser(app: Flask) -> None:
         assert user is not None
         enrolment = mfa.current(db, user.id)
         assert enrolment is not None and mfa.secret_of(db, enrolment) == secret
+
+
+def test_the_settings_page_gives_each_code_box_its_own_label(app: Flask) -> None:
+    client = app.test_client()
+    sign_in(client, demo_email("jordan"))
+    _enrol_by_page(client)
+    page = client.get("/account/mfa").get_data(as_text=True)
+    ids = re.findall(r'<input[^>]*name="code"[^>]*>', page)
+    found = [re.search(r'id="([^"]+)"', box).group(1) for box in ids]  # type: ignore[union-attr]
+    assert sorted(found) == ["disable-code", "regenerate-code"]
+    for box in found:
+        assert f'for="{box}"' in page
