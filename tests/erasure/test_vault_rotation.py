@@ -56,7 +56,8 @@ def test_rotation_rewraps_the_vault_and_the_old_key_is_no_longer_needed(
     done.retired_file.unlink()  # the operator destroys the old key
 
     new_id = done.new_id.encode()
-    assert all(entry.read_bytes()[4:20] == new_id for entry in vault.glob("*.key"))
+    ours = _named_by_the_database(app)
+    assert ours and all((vault / f"{ref}.key").read_bytes()[4:20] == new_id for ref in ours)
     page = client_as(app, "alex").get(f"/notes/{note.id}").get_data(as_text=True)
     assert WORDS in page
 
@@ -91,8 +92,20 @@ def test_rotation_never_rewrites_a_key_an_erasure_has_marked_destroyed(
     done = rotate(get_database(app), request_id="t-rotate")
 
     new_id = done.new_id.encode()
-    for entry in vault.glob("*.key"):
-        ref = entry.name.removesuffix(".key")
+    ours = _named_by_the_database(app)
+    assert ours - alex_refs, "no live key to re-wrap"
+    for ref in ours:
         expected = old_id if ref in alex_refs else new_id
-        assert entry.read_bytes()[4:20] == expected, ref
-    assert any(e.name.removesuffix(".key") not in alex_refs for e in vault.glob("*.key"))
+        assert (vault / f"{ref}.key").read_bytes()[4:20] == expected, ref
+
+
+def _named_by_the_database(app: Flask) -> set[str]:
+    """The vault entries this test's database names. The test vault is copied from the one
+    every test's database shares, so it also holds other databases' entries, which a rotation
+    of this database leaves alone."""
+    from sqlalchemy import select
+
+    from peernotes.crypto.models import SpaceKey
+
+    with get_database(app).session() as db:
+        return set(db.scalars(select(SpaceKey.ref)))
