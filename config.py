@@ -283,6 +283,10 @@ class Config:
     # (None: `keyvault` beside the master key file). Database backups must not contain it.
     retention_years: int = 7
     key_vault_dir: Path | None = None
+    # Performance (issue 15): a `Server-Timing` header on every response, with the request's
+    # time in the app and the time it held the lock that serializes writers (for `make
+    # bench`). Off by default: timings are nobody's business in production.
+    server_timing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -407,6 +411,7 @@ class Config:
             key_vault_dir=Path(env["PEERNOTES_KEY_VAULT_DIR"])
             if env.get("PEERNOTES_KEY_VAULT_DIR", "").strip()
             else None,
+            server_timing=_bool(env, "PEERNOTES_SERVER_TIMING", False),
         )
 
 

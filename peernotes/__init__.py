@@ -53,7 +53,9 @@ def create_app(config: Config) -> Flask:
         )
 
     requests.init_app(app)  # first, so every later hook and the log can use the id
-    install_request_log(app)  # next: its clock starts first, its line is written last
+    install_request_log(
+        app, server_timing=config.server_timing
+    )  # next: its clock starts first, its line is written last
     db.init_app(
         app,
         db.Database(

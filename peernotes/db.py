@@ -9,10 +9,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from time import perf_counter
 from typing import Any
 
-from flask import Flask, current_app, g
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from flask import Flask, current_app, g, has_request_context, request
+from sqlalchemy import Connection, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -59,17 +60,46 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: The execution option that says how a SQLite transaction on a connection begins.
+SQLITE_BEGIN = "peernotes_sqlite_begin"
+#: `Connection.info` flag: this SQLite transaction began as a reader and may not write.
+_READ_PHASE = "peernotes.read_phase"
+#: `Session.info`: when this transaction took the lock that serializes writers (perf_counter).
+_LOCKED_AT = "peernotes.locked_at"
+#: `Session.info`: seconds this session's transactions have held that lock, in all.
+SERIAL_SECONDS = "peernotes.serial_seconds"
+#: `Session.info`: changes held for the transaction's write phase (`write_at_end`).
+_AT_END = "peernotes.write_at_end"
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
+class WriteInReadPhase(RuntimeError):
+    """A transaction that began as a SQLite reader tried to change something.
+
+    Nothing was written (the statement never ran). The request's transaction must be rolled
+    back and its work done again as a writer (`peernotes.web.routes` does): a reader never
+    upgrades itself to a writer, which is what could deadlock or fail on a stale snapshot.
+    """
+
+
 def make_engine(
     url: str, *, sqlite_busy_timeout_ms: int = 10_000, read_only: bool = False, **kwargs: Any
 ) -> Engine:
-    """Create an engine; for SQLite, configure WAL, a busy timeout and IMMEDIATE writes.
+    """Create an engine; for SQLite, configure WAL, a busy timeout and how transactions begin.
 
-    Why IMMEDIATE: a SQLite transaction that starts as a reader and later writes cannot
-    wait for the write lock (it would deadlock), so it fails at once with "database is
-    locked". Taking the write lock at BEGIN makes concurrent writers queue for up to the busy
-    timeout instead. Every request that reads governed content also writes an audit entry, so
-    nearly every transaction is a writer anyway. A `read_only` engine (the log verifier)
-    begins DEFERRED instead, so that it reads a snapshot without holding up any writer.
+    A SQLite transaction that starts as a reader and later writes cannot wait for the write
+    lock when someone else wrote since it began (it fails at once: its snapshot is stale).
+    So no transaction here ever upgrades itself:
+    - a writer (the default) begins IMMEDIATE: it takes the write lock at BEGIN, and
+      concurrent writers queue for up to the busy timeout;
+    - a reader (a session bound with `SQLITE_BEGIN: "DEFERRED"`, as a GET request's is, and
+      every session of a `read_only` engine, such as the log verifier) reads a snapshot
+      without holding up anyone. It may not write (`WriteInReadPhase`, raised before the
+      statement runs) with two exceptions made for it at its end: its access-log entries and
+      the small changes held by `write_at_end`. For those it ends its snapshot, which has
+      written nothing, and begins IMMEDIATE on the same connection (`take_write_lock`), so the
+      write lock is held only for the append and the commit.
     """
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
@@ -89,8 +119,99 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(f"BEGIN {begin}")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, begin)
+        connection.exec_driver_sql("BEGIN DEFERRED" if mode == "DEFERRED" else "BEGIN IMMEDIATE")
+        connection.info[_READ_PHASE] = mode == "DEFERRED"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _no_write_while_reading(
+        connection: Connection, _cursor: Any, statement: str, *_args: Any
+    ) -> None:
+        if connection.info.get(_READ_PHASE) and statement.lstrip()[:6].upper() in _WRITES:
+            raise WriteInReadPhase(statement.split(None, 3)[:3])
+
+
+def in_read_phase(session: Session) -> bool:
+    """Whether `session`'s transaction is a SQLite reader's snapshot (which may not write)."""
+    if not session.in_transaction():
+        return False
+    return bool(session.connection().info.get(_READ_PHASE))
+
+
+def take_write_lock(session: Session) -> None:
+    """Make `session`'s SQLite transaction a writer, holding the write lock until it ends.
+
+    A writer already holds it (it began IMMEDIATE). A reader ends its snapshot, in which it
+    has written nothing (`WriteInReadPhase` saw to that), and begins IMMEDIATE on the same
+    connection: from here on it reads the newest data, which is what an append needs (the
+    chain's head), and nothing it read before is written back.
+    """
+    connection = session.connection()
+    if not connection.info.get(_READ_PHASE):
+        return
+    raw: Any = connection.connection.driver_connection
+    raw.execute("COMMIT")
+    raw.execute("BEGIN IMMEDIATE")
+    connection.info[_READ_PHASE] = False
+    note_locked(session, perf_counter())
+
+
+def note_locked(session: Session, at: float) -> None:
+    """Record when `session`'s transaction took the lock that serializes writers."""
+    session.info.setdefault(_LOCKED_AT, at)
+
+
+def write_at_end(session: Session, change: Callable[[Session], object]) -> None:
+    """Make a small change in the transaction's write phase, just before it commits.
+
+    For bookkeeping a reader must do (a session's last use), which must not make a whole GET
+    request a writer. The change runs before the access-log entries are appended.
+    """
+    session.info.setdefault(_AT_END, []).append(change)
+
+
+@event.listens_for(Session, "after_begin")
+def _writer_from_the_start(session: Session, _transaction: Any, connection: Connection) -> None:
+    # A SQLite writer holds the write lock from BEGIN, so its whole transaction is serial.
+    if connection.dialect.name == "sqlite" and not connection.info.get(_READ_PHASE):
+        note_locked(session, perf_counter())
+
+
+# insert=True: before the access log's own `before_commit` (`peernotes.audit.writer`), so the
+# held changes are written before the entries are appended.
+@event.listens_for(Session, "before_commit", insert=True)
+def _apply_held_changes(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return
+    if in_read_phase(session) and (
+        session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+    ):
+        # Changes a reader made without a query to flush them: the same rule as any write.
+        raise WriteInReadPhase("unflushed changes")
+    held: list[Callable[[Session], object]] | None = session.info.get(_AT_END)
+    if not held:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        take_write_lock(session)
+    changes = list(held)
+    held.clear()
+    for change in changes:
+        change(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _end_of_transaction(session: Session, transaction: Any) -> None:
+    if transaction.parent is not None:
+        return
+    held = session.info.get(_AT_END)
+    if held:
+        held.clear()  # rolled back: what it held goes with it
+    locked_at: float | None = session.info.pop(_LOCKED_AT, None)
+    if locked_at is not None:
+        session.info[SERIAL_SECONDS] = session.info.get(SERIAL_SECONDS, 0.0) + (
+            perf_counter() - locked_at
+        )
 
 
 #: The key under which every session's `info` holds the access log's chain-key source: a
@@ -136,9 +257,26 @@ class Database:
             fixed = functools.cache(audit_key)
             info[AUDIT_KEY_SOURCE] = lambda _session: fixed()
         self.sessions = sessionmaker(bind=self.engine, expire_on_commit=False, info=info)
+        # On SQLite, the same pool, but transactions begin as readers (see `make_engine`).
+        self.reader_engine = (
+            self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+            if self.engine.dialect.name == "sqlite"
+            else self.engine
+        )
 
     def session(self) -> Session:
         return self.sessions()
+
+    def reading_session(self) -> Session:
+        """A session whose transactions begin as readers (on SQLite; on PostgreSQL any
+        transaction reads concurrently already). It writes only the log and `write_at_end`
+        changes, at its end; anything else raises `WriteInReadPhase` (`as_writer`)."""
+        return self.sessions(bind=self.reader_engine)
+
+    def as_writer(self, session: Session) -> None:
+        """Roll back `session` and make its next transaction a writer from the start."""
+        session.rollback()
+        session.bind = self.engine
 
 
 EXTENSION_KEY = "peernotes.db"
@@ -161,9 +299,16 @@ def get_database(app: Flask | None = None) -> Database:
     return database
 
 
+#: Requests that change nothing but the access log (and `write_at_end` bookkeeping): their
+#: transactions begin as readers (`Database.reading_session`).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def request_session() -> Session:
     """The session of the current request (created on first use, closed at teardown)."""
     if "db_session" not in g:
-        g.db_session = get_database().session()
+        database = get_database()
+        reading = request.method in READING_METHODS if has_request_context() else False
+        g.db_session = database.reading_session() if reading else database.session()
     session: Session = g.db_session
     return session

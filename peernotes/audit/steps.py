@@ -24,7 +24,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Outcome
-from peernotes.audit.writer import OPEN_STEPS, Recorded, record_event
+from peernotes.audit.writer import OPEN_STEPS, Recorded, pending_entries, record_event
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -47,6 +47,11 @@ def refusable(session: Session) -> Iterator[None]:
         if not savepoint.is_active:
             raise  # the whole transaction is gone already: nothing to keep
         savepoint.rollback()
+        # Entries of the step not appended yet are dropped here; appended ones went with the
+        # savepoint. The refusals among them are written again either way.
+        dropped = {id(entry.entry) for entry in current}
+        pending = pending_entries(session)
+        pending[:] = [entry for entry in pending if id(entry) not in dropped]
         for entry in current:
             if entry.outcome is Outcome.DENIED:
                 record_event(

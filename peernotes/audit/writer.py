@@ -1,12 +1,20 @@
 """The only way to write to the access log: `record_event`.
 
-It runs inside the caller's transaction. If the entry cannot be written, the exception
-propagates and the caller's whole transaction rolls back: the action does not happen without
-its record (fail closed).
+An entry belongs to the caller's transaction. `record_event` checks it and holds it; the
+transaction appends everything it holds at its very end, just before it commits
+(`append_pending`, run by the session's `before_commit`): so the entries are durable in the
+same transaction as the action, and if they cannot be written the commit fails and the action
+does not happen either (fail closed). A view's result is only sent after that commit, so
+content whose entry could not be written is never shown.
 
-Appends are serialized so that the chain never forks: on PostgreSQL by a transaction-scoped
-advisory lock; on SQLite by the write lock that every transaction takes at BEGIN IMMEDIATE
-(see `peernotes.db`).
+Why at the end: appends are serialized so that the chain never forks (on PostgreSQL by a
+transaction-scoped advisory lock, on SQLite by the write lock), and a lock taken at the first
+entry would be held through everything the request does after it, rendering included, until
+its commit: every governed request of the whole deployment would queue behind it. Taken at
+the end, it is held only for the append itself and the commit (README, "Performance and
+scale"). Code that reads the log in the same transaction still sees its own entries: a query
+of the log appends what is held first (`_append_before_reading_the_log`), except in a SQLite
+reader's snapshot, which may not write (`peernotes.db`).
 """
 
 from __future__ import annotations
@@ -14,10 +22,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from time import perf_counter
 from typing import Generic, Protocol, TypeVar
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import event, select, text
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from peernotes.audit.chain import GENESIS_MAC, ChainRow, compute_mac
 from peernotes.audit.events import (
@@ -29,7 +38,7 @@ from peernotes.audit.events import (
     Outcome,
 )
 from peernotes.audit.models import AuditEntry, micros_since_epoch
-from peernotes.db import AUDIT_KEY_SOURCE, utcnow
+from peernotes.db import AUDIT_KEY_SOURCE, in_read_phase, note_locked, take_write_lock, utcnow
 
 #: An arbitrary, fixed advisory-lock id for "appending to the audit log".
 _PG_LOCK_ID = 0x5045_4E4F  # "PENO"
@@ -78,6 +87,9 @@ class Target:
     id: int | str
 
 
+#: Where a session keeps the entries it was given and has not appended yet, in order.
+PENDING = "peernotes.audit_pending"
+
 #: Where a session keeps the entries of its open steps (`peernotes.audit.steps`), innermost
 #: last, so that a step that fails can write its refusals again after rolling back.
 OPEN_STEPS = "peernotes.open_steps"
@@ -94,6 +106,8 @@ class Recorded:
     outcome: Outcome
     basis: str
     at: datetime
+    #: The entry itself: a step that fails drops it from the pending ones if it is still there.
+    entry: AuditEntry
 
 
 def record_event(
@@ -126,22 +140,12 @@ def record_event(
         target_type, target_id = target.type, str(target.id)
         if not TARGET_TYPE_PATTERN.match(target_type) or not TARGET_ID_PATTERN.match(target_id):
             raise ValueError(f"malformed target {target!r}")
-    key_source: Callable[[Session], bytes] | None = session.info.get(AUDIT_KEY_SOURCE)
-    if key_source is None:
+    if session.info.get(AUDIT_KEY_SOURCE) is None:
         raise AuditWriteError("this session has no audit chain key")
 
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
-    # Under the lock: the first entry may store the chain key (`peernotes.crypto.keyring`).
-    key = key_source(session)
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    seq, previous = (head[0] + 1, bytes(head[1])) if head else (1, GENESIS_MAC)
-
     moment = now or utcnow()
-    row = ChainRow(
-        seq=seq,
+    # `seq` and `mac` are given at the append, in the order the entries are appended.
+    entry = AuditEntry(
         occurred_at_us=micros_since_epoch(moment),
         actor_id=actor.id,
         actor_role=actor.role.value if actor.role is not None else None,
@@ -152,15 +156,95 @@ def record_event(
         outcome=outcome.value,
         basis=basis,
         request_id=actor.request_id,
-        mac=b"",
     )
-    entry = AuditEntry(**row._replace(mac=compute_mac(key, previous, row))._asdict())
-    session.add(entry)
-    session.flush()
+    session.connection()  # the entry belongs to this transaction: begin it if need be
+    session.info.setdefault(PENDING, []).append(entry)
     steps: list[list[Recorded]] | None = session.info.get(OPEN_STEPS)
     if steps:
-        steps[-1].append(Recorded(actor, action, subject, target, outcome, basis, moment))
+        steps[-1].append(Recorded(actor, action, subject, target, outcome, basis, moment, entry))
     return entry
+
+
+def pending_entries(session: Session) -> list[AuditEntry]:
+    """The entries `session` holds and has not appended yet (the caller may remove some)."""
+    pending: list[AuditEntry] = session.info.setdefault(PENDING, [])
+    return pending
+
+
+def append_pending(session: Session) -> None:
+    """Append every entry `session` holds to the chain, under the append lock, and flush.
+
+    The lock is held from here until the transaction ends, so this runs as late as possible:
+    at commit, after everything else of the transaction has been flushed.
+    """
+    pending: list[AuditEntry] | None = session.info.get(PENDING)
+    if not pending:
+        return
+    key_source: Callable[[Session], bytes] | None = session.info.get(AUDIT_KEY_SOURCE)
+    if key_source is None:
+        raise AuditWriteError("this session has no audit chain key")
+    # Taken off the pending list first: the head query below must not append them again.
+    entries = list(pending)
+    pending.clear()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+        note_locked(session, perf_counter())
+    else:
+        take_write_lock(session)  # a SQLite reader ends its snapshot here (`peernotes.db`)
+    # Under the lock: the first entry may store the chain key (`peernotes.crypto.keyring`).
+    key = key_source(session)
+    head = session.execute(
+        select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    seq, previous = (head[0] + 1, bytes(head[1])) if head else (1, GENESIS_MAC)
+    for entry in entries:
+        row = ChainRow(
+            seq=seq,
+            occurred_at_us=entry.occurred_at_us,
+            actor_id=entry.actor_id,
+            actor_role=entry.actor_role,
+            action=entry.action,
+            subject_id=entry.subject_id,
+            target_type=entry.target_type,
+            target_id=entry.target_id,
+            outcome=entry.outcome,
+            basis=entry.basis,
+            request_id=entry.request_id,
+            mac=b"",
+        )
+        entry.seq = seq
+        entry.mac = previous = compute_mac(key, previous, row)
+        seq += 1
+    session.add_all(entries)
+    session.flush()
+
+
+@event.listens_for(Session, "before_commit")
+def _append_at_commit(session: Session) -> None:
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint is being released: the transaction goes on
+    if session.info.get(PENDING):
+        session.flush()  # the action's own changes first, outside the lock
+        append_pending(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unappended(session: Session, transaction: object) -> None:
+    # A transaction that ended without committing takes its entries with it, as it took
+    # the action they described.
+    if getattr(transaction, "parent", None) is None:
+        pending: list[AuditEntry] | None = session.info.get(PENDING)
+        if pending:
+            pending.clear()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _append_before_reading_the_log(state: ORMExecuteState) -> None:
+    session = state.session
+    if not session.info.get(PENDING) or in_read_phase(session):
+        return
+    if any(mapper.class_ is AuditEntry for mapper in state.all_mappers):
+        append_pending(session)
 
 
 def acting_basis(actor: AuditActor) -> str:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from peernotes.auth.models import LoginSession, User
-from peernotes.db import utcnow
+from peernotes.db import utcnow, write_at_end
 
 
 class RevokeReason:
@@ -92,7 +93,22 @@ def note_used(login_session: LoginSession, now: datetime | None = None) -> None:
     now = now or utcnow()
     last = login_session.last_used_at
     if last is None or now - last >= LAST_USED_EVERY:
-        login_session.last_used_at = now
+        db = object_session(login_session)
+        if db is None:
+            login_session.last_used_at = now
+            return
+        # At the end: a GET request's reader must not become a writer for this.
+        session_id = login_session.id
+        write_at_end(
+            db,
+            lambda session: session.execute(
+                update(LoginSession)
+                .where(LoginSession.id == session_id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            ),
+        )
+        set_committed_value(login_session, "last_used_at", now)
 
 
 def live_sessions(

@@ -31,6 +31,7 @@ from flask import Flask, g, has_app_context, request
 from werkzeug.wrappers import Response
 
 from config import LogFormat
+from peernotes.db import SERIAL_SECONDS
 
 #: The logger of the one line each request writes when it completes.
 REQUEST_LOGGER = "peernotes.request"
@@ -171,9 +172,15 @@ def gunicorn_logconfig(log_format: LogFormat) -> dict[str, object]:
 # The request line ---------------------------------------------------------------------------
 
 
-def install_request_log(app: Flask) -> None:
+def install_request_log(app: Flask, *, server_timing: bool = False) -> None:
     """One `request completed` line per request. Install right after the request id, so its
-    clock starts before every other hook and its line is written after theirs."""
+    clock starts before every other hook and its line is written after theirs.
+
+    With `server_timing`, each response also says, in a `Server-Timing` header, how long the
+    app took (`app`) and how much of it the request held the lock that serializes writers
+    (`serial`: the access-log append and its commit; `peernotes.db`). The bench divides one by
+    the other: the share of a request no second process can run beside it.
+    """
     log = logging.getLogger(REQUEST_LOGGER)
 
     @app.before_request
@@ -184,6 +191,13 @@ def install_request_log(app: Flask) -> None:
     def _log_request(response: Response) -> Response:
         started = g.get("request_started")
         duration = None if started is None else round((time.perf_counter() - started) * 1000, 1)
+        if server_timing and started is not None:
+            session = g.get("db_session")
+            serial = session.info.get(SERIAL_SECONDS, 0.0) if session is not None else 0.0
+            response.headers["Server-Timing"] = (
+                f"app;dur={(time.perf_counter() - started) * 1000:.3f}, "
+                f"serial;dur={serial * 1000:.3f}"
+            )
         log.info(
             REQUEST_COMPLETED,
             extra={

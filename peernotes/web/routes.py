@@ -19,7 +19,7 @@ from functools import wraps
 from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
@@ -32,7 +32,7 @@ from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
-from peernotes.db import request_session
+from peernotes.db import WriteInReadPhase, get_database, request_session
 from peernotes.errors import Refused
 from peernotes.web.forms import ConfirmForm
 
@@ -73,17 +73,7 @@ def requires(
     def decorate(view: Callable[Concatenate[Actor, Session, P], R]) -> Callable[P, R | Response]:
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            if not current_user.is_authenticated:
-                return redirect(url_for("signin.login", next=safe_next(request.full_path)))
-            actor: Actor = current_user._get_current_object()
-            if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
-                return redirect(url_for("signin.change_password"))
-            if actor.must_enrol_mfa and request.endpoint not in _MFA_ENROL_ENDPOINTS:
-                return redirect(url_for("mfa.enrol"))
-            if not actor.can(permission):
-                _record_denial(actor, request.endpoint or "unknown")
-                abort(403)
-            return _run_and_commit(view, actor, *args, **kwargs)
+            return _once_more_as_writer(lambda: _guarded(view, permission, *args, **kwargs))
 
         setattr(wrapper, PERMISSION_ATTR, permission)
         return wrapper
@@ -91,11 +81,50 @@ def requires(
     return decorate
 
 
+def _guarded(
+    view: Callable[..., R], permission: Permission, *args: Any, **kwargs: Any
+) -> R | Response:
+    if not current_user.is_authenticated:
+        return redirect(url_for("signin.login", next=safe_next(request.full_path)))
+    actor: Actor = current_user._get_current_object()
+    if actor.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ENDPOINTS:
+        return redirect(url_for("signin.change_password"))
+    if actor.must_enrol_mfa and request.endpoint not in _MFA_ENROL_ENDPOINTS:
+        return redirect(url_for("mfa.enrol"))
+    if not actor.can(permission):
+        _record_denial(actor, request.endpoint or "unknown")
+        abort(403)
+    return _run_and_commit(view, actor, *args, **kwargs)
+
+
+def _once_more_as_writer(run: Callable[[], R]) -> R:
+    """Run a request's work; if it began as a SQLite reader and turned out to change
+    something, run it again from the start as a writer.
+
+    Nothing of the first run stays: its transaction rolls back (entries and all, as it wrote
+    nothing: `peernotes.db.WriteInReadPhase`), and what it flashed is taken back, so the
+    second run is the request as if it had been a writer from the start.
+    """
+    flashes = list(session.get("_flashes", []))
+    try:
+        return run()
+    except WriteInReadPhase as write:
+        # Worth knowing: a GET that often writes pays for two runs (README, "Performance").
+        current_app.logger.info(
+            "%s changed data (%s): run again as a writer", request.endpoint, write
+        )
+        get_database().as_writer(request_session())
+        if flashes:
+            session["_flashes"] = flashes
+        else:
+            session.pop("_flashes", None)
+        return run()
+
+
 def public(view: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
     """Declare a view reachable without signing in; it receives `(db, **url_args)`."""
 
-    @wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+    def run(*args: Any, **kwargs: Any) -> R:
         db = request_session()
         try:
             result = view(db, *args, **kwargs)
@@ -104,6 +133,10 @@ def public(view: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
             raise
         db.commit()
         return result
+
+    @wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return _once_more_as_writer(lambda: run(*args, **kwargs))
 
     setattr(wrapper, PERMISSION_ATTR, PUBLIC)
     return wrapper

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import By, Target, record_event
+from peernotes.audit.writer import By, Target, append_pending, record_event
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment
@@ -77,6 +77,7 @@ class _Writer:
         by = By(self.ids[who], self.roles[who], "insight-world")
         subject = self.ids[about] if about else None
         entry = record_event(self.db, by, action, subject, target, outcome, basis, now=at)
+        append_pending(self.db)  # entries are numbered when appended (at commit, or now)
         return entry.seq
 
 
