@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-from peernotes import db, requests
+from peernotes import db, replica, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
@@ -62,6 +62,8 @@ def create_app(config: Config) -> Flask:
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
         ),
     )
+    # The read replica, when PEERNOTES_REPLICA_DATABASE_URL is set: for reads that decide nothing.
+    replica.init_app(app, config)
     # Email, when PEERNOTES_SMTP_URL is set: sent after commits, by a thread started lazily.
     install_mail(app, hold=held_until)
     csrf.init_app(app)
