@@ -159,32 +159,44 @@ class Server:
                 self.process.wait(timeout=15)
 
 
-def start_server(name: str, env: dict[str, str], folder: Path, workers: int = 2) -> Server:
-    """gunicorn on a free loopback port, ready (`/ready` answers 200). Another port is tried
-    when one was taken between choosing it and binding it."""
-    for attempt in range(3):
-        port = free_port()
-        log = folder / f"{name}-{attempt}.log"
-        with open(log, "wb") as out:
-            process = subprocess.Popen(
-                [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(workers), "wsgi:app"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        server = Server(name, port, process, log)
-        try:
-            if _wait_ready(server):
-                return server
-        except BaseException:
+def _launch(name: str, env: dict[str, str], folder: Path, workers: int, attempt: int) -> Server:
+    port = free_port()
+    log = folder / f"{name}-{attempt}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "wsgi:app"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    return Server(name, port, process, log)
+
+
+@contextmanager
+def running_servers(
+    names: tuple[str, ...], env: dict[str, str], folder: Path, workers: int = 2
+) -> Iterator[list[Server]]:
+    """gunicorn servers on free loopback ports, started together, each ready (`/ready`
+    answers 200), and stopped afterwards whatever happened. A server whose port was taken
+    between choosing it and binding it is started again on another."""
+    servers: list[Server] = []
+    try:
+        for name in names:
+            servers.append(_launch(name, env, folder, workers, 0))
+        for i, name in enumerate(names):
+            for attempt in range(1, 4):
+                if _wait_ready(servers[i]):
+                    break
+                servers[i].stop()
+                if "Address already in use" not in servers[i].log_tail() or attempt == 3:
+                    raise AssertionError(f"server {name} did not start:\n{servers[i].log_tail()}")
+                servers[i] = _launch(name, env, folder, workers, attempt)
+        yield servers
+    finally:
+        for server in servers:
             server.stop()
-            raise
-        server.stop()
-        if "Address already in use" not in server.log_tail():
-            raise AssertionError(f"server {name} did not start:\n{server.log_tail()}")
-    raise AssertionError(f"server {name} found no free port")
 
 
-def _wait_ready(server: Server, seconds: float = 60.0) -> bool:
+def _wait_ready(server: Server, seconds: float = 90.0) -> bool:
     """True once `/ready` answers 200; False if gunicorn exited first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -33,8 +33,8 @@ from tests.ops.deployment import (
     empty_redis,
     fresh_postgres_database,
     peernotes,
+    running_servers,
     shared_environment,
-    start_server,
 )
 
 
@@ -73,14 +73,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             done = peernotes(env, *command)
             assert done.returncode == 0, done.stdout + done.stderr
         empty_redis()
-        servers: list[Server] = []
-        try:
-            servers.append(start_server("a", env, folder))
-            servers.append(start_server("b", env, folder))
-            yield Deployment(servers[0], servers[1], env, url)
-        finally:
-            for server in servers:
-                server.stop()
+        with running_servers(("a", "b"), env, folder) as (a, b):
+            yield Deployment(a, b, env, url)
 
 
 def test_a_consent_revoked_through_one_server_is_enforced_by_the_other(
