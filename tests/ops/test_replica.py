@@ -162,3 +162,20 @@ def test_the_replica_url_is_checked(replica: str, problem: str, tmp_path: Path) 
     assert Config.from_env(env).replica_database_url == env["PEERNOTES_REPLICA_DATABASE_URL"]
     del env["PEERNOTES_REPLICA_DATABASE_URL"]
     assert Config.from_env(env).replica_database_url == ""
+
+
+def test_the_pool_sizes_are_read_and_checked(tmp_path: Path) -> None:
+    from config import init_dev_secrets
+
+    init_dev_secrets(tmp_path)
+    env = {"PEERNOTES_INSTANCE_PATH": str(tmp_path)}
+    default = Config.from_env(env)
+    assert (default.db_pool_size, default.db_max_overflow) == (2, 2)
+    sized = Config.from_env(
+        {**env, "PEERNOTES_DB_POOL_SIZE": "3", "PEERNOTES_DB_MAX_OVERFLOW": "0"}
+    )
+    assert (sized.db_pool_size, sized.db_max_overflow) == (3, 0)
+    with pytest.raises(ConfigError, match="PEERNOTES_DB_POOL_SIZE must be at least 1"):
+        Config.from_env({**env, "PEERNOTES_DB_POOL_SIZE": "0"})
+    with pytest.raises(ConfigError, match="PEERNOTES_DB_MAX_OVERFLOW must be a whole number"):
+        Config.from_env({**env, "PEERNOTES_DB_MAX_OVERFLOW": "many"})
