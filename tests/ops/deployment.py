@@ -43,7 +43,7 @@ REDIS_URI = "redis://127.0.0.1:6379/14"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
-def _admin_conninfo() -> str:
+def admin_conninfo() -> str:
     """Where to create and drop databases: the suite's PostgreSQL server, database postgres."""
     url = make_url(os.environ.get("PEERNOTES_TEST_DATABASE_URL", "").strip() or DEFAULT_PG)
     if not url.drivername.startswith("postgresql"):
@@ -62,7 +62,7 @@ def fresh_postgres_database() -> Iterator[str]:
     """A new, empty PostgreSQL database; its SQLAlchemy URL. Dropped afterwards, with any
     connection still open to it."""
     name = f"pn_two_{uuid.uuid4().hex[:12]}"
-    admin = _admin_conninfo()
+    admin = admin_conninfo()
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -21,7 +21,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -250,13 +249,13 @@ def _entries(deployment: Deployment) -> tuple[int, int]:
     return int(count), int(last)  # type: ignore[call-overload]
 
 
-def test_the_database_is_dropped_at_the_end(tmp_path: Path) -> None:
+def test_the_database_is_dropped_at_the_end() -> None:
     """The deployment's database goes, whatever happened inside."""
     with pytest.raises(RuntimeError), fresh_postgres_database() as url:
         name = make_url(url).database
         raise RuntimeError("a test that failed half way")
-    from tests.ops.deployment import _admin_conninfo
+    from tests.ops.deployment import admin_conninfo
 
-    with psycopg.connect(_admin_conninfo()) as conn:
+    with psycopg.connect(admin_conninfo()) as conn:
         left = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchall()
     assert left == []
