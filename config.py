@@ -287,6 +287,17 @@ class Config:
     # time in the app and the time it held the lock that serializes writers (for `make
     # bench`). Off by default: timings are nobody's business in production.
     server_timing: bool = False
+    # Scale-out (issue 15). A read replica of the database (streaming replication), or "" for
+    # none. It serves only reads that decide nothing: the log verifier and the auditor's log
+    # export. Consent, care, sessions and every other read that decides access use the primary
+    # (`database_url`), always: a replica lags, and a revoked consent must stop the next read.
+    replica_database_url: str = ""
+    # The database pool of each process (SQLAlchemy's QueuePool): connections kept open, and
+    # how many more a burst may open. A sync gunicorn worker serves one request at a time (one
+    # connection) and may run the mail sender's thread (one more). The sum over every process
+    # of every host must stay under the server's `max_connections` (README, deployment).
+    db_pool_size: int = 2
+    db_max_overflow: int = 2
     extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -358,6 +369,8 @@ class Config:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"PEERNOTES_TIMEZONE: unknown time zone {timezone!r}") from exc
 
+        replica_url = _replica_url(env.get("PEERNOTES_REPLICA_DATABASE_URL", ""), database_url)
+
         smtp_url = env.get("PEERNOTES_SMTP_URL", "").strip()
         smtp = parse_smtp_url(smtp_url) if smtp_url else None
         base_url = env.get("PEERNOTES_BASE_URL", "").strip()
@@ -412,7 +425,39 @@ class Config:
             if env.get("PEERNOTES_KEY_VAULT_DIR", "").strip()
             else None,
             server_timing=_bool(env, "PEERNOTES_SERVER_TIMING", False),
+            replica_database_url=replica_url,
+            db_pool_size=_int(env, "PEERNOTES_DB_POOL_SIZE", 2),
+            db_max_overflow=_int(env, "PEERNOTES_DB_MAX_OVERFLOW", 2, minimum=0),
         )
+
+
+def _engine_of(url: str) -> str:
+    """The database engine a SQLAlchemy URL names (`postgresql` of `postgresql+psycopg://`)."""
+    return urlsplit(url).scheme.split("+", 1)[0].lower()
+
+
+def _replica_url(raw: str, database_url: str) -> str:
+    """`PEERNOTES_REPLICA_DATABASE_URL`: empty (no replica), or a URL of the primary's engine.
+
+    Raises:
+        ConfigError: not a database URL, or another engine than the primary's (a replica is a
+            copy of the primary, kept by the database's own replication).
+    """
+    url = raw.strip()
+    if not url:
+        return ""
+    engine = _engine_of(url)
+    if not engine or "://" not in url:
+        raise ConfigError(
+            "PEERNOTES_REPLICA_DATABASE_URL must be a database URL, like "
+            "postgresql+psycopg://user:password@replica:5432/peernotes"
+        )
+    if engine != _engine_of(database_url):
+        raise ConfigError(
+            f"PEERNOTES_REPLICA_DATABASE_URL names {engine}, but the database is "
+            f"{_engine_of(database_url)}: a read replica is a copy of the same database"
+        )
+    return url
 
 
 # Operations (issue 14): the log format. A function of its own, because gunicorn's settings

@@ -9,7 +9,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
-from peernotes import db, requests
+from peernotes import db, replica, requests
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
@@ -62,8 +62,12 @@ def create_app(config: Config) -> Flask:
             config.database_url,
             key_sources=key_sources(Keyring(config.master_key_file), KeyVault(config.key_vault)),
             sqlite_busy_timeout_ms=config.sqlite_busy_timeout_ms,
+            pool_size=config.db_pool_size,
+            max_overflow=config.db_max_overflow,
         ),
     )
+    # The read replica, when PEERNOTES_REPLICA_DATABASE_URL is set: for reads that decide nothing.
+    replica.init_app(app, config)
     # Email, when PEERNOTES_SMTP_URL is set: sent after commits, by a thread started lazily.
     install_mail(app, hold=held_until)
     csrf.init_app(app)

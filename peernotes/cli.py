@@ -203,8 +203,19 @@ def audit_checkpoint(out: str) -> None:
     type=click.Path(dir_okay=False),
     help="A signed checkpoint file to check the log against (repeatable).",
 )
-def audit_verify(checkpoints: tuple[str, ...]) -> None:
-    """Recompute the whole chain. Exit 0 when intact, 1 when not, 2 on unusable input."""
+@click.option(
+    "--primary",
+    "on_primary",
+    is_flag=True,
+    help="Read the primary database even when a read replica is configured.",
+)
+def audit_verify(checkpoints: tuple[str, ...], on_primary: bool) -> None:
+    """Recompute the whole chain. Exit 0 when intact, 1 when not, 2 on unusable input.
+
+    With a read replica (PEERNOTES_REPLICA_DATABASE_URL) the chain is read there, off the
+    primary; a failure found there is checked again on the primary before it is reported, since
+    a replica that lags would show a newer checkpoint as a truncated log.
+    """
     from pathlib import Path
 
     from peernotes.audit import checkpoint
@@ -214,10 +225,11 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
     from peernotes.db import get_database
 
     config = _config()
-    url = get_database().engine.url.render_as_string(hide_password=False)
+    primary = get_database().engine.url.render_as_string(hide_password=False)
+    url = config.replica_database_url if config.replica_database_url and not on_primary else primary
     try:
         # The stored chain key, not one derived from today's master key: it outlives rotations.
-        key = read_chain_key(url, Keyring(config.master_key_file))
+        key = read_chain_key(primary, Keyring(config.master_key_file))
         loaded = []
         if checkpoints:
             if config.audit_signing_key_file is None:
@@ -231,6 +243,9 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
     except checkpoint.CheckpointSignatureInvalid as exc:
         _fail(str(exc), status=1)
     timed = verify_database(url, key, loaded)
+    if not timed.verdict.ok and url != primary:
+        url = primary
+        timed = verify_database(url, key, loaded)
     verdict = timed.verdict
     if not verdict.ok:
         _fail(f"FAILED at entry {verdict.first_bad_seq}: {verdict.problem}", status=1)
@@ -238,6 +253,7 @@ def audit_verify(checkpoints: tuple[str, ...]) -> None:
         f"OK: {verdict.count} entries verified in {timed.seconds:.2f} s "
         f"({timed.rate:,.0f} entries/s)"
         + (f"; {len(loaded)} checkpoint(s) match" if loaded else "")
+        + (" on the read replica" if url != primary else "")
     )
 
 

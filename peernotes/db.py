@@ -242,14 +242,22 @@ class Database:
         audit_key: Callable[[], bytes] | None = None,
         key_sources: Mapping[str, object] | None = None,
         sqlite_busy_timeout_ms: int = 10_000,
+        pool_size: int | None = None,
+        max_overflow: int | None = None,
     ) -> None:
         # hide_parameters: a database error's message would otherwise repeat the values of
         # its statement (what someone typed) into the server log (`peernotes.ops.logs`).
+        # The pool's size per process (README, deployment); an in-memory SQLite database has
+        # a single-connection pool, which takes no size.
+        pool: dict[str, Any] = {}
+        if pool_size is not None and ":memory:" not in url and url != "sqlite://":
+            pool = {"pool_size": pool_size, "max_overflow": max_overflow or 0}
         self.engine = make_engine(
             url,
             sqlite_busy_timeout_ms=sqlite_busy_timeout_ms,
             pool_pre_ping=True,
             hide_parameters=True,
+            **pool,
         )
         info: dict[str, object] = dict(key_sources or {})
         self.info: Mapping[str, object] = info
