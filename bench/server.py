@@ -271,6 +271,8 @@ def run_wrk(
         command, capture_output=True, text=True, check=True, timeout=seconds + 60
     )
     result = parse_wrk(done.stdout)
+    if result.not_ok is None:
+        raise RuntimeError("wrk's status hook printed nothing: answers were not checked")
     if result.not_ok or result.socket_errors:
         raise RuntimeError(
             f"wrk on {path}: {result.not_ok} answers not 200, {result.socket_errors} socket errors"
