@@ -78,14 +78,17 @@ def _cli(instance: Path, url: str, *args: str) -> None:
         raise RuntimeError(f"peernotes {' '.join(args)} failed:\n" + log.read_text()[-4000:])
 
 
-def prepare_data(url: str, consumers: int, notes: int, seed: int, *, instance: Path) -> Dataset:
+def prepare_data(
+    url: str, consumers: int, notes: int, seed: int, *, instance: Path, demo: bool = False
+) -> Dataset:
     """Migrate the empty database at `url` and fill it: `consumers` consumers and `notes`
-    notes with the generator, or the demo service without it. `instance` holds the keys."""
+    notes with the generator, or the demo service without it (or when `demo`). `instance`
+    holds the keys."""
     import time
 
     started = time.perf_counter()
     _cli(instance, url, "db", "upgrade")
-    generated = generator_available()
+    generated = generator_available() and not demo
     if generated:
         _cli(
             instance,
@@ -118,8 +121,6 @@ def prepare_data(url: str, consumers: int, notes: int, seed: int, *, instance: P
             )
     finally:
         engine.dispose()
-    if not note_ids:
-        raise RuntimeError(f"{consumer} has no shared note to read")
     return Dataset(
         url=url,
         generated=generated,
