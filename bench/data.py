@@ -39,8 +39,11 @@ class Dataset:
     consumer_id: int
     worker_email: str
     password: str
-    #: The consumer's shared notes, newest first: the governed read picks one both can read.
+    #: The consumer's shared notes, those the worker did not write first, then newest first:
+    #: the governed read picks the first both can read.
     note_ids: tuple[int, ...]
+    #: Those of them the worker wrote (read as their author, not through consent).
+    worker_wrote: frozenset[int]
     seconds: float
 
     def totp_secret(self, email: str) -> str:
@@ -111,14 +114,13 @@ def prepare_data(
     try:
         with engine.connect() as conn:
             consumer_id = conn.execute(select(User.id).where(User.email == consumer)).scalar_one()
-            note_ids = tuple(
-                conn.execute(
-                    select(Note.id)
-                    .where(Note.subject_id == consumer_id, Note.state == State.SHARED)
-                    .order_by(Note.id.desc())
-                    .limit(20)
-                ).scalars()
-            )
+            worker_id = conn.execute(select(User.id).where(User.email == worker)).scalar_one()
+            rows = conn.execute(
+                select(Note.id, Note.author_id)
+                .where(Note.subject_id == consumer_id, Note.state == State.SHARED)
+                .order_by((Note.author_id == worker_id).asc(), Note.id.desc())
+                .limit(20)
+            ).all()
     finally:
         engine.dispose()
     return Dataset(
@@ -130,6 +132,7 @@ def prepare_data(
         consumer_id=consumer_id,
         worker_email=worker,
         password=DEMO_PASSWORD,
-        note_ids=note_ids,
+        note_ids=tuple(r.id for r in rows),
+        worker_wrote=frozenset(r.id for r in rows if r.author_id == worker_id),
         seconds=seconds,
     )

@@ -142,6 +142,11 @@ def governed_read(report: Report, engine: str, data: Dataset, one: Server, args:
     )
     must_be_ok(consumer, f"/notes/{note}")
     must_be_ok(worker, f"/notes/{note}")
+    if note in data.worker_wrote:
+        report.notes.append(
+            f"{engine}: R1's peer worker reads the note as its author (no note of the "
+            "consumer's by someone else was readable to them)"
+        )
     found = interleave(
         {
             "consumer": Target(one, f"/notes/{note}", consumer.cookie_header()),
