@@ -15,8 +15,11 @@ How it measures:
   (1 vs 2 workers; 100,000 vs 1,000,000 notes) both run at once and the rounds alternate
   between them; an idle server costs nothing.
 
-`--quick` is a small run (a few minutes); the defaults are the issue's full size. See
-`--help`. PostgreSQL is reached as PEERNOTES_BENCH_PG_ADMIN_URL (default
+Sizes: SQLite at the issue's full size (10,000 consumers, 1,000,000 notes; R2 beside 100,000);
+PostgreSQL at 100,000 notes (R2 beside 10,000), because generating a million notes there
+takes longer than the whole run may (`--pg-notes 1000000` for the full size). The Verify
+figure is on SQLite (its logs are built fast), 10,000,000 entries beside 1,000,000.
+`--quick` is a small run (a few minutes). See `--help`. PostgreSQL is reached as PEERNOTES_BENCH_PG_ADMIN_URL (default
 postgres@127.0.0.1:5432, trust authentication).
 """
 
