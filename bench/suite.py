@@ -19,8 +19,8 @@ Sizes: SQLite at the issue's full size (10,000 consumers, 1,000,000 notes; R2 be
 PostgreSQL at 100,000 notes (R2 beside 10,000), because generating a million notes there
 takes longer than the whole run may (`--pg-notes 1000000` for the full size). The Verify
 figure is on SQLite (its logs are built fast), 10,000,000 entries beside 1,000,000.
-`--quick` is a small run (a few minutes). See `--help`. PostgreSQL is reached as PEERNOTES_BENCH_PG_ADMIN_URL (default
-postgres@127.0.0.1:5432, trust authentication).
+`--quick` is a small run (a few minutes). See `--help`. PostgreSQL is reached as
+PEERNOTES_BENCH_PG_ADMIN_URL (default postgres@127.0.0.1:5432, trust authentication).
 """
 
 from __future__ import annotations
@@ -546,7 +546,7 @@ def print_table(
         f"{load[0]:.1f} at the start, {load[-1]:.1f} at the end (other work on the machine "
         "skews every figure)"
     )
-    rows = list(report.rows.values())
+    rows = [report.rows[key] for key in sorted(report.rows)]  # R1 .. R8, then Verify
     widths = [
         max(len("figure"), *(len(r.figure) for r in rows)),
         *(max(len(e), *(len(r.values.get(e, "not run")) for r in rows)) for e in ENGINES),
