@@ -3,6 +3,7 @@ person would, and wrk against it."""
 
 from __future__ import annotations
 
+import atexit
 import http.client
 import os
 import re
@@ -241,6 +242,7 @@ def _status_script() -> Path:
         with os.fdopen(handle, "w") as f:
             f.write(WRK_STATUS_SCRIPT)
         _script = Path(name)
+        atexit.register(_script.unlink, missing_ok=True)
     return _script
 
 
