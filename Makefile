@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 CHROMIUM ?= /usr/bin/chromium
+WRK ?= /usr/bin/wrk
 
-.PHONY: run install install-test test chromium typecheck clean bench-audit bench-records bench-workforce \
+.PHONY: run install install-test test chromium wrk typecheck clean bench bench-audit bench-records \
+	bench-workforce \
 	audit-deps audit-code audit-pip
 
 # --upgrade-deps: the venv's own pip and setuptools are current, not the interpreter's bundled
@@ -71,6 +73,22 @@ audit-code:
 # script (a known vulnerability always fails).
 audit-pip:
 	bash .ci/audit-pip
+
+## Debian's wrk, the load generator of `make bench` (installed with apt-get when running as root).
+wrk:
+	@if [ -x "$(WRK)" ]; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Debian's wrk for the benchmarks"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+		echo "wrk is missing: run 'sudo apt-get install -y wrk', then make bench again" >&2; \
+		exit 1; \
+	fi
+
+## make bench: every figure of issue 15 against a real gunicorn on loopback, SQLite and
+## PostgreSQL, one table (about 15 minutes; BENCH_ARGS=--quick for a small run, --help for more).
+bench: install-test wrk
+	PEERNOTES_BENCH_WRK=$(WRK) $(BIN)/python -m bench.suite $(BENCH_ARGS)
 
 ## make bench-audit: access-log verification speed, append cost, concurrent appends.
 bench-audit: install-test
