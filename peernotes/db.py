@@ -68,6 +68,8 @@ _READ_PHASE = "peernotes.read_phase"
 _LOCKED_AT = "peernotes.locked_at"
 #: `Session.info`: seconds this session's transactions have held that lock, in all.
 SERIAL_SECONDS = "peernotes.serial_seconds"
+#: `Session.info`: whether the session's transaction is a SQLite reader (`in_read_phase`).
+_READER = "peernotes.reader"
 #: `Session.info`: changes held for the transaction's write phase (`write_at_end`).
 _AT_END = "peernotes.write_at_end"
 
@@ -133,10 +135,12 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
 
 
 def in_read_phase(session: Session) -> bool:
-    """Whether `session`'s transaction is a SQLite reader's snapshot (which may not write)."""
-    if not session.in_transaction():
-        return False
-    return bool(session.connection().info.get(_READ_PHASE))
+    """Whether `session`'s transaction is a SQLite reader's snapshot (which may not write).
+
+    Read from the session, not its connection: asking for the connection of a transaction
+    whose connection failed would try to connect again (say, in a readiness check's commit).
+    """
+    return bool(session.info.get(_READER))
 
 
 def take_write_lock(session: Session) -> None:
@@ -154,6 +158,7 @@ def take_write_lock(session: Session) -> None:
     raw.execute("COMMIT")
     raw.execute("BEGIN IMMEDIATE")
     connection.info[_READ_PHASE] = False
+    session.info[_READER] = False
     note_locked(session, perf_counter())
 
 
@@ -173,8 +178,10 @@ def write_at_end(session: Session, change: Callable[[Session], object]) -> None:
 
 @event.listens_for(Session, "after_begin")
 def _writer_from_the_start(session: Session, _transaction: Any, connection: Connection) -> None:
+    reader = bool(connection.info.get(_READ_PHASE))
+    session.info[_READER] = reader
     # A SQLite writer holds the write lock from BEGIN, so its whole transaction is serial.
-    if connection.dialect.name == "sqlite" and not connection.info.get(_READ_PHASE):
+    if connection.dialect.name == "sqlite" and not reader:
         note_locked(session, perf_counter())
 
 
@@ -204,6 +211,7 @@ def _apply_held_changes(session: Session) -> None:
 def _end_of_transaction(session: Session, transaction: Any) -> None:
     if transaction.parent is not None:
         return
+    session.info.pop(_READER, None)
     held = session.info.get(_AT_END)
     if held:
         held.clear()  # rolled back: what it held goes with it
