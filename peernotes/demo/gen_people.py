@@ -160,7 +160,7 @@ def _teams(bulk: Bulk, world: World, long_ago: datetime) -> None:
 def _caseloads(bulk: Bulk, rng: random.Random, world: World) -> None:
     """Consumer i goes to peer worker i // 25 (so w0001's caseload is full and holds c00001)
     and to a clinician; every fifth consumer has a carer, supported by a carer peer worker.
-    Some consumers also had an earlier peer worker, whose assignment has ended."""
+    Some consumers also had an earlier episode of care, which has ended."""
     now = world.now
     start = (now - timedelta(days=730)).date()
     rows: list[tuple[object, ...]] = []
@@ -176,9 +176,10 @@ def _caseloads(bulk: Bulk, rng: random.Random, world: World) -> None:
         clinician = world.clinicians[i * len(world.clinicians) // n]
         world.worker_of[consumer] = worker
         world.clinician_of[consumer] = clinician
-        if i > 0 and rng.random() < 0.1 and len(world.peer_workers) > 1:
-            earlier = rng.choice([w for w in world.peer_workers[:3] if w != worker])
-            assign(earlier, consumer, start - timedelta(days=400), start - timedelta(days=1))
+        if i > 0 and rng.random() < 0.1:
+            # An earlier episode of care, ended: with whichever peer worker was free then.
+            earlier = rng.choice(world.peer_workers[:3])
+            assign(earlier, consumer, start - timedelta(days=400), start - timedelta(days=100))
         assign(worker, consumer, start, None)
         assign(clinician, consumer, start, None)
     nominations = []
