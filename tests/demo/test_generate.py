@@ -3,9 +3,7 @@ where it must be. Small sizes (20 consumers, 200 notes), on whichever engine the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import MASTER_KEY_FILE_NAME
-from peernotes import create_app
 from peernotes.access.decision import Category, GranteeKind
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_database
@@ -28,13 +25,15 @@ from peernotes.consent.models import ConsentDirective, ConsentProvision, Consent
 from peernotes.crypto.keyring import Keyring, read_chain_key
 from peernotes.db import get_database, utcnow
 from peernotes.demo.generate import GenerateRefused, Summary, generate
+from peernotes.demo.loader import demo_totp_secret
+from peernotes.mfa import service as mfa
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import InPersonReview, Note, NoteEvent, NoteRevision, NoteStatement
 from peernotes.notes.service.sealing import open_revision_strictly
 from peernotes.records.models import RecordEntry
 from peernotes.training.models import TrainingRecord
 from peernotes.workforce.contacts.models import Contact
-from tests.conftest import TEST_KEYS, Templates, _config, _copy_database, _drop_database
+from tests.conftest import TEST_KEYS
 from tests.helpers import sign_in
 
 CONSUMERS, NOTES, SEED = 20, 200, 7
@@ -45,23 +44,6 @@ class Generated:
     app: Flask
     url: str
     summary: Summary
-
-
-@pytest.fixture
-def fresh(templates: Templates, tmp_path: Path) -> Iterator[Any]:
-    """Makes apps over fresh, empty, migrated databases; disposes of them afterwards."""
-    made: list[tuple[Flask, object]] = []
-
-    def make() -> tuple[Flask, str]:
-        url, token = _copy_database(templates.empty, tmp_path)
-        app = create_app(_config(url, tmp_path))
-        made.append((app, token))
-        return app, url
-
-    yield make
-    for app, token in made:
-        get_database(app).engine.dispose()
-        _drop_database(token)
 
 
 def _generate(make: Any, seed: int = SEED) -> Generated:
@@ -239,6 +221,26 @@ def test_the_peer_worker_sees_the_consumer_in_their_caseload(generated: Generate
     # c00001 consents: w0001 reads what they shared with the care team, and their own drafts.
     assert client.get(f"/people/{consumer.id}/notes").status_code == 200
     assert draft is not None and client.get(f"/notes/{draft}").status_code == 200
+
+
+def test_staff_sign_in_with_the_demo_authenticator_secrets(generated: Generated) -> None:
+    """Clinicians, the coordinator and the auditor are enrolled with `demo_totp_secret` (sealed
+    under their data key), so `peernotes demo code EMAIL` gives a code the app accepts."""
+    app = generated.app
+    with _session(app) as db:
+        staff = db.scalars(
+            select(User).where(User.role.in_([Role.CLINICIAN, Role.ADMIN, Role.AUDITOR]))
+        ).all()
+        assert {u.role for u in staff} == {Role.CLINICIAN, Role.ADMIN, Role.AUDITOR}
+        for user in staff:
+            enrolment = mfa.current(db, user.id)
+            assert enrolment is not None, user.email
+            assert mfa.secret_of(db, enrolment) == demo_totp_secret(user.email)
+        clinician = next(u for u in staff if u.role is Role.CLINICIAN)
+    client = app.test_client()
+    response = sign_in(client, clinician.email)
+    assert response.status_code == 302 and "/login" not in response.headers["Location"]
+    assert client.get("/").status_code == 200
 
 
 def test_a_worker_without_consent_is_refused(generated: Generated) -> None:
