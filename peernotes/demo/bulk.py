@@ -10,7 +10,8 @@ id sequences past them, so that the app's own inserts continue after the generat
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,6 +96,22 @@ class Bulk:
                     f'(SELECT COALESCE(MAX(id), 1) FROM "{name}"))'
                 )
             )
+
+
+@contextmanager
+def roomy_cache(conn: Connection, mebibytes: int = 256) -> Iterator[None]:
+    """On SQLite, a page cache big enough for the indexes being filled (the default 2 MB makes
+    each insert into a large index read its pages from disk again), restored afterwards: the
+    connection goes back to the app's pool."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = {-1024 * int(mebibytes)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
 def _pg_value(value: Any) -> Any:

@@ -43,7 +43,7 @@ from peernotes.crypto.keys import new_data_key
 from peernotes.crypto.models import SpaceKey
 from peernotes.crypto.vault import KeyVault, new_ref
 from peernotes.db import KEY_VAULT, KEYRING, Database, utcnow
-from peernotes.demo.bulk import Bulk
+from peernotes.demo.bulk import Bulk, roomy_cache
 from peernotes.demo.gen_consent import build_consent
 from peernotes.demo.gen_log import ChainAppender, Pending, pending
 from peernotes.demo.gen_notes import NoteMaker, NoteRows
@@ -134,28 +134,48 @@ def generate(
             key = chain_key(session, keyring, create=True)
         bulk = Bulk(conn)
         chain = ChainAppender(bulk, key)
-        world = build_people(bulk, random.Random(f"{seed}:people"), consumers, password_hash, now)
-        emails = email_of(world)
-        say(f"{len(world.role_of):,} accounts")
-        staff_keys = two_step_people(world)
-        data_keys(bulk, keyring, world, world.consumers + world.carers + staff_keys)
-        two_step(bulk, world, emails)
-        spaces = _space_keys(bulk, keyring, vault, world)
-        log: list[Pending] = _setup_log(world)
-        build_consent(bulk, random.Random(f"{seed}:consent"), world, log)
-        chain.append(log)
-        say("consent and caseloads")
-        states = _notes(bulk, chain, world, notes, seed, spaces, say)
-        log = []
-        build_records(bulk, random.Random(f"{seed}:records"), world,
-                      int(notes * RECORDS_PER_NOTE), log)  # fmt: skip
-        build_contacts(bulk, random.Random(f"{seed}:contacts"), world,
-                       int(notes * CONTACTS_PER_NOTE), log)  # fmt: skip
-        chain.append(log)
+        with roomy_cache(conn):
+            states = _fill(
+                bulk, chain, keyring, vault, consumers, notes, seed, password_hash, now, say
+            )
         bulk.fix_sequences()
         say("committing")
     rows = dict(bulk.counts)
     return Summary(consumers, notes, time.perf_counter() - started, rows, states)
+
+
+def _fill(
+    bulk: Bulk,
+    chain: ChainAppender,
+    keyring: Keyring,
+    vault: KeyVault,
+    consumers: int,
+    notes: int,
+    seed: int,
+    password_hash: str,
+    now: datetime,
+    say: Callable[[str], None],
+) -> dict[str, int]:
+    """Everything, in order: people, keys, consent, notes, records and contacts."""
+    world = build_people(bulk, random.Random(f"{seed}:people"), consumers, password_hash, now)
+    emails = email_of(world)
+    say(f"{len(world.role_of):,} accounts")
+    staff_keys = two_step_people(world)
+    data_keys(bulk, keyring, world, world.consumers + world.carers + staff_keys)
+    two_step(bulk, world, emails)
+    spaces = _space_keys(bulk, keyring, vault, world)
+    log: list[Pending] = _setup_log(world)
+    build_consent(bulk, random.Random(f"{seed}:consent"), world, log)
+    chain.append(log)
+    say("consent and caseloads")
+    states = _notes(bulk, chain, world, notes, seed, spaces, say)
+    log = []
+    build_records(bulk, random.Random(f"{seed}:records"), world,
+                  int(notes * RECORDS_PER_NOTE), log)  # fmt: skip
+    build_contacts(bulk, random.Random(f"{seed}:contacts"), world,
+                   int(notes * CONTACTS_PER_NOTE), log)  # fmt: skip
+    chain.append(log)
+    return states
 
 
 def two_step_people(world: World) -> list[int]:
