@@ -66,7 +66,9 @@ def pending(
 
 
 class ChainAppender:
-    """Appends entries in batches, each MAC'd over the one before."""
+    """Appends entries in batches, each MAC'd over the one before. Chaining and writing are
+    separate steps, so that the next batch can be chained while this one is being written,
+    as long as the batches are written in the order they were chained."""
 
     def __init__(self, bulk: Bulk, key: bytes) -> None:
         self.bulk = bulk
@@ -78,19 +80,24 @@ class ChainAppender:
         ).first()
         self.seq, self.mac = (int(head[0]), bytes(head[1])) if head else (0, bytes(32))
         self._hasher = ChainHasher(key)
-        self.written = 0
 
     def append(self, entries: list[Pending]) -> None:
-        """Chain and write `entries`, in time order (stable: same-moment entries keep theirs)."""
+        """Chain and write `entries`."""
+        self.write(self.chain(entries))
+
+    def chain(self, entries: list[Pending]) -> list[tuple[object, ...]]:
+        """`entries` in time order (stable: same-moment entries keep theirs), each with its
+        place and MAC after the ones chained before: the rows to `write`, in this order."""
         entries.sort(key=lambda e: e[0])
-        rows = []
+        rows: list[tuple[object, ...]] = []
         mac, seq = self.mac, self.seq
         hasher = self._hasher
         for entry in entries:
             seq += 1
-            row = (seq, *entry, b"")
-            mac = hasher.mac(mac, row)
+            mac = hasher.mac(mac, (seq, *entry, b""))
             rows.append((seq, *entry, mac))
-        self.bulk.insert(AuditEntry.__table__, _COLUMNS, rows)  # type: ignore[arg-type]
         self.mac, self.seq = mac, seq
-        self.written += len(rows)
+        return rows
+
+    def write(self, rows: list[tuple[object, ...]]) -> None:
+        self.bulk.insert(AuditEntry.__table__, _COLUMNS, rows)  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as day_time
@@ -238,11 +238,27 @@ def _notes(
         bulk.next_id(NoteStatement.__table__),  # type: ignore[arg-type]
         spaces,
     )
-    for start in range(0, count, CHUNK):
-        rows = NoteRows()
-        for index in range(start, min(count, start + CHUNK)):
-            maker.make(index, rows)
-        rows.write(bulk)
-        chain.append(rows.log)
-        say(f"{min(count, start + CHUNK):,} notes")
+    # One thread writes a batch while this one makes the next: the database's own work (and
+    # psycopg's sending) runs without the interpreter lock. One batch in flight at a time keeps
+    # memory flat, and the connection is only ever used by one thread at a time.
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        writing: Future[None] | None = None
+        for start in range(0, count, CHUNK):
+            rows = NoteRows()
+            for index in range(start, min(count, start + CHUNK)):
+                maker.make(index, rows)
+            logged = chain.chain(rows.log)
+            if writing is not None:
+                writing.result()
+            writing = writer.submit(_write_notes, bulk, chain, rows, logged)
+            say(f"{min(count, start + CHUNK):,} notes")
+        if writing is not None:
+            writing.result()
     return maker.states
+
+
+def _write_notes(
+    bulk: Bulk, chain: ChainAppender, rows: NoteRows, logged: list[tuple[object, ...]]
+) -> None:
+    rows.write(bulk)
+    chain.write(logged)

@@ -24,6 +24,7 @@ from peernotes.care.models import CareAssignment
 from peernotes.consent.models import ConsentDirective, ConsentProvision, ConsentProvisionCategory
 from peernotes.crypto.keyring import Keyring, read_chain_key
 from peernotes.db import get_database, utcnow
+from peernotes.demo import generate as generate_module
 from peernotes.demo.generate import GenerateRefused, Summary, generate
 from peernotes.demo.loader import demo_totp_secret
 from peernotes.mfa import service as mfa
@@ -46,14 +47,19 @@ class Generated:
     summary: Summary
 
 
-def _generate(make: Any, seed: int = SEED) -> Generated:
+def _generate(make: Any, seed: int = SEED, chunk: int | None = None) -> Generated:
+    """Generate into a fresh database; `chunk` notes per batch (several batches exercise the
+    chain across batches and the writer thread)."""
     app, url = make()
-    return Generated(app, url, generate(get_database(app), CONSUMERS, NOTES, seed))
+    with pytest.MonkeyPatch.context() as patch:
+        if chunk is not None:
+            patch.setattr(generate_module, "CHUNK", chunk)
+        return Generated(app, url, generate(get_database(app), CONSUMERS, NOTES, seed))
 
 
 @pytest.fixture
 def generated(fresh: Any) -> Generated:
-    return _generate(fresh)
+    return _generate(fresh, chunk=64)
 
 
 def _session(app: Flask) -> Session:
@@ -135,7 +141,7 @@ def _snapshot(app: Flask) -> dict[str, Any]:
 
 def test_the_same_seed_gives_the_same_service_and_another_seed_another(fresh: Any) -> None:
     first = _snapshot(_generate(fresh).app)
-    again = _snapshot(_generate(fresh).app)
+    again = _snapshot(_generate(fresh, chunk=64).app)  # in batches: the same all the same
     other = _snapshot(_generate(fresh, seed=SEED + 1).app)
     assert first == again
     assert len(first["notes"]) == NOTES
@@ -198,6 +204,9 @@ def test_the_consumer_reads_their_notes_in_the_app(generated: Generated) -> None
         page = client.get(f"/notes/{note_id}")
         assert page.status_code == 200, note_id
         assert str(escape(body)) in page.get_data(as_text=True)
+    # Their notes, their timeline and their record open too.
+    for path in ("/notes", f"/people/{consumer.id}/timeline", f"/people/{consumer.id}/record"):
+        assert client.get(path).status_code == 200, path
 
 
 def test_the_peer_worker_sees_the_consumer_in_their_caseload(generated: Generated) -> None:
@@ -220,6 +229,7 @@ def test_the_peer_worker_sees_the_consumer_in_their_caseload(generated: Generate
     assert str(escape(consumer.display_name)) in client.get("/").get_data(as_text=True)
     # c00001 consents: w0001 reads what they shared with the care team, and their own drafts.
     assert client.get(f"/people/{consumer.id}/notes").status_code == 200
+    assert client.get(f"/people/{consumer.id}/timeline").status_code == 200
     assert draft is not None and client.get(f"/notes/{draft}").status_code == 200
 
 
