@@ -92,8 +92,14 @@ class Summary:
 
 
 def database_for(url: str, config: Config | None = None) -> Database:
-    """A `Database` for `url` with the keys of `config` (default: the environment's)."""
+    """A `Database` for `url` with the keys of `config` (default: the environment's).
+
+    Raises:
+        GenerateRefused: the configuration is production's.
+    """
     config = config or Config.from_env()
+    if config.is_production:
+        raise GenerateRefused("generated data is never written when PEERNOTES_ENV=production")
     vault = KeyVault(config.key_vault)
     return Database(url, key_sources=key_sources(Keyring(config.master_key_file), vault))
 
@@ -114,7 +120,22 @@ def generate(
     """
     if consumers < 1 or notes < 0:
         raise GenerateRefused("give at least one consumer and zero or more notes")
-    database = database_for(target) if isinstance(target, str) else target
+    if not isinstance(target, str):
+        return _generate(target, consumers, notes, seed, progress)
+    database = database_for(target)
+    try:
+        return _generate(database, consumers, notes, seed, progress)
+    finally:
+        database.engine.dispose()
+
+
+def _generate(
+    database: Database,
+    consumers: int,
+    notes: int,
+    seed: int,
+    progress: Callable[[str], None] | None,
+) -> Summary:
     keyring = database.info.get(KEYRING)
     vault = database.info.get(KEY_VAULT)
     if not isinstance(keyring, Keyring) or not isinstance(vault, KeyVault):

@@ -12,7 +12,7 @@ from markupsafe import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from config import MASTER_KEY_FILE_NAME
+from config import MASTER_KEY_FILE_NAME, SIGNING_KEY_FILE_NAME
 from peernotes.access.decision import Category, GranteeKind
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_database
@@ -318,3 +318,34 @@ def test_it_refuses_a_database_with_accounts(fresh: Any) -> None:
     with _session(app) as db:
         assert db.scalar(select(Note.id).order_by(Note.id.desc()).limit(1)) == before
         assert not db.scalar(select(User.id).where(User.email.like("%@gen.peernotes.example")))
+
+
+def test_from_a_url_with_the_environment_s_keys(
+    fresh: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The benchmarks' way in: a URL, keys from the environment's configuration."""
+    app, url = fresh()
+    monkeypatch.setenv("PEERNOTES_ENV", "development")
+    monkeypatch.setenv("PEERNOTES_INSTANCE_PATH", str(TEST_KEYS))
+    done = generate(url, 5, 20, SEED)
+    assert done.rows["notes"] == 20 and done.rows["users"] > 5
+    key = read_chain_key(url, Keyring(TEST_KEYS / MASTER_KEY_FILE_NAME))
+    assert verify_database(url, key, []).verdict.ok
+    with _session(app) as db:
+        consumer = _user(db, done.consumer_email)
+        note = db.scalars(select(Note).where(Note.subject_id == consumer.id)).first()
+        assert note is not None
+        assert open_revision_strictly(db, note, 1)[0][0].body
+
+
+def test_from_a_url_never_in_production(fresh: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    app, url = fresh()
+    monkeypatch.setenv("PEERNOTES_ENV", "production")
+    monkeypatch.setenv("PEERNOTES_DATABASE_URL", url)
+    monkeypatch.setenv("PEERNOTES_SECRET_KEY", "p" * 40)
+    monkeypatch.setenv("PEERNOTES_MASTER_KEY_FILE", str(TEST_KEYS / MASTER_KEY_FILE_NAME))
+    monkeypatch.setenv("PEERNOTES_AUDIT_SIGNING_KEY_FILE", str(TEST_KEYS / SIGNING_KEY_FILE_NAME))
+    with pytest.raises(GenerateRefused, match="production"):
+        generate(url, 5, 20, SEED)
+    with _session(app) as db:
+        assert db.scalar(select(User.id).limit(1)) is None
