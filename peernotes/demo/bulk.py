@@ -15,7 +15,17 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, LargeBinary, Table, func, insert, select, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    LargeBinary,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
 
 
 class Bulk:
@@ -82,8 +92,17 @@ class Bulk:
             raw.cursor() as cursor,
             cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as cp,
         ):
+            # Only the columns that need it are converted (most values go as they are).
+            converting = [i for i, c in enumerate(columns) if _converted(table.c[c].type)]
+            if not converting:
+                for row in rows:
+                    cp.write_row(row)
+                return
             for row in rows:
-                cp.write_row(tuple(_pg_value(v) for v in row))
+                values = list(row)
+                for i in converting:
+                    values[i] = _pg_value(values[i])
+                cp.write_row(values)
 
     def fix_sequences(self) -> None:
         """On PostgreSQL, move each id sequence past the ids written explicitly."""
@@ -114,9 +133,17 @@ def roomy_cache(conn: Connection, mebibytes: int = 256) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(before or -2000)}")
 
 
+def _converted(column_type: Any) -> bool:
+    """Whether COPY needs `_pg_value` for this column: datetimes (`UTCDateTime` decorates a
+    DateTime) and JSON."""
+    return isinstance(getattr(column_type, "impl", column_type), (DateTime, JSON))
+
+
 def _pg_value(value: Any) -> Any:
     # Timestamp columns are `timestamp without time zone` holding UTC (`peernotes.db`): give
     # COPY the naive UTC value, as the column type's bind processing does for the ORM.
+    if value is None:
+        return None
     if isinstance(value, datetime) and value.tzinfo is not None:
         return value.astimezone(UTC).replace(tzinfo=None)
     if isinstance(value, list):
