@@ -152,16 +152,55 @@ def demo_load(if_empty: bool) -> None:
             click.echo(f"  {person.email:<{width}}  {demo_totp_secret(person.email)}")
 
 
+@demo_group.command("generate")
+@click.option("--consumers", default=100, show_default=True, type=click.IntRange(min=1))
+@click.option("--notes", default=1000, show_default=True, type=click.IntRange(min=0))
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same service.")
+def demo_generate(consumers: int, notes: int, seed: int) -> None:
+    """Generate a large, realistic service into an empty, migrated database (for benchmarks).
+
+    One peer worker per 25 consumers, clinicians, carers, consent, notes in every state,
+    record entries, contacts and their access-log entries, all sealed for real.
+    """
+    from peernotes.db import get_database
+    from peernotes.demo.generate import GenerateRefused, generate
+
+    if _config().is_production:
+        _fail("generated data is never written when PEERNOTES_ENV=production")
+    try:
+        done = generate(
+            get_database(), consumers, notes, seed, progress=lambda m: click.echo(f"  {m}")
+        )
+    except GenerateRefused as exc:
+        _fail(str(exc), status=1)
+    rows = done.rows
+    click.echo(
+        f"Generated {done.consumers:,} consumers, {rows.get('users', 0):,} accounts, "
+        f"{done.notes:,} notes, {rows.get('record_entries', 0):,} record entries, "
+        f"{rows.get('contacts', 0):,} contacts and {rows.get('audit_log', 0):,} log entries "
+        f"in {done.seconds:.1f} s ({done.notes_per_second:,.0f} notes/s)."
+    )
+    click.echo("Notes by state: " + ", ".join(f"{k} {v:,}" for k, v in sorted(done.states.items())))
+    click.echo(f"Everyone's password is: {done.password}")
+    click.echo(f"  {done.consumer_email}  a consumer")
+    click.echo(f"  {done.worker_email}   their peer worker")
+    click.echo("Staff with two-step sign-in: `peernotes demo code EMAIL` prints their code.")
+
+
 @demo_group.command("code")
 @click.argument("email")
 def demo_code(email: str) -> None:
     """Print the code a demo person's authenticator shows now (demo accounts only)."""
+    from peernotes.demo.gen_people import GEN_DOMAIN
     from peernotes.demo.loader import DEMO_DOMAIN, demo_totp_code
 
     if _config().is_production:
         _fail("demo codes are never printed when PEERNOTES_ENV=production")
-    if not email.lower().endswith("@" + DEMO_DOMAIN):
-        _fail(f"only demo accounts (@{DEMO_DOMAIN}) have a known authenticator secret")
+    # The demo's and the generator's accounts use the same public, derived secrets.
+    if email.lower().rpartition("@")[2] not in (DEMO_DOMAIN, GEN_DOMAIN):
+        _fail(
+            f"only demo accounts (@{DEMO_DOMAIN}, @{GEN_DOMAIN}) have a known authenticator secret"
+        )
     click.echo(demo_totp_code(email))
 
 

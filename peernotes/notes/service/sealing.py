@@ -62,8 +62,13 @@ def _canonical(sections: list[Section]) -> bytes:
     ).encode()
 
 
+def note_key_aad(note_id: int, subject_id: int) -> bytes:
+    """What a note's wrapped content key is bound to (public for the data generator)."""
+    return f"notes:{note_id}:key:{subject_id}".encode()
+
+
 def _key_aad(note: Note) -> bytes:
-    return f"notes:{note.id}:key:{note.subject_id}".encode()
+    return note_key_aad(note.id, note.subject_id)
 
 
 def _note_key(db: Session, note: Note) -> bytes | None:
