@@ -41,7 +41,7 @@ from peernotes.audit.models import AuditEntry, micros_since_epoch
 from peernotes.db import AUDIT_KEY_SOURCE, in_read_phase, note_locked, take_write_lock, utcnow
 
 #: An arbitrary, fixed advisory-lock id for "appending to the audit log".
-_PG_LOCK_ID = 0x5045_4E4F  # "PENO"
+APPEND_LOCK_ID = 0x5045_4E4F  # "PENO"
 
 
 class AuditWriteError(RuntimeError):
@@ -187,7 +187,7 @@ def append_pending(session: Session) -> None:
     entries = list(pending)
     pending.clear()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": APPEND_LOCK_ID})
         note_locked(session, perf_counter())
     else:
         take_write_lock(session)  # a SQLite reader ends its snapshot here (`peernotes.db`)

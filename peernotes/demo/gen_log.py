@@ -13,7 +13,7 @@ from sqlalchemy import text
 from peernotes.audit.chain import ChainHasher
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.models import AuditEntry
-from peernotes.audit.writer import _PG_LOCK_ID
+from peernotes.audit.writer import APPEND_LOCK_ID
 from peernotes.demo.bulk import Bulk
 
 _COLUMNS = (
@@ -74,7 +74,7 @@ class ChainAppender:
         self.bulk = bulk
         if bulk.postgres:
             # The log writer's own lock, held to the end of the generator's transaction.
-            bulk.conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _PG_LOCK_ID})
+            bulk.conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": APPEND_LOCK_ID})
         head = bulk.conn.execute(
             text("SELECT seq, mac FROM audit_log ORDER BY seq DESC LIMIT 1")
         ).first()

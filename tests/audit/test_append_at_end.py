@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.models import AuditEntry
 from peernotes.audit.verify import verify_connection
-from peernotes.audit.writer import _PG_LOCK_ID, By, Target, record_event
+from peernotes.audit.writer import APPEND_LOCK_ID, By, Target, record_event
 from peernotes.auth.roles import Role
 from peernotes.crypto.keys import audit_chain_key
 from peernotes.db import SERIAL_SECONDS, Database, WriteInReadPhase, make_engine
@@ -99,7 +99,7 @@ def test_the_append_lock_is_free_while_the_transaction_goes_on(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
                     "AND pid = pg_backend_pid() AND objid = :lock"
                 ),
-                {"lock": _PG_LOCK_ID},
+                {"lock": APPEND_LOCK_ID},
             ).scalar()
             assert held == 0
         _someone_else_appends(database, 2)  # would wait for (PG) or fail on (SQLite) a held lock
