@@ -207,4 +207,3 @@ def grow(db: Session, factor: int, round_: int) -> dict[str, Any]:
     _concerns(db, sam, alex, factor)
     db.flush()
     return {"factor": factor, "round": round_}
-
