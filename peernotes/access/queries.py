@@ -212,32 +212,48 @@ def current_provisions(db: Session, subject_id: int, at: datetime) -> tuple[Prov
 
 def provisions_of(db: Session, directive_id: int) -> tuple[Provision, ...]:
     """Every provision of one directive version, as `decide()` takes them."""
+    return tuple(p for p, _carried in provisions_of_versions(db, [directive_id])[directive_id])
+
+
+def provisions_of_versions(
+    db: Session, directive_ids: Collection[int]
+) -> dict[int, tuple[tuple[Provision, int | None], ...]]:
+    """Every provision of each of these directive versions, by version, each with the
+    provision it was carried over from (None when the version added it): two queries however
+    many versions (a person's consent history lists all of theirs)."""
+    ids = list(directive_ids)
     rows = db.scalars(
         select(ConsentProvision)
-        .where(ConsentProvision.directive_id == directive_id)
+        .where(ConsentProvision.directive_id.in_(ids))
         .order_by(ConsentProvision.id)
     ).all()
     categories: dict[int, set[Category]] = {}
-    for provision_id, category in db.execute(
-        select(ConsentProvisionCategory.provision_id, ConsentProvisionCategory.category).where(
-            ConsentProvisionCategory.provision_id.in_([r.id for r in rows])
+    if rows:
+        for provision_id, category in db.execute(
+            select(ConsentProvisionCategory.provision_id, ConsentProvisionCategory.category)
+            .join(ConsentProvision, ConsentProvision.id == ConsentProvisionCategory.provision_id)
+            .where(ConsentProvision.directive_id.in_(ids))
+        ):
+            categories.setdefault(provision_id, set()).add(category)
+    found: dict[int, list[tuple[Provision, int | None]]] = {i: [] for i in ids}
+    for r in rows:
+        found[r.directive_id].append(
+            (
+                Provision(
+                    id=r.id,
+                    kind=r.grantee_kind,
+                    person_id=r.person_id,
+                    role=r.role,
+                    team_id=r.team_id,
+                    act=r.act,
+                    categories=frozenset(categories.get(r.id, ())),
+                    valid_from=r.valid_from,
+                    valid_until=r.valid_until,
+                ),
+                r.carried_from_id,
+            )
         )
-    ):
-        categories.setdefault(provision_id, set()).add(category)
-    return tuple(
-        Provision(
-            id=r.id,
-            kind=r.grantee_kind,
-            person_id=r.person_id,
-            role=r.role,
-            team_id=r.team_id,
-            act=r.act,
-            categories=frozenset(categories.get(r.id, ())),
-            valid_from=r.valid_from,
-            valid_until=r.valid_until,
-        )
-        for r in rows
-    )
+    return {i: tuple(v) for i, v in found.items()}
 
 
 # The same policy as SQL ------------------------------------------------------------------------
