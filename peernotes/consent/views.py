@@ -131,18 +131,21 @@ def _current_rows(db: Session, subject: User) -> list[dict[str, object]]:
         if p.valid_until <= now:
             continue
         person = db.get(User, p.person_id) if p.person_id else None
+        training: bool | None = None
+        if person is not None and person.role in (
+            Role.CONSUMER_PEER_WORKER,
+            Role.CARER_PEER_WORKER,
+        ):
+            if person.id not in trained:
+                trained[person.id] = training_current(db, person.id, now)
+            training = trained[person.id]
         rows.append(
             {
                 "provision": p,
                 "receipt": consent.receipt(db, p, subject.role)
                 .replace("From now on, ", "")
                 .replace(" You can change this at any time.", ""),
-                "training": (
-                    None
-                    if person is None
-                    or person.role not in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER)
-                    else trained.setdefault(person.id, training_current(db, person.id, now))
-                ),
+                "training": training,
             }
         )
     del held

@@ -26,6 +26,7 @@ from peernotes.db import utcnow
 from peernotes.demo.loader import DEMO_DOMAIN
 from peernotes.notes import service as notes
 from peernotes.notes.models import Note
+from peernotes.notes.service import LIST_PAGE
 from peernotes.records import service as records
 from peernotes.records.models import RecordEntry
 from peernotes.risk import service as risk
@@ -81,24 +82,24 @@ def _add_caseload(db: Session, worker: User, round_: int, count: int) -> None:
 
 
 def _notes_about(db: Session, author: User, subject: User, count: int, round_: int) -> None:
-    """Notes in every state a page lists: shared (with the subject's own words), waiting for
-    review, changes asked for, declined, and the author's drafts."""
+    """Notes in every state a page lists, about a third each of the first three: shared (with
+    the subject's own words), waiting for the subject's review, changes asked for (waiting
+    for the author); and a few declined, and drafts."""
     writer, reader = _by(author), _by(subject)
     audiences = ["just_us", "care_team", "care_team", "care_team"]
     for i in range(count):
         note = notes.create(db, writer, subject.id, _sections(f"Grown note {round_}.{i}."))
-        kind = i % 5
-        if kind == 4:
+        if i % 20 == 19:
             continue  # a draft
         notes.propose(db, writer, note.id)
-        if kind == 0:
+        if i % 20 == 18:
+            notes.decline(db, reader, note.id, "Not this one.")
+        elif i % 3 == 0:
             notes.approve(db, reader, note.id, audiences, 1)
             notes.add_statement(db, reader, note.id, "own_words", "In my own words.")
-        elif kind == 1:
+        elif i % 3 == 1:
             notes.request_changes(db, reader, note.id, "Please change a word.")
-        elif kind == 2:
-            notes.decline(db, reader, note.id, "Not this one.")
-        # kind 3: waiting for the subject's review (and a notification for them)
+        # else: waiting for the subject's review (and a notification for them)
 
 
 def _reads(db: Session, reader: User, subject: User, note_ids: list[int]) -> None:
@@ -184,13 +185,16 @@ def _concerns(db: Session, worker: User, subject: User, count: int) -> None:
 
 def grow(db: Session, factor: int, round_: int) -> dict[str, Any]:
     """Add about `factor` times the demo's own amount of everything the counted pages show,
-    for the same people. Flushes; the caller commits. Returns what was added, for messages."""
+    for the same people; and notes enough that each list of them that pages (`LIST_PAGE`, the
+    timeline's page) is full after the first growth: beyond a page, a list's count must stop
+    growing. Flushes; the caller commits. Returns what was added, for messages."""
+    notes_each = max(4 * LIST_PAGE, 5 * factor)
     people = {k: _person(db, k) for k in ("alex", "linh", "sam", "helen", "dr.chen", "tui")}
     alex, linh, sam, helen, chen = (people[k] for k in ("alex", "linh", "sam", "helen", "dr.chen"))
     for worker in (chen, sam, helen, people["tui"]):
         _add_caseload(db, worker, round_, 2 * factor)
-    _notes_about(db, sam, alex, 3 * factor, round_)
-    _notes_about(db, helen, linh, factor, round_)
+    _notes_about(db, sam, alex, notes_each, round_)
+    _notes_about(db, helen, linh, notes_each, round_)
     _reads(
         db,
         chen,
