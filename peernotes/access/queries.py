@@ -9,9 +9,9 @@ test builds random worlds and holds the two to exactly the same answers.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -48,13 +48,21 @@ SubjectRef = ColumnElement[int] | InstrumentedAttribute[int] | int
 # test caught exactly that).
 
 
-def _assignment(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+#: A moment and its date: known values, or the parameters of a statement built once.
+At = datetime | ColumnElement[datetime]
+Day = date | ColumnElement[date]
+ActorRef = int | ColumnElement[int]
+
+
+def _assignment(
+    actor_id: ActorRef, subject: SubjectRef, at: At, day: Day | None = None
+) -> ColumnElement[bool]:
     return (
         exists()
         .where(
             CareAssignment.worker_id == actor_id,
             CareAssignment.subject_id == subject,
-            CareAssignment.active_at(at),
+            CareAssignment.active_at(at, day),
         )
         .correlate_except(CareAssignment)
     )
@@ -98,7 +106,7 @@ def _directive_in_effect(subject: SubjectRef, at: datetime):  # type: ignore[no-
     )
 
 
-def _flag(subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+def _flag(subject: SubjectRef, at: At) -> ColumnElement[bool]:
     return (
         exists()
         .where(
@@ -110,7 +118,7 @@ def _flag(subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
     )
 
 
-def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+def _nominated(actor_id: ActorRef, subject: SubjectRef, at: At) -> ColumnElement[bool]:
     return (
         exists()
         .where(
@@ -124,10 +132,13 @@ def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElemen
 
 
 def _trained(actor_id: int, at: datetime) -> ColumnElement[bool]:
+    return _trained_on(actor_id, at.date())
+
+
+def _trained_on(actor_id: ActorRef, day: Day) -> ColumnElement[bool]:
     # The newest completion of each module counts, as `training.status_of` shows it: records
     # are never changed, so a wrong expiry is put right by recording the module again, and
     # that correction must be able to take access away, not only give it.
-    day = at.date()
     newer = aliased(TrainingRecord)
     conditions = [
         exists()
@@ -173,14 +184,31 @@ def _emergency(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElemen
 # Facts for one decision ----------------------------------------------------------------------
 
 
+_ACTOR = bindparam("facts_actor", type_=Integer)
+_SUBJECT = bindparam("facts_subject", type_=Integer)
+#: Untyped: each comparison gives its copy the column's type (UTC times, dates).
+_AT: ColumnElement[datetime] = bindparam("facts_at")
+_DAY: ColumnElement[date] = bindparam("facts_day")
+#: The four yes-or-no facts of one decision, as one statement built once with parameters:
+#: every governed read asks it, and building it (a dozen nested EXISTS) cost more than
+#: running it. The same conditions as the list filters use, so the two cannot drift.
+_CHECKS = select(
+    _assignment(_ACTOR, _SUBJECT, _AT, _DAY),
+    _trained_on(_ACTOR, _DAY),
+    _flag(_SUBJECT, _AT),
+    _nominated(_ACTOR, _SUBJECT, _AT),
+)
+
+
 def facts_for(db: Session, actor_id: int, subject_id: int, at: datetime) -> Facts:
     checks = db.execute(
-        select(
-            _assignment(actor_id, subject_id, at),
-            _trained(actor_id, at),
-            _flag(subject_id, at),
-            _nominated(actor_id, subject_id, at),
-        )
+        _CHECKS,
+        {
+            "facts_actor": actor_id,
+            "facts_subject": subject_id,
+            "facts_at": at,
+            "facts_day": at.date(),
+        },
     ).one()
     provisions = current_provisions(db, subject_id, at)
     emergency = tuple(
