@@ -200,7 +200,16 @@ _CHECKS = select(
 )
 
 
-def facts_for(db: Session, actor_id: int, subject_id: int, at: datetime) -> Facts:
+def facts_for(
+    db: Session,
+    actor_id: int,
+    subject_id: int,
+    at: datetime,
+    provisions: tuple[Provision, ...] | None = None,
+) -> Facts:
+    """What `decide()` weighs for one actor and one subject at `at`. `provisions`: the
+    subject's `current_provisions` at the same `at`, when the caller decides for many actors
+    about one subject (they do not depend on the actor)."""
     checks = db.execute(
         _CHECKS,
         {
@@ -210,7 +219,8 @@ def facts_for(db: Session, actor_id: int, subject_id: int, at: datetime) -> Fact
             "facts_day": at.date(),
         },
     ).one()
-    provisions = current_provisions(db, subject_id, at)
+    if provisions is None:
+        provisions = current_provisions(db, subject_id, at)
     emergency = tuple(
         EmergencyGrant(e.id, e.clinician_id, e.starts_at, e.ends_at)
         for e in db.scalars(
