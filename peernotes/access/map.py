@@ -121,10 +121,15 @@ def _care_team(db: Session, subject_id: int, at: datetime) -> set[int]:
     )
 
 
-def _candidates(db: Session, subject_id: int, at: datetime, care_team: set[int]) -> set[int]:
+def _candidates(
+    db: Session,
+    subject_id: int,
+    at: datetime,
+    care_team: set[int],
+    provisions: tuple[Provision, ...],
+) -> set[int]:
     """Everyone who could hold a basis to read about `subject_id` at `at` (a superset)."""
     ids = set(care_team)
-    provisions = current_provisions(db, subject_id, at)
     ids |= {p.person_id for p in provisions if p.kind is GranteeKind.PERSON and p.person_id}
     ids |= team_members(db, {p.team_id for p in provisions if p.team_id is not None}, at)
     # A role grant names someone only within the care team: assigned people, above.
@@ -145,13 +150,15 @@ def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
     """Each person (other than the subject) who may read anything about them at `at`."""
     care_team = _care_team(db, subject_id, at)
     objects = _object_access(db, subject_id, at, care_team)
+    # The subject's consent is the same for every person weighed: read once, not per person.
+    provisions = current_provisions(db, subject_id, at)
     rows: list[Row] = []
     for person in db.scalars(
         select(User)
-        .where(User.id.in_(_candidates(db, subject_id, at, care_team) | set(objects)))
+        .where(User.id.in_(_candidates(db, subject_id, at, care_team, provisions) | set(objects)))
         .order_by(User.id)
     ):
-        facts = facts_for(db, person.id, subject_id, at)
+        facts = facts_for(db, person.id, subject_id, at, provisions)
         reads = {
             kind: decision
             for kind in KINDS

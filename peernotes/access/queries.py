@@ -9,9 +9,9 @@ test builds random worlds and holds the two to exactly the same answers.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy import Integer, Select, and_, bindparam, exists, false, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -48,13 +48,21 @@ SubjectRef = ColumnElement[int] | InstrumentedAttribute[int] | int
 # test caught exactly that).
 
 
-def _assignment(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+#: A moment and its date: known values, or the parameters of a statement built once.
+At = datetime | ColumnElement[datetime]
+Day = date | ColumnElement[date]
+ActorRef = int | ColumnElement[int]
+
+
+def _assignment(
+    actor_id: ActorRef, subject: SubjectRef, at: At, day: Day | None = None
+) -> ColumnElement[bool]:
     return (
         exists()
         .where(
             CareAssignment.worker_id == actor_id,
             CareAssignment.subject_id == subject,
-            CareAssignment.active_at(at),
+            CareAssignment.active_at(at, day),
         )
         .correlate_except(CareAssignment)
     )
@@ -98,7 +106,7 @@ def _directive_in_effect(subject: SubjectRef, at: datetime):  # type: ignore[no-
     )
 
 
-def _flag(subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+def _flag(subject: SubjectRef, at: At) -> ColumnElement[bool]:
     return (
         exists()
         .where(
@@ -110,7 +118,7 @@ def _flag(subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
     )
 
 
-def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElement[bool]:
+def _nominated(actor_id: ActorRef, subject: SubjectRef, at: At) -> ColumnElement[bool]:
     return (
         exists()
         .where(
@@ -124,10 +132,13 @@ def _nominated(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElemen
 
 
 def _trained(actor_id: int, at: datetime) -> ColumnElement[bool]:
+    return _trained_on(actor_id, at.date())
+
+
+def _trained_on(actor_id: ActorRef, day: Day) -> ColumnElement[bool]:
     # The newest completion of each module counts, as `training.status_of` shows it: records
     # are never changed, so a wrong expiry is put right by recording the module again, and
     # that correction must be able to take access away, not only give it.
-    day = at.date()
     newer = aliased(TrainingRecord)
     conditions = [
         exists()
@@ -173,16 +184,43 @@ def _emergency(actor_id: int, subject: SubjectRef, at: datetime) -> ColumnElemen
 # Facts for one decision ----------------------------------------------------------------------
 
 
-def facts_for(db: Session, actor_id: int, subject_id: int, at: datetime) -> Facts:
+_ACTOR = bindparam("facts_actor", type_=Integer)
+_SUBJECT = bindparam("facts_subject", type_=Integer)
+#: Untyped: each comparison gives its copy the column's type (UTC times, dates).
+_AT: ColumnElement[datetime] = bindparam("facts_at")
+_DAY: ColumnElement[date] = bindparam("facts_day")
+#: The four yes-or-no facts of one decision, as one statement built once with parameters:
+#: every governed read asks it, and building it (a dozen nested EXISTS) cost more than
+#: running it. The same conditions as the list filters use, so the two cannot drift.
+_CHECKS = select(
+    _assignment(_ACTOR, _SUBJECT, _AT, _DAY),
+    _trained_on(_ACTOR, _DAY),
+    _flag(_SUBJECT, _AT),
+    _nominated(_ACTOR, _SUBJECT, _AT),
+)
+
+
+def facts_for(
+    db: Session,
+    actor_id: int,
+    subject_id: int,
+    at: datetime,
+    provisions: tuple[Provision, ...] | None = None,
+) -> Facts:
+    """What `decide()` weighs for one actor and one subject at `at`. `provisions`: the
+    subject's `current_provisions` at the same `at`, when the caller decides for many actors
+    about one subject (they do not depend on the actor)."""
     checks = db.execute(
-        select(
-            _assignment(actor_id, subject_id, at),
-            _trained(actor_id, at),
-            _flag(subject_id, at),
-            _nominated(actor_id, subject_id, at),
-        )
+        _CHECKS,
+        {
+            "facts_actor": actor_id,
+            "facts_subject": subject_id,
+            "facts_at": at,
+            "facts_day": at.date(),
+        },
     ).one()
-    provisions = current_provisions(db, subject_id, at)
+    if provisions is None:
+        provisions = current_provisions(db, subject_id, at)
     emergency = tuple(
         EmergencyGrant(e.id, e.clinician_id, e.starts_at, e.ends_at)
         for e in db.scalars(
@@ -212,32 +250,48 @@ def current_provisions(db: Session, subject_id: int, at: datetime) -> tuple[Prov
 
 def provisions_of(db: Session, directive_id: int) -> tuple[Provision, ...]:
     """Every provision of one directive version, as `decide()` takes them."""
+    return tuple(p for p, _carried in provisions_of_versions(db, [directive_id])[directive_id])
+
+
+def provisions_of_versions(
+    db: Session, directive_ids: Collection[int]
+) -> dict[int, tuple[tuple[Provision, int | None], ...]]:
+    """Every provision of each of these directive versions, by version, each with the
+    provision it was carried over from (None when the version added it): two queries however
+    many versions (a person's consent history lists all of theirs)."""
+    ids = list(directive_ids)
     rows = db.scalars(
         select(ConsentProvision)
-        .where(ConsentProvision.directive_id == directive_id)
+        .where(ConsentProvision.directive_id.in_(ids))
         .order_by(ConsentProvision.id)
     ).all()
     categories: dict[int, set[Category]] = {}
-    for provision_id, category in db.execute(
-        select(ConsentProvisionCategory.provision_id, ConsentProvisionCategory.category).where(
-            ConsentProvisionCategory.provision_id.in_([r.id for r in rows])
+    if rows:
+        for provision_id, category in db.execute(
+            select(ConsentProvisionCategory.provision_id, ConsentProvisionCategory.category)
+            .join(ConsentProvision, ConsentProvision.id == ConsentProvisionCategory.provision_id)
+            .where(ConsentProvision.directive_id.in_(ids))
+        ):
+            categories.setdefault(provision_id, set()).add(category)
+    found: dict[int, list[tuple[Provision, int | None]]] = {i: [] for i in ids}
+    for r in rows:
+        found[r.directive_id].append(
+            (
+                Provision(
+                    id=r.id,
+                    kind=r.grantee_kind,
+                    person_id=r.person_id,
+                    role=r.role,
+                    team_id=r.team_id,
+                    act=r.act,
+                    categories=frozenset(categories.get(r.id, ())),
+                    valid_from=r.valid_from,
+                    valid_until=r.valid_until,
+                ),
+                r.carried_from_id,
+            )
         )
-    ):
-        categories.setdefault(provision_id, set()).add(category)
-    return tuple(
-        Provision(
-            id=r.id,
-            kind=r.grantee_kind,
-            person_id=r.person_id,
-            role=r.role,
-            team_id=r.team_id,
-            act=r.act,
-            categories=frozenset(categories.get(r.id, ())),
-            valid_from=r.valid_from,
-            valid_until=r.valid_until,
-        )
-        for r in rows
-    )
+    return {i: tuple(v) for i, v in found.items()}
 
 
 # The same policy as SQL ------------------------------------------------------------------------

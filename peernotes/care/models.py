@@ -81,9 +81,16 @@ class CareAssignment(Base):
         )
 
     @classmethod
-    def active_at(cls, moment: datetime) -> ColumnElement[bool]:
-        """SQL twin of `is_active_at`, for filtering lists."""
-        day = moment.date()
+    def active_at(
+        cls,
+        moment: datetime | ColumnElement[datetime],
+        day: date | ColumnElement[date] | None = None,
+    ) -> ColumnElement[bool]:
+        """SQL twin of `is_active_at`, for filtering lists. `moment` may be a parameter of a
+        statement built once; then `day` must be the parameter for its date."""
+        if day is None:
+            assert isinstance(moment, datetime), "a parameter for the moment needs one for its day"
+            day = moment.date()
         return and_(
             cls.starts_on <= day,
             or_(cls.ends_on.is_(None), cls.ends_on >= day),

@@ -6,7 +6,7 @@ by"). After each change the consumer gets a receipt in plain words.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Act, Category, Decision, GranteeKind, Provision
 from peernotes.access.map import Row, gained, reads_of
-from peernotes.access.queries import current_provisions, provisions_of, team_ids_query
+from peernotes.access.queries import (
+    current_provisions,
+    provisions_of_versions,
+    team_ids_query,
+)
 from peernotes.access.relationships import relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
@@ -344,6 +348,22 @@ def grantee_words(db: Session, provision: Provision) -> str:
     return "someone"
 
 
+def load_grantees(db: Session, provisions: Iterable[Provision]) -> list[object]:
+    """Load every person and team these provisions name, in one query each, and return them:
+    while the caller holds the list, `grantee_words` finds each in the session (whose identity
+    map holds only what someone still refers to) instead of loading it again, once per
+    provision."""
+    listed = list(provisions)
+    people = {p.person_id for p in listed if p.person_id is not None}
+    teams = {p.team_id for p in listed if p.team_id is not None}
+    held: list[object] = []
+    if people:
+        held.extend(db.scalars(select(User).where(User.id.in_(people))))
+    if teams:
+        held.extend(db.scalars(select(Team).where(Team.id.in_(teams))))
+    return held
+
+
 def _listing(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
@@ -464,31 +484,22 @@ def history(db: Session, subject_id: int, subject_role: Role = Role.CONSUMER) ->
         .where(ConsentDirective.subject_id == subject_id)
         .order_by(ConsentDirective.version)
     ).all()
-    carried = {
-        d.id: {
-            row.id: row.carried_from_id
-            for row in db.scalars(
-                select(ConsentProvision).where(ConsentProvision.directive_id == d.id)
-            )
-        }
-        for d in directives
-    }
+    # Every version's provisions at once (two queries), not two queries per version.
+    versions = provisions_of_versions(db, [d.id for d in directives])
+    held = load_grantees(db, (p for rows in versions.values() for p, _carried in rows))
     changes: list[Change] = []
     previous: tuple[Provision, ...] = ()
     for directive in directives:
-        provisions = provisions_of(db, directive.id)
-        kept = {origin for origin in carried[directive.id].values() if origin is not None}
+        rows = versions[directive.id]
+        provisions = tuple(p for p, _carried in rows)
+        kept = {origin for _p, origin in rows if origin is not None}
         changes.append(
             Change(
                 version=directive.version,
                 at=directive.created_at,
                 by_id=directive.created_by_id,
                 witnessed_by_id=directive.witnessed_by_id,
-                added=[
-                    receipt(db, p, subject_role)
-                    for p in provisions
-                    if carried[directive.id][p.id] is None
-                ],
+                added=[receipt(db, p, subject_role) for p, carried in rows if carried is None],
                 ended=[
                     _ended_words(db, p, directive.created_at, subject_role)
                     for p in previous
@@ -497,4 +508,5 @@ def history(db: Session, subject_id: int, subject_role: Role = Role.CONSUMER) ->
             )
         )
         previous = provisions
+    del held
     return list(reversed(changes))

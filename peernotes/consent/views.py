@@ -124,24 +124,31 @@ def _grant_from_form(
 def _current_rows(db: Session, subject: User) -> list[dict[str, object]]:
     now = utcnow()
     rows: list[dict[str, object]] = []
-    for p in current_provisions(db, subject.id, now):
+    current = current_provisions(db, subject.id, now)
+    held = consent.load_grantees(db, current)  # one query, not one per provision
+    trained: dict[int, bool] = {}  # one check per person, however many shares name them
+    for p in current:
         if p.valid_until <= now:
             continue
         person = db.get(User, p.person_id) if p.person_id else None
+        training: bool | None = None
+        if person is not None and person.role in (
+            Role.CONSUMER_PEER_WORKER,
+            Role.CARER_PEER_WORKER,
+        ):
+            if person.id not in trained:
+                trained[person.id] = training_current(db, person.id, now)
+            training = trained[person.id]
         rows.append(
             {
                 "provision": p,
                 "receipt": consent.receipt(db, p, subject.role)
                 .replace("From now on, ", "")
                 .replace(" You can change this at any time.", ""),
-                "training": (
-                    None
-                    if person is None
-                    or person.role not in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER)
-                    else training_current(db, person.id, now)
-                ),
+                "training": training,
             }
         )
+    del held
     return rows
 
 

@@ -15,7 +15,7 @@ import weakref
 from datetime import datetime
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from peernotes.crypto.keyring import Keyring, lock_keys
 from peernotes.crypto.keys import new_data_key, seal, unseal, unwrap_data_key, wrap_data_key
@@ -61,18 +61,55 @@ def _keyring(db: Session) -> Keyring:
     return keyring
 
 
+#: Where a session keeps the keys it unwrapped in its current transaction (`_unwrapped`).
+UNWRAPPED = "peernotes.unwrapped_keys"
+
+
+def _unwrapped(db: Session) -> dict[tuple[str, int, int], bytes]:
+    """The keys unwrapped in this session's current transaction, by ("data", subject id,
+    subject id) or ("space", space key id, subject id). A page that opens a note, its
+    statements and its history reads the same key three times; once is enough. Kept for one
+    transaction only (emptied when it ends, `_forget_unwrapped`), so a key destroyed by
+    another transaction is never used from here, and this transaction's own destruction
+    removes it at once."""
+    cache: dict[tuple[str, int, int], bytes] | None = db.info.get(UNWRAPPED)
+    if cache is None:
+        cache = db.info[UNWRAPPED] = {}
+    return cache
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_unwrapped(db: Session, transaction: SessionTransaction) -> None:
+    # The session's own transaction, not each step's savepoint (released into it)...
+    if transaction.parent is None:
+        db.info.pop(UNWRAPPED, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_unwrapped_on_rollback(db: Session, _previous: SessionTransaction) -> None:
+    # ...but any rollback, a savepoint's included: a key it created is gone with it.
+    db.info.pop(UNWRAPPED, None)
+
+
 def _data_key(db: Session, subject_id: int, *, create: bool) -> bytes:
+    cache = _unwrapped(db)
+    found = cache.get(("data", subject_id, subject_id))
+    if found is not None:
+        return found
     keyring = _keyring(db)
     row = db.scalar(select(DataKey).where(DataKey.subject_id == subject_id))
     if row is None:
         if not create:
             raise MissingDataKey(subject_id)
-        return _new_data_key(db, keyring, subject_id)
-    if row.destroyed_at is not None:
+        key = _new_data_key(db, keyring, subject_id)
+    elif row.destroyed_at is not None:
         raise KeyDestroyed(subject_id)
-    # Whichever master key wrapped it, by the fingerprint stored beside it (during a rotation,
-    # some rows are under the old key and some under the new).
-    return unwrap_data_key(keyring.key(row.master_key_id), subject_id, row.wrapped_key)
+    else:
+        # Whichever master key wrapped it, by the fingerprint stored beside it (during a
+        # rotation, some rows are under the old key and some under the new).
+        key = unwrap_data_key(keyring.key(row.master_key_id), subject_id, row.wrapped_key)
+    cache["data", subject_id, subject_id] = key
+    return key
 
 
 def _new_data_key(db: Session, keyring: Keyring, subject_id: int) -> bytes:
@@ -117,6 +154,7 @@ def destroy_data_key(db: Session, subject_id: int, when: datetime) -> bool:
     row.wrapped_key = b""
     row.destroyed_at = when
     db.flush()
+    _unwrapped(db).pop(("data", subject_id, subject_id), None)
     return True
 
 
@@ -153,10 +191,17 @@ def peer_space_key(db: Session, subject_id: int) -> int:
 
 
 def _space_key(db: Session, space_key_id: int, subject_id: int) -> bytes:
+    cache = _unwrapped(db)
+    found = cache.get(("space", space_key_id, subject_id))
+    if found is not None:
+        return found
     row = db.get(SpaceKey, space_key_id)
     if row is None or row.subject_id != subject_id or row.destroyed_at is not None:
         raise KeyShredded()
-    return vault_of(db).get(_keyring(db), row.ref, subject_id)
+    key = cache["space", space_key_id, subject_id] = vault_of(db).get(
+        _keyring(db), row.ref, subject_id
+    )
+    return key
 
 
 def seal_in_space(
@@ -196,8 +241,10 @@ def destroy_space_keys(db: Session, subject_id: int, when: datetime) -> list[str
     rows = db.scalars(
         select(SpaceKey).where(SpaceKey.subject_id == subject_id, SpaceKey.destroyed_at.is_(None))
     ).all()
+    cache = _unwrapped(db)
     for row in rows:
         row.destroyed_at = when
+        cache.pop(("space", row.id, row.subject_id), None)
     db.flush()
     refs = [row.ref for row in rows]
     if refs:

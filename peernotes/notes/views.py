@@ -65,7 +65,11 @@ def _flash_language(sections: list[notes.Section]) -> None:
 @bp.route("/notes")
 @requires(Permission.NOTES_READ)
 def index(actor: Actor, db: Session) -> str:
-    page = notes.notes_page(db, actor)
+    try:
+        before = notes.ListCursor.parse(request.args.get("before"))
+    except ValueError:
+        raise bad_page_position() from None
+    page = notes.notes_page(db, actor, before=before)
     listed = [*page.waiting, *page.approved, *page.mine, *page.shared]
     names = display_names(
         db, {actor.id, *page.sharers, *(i for n in listed for i in (n.author_id, n.subject_id))}
@@ -378,7 +382,11 @@ def shared_about(actor: Actor, db: Session, subject_id: int) -> str | Response:
     subject = db.get(User, subject_id)
     if subject is None:
         abort(404)
-    found = notes.shared_about(db, actor, subject.id)
+    try:
+        before = notes.ListCursor.parse(request.args.get("before"))
+    except ValueError:
+        raise bad_page_position() from None
+    found = notes.shared_about(db, actor, subject.id, before=before)
     if not found.notes:
         abort(404)
     names = display_names(db, {subject.id, *(n.author_id for n in found.notes)})

@@ -17,8 +17,8 @@ from peernotes.notifications.models import Notification
 from peernotes.risk.models import RiskConcern
 
 
-def shown(now: datetime) -> ColumnElement[bool]:
-    """SQL: the notification is not held back at `now`."""
+def shown(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
+    """SQL: the notification is not held back at `now` (a time, or a parameter for one)."""
     delayed = exists().where(RiskConcern.id == Notification.about_id, RiskConcern.delay_until > now)
     return or_(Notification.kind != Kind.RISK_ABOUT_YOU, ~delayed)
 

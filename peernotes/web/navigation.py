@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from flask import Flask, request
 from flask_login import current_user
@@ -133,14 +134,26 @@ NAVIGATION: tuple[NavItem, ...] = (
 
 def navigation_for(role: Role) -> list[NavItem]:
     """Every link someone with this role's permissions is shown, in the one order."""
-    return [item for item in NAVIGATION if item.shown_to(role)]
+    return list(_navigation_of(role))
 
 
 def areas_for(role: Role) -> list[NavArea]:
     """This role's links grouped by area, areas in `Area` order; empty areas left out."""
-    items = navigation_for(role)
+    return list(_areas_of(role))
+
+
+# Both depend on the role alone (permissions are fixed in code), and every page asks: worked
+# out once per role, not once per page view.
+@cache
+def _navigation_of(role: Role) -> tuple[NavItem, ...]:
+    return tuple(item for item in NAVIGATION if item.shown_to(role))
+
+
+@cache
+def _areas_of(role: Role) -> tuple[NavArea, ...]:
+    items = _navigation_of(role)
     grouped = (NavArea(area, tuple(i for i in items if i.area is area)) for area in Area)
-    return [group for group in grouped if group.items]
+    return tuple(group for group in grouped if group.items)
 
 
 def install_navigation(app: Flask) -> None:

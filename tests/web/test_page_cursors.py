@@ -124,6 +124,41 @@ def test_a_timeline_position_the_app_could_not_write_is_a_400(app: Flask) -> Non
         assert client.get(path, query_string={"before": good}).status_code == 200, good
 
 
+#: A notes list's position is (time|id): each part bad in turn.
+BAD_NOTES_LIST = (
+    "2026-01-01T00:00:00+00:00|99999999999999999999999999",
+    f"2026-01-01T00:00:00+00:00|{ID_MAX + 1}",
+    "2026-01-01T00:00:00+00:00|-1",
+    "2026-01-01T00:00:00+00:00|x",
+    "2026-01-01T00:00:00+00:00|",
+    "2026-01-01T00:00:00|5",  # no time zone
+    "0001-01-01T00:00:00+05:00|5",
+    "99999-01-01T00:00:00+00:00|5",
+    "yesterday|5",
+    "2026-01-01T00:00:00+00:00",
+    "2026-01-01T00:00:00+00:00|5|6",
+    "||",
+)
+
+
+@pytest.mark.parametrize(("who", "path"), [("alex", "/notes"), ("dr.chen", "/people/{alex}/notes")])
+def test_a_notes_list_position_the_app_could_not_write_is_a_400(
+    app: Flask, who: str, path: str
+) -> None:
+    client = _client(app, who)
+    path = path.format(alex=user_id(app, "alex"))
+    for bad in BAD_NOTES_LIST:
+        response = client.get(path, query_string={"before": bad})
+        _refused(response.status_code, response.get_data(as_text=True))
+    # The first page, and one after every note: the list from its start.
+    for good in ("", f"9999-12-31T23:59:59+00:00|{ID_MAX}"):
+        assert client.get(path, query_string={"before": good}).status_code == 200, good
+    # Before every note: nothing more of one's own notes; a person's shared list past its
+    # end answers as when they shared nothing.
+    older = client.get(path, query_string={"before": "2000-01-01T10:00:00+10:00|1"})
+    assert older.status_code == (200 if path == "/notes" else 404)
+
+
 def test_audit_filters_out_of_the_database_range_are_explained(app: Flask) -> None:
     """The auditor's entry-number and date filters sit beside the page positions: a number
     beyond the database's range, or a date whose window would leave the calendar, is a field
@@ -143,7 +178,7 @@ def test_audit_filters_out_of_the_database_range_are_explained(app: Flask) -> No
 
 def test_every_paged_link_is_covered() -> None:
     """Every template link that carries a page position is to a page in PAGED (or the
-    timeline, tested with its own positions)."""
+    timeline and the notes lists, tested with their own positions)."""
     templates = Path(__file__).parents[2] / "peernotes" / "templates"
     linked: set[str] = set()
     for template in templates.rglob("*.html"):
@@ -153,7 +188,11 @@ def test_every_paged_link_is_covered() -> None:
         ):
             linked.add(re.findall(r"'([a-z_.]+)'", call)[0])
     assert linked, "no paged links found: the pattern is stale"
-    assert linked <= {p.endpoint for p in PAGED} | {"notes.timeline"}, linked
+    assert linked <= {p.endpoint for p in PAGED} | {
+        "notes.timeline",
+        "notes.index",
+        "notes.shared_about",
+    }, linked
 
 
 def test_a_bad_position_answers_alike_whoever_the_address_names(app: Flask) -> None:

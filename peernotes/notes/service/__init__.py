@@ -30,10 +30,16 @@ from peernotes.notes.service.filing import (
     reply_to_correction as reply_to_correction,
 )
 from peernotes.notes.service.lists import (
+    LIST_PAGE as LIST_PAGE,
+)
+from peernotes.notes.service.lists import (
     RECENT_APPROVALS_DAYS as RECENT_APPROVALS_DAYS,
 )
 from peernotes.notes.service.lists import (
     SHARED_ON_NOTES_PAGE as SHARED_ON_NOTES_PAGE,
+)
+from peernotes.notes.service.lists import (
+    ListCursor as ListCursor,
 )
 from peernotes.notes.service.lists import (
     Listing as Listing,

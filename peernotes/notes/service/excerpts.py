@@ -12,6 +12,7 @@ from peernotes.auth.actor import Acting
 from peernotes.crypto.keys import DecryptionFailed
 from peernotes.notes.models import Note
 from peernotes.notes.service.parties import _log
+from peernotes.notes.service.prefetch import prefetched
 from peernotes.notes.service.reading import Refused, readable
 
 #: About a line of text: enough to tell notes apart, too little to read a note from a list.
@@ -55,19 +56,21 @@ def words_for(db: Session, by: Acting, notes: Iterable[Note]) -> dict[int, str]:
     never asked for it by id (the note's page logs its own refusals).
     """
     found: dict[int, str] = {}
-    for note in notes:
-        if note.id in found:
-            continue
-        try:
-            seen = readable(db, by, note)
-        except DecryptionFailed:
-            # Its own page refuses to show it at all; a list shows the row, without words.
-            continue
-        if isinstance(seen, Refused):
-            continue
-        words = next((w for w in (first_words(s.body) for s in seen.sections) if w), "")
-        if not words:
-            continue
-        found[note.id] = words
-        _log(db, by, Action.NOTE_EXCERPT, note, note.subject_id, Outcome.ALLOWED, seen.basis)
+    listed = list(notes)
+    with prefetched(db, listed):  # what each note's reading needs, for all at once
+        for note in listed:
+            if note.id in found:
+                continue
+            try:
+                seen = readable(db, by, note)
+            except DecryptionFailed:
+                # Its own page refuses to show it at all; a list shows the row, without words.
+                continue
+            if isinstance(seen, Refused):
+                continue
+            words = next((w for w in (first_words(s.body) for s in seen.sections) if w), "")
+            if not words:
+                continue
+            found[note.id] = words
+            _log(db, by, Action.NOTE_EXCERPT, note, note.subject_id, Outcome.ALLOWED, seen.basis)
     return found

@@ -3,10 +3,11 @@ review; each with the first words of the notes its reader may read (`excerpts`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Category
@@ -26,6 +27,7 @@ from peernotes.notes.models import (
 from peernotes.notes.service.excerpts import words_for
 from peernotes.notes.service.parties import _log
 from peernotes.notes.service.reading import peer_notes_decision, shared_with_care_team
+from peernotes.parsing import parse_cursor
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,56 @@ class NoteSummary:
     created_at: datetime | None = None
     approved_at: datetime | None = None
     in_person: InPersonReview | None = None
+
+
+#: Notes a list shows at a time: the notes page's own notes, the notes waiting for review, and
+#: a person's list of what they shared; older ones are a link away (keyset-paged, so a later
+#: page costs what the first does). Each shown note's first words are a logged read, so the
+#: bound is on those reads too.
+LIST_PAGE = 25
+
+
+@dataclass(frozen=True)
+class ListCursor:
+    """Where the next page of a list of notes starts: after (time, id) in newest-first order."""
+
+    at: datetime
+    id: int
+
+    def token(self) -> str:
+        return f"{self.at.isoformat()}|{self.id}"
+
+    @classmethod
+    def parse(cls, token: str | None) -> ListCursor | None:
+        """None for no cursor; ValueError for one the app could not have written (a 400)."""
+        if not token:
+            return None
+        at, ident = token.split("|")
+        when = datetime.fromisoformat(at)
+        if when.tzinfo is None:
+            raise ValueError(at)
+        try:
+            when = when.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(at) from None
+        number = parse_cursor(ident)
+        if number is None:
+            raise ValueError(ident)
+        return cls(when, number)
+
+
+def _page_of(
+    rows: list[Note], at: Callable[[Note], datetime | None]
+) -> tuple[list[Note], ListCursor | None]:
+    """The first `LIST_PAGE` of rows fetched one beyond it, and the cursor after them when
+    there are more."""
+    shown = rows[:LIST_PAGE]
+    if len(rows) <= LIST_PAGE or not shown:
+        return shown, None
+    last = shown[-1]
+    when = at(last)
+    assert when is not None
+    return shown, ListCursor(when, last.id)
 
 
 def _summary(note: Note) -> NoteSummary:
@@ -55,23 +107,30 @@ def _summary(note: Note) -> NoteSummary:
     )
 
 
-def _mine(db: Session, by: Acting) -> list[Note]:
+def _mine_query(by: Acting) -> Select[Note]:
     assert by.id is not None
-    return list(
-        db.scalars(
-            select(Note)
-            .where(
-                (Note.author_id == by.id)
-                | ((Note.subject_id == by.id) & (Note.state != State.DRAFT))
-            )
-            .order_by(Note.updated_at.desc(), Note.id.desc())
+    return (
+        select(Note)
+        .where(
+            (Note.author_id == by.id) | ((Note.subject_id == by.id) & (Note.state != State.DRAFT))
         )
+        .order_by(Note.updated_at.desc(), Note.id.desc())
     )
+
+
+def _mine(db: Session, by: Acting, before: ListCursor | None) -> list[Note]:
+    """One page more than a list shows (to know whether there is another), after `before`."""
+    query = _mine_query(by)
+    if before is not None:
+        query = query.where(
+            (Note.updated_at < before.at) | ((Note.updated_at == before.at) & (Note.id < before.id))
+        )
+    return list(db.scalars(query.limit(LIST_PAGE + 1)))
 
 
 def mine(db: Session, by: Acting) -> list[NoteSummary]:
     """Notes this person wrote, or that are about them (drafts excepted), newest first."""
-    return [_summary(n) for n in _mine(db, by)]
+    return [_summary(n) for n in db.scalars(_mine_query(by))]
 
 
 @dataclass(frozen=True)
@@ -81,22 +140,35 @@ class Listing:
 
     notes: list[NoteSummary]
     words: dict[int, str] = field(default_factory=dict)
+    #: Where the next (older) page starts, when there is one.
+    older: ListCursor | None = None
 
 
-def shared_about(db: Session, by: Acting, subject_id: int) -> Listing:
+def shared_about(
+    db: Session, by: Acting, subject_id: int, *, before: ListCursor | None = None
+) -> Listing:
     """Notes about `subject_id` that this person (neither author nor subject) may open: the
-    approved notes with at least one care-team section, when `decide()` permits peer notes.
-    One decision for the subject, since for others it does not depend on the note. The list
-    is logged once (allowed or denied); each note whose first words it shows, once more."""
+    approved notes with at least one care-team section, when `decide()` permits peer notes,
+    a page at a time (`LIST_PAGE`, newest first, after `before`). One decision for the
+    subject, since for others it does not depend on the note. The list is logged once
+    (allowed or denied); each note whose first words it shows, once more."""
     decision = peer_notes_decision(db, by, subject_id)
     rows: list[Note] = []
+    older: ListCursor | None = None
     if decision.permitted:
-        rows = list(
-            db.scalars(
-                select(Note)
-                .where(shared_with_care_team(subject_id))
-                .order_by(Note.approved_at.desc(), Note.id.desc())
+        query = select(Note).where(shared_with_care_team(subject_id))
+        if before is not None:
+            query = query.where(
+                (Note.approved_at < before.at)
+                | ((Note.approved_at == before.at) & (Note.id < before.id))
             )
+        rows, older = _page_of(
+            list(
+                db.scalars(
+                    query.order_by(Note.approved_at.desc(), Note.id.desc()).limit(LIST_PAGE + 1)
+                )
+            ),
+            lambda n: n.approved_at,
         )
     _log(
         db,
@@ -107,7 +179,7 @@ def shared_about(db: Session, by: Acting, subject_id: int) -> Listing:
         Outcome.ALLOWED if decision.permitted else Outcome.DENIED,
         decision.basis,
     )
-    return Listing([_summary(n) for n in rows], words_for(db, by, rows))
+    return Listing([_summary(n) for n in rows], words_for(db, by, rows), older)
 
 
 #: How many notes about other people the notes page shows; each person's own list (reached
@@ -153,17 +225,35 @@ class NotesPage:
     #: Everyone whose shared notes this person may open, for a link to each one's list.
     sharers: list[int]
     words: dict[int, str]
+    #: How many wait for them in all (`waiting` holds the newest `LIST_PAGE`).
+    waiting_total: int = 0
+    #: Where the next page of their own notes starts, when there is one.
+    older: ListCursor | None = None
+    #: A later page of their own notes: that list alone.
+    continued: bool = False
 
 
-def notes_page(db: Session, by: Acting, *, shared_limit: int = SHARED_ON_NOTES_PAGE) -> NotesPage:
+def notes_page(
+    db: Session,
+    by: Acting,
+    *,
+    shared_limit: int = SHARED_ON_NOTES_PAGE,
+    before: ListCursor | None = None,
+) -> NotesPage:
     """One person's notes page: what waits for them, their own notes (written by them or about
     them), and what others shared with them; with the first words of each (logged once per
-    note, however many of the page's lists it is in)."""
+    note, however many of the page's lists it is in). Each list holds at most a page
+    (`LIST_PAGE`); their own notes go on, older, from `before`. The later pages of their own
+    notes show that list alone."""
     assert by.id is not None
-    waiting = _inbox(db, by.id)
-    approved = _recently_approved(db, by.id)
-    own = _mine(db, by)
-    shared, sharers = _shared_with(db, by, shared_limit)
+    own, older = _page_of(_mine(db, by, before), lambda n: n.updated_at)
+    if before is None:
+        waiting = _inbox(db, by.id)
+        waiting_total = inbox_count(db, by.id) if len(waiting) == LIST_PAGE else len(waiting)
+        approved = _recently_approved(db, by.id)
+        shared, sharers = _shared_with(db, by, shared_limit)
+    else:
+        waiting, waiting_total, approved, shared, sharers = [], 0, [], [], []
     words = words_for(db, by, [*waiting, *approved, *own, *shared])
     return NotesPage(
         [_summary(n) for n in waiting],
@@ -172,10 +262,13 @@ def notes_page(db: Session, by: Acting, *, shared_limit: int = SHARED_ON_NOTES_P
         [_summary(n) for n in shared],
         sharers,
         words,
+        waiting_total,
+        older,
+        before is not None,
     )
 
 
-def _waiting_for(user_id: int):  # type: ignore[no-untyped-def]
+def _waiting_for(user_id: int | BindParameter[int]):  # type: ignore[no-untyped-def]
     return ((Note.subject_id == user_id) & (Note.state == State.PROPOSED)) | (
         (Note.author_id == user_id)
         & (
@@ -185,48 +278,59 @@ def _waiting_for(user_id: int):  # type: ignore[no-untyped-def]
     )
 
 
-def _inbox(db: Session, user_id: int) -> list[Note]:
-    return list(
-        db.scalars(
-            select(Note)
-            .where(_waiting_for(user_id))
-            .order_by(Note.updated_at.desc(), Note.id.desc())
-        )
+def _inbox_query(user_id: int) -> Select[Note]:
+    return (
+        select(Note).where(_waiting_for(user_id)).order_by(Note.updated_at.desc(), Note.id.desc())
     )
+
+
+def _inbox(db: Session, user_id: int) -> list[Note]:
+    """The newest `LIST_PAGE` waiting (the page says how many in all)."""
+    return list(db.scalars(_inbox_query(user_id).limit(LIST_PAGE)))
 
 
 def inbox(db: Session, user_id: int) -> list[NoteSummary]:
     """What waits for this person: notes to review (subject), changes asked for or in-person
     reviews disputed (author)."""
-    return [_summary(n) for n in _inbox(db, user_id)]
+    return [_summary(n) for n in db.scalars(_inbox_query(user_id))]
 
 
 #: How long an approval stays in the writer's "recently approved" list.
 RECENT_APPROVALS_DAYS = 14
 
 
-def _recently_approved(db: Session, author_id: int) -> list[Note]:
+def _recently_approved_query(author_id: int) -> Select[Note]:
     since = utcnow() - timedelta(days=RECENT_APPROVALS_DAYS)
-    return list(
-        db.scalars(
-            select(Note)
-            .where(
-                Note.author_id == author_id,
-                Note.state == State.SHARED,
-                Note.approved_at >= since,
-            )
-            .order_by(Note.approved_at.desc(), Note.id.desc())
+    return (
+        select(Note)
+        .where(
+            Note.author_id == author_id,
+            Note.state == State.SHARED,
+            Note.approved_at >= since,
         )
+        .order_by(Note.approved_at.desc(), Note.id.desc())
     )
+
+
+def _recently_approved(db: Session, author_id: int) -> list[Note]:
+    """The newest `LIST_PAGE` (good news; the rest are in their own notes)."""
+    return list(db.scalars(_recently_approved_query(author_id).limit(LIST_PAGE)))
 
 
 def recently_approved(db: Session, author_id: int) -> list[NoteSummary]:
     """The writer's notes the subject approved lately: good news, listed but not counted."""
-    return [_summary(n) for n in _recently_approved(db, author_id)]
+    return [_summary(n) for n in db.scalars(_recently_approved_query(author_id))]
+
+
+#: Built once: the count runs on every page (the navigation's badge), and building the
+#: statement cost as much as running it.
+_INBOX_COUNT = (
+    select(func.count()).select_from(Note).where(_waiting_for(bindparam("user_id", type_=Integer)))
+)
 
 
 def inbox_count(db: Session, user_id: int) -> int:
-    return db.scalar(select(func.count()).select_from(Note).where(_waiting_for(user_id))) or 0
+    return db.scalar(_INBOX_COUNT, {"user_id": user_id}) or 0
 
 
 def carers_sharing_with(db: Session, by: Acting) -> list[User]:

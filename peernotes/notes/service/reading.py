@@ -28,6 +28,7 @@ from peernotes.notes.models import (
     NoteStatement,
     StatementKind,
 )
+from peernotes.notes.service import prefetch
 from peernotes.notes.service.parties import _log, party
 from peernotes.notes.service.sealing import _open_revision, _open_text
 from peernotes.notes.service.sections import NoteNotFound
@@ -81,6 +82,9 @@ class NoteView:
 
 
 def _audiences(db: Session, note: Note, revision: int) -> dict[int, Audience]:
+    listed = prefetch.audiences(db, note.id, revision)
+    if listed is not None:
+        return dict(listed)
     return {
         row.section: row.audience
         for row in db.scalars(

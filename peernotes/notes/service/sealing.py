@@ -33,6 +33,7 @@ from peernotes.notes.models import (
     NoteRevision,
     NoteSectionAudience,
 )
+from peernotes.notes.service import prefetch
 from peernotes.notes.service.sections import NoteNotFound, NotesError, Section
 
 #: What an erased note shows in place of its sections.
@@ -120,7 +121,7 @@ def _open_revision(db: Session, note: Note, number: int) -> tuple[list[Section],
 def open_revision_strictly(db: Session, note: Note, number: int) -> tuple[list[Section], bytes]:
     """As `_open_revision`, but a missing key raises (`KeyShredded`): for drills and tests
     that must tell "cannot be decrypted" from anything else."""
-    revision = db.scalar(
+    revision = prefetch.revision(db, note.id, number) or db.scalar(
         select(NoteRevision).where(NoteRevision.note_id == note.id, NoteRevision.number == number)
     )
     if revision is None:

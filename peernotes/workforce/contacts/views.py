@@ -91,6 +91,8 @@ def log(actor: Actor, db: Session) -> str | Response:
     summary = contacts.caseload_summary(db, actor.id, people, today)
     recent = contacts.recent(db, actor.id, today)
     everyone = display_names(db, {c.contact.subject_id for c in recent} | set(names))
+    # Every confirmed agreement of this worker in one query, not one query per person.
+    confirmed = agreements.in_force_for_worker(db, actor.id, today)
     return render_template(
         "workforce/contacts/log.html",
         form=form,
@@ -98,7 +100,7 @@ def log(actor: Actor, db: Session) -> str | Response:
         agreed_now={
             s
             for s in summary
-            if agreements.in_force(db, actor.id, s, today) is not None  # a handful of people
+            if agreements.pick_in_force(confirmed.get(s, []), today) is not None
         },
         recent=recent,
         names=everyone,
