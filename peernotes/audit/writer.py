@@ -23,10 +23,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar, cast
 
-from sqlalchemy import event, select, text
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy import Table, event, insert, select, text
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 
 from peernotes.audit.chain import GENESIS_MAC, ChainRow, compute_mac
 from peernotes.audit.events import (
@@ -172,7 +172,7 @@ def pending_entries(session: Session) -> list[AuditEntry]:
 
 
 def append_pending(session: Session) -> None:
-    """Append every entry `session` holds to the chain, under the append lock, and flush.
+    """Append every entry `session` holds to the chain, under the append lock.
 
     The lock is held from here until the transaction ends, so this runs as late as possible:
     at commit, after everything else of the transaction has been flushed.
@@ -186,17 +186,19 @@ def append_pending(session: Session) -> None:
     # Taken off the pending list first: the head query below must not append them again.
     entries = list(pending)
     pending.clear()
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": APPEND_LOCK_ID})
+    # Core statements on the session's connection, not the ORM's unit of work: everything
+    # from here to the commit is the serialized part of every request of the deployment.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK, {"id": APPEND_LOCK_ID})
         note_locked(session, perf_counter())
     else:
         take_write_lock(session)  # a SQLite reader ends its snapshot here (`peernotes.db`)
     # Under the lock: the first entry may store the chain key (`peernotes.crypto.keyring`).
     key = key_source(session)
-    head = session.execute(
-        select(AuditEntry.seq, AuditEntry.mac).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
+    head = connection.execute(_HEAD).first()
     seq, previous = (head[0] + 1, bytes(head[1])) if head else (1, GENESIS_MAC)
+    rows: list[dict[str, object]] = []
     for entry in entries:
         row = ChainRow(
             seq=seq,
@@ -214,9 +216,19 @@ def append_pending(session: Session) -> None:
         )
         entry.seq = seq
         entry.mac = previous = compute_mac(key, previous, row)
+        rows.append(row._replace(mac=previous)._asdict())
         seq += 1
-    session.add_all(entries)
-    session.flush()
+    connection.execute(insert(_TABLE), rows)
+    # The entries as rows of the session (no SQL): a query of the log in this transaction
+    # finds these very objects.
+    for entry in entries:
+        make_transient_to_detached(entry)
+        session.add(entry)
+
+
+_TABLE = cast(Table, AuditEntry.__table__)
+_LOCK = text("SELECT pg_advisory_xact_lock(:id)")
+_HEAD = select(_TABLE.c.seq, _TABLE.c.mac).order_by(_TABLE.c.seq.desc()).limit(1)
 
 
 @event.listens_for(Session, "before_commit")
