@@ -70,6 +70,8 @@ _LOCKED_AT = "peernotes.locked_at"
 SERIAL_SECONDS = "peernotes.serial_seconds"
 #: `Session.info`: whether the session's transaction is a SQLite reader (`in_read_phase`).
 _READER = "peernotes.reader"
+#: `Session.info`: the session is a request's reader (`Database.reading_session`).
+_READING = "peernotes.reading"
 #: `Session.info`: changes held for the transaction's write phase (`write_at_end`).
 _AT_END = "peernotes.write_at_end"
 
@@ -134,6 +136,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int, begin: str) -> None:
             raise WriteInReadPhase(statement.split(None, 3)[:3])
 
 
+def is_reading(session: Session) -> bool:
+    """Whether `session` is a request's reader (`Database.reading_session`), on any engine."""
+    return bool(session.info.get(_READING))
+
+
 def in_read_phase(session: Session) -> bool:
     """Whether `session`'s transaction is a SQLite reader's snapshot (which may not write).
 
@@ -155,7 +162,9 @@ def take_write_lock(session: Session) -> None:
     if not connection.info.get(_READ_PHASE):
         return
     raw: Any = connection.connection.driver_connection
-    raw.execute("COMMIT")
+    # ROLLBACK, not COMMIT: the snapshot wrote nothing, and were anything to slip past the
+    # guard, it would be thrown away here rather than made durable ahead of its entries.
+    raw.execute("ROLLBACK")
     raw.execute("BEGIN IMMEDIATE")
     connection.info[_READ_PHASE] = False
     session.info[_READER] = False
@@ -286,13 +295,23 @@ class Database:
     def reading_session(self) -> Session:
         """A session whose transactions begin as readers (on SQLite; on PostgreSQL any
         transaction reads concurrently already). It writes only the log and `write_at_end`
-        changes, at its end; anything else raises `WriteInReadPhase` (`as_writer`)."""
-        return self.sessions(bind=self.reader_engine)
+        changes, at its end; anything else raises `WriteInReadPhase` (`as_writer`). On both
+        engines it appends its log entries only at its end (`is_reading`)."""
+        session = self.sessions(bind=self.reader_engine)
+        session.info[_READING] = True
+        return session
 
     def as_writer(self, session: Session) -> None:
-        """Roll back `session` and make its next transaction a writer from the start."""
+        """Roll back `session` and make its next transaction a writer from the start.
+
+        The held bookkeeping (a session's last use) is kept: the second run does not load
+        the signed-in person again, so it would not be held again.
+        """
+        held = list(session.info.get(_AT_END) or ())
         session.rollback()
         session.bind = self.engine
+        session.info.pop(_READING, None)
+        session.info[_AT_END] = held
 
 
 EXTENSION_KEY = "peernotes.db"

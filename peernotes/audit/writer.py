@@ -27,6 +27,9 @@ from typing import Generic, Protocol, TypeVar, cast
 
 from sqlalchemy import Table, event, insert, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.sql.elements import ClauseElement
+from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.sql.visitors import iterate
 
 from peernotes.audit.chain import GENESIS_MAC, ChainRow, compute_mac
 from peernotes.audit.events import (
@@ -38,7 +41,7 @@ from peernotes.audit.events import (
     Outcome,
 )
 from peernotes.audit.models import AuditEntry, micros_since_epoch
-from peernotes.db import AUDIT_KEY_SOURCE, in_read_phase, note_locked, take_write_lock, utcnow
+from peernotes.db import AUDIT_KEY_SOURCE, is_reading, note_locked, take_write_lock, utcnow
 
 #: An arbitrary, fixed advisory-lock id for "appending to the audit log".
 APPEND_LOCK_ID = 0x5045_4E4F  # "PENO"
@@ -165,6 +168,12 @@ def record_event(
     return entry
 
 
+def held_entries(session: Session) -> tuple[AuditEntry, ...]:
+    """The entries `session` holds for its commit (a request's reader appends only then):
+    for code that must count its own request's entries beside those already in the log."""
+    return tuple(session.info.get(PENDING) or ())
+
+
 def pending_entries(session: Session) -> list[AuditEntry]:
     """The entries `session` holds and has not appended yet (the caller may remove some)."""
     pending: list[AuditEntry] = session.info.setdefault(PENDING, [])
@@ -253,10 +262,32 @@ def _forget_unappended(session: Session, transaction: object) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _append_before_reading_the_log(state: ORMExecuteState) -> None:
     session = state.session
-    if not session.info.get(PENDING) or in_read_phase(session):
+    if not session.info.get(PENDING) or is_reading(session):
+        # A request's reader appends only at its end: taking the lock in the middle would
+        # hold it through the rest of the request, and (PostgreSQL) before a row lock its
+        # commit takes, which can deadlock with a request that takes them the other way.
+        # Code that must count its own request's entries looks at `held_entries` too.
         return
-    if any(mapper.class_ is AuditEntry for mapper in state.all_mappers):
+    if session.get_nested_transaction() is not None:
+        # Appended inside a savepoint, entries recorded before it would go with the
+        # savepoint if the step failed, while the action they describe stayed.
+        return
+    if any(mapper.class_ is AuditEntry for mapper in state.all_mappers) or _names_the_log(
+        state.statement
+    ):
         append_pending(session)
+
+
+def _names_the_log(statement: object) -> bool:
+    """Whether a statement reads `audit_log` anywhere (a count, a subquery, a join), which
+    `all_mappers` does not always say."""
+    if not isinstance(statement, ClauseElement):
+        return False
+    # By name: the ORM hands over annotated copies of the table, not the table itself.
+    return any(
+        isinstance(element, TableClause) and element.name == _TABLE.name
+        for element in iterate(statement)
+    )
 
 
 def acting_basis(actor: AuditActor) -> str:

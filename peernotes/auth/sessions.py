@@ -87,6 +87,21 @@ def find_valid_session(
     return login_session, user
 
 
+def _touch(db: Session, session_id: int, now: datetime) -> None:
+    """Bookkeeping, never worth waiting for: on PostgreSQL a row another request is updating
+    right now (to much the same time) is skipped, so this never waits on a row lock while the
+    transaction may go on to take the access log's lock, the order that could deadlock."""
+    row = select(LoginSession.id).where(LoginSession.id == session_id)
+    if db.get_bind().dialect.name == "postgresql":
+        row = row.with_for_update(skip_locked=True)
+    db.execute(
+        update(LoginSession)
+        .where(LoginSession.id.in_(row.scalar_subquery()))
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def note_used(login_session: LoginSession, now: datetime | None = None) -> None:
     """Move `last_used_at` forward when it is more than `LAST_USED_EVERY` old (the request's
     commit writes it), so a busy session costs one small write a minute, not one a request."""
@@ -99,15 +114,7 @@ def note_used(login_session: LoginSession, now: datetime | None = None) -> None:
             return
         # At the end: a GET request's reader must not become a writer for this.
         session_id = login_session.id
-        write_at_end(
-            db,
-            lambda session: session.execute(
-                update(LoginSession)
-                .where(LoginSession.id == session_id)
-                .values(last_used_at=now)
-                .execution_options(synchronize_session=False)
-            ),
-        )
+        write_at_end(db, lambda session: _touch(session, session_id, now))
         set_committed_value(login_session, "last_used_at", now)
 
 

@@ -237,3 +237,28 @@ def test_a_get_that_writes_runs_again_as_a_writer(app: Flask, database_url: str)
     assert (response.status_code, response.data) == (200, b"done")
     assert len(runs) == (2 if engine_name() == "sqlite" else 1)
     assert _count(database_url) == before + 1
+
+
+def test_an_entry_from_before_a_failed_step_survives_it(
+    database: Database, database_url: str
+) -> None:
+    """A step that reads the log must not append earlier entries inside its savepoint: the
+    savepoint's rollback would take them while the action they describe stayed."""
+    from peernotes.audit.steps import refusable
+
+    with database.session() as session:
+        _record(session, 8888888)
+        with pytest.raises(RuntimeError), refusable(session):
+            session.scalars(select(AuditEntry).where(AuditEntry.target_id == "8888888")).all()
+            raise RuntimeError("the step fails")
+        session.commit()
+    found = rows(database_url, "SELECT count(*) FROM audit_log WHERE target_id = '8888888'")
+    assert found[0][0] == 1
+
+
+def test_a_count_of_the_log_sees_ones_own_entries(database: Database) -> None:
+    with database.session() as session:
+        before = session.scalar(select(func.count()).select_from(AuditEntry))
+        _record(session, 6666666)
+        assert session.scalar(select(func.count()).select_from(AuditEntry)) == before + 1
+        session.rollback()

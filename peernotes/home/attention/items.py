@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.models import AuditEntry
+from peernotes.audit.writer import held_entries
 
 
 class Kind(StrEnum):
@@ -71,7 +72,19 @@ def last_opened(
         )
         .group_by(AuditEntry.target_id)
     )
-    return {int(target): int(at) for target, at in rows if target is not None}
+    found = {int(target): int(at) for target, at in rows if target is not None}
+    wanted = {str(i) for i in ids}
+    for entry in held_entries(db):  # this request's own, appended only at its commit
+        if (
+            entry.actor_id == person_id
+            and entry.action == action.value
+            and entry.outcome == Outcome.ALLOWED.value
+            and entry.target_type == target_type
+            and entry.target_id in wanted
+        ):
+            key = int(entry.target_id)
+            found[key] = max(found.get(key, 0), entry.occurred_at_us)
+    return found
 
 
 def last_did(db: Session, person_id: int, action: Action) -> int | None:
@@ -83,7 +96,15 @@ def last_did(db: Session, person_id: int, action: Action) -> int | None:
             AuditEntry.outcome == Outcome.ALLOWED.value,
         )
     )
-    return int(at) if at is not None else None
+    times = [int(at)] if at is not None else []
+    times += [
+        entry.occurred_at_us
+        for entry in held_entries(db)  # this request's own, appended only at its commit
+        if entry.actor_id == person_id
+        and entry.action == action.value
+        and entry.outcome == Outcome.ALLOWED.value
+    ]
+    return max(times) if times else None
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
