@@ -34,20 +34,25 @@ class AppendResult:
     gapless: bool
 
 
+def log_one_action(database: Database, request_id: str) -> None:
+    """One logged action in its own transaction: an auditor listing the log."""
+    with database.session() as session:
+        record_event(
+            session,
+            By(1, Role.AUDITOR, request_id),
+            Action.AUDIT_LIST,
+            None,
+            None,
+            Outcome.ALLOWED,
+            "role:auditor",
+        )
+        session.commit()
+
+
 def _thread(database: Database, name: str, count: int, tally: list[int]) -> None:
     for i in range(count):
         try:
-            with database.session() as session:
-                record_event(
-                    session,
-                    By(1, Role.AUDITOR, f"{name}-{i}"),
-                    Action.AUDIT_LIST,
-                    None,
-                    None,
-                    Outcome.ALLOWED,
-                    "role:auditor",
-                )
-                session.commit()
+            log_one_action(database, f"{name}-{i}")
             tally[0] += 1
         except OperationalError:
             tally[1] += 1  # busy or serialization failure: the action did not happen

@@ -30,13 +30,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
+from bench.appends import log_one_action
 from bench.common import bench_config
 from config import MASTER_KEY_FILE_NAME, init_dev_secrets
 from peernotes.audit.chain import GENESIS_MAC, ChainRow, compute_mac
-from peernotes.audit.events import Action, Outcome
+from peernotes.audit.events import Action
 from peernotes.audit.verify import verify_connection, verify_database
-from peernotes.audit.writer import By, record_event
-from peernotes.auth.roles import Role
 from peernotes.crypto.keys import audit_chain_key
 from peernotes.db import Database, make_engine
 from peernotes.migrate import upgrade
@@ -232,18 +231,8 @@ def _append_worker(url: str, key_file: str, count: int, name: str, out: Any) -> 
     written = 0
     for i in range(count):
         try:
-            with database.session() as session:
-                record_event(
-                    session,
-                    By(1, Role.AUDITOR, f"{name}-{i}"),
-                    Action.AUDIT_LIST,
-                    None,
-                    None,
-                    Outcome.ALLOWED,
-                    "role:auditor",
-                )
-                session.commit()
-                written += 1
+            log_one_action(database, f"{name}-{i}")
+            written += 1
         except OperationalError:
             busy += 1
     database.engine.dispose()

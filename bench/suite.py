@@ -436,9 +436,16 @@ def bench_engine(report: Report, engine: str, tmp: Path, args: Any) -> None:
         )
         small = None
         if sized:
-            small = prepare_data(urls[2], args.consumers, small_notes, args.seed, instance=instance)
+            # A tenth of the service: a tenth of the people as well as of the notes, so that
+            # each person has as many notes in both and their first page holds as many items
+            # (with the same people, the small service's pages would be part-empty, and the
+            # ratio would measure a fuller page, not a bigger service).
+            small = prepare_data(
+                urls[2], max(1, args.consumers // 10), small_notes, args.seed, instance=instance
+            )
             report.notes.append(
-                f"{engine}: R2's small service ({small.notes:,} notes) in {small.seconds:.0f} s"
+                f"{engine}: R2's small service ({small.consumers:,} consumers, "
+                f"{small.notes:,} notes) in {small.seconds:.0f} s"
             )
         log = folder / "gunicorn.log"
         with ExitStack() as stack:

@@ -34,6 +34,7 @@ from peernotes.notes.models import (
     NoteStatement,
     StatementKind,
 )
+from peernotes.notes.service.parties import ACTION_FOR
 from peernotes.notes.service.sealing import _aad, _canonical, note_key_aad
 from peernotes.notes.service.sections import DEFAULT_SECTIONS, Section
 
@@ -47,17 +48,6 @@ _NOTE_COLUMNS = (
     "current_revision", "approved_revision", "approved_sha256", "approved_at", "in_person",
     "wrapped_key", "space_key_id",
 )  # fmt: skip
-_ACTION_LOGGED = {
-    NoteAction.SAVE: Action.NOTE_SAVE,
-    NoteAction.PROPOSE: Action.NOTE_PROPOSE,
-    NoteAction.APPROVE: Action.NOTE_APPROVE,
-    NoteAction.APPROVE_IN_PERSON: Action.NOTE_APPROVE_IN_PERSON,
-    NoteAction.REQUEST_CHANGES: Action.NOTE_REQUEST_CHANGES,
-    NoteAction.DECLINE: Action.NOTE_DECLINE,
-    NoteAction.WITHDRAW: Action.NOTE_WITHDRAW,
-    NoteAction.CONFIRM_IN_PERSON: Action.NOTE_CONFIRM_IN_PERSON,
-    NoteAction.DISPUTE_IN_PERSON: Action.NOTE_DISPUTE_IN_PERSON,
-}
 
 
 @dataclass
@@ -209,7 +199,7 @@ class _Story:
         self.rows.events.append((self.id, actor, action.value, self.revision, self.at, sealed))
         if to is not None:
             self.state = to
-        self._log(actor, role, _ACTION_LOGGED[action], "author" if by_author else "subject")
+        self._log(actor, role, ACTION_FOR[action], "author" if by_author else "subject")
 
     def read(self, reader: int, role: str, basis: str) -> None:
         self._log(reader, role, Action.NOTE_READ, basis)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peernotes.db import Base, utcnow
@@ -44,6 +44,10 @@ class StatementKind(StrEnum):
 
 class Note(Base):
     __tablename__ = "notes"
+    __table_args__ = (
+        # The timeline's page of one person's notes, newest first.
+        Index("ix_notes_subject_id_created_at", "subject_id", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[NoteKind] = mapped_column(enum_column(NoteKind, "note_kind"))

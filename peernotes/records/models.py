@@ -42,6 +42,8 @@ class RecordEntry(Base):
     __table_args__ = (
         # The keyset page of one record, newest first.
         Index("ix_record_entries_subject_id_id", "subject_id", "id"),
+        # The timeline's page of one person's record, newest first.
+        Index("ix_record_entries_subject_id_created_at", "subject_id", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -68,7 +68,8 @@ def _log(
     )
 
 
-_ACTION_FOR: dict[NoteAction, Action] = {
+#: The access-log action of each step of a note's life (the generator logs them too).
+ACTION_FOR: dict[NoteAction, Action] = {
     NoteAction.SAVE: Action.NOTE_SAVE,
     NoteAction.PROPOSE: Action.NOTE_PROPOSE,
     NoteAction.APPROVE: Action.NOTE_APPROVE,
@@ -84,7 +85,7 @@ _ACTION_FOR: dict[NoteAction, Action] = {
 def _load_for(db: Session, by: Acting, note_id: int, action: NoteAction | Action) -> Note:
     """The note, when this person is its author or subject; otherwise logged and NoteNotFound
     (a note one may not act on answers like a missing one). `action` names what was tried."""
-    logged = action if isinstance(action, Action) else _ACTION_FOR[action]
+    logged = action if isinstance(action, Action) else ACTION_FOR[action]
     note, _ = load_and_authorize(db, by, Note, note_id, logged)
     if note.erased_at is not None:
         # Its words are gone at the person's request: it stays as a tombstone, closed.
@@ -100,7 +101,7 @@ def _allowed(db: Session, by: Acting, note: Note, action: NoteAction) -> State:
         _log(
             db,
             by,
-            _ACTION_FOR[action],
+            ACTION_FOR[action],
             note,
             note.subject_id,
             Outcome.DENIED,
@@ -160,4 +161,4 @@ def _move(db: Session, by: Acting, note: Note, action: NoteAction, comment: str 
     note.state = new_state
     note.updated_at = utcnow()
     db.flush()
-    _log(db, by, _ACTION_FOR[action], note, note.subject_id, Outcome.ALLOWED, who.value)
+    _log(db, by, ACTION_FOR[action], note, note.subject_id, Outcome.ALLOWED, who.value)
