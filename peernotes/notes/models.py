@@ -47,6 +47,8 @@ class Note(Base):
     __table_args__ = (
         # The timeline's page of one person's notes, newest first.
         Index("ix_notes_subject_id_created_at", "subject_id", "created_at", "id"),
+        # A writer's notes in one state (the home page's "back with you").
+        Index("ix_notes_author_id_state", "author_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
