@@ -61,14 +61,21 @@ def _care_plan(app: Flask) -> str:
     return f"/people/{user_id(app, 'alex')}/record/{entry}"
 
 
+def _replica_shares_more(replica_own: Flask) -> None:
+    """On the replica's database only, Alex shares his care plan with Sam: the two logs (and
+    consent) differ, so a test can tell which one was read."""
+    alex = client_as(replica_own, "alex")
+    assert (
+        grant_by_form(alex, f"person:{user_id(replica_own, 'sam')}", ["care_plan"]).status_code
+        == 302
+    )
+
+
 def test_consent_and_sessions_are_read_on_the_primary_never_on_the_replica(
     apps: tuple[Flask, Flask],
 ) -> None:
     app, replica_own = apps
-    # On the replica only, Alex shares his care plan with Sam.
-    alex = client_as(replica_own, "alex")
-    sam = f"person:{user_id(replica_own, 'sam')}"
-    assert grant_by_form(alex, sam, ["care_plan"]).status_code == 302
+    _replica_shares_more(replica_own)
     assert client_as(replica_own, "sam").get(_care_plan(replica_own)).status_code == 200
 
     # Sam's session exists on the primary only, and it works: sessions are read there. Care
@@ -89,11 +96,7 @@ def test_the_auditors_export_reads_the_replicas_log_and_is_recorded_on_the_prima
     apps: tuple[Flask, Flask],
 ) -> None:
     app, replica_own = apps
-    alex = client_as(replica_own, "alex")
-    assert (
-        grant_by_form(alex, f"person:{user_id(replica_own, 'sam')}", ["care_plan"]).status_code
-        == 302
-    )
+    _replica_shares_more(replica_own)
     replica_log = query(replica_own, "SELECT seq, action, request_id FROM audit_log ORDER BY seq")
     primary_before = query(app, "SELECT seq, action, request_id FROM audit_log ORDER BY seq")
     assert replica_log != primary_before  # the two logs differ, so the export shows which
@@ -113,11 +116,7 @@ def test_audit_verify_reads_the_replica_unless_told_the_primary(
     apps: tuple[Flask, Flask],
 ) -> None:
     app, replica_own = apps
-    alex = client_as(replica_own, "alex")
-    assert (
-        grant_by_form(alex, f"person:{user_id(replica_own, 'sam')}", ["care_plan"]).status_code
-        == 302
-    )
+    _replica_shares_more(replica_own)
     (on_replica,) = query(replica_own, "SELECT count(*) FROM audit_log")[0]
     (on_primary,) = query(app, "SELECT count(*) FROM audit_log")[0]
     assert on_replica != on_primary
