@@ -10,16 +10,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config
 from peernotes import db, replica, requests
+from peernotes.api.endpoint import install_api
+from peernotes.api.errors import generic_error
 from peernotes.auth import login as login_setup
 from peernotes.auth.roles import ROLE_LABELS, Permission
 from peernotes.auth.throttle import limiter
 from peernotes.crypto.keyring import Keyring, key_sources
 from peernotes.crypto.vault import KeyVault
+from peernotes.fhir.outcome import error_outcome
 from peernotes.notifications.holds import held_until
 from peernotes.notifications.mail import install_mail
 from peernotes.ops.logs import install_request_log
 from peernotes.web.converters import DatabaseId
-from peernotes.web.errors import install_error_pages
+from peernotes.web.errors import install_error_pages, register_error_body
 from peernotes.web.headers import install_response_headers
 from peernotes.web.inputs import install_input_checks
 from peernotes.web.navigation import install_navigation
@@ -53,6 +56,9 @@ def create_app(config: Config) -> Flask:
         )
 
     requests.init_app(app)  # first, so every later hook and the log can use the id
+    # Next: API paths never see a browser session, whatever hook asks who is signed in.
+    install_api(app, generic_error)
+    register_error_body(app, "/fhir", error_outcome)
     install_request_log(
         app, server_timing=config.server_timing
     )  # next: its clock starts first, its line is written last
@@ -92,10 +98,13 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes import timefmt
     from peernotes.accesslog import views as accesslog
     from peernotes.admin import views as admin
+    from peernotes.api import views as api
     from peernotes.care import views as care
     from peernotes.consent import views as consent
     from peernotes.emergency import views as emergency
     from peernotes.erasure import views as erasure
+    from peernotes.export import views as export
+    from peernotes.fhir import views as fhir
     from peernotes.flags import views as flags
     from peernotes.help import views as help_pages
     from peernotes.home import views as home
@@ -108,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.sessions import views as sessions
     from peernotes.signin import views as signin
     from peernotes.supervision import views as supervision
+    from peernotes.tokens import views as tokens
     from peernotes.training import views as training
     from peernotes.web.routes import install_guard
     from peernotes.workforce.agreements import views as agreements
@@ -141,7 +151,14 @@ def _register_blueprints(app: Flask) -> None:
         groups,
         sessions,
         erasure,
+        tokens,
+        export,
+        api,
+        fhir,
     ):
         app.register_blueprint(feature.bp)
+    # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.
+    csrf.exempt(api.bp)
+    csrf.exempt(fhir.bp)
     timefmt.register(app)
     install_guard(app)

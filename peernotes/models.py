@@ -1,7 +1,7 @@
 """Imports every model module, so that `Base.metadata` is complete (Alembic, tests)."""
 
 from peernotes.audit.models import AuditEntry
-from peernotes.auth.models import LoginSession, PasswordReset, User
+from peernotes.auth.models import ApiToken, LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.consent.models import (
     ConsentDirective,
@@ -28,6 +28,7 @@ from peernotes.workforce.groups.models import Group, GroupParticipant, GroupSess
 from peernotes.workforce.profiles.models import WorkerProfile
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "Base",
     "CareAssignment",

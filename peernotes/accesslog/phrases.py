@@ -355,6 +355,27 @@ ACTIONS: dict[Action, ActionWords] = {
         "reset the authenticator app for your account",
         "tried to reset the authenticator app for your account",
     ),
+    # The APIs (issue 16).
+    A.API_TOKEN_CREATE: _words(
+        "made an access token for an app to use your account",
+        "tried to make an access token for your account",
+    ),
+    A.API_TOKEN_REVOKE: _words(
+        "revoked an app's access token for your account",
+        "tried to revoke an app's access token for your account",
+    ),
+    A.API_CALL: _words(
+        "used PeerNotes through an app, with an access token",
+        "tried to use PeerNotes through an app, with an access token",
+    ),
+    A.API_TOKEN_REFUSED: _words(
+        "used an access token for your account",
+        "tried to use an access token for your account that no longer works",
+    ),
+    A.INFORMATION_DOWNLOAD: _words(
+        "downloaded a copy of your information",
+        "tried to download a copy of your information",
+    ),
     A.AUDIT_VIEW_OWN: _words(
         "looked at who has looked at your information",
         "tried to look at who has looked at your information",

@@ -146,6 +146,15 @@ class Action(StrEnum):
     MFA_RECOVERY_USED = "mfa:recovery_used"
     MFA_RECOVERY_REGENERATE = "mfa:recovery_regenerate"
     MFA_RESET = "admin:mfa_reset"
+    # The JSON and FHIR APIs (`peernotes.api`, `peernotes.fhir`): personal access tokens made
+    # and revoked in the web pages; every call made with one (its target is the token, so each
+    # entry the call writes is tied to the token by the request id); a token refused.
+    API_TOKEN_CREATE = "api_token:create"
+    API_TOKEN_REVOKE = "api_token:revoke"
+    API_CALL = "api:call"
+    API_TOKEN_REFUSED = "api:token_refused"
+    # "Download my information" (APP 12): a person took a copy of everything they may see.
+    INFORMATION_DOWNLOAD = "export:own_information"
 
     @property
     def area(self) -> str:

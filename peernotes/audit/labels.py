@@ -215,6 +215,17 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.MFA_RESET, "Reset someone's authenticator app"),
         ),
     ),
+    # The APIs and personal access tokens.
+    ActionGroup(
+        "Apps and downloads",
+        (
+            (A.API_TOKEN_CREATE, "Made an access token for an app"),
+            (A.API_TOKEN_REVOKE, "Revoked an app's access token"),
+            (A.API_CALL, "Used PeerNotes through an app"),
+            (A.API_TOKEN_REFUSED, "An app's access token was refused"),
+            (A.INFORMATION_DOWNLOAD, "Downloaded a copy of their information"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.

@@ -17,6 +17,7 @@ from peernotes.audit.steps import step
 from peernotes.audit.writer import By, Target, acting_basis, record_event
 from peernotes.auth import passwords
 from peernotes.auth.actor import Acting
+from peernotes.auth.api_tokens import TokenRevokeReason, revoke_all_tokens
 from peernotes.auth.models import User
 from peernotes.auth.reset_links import end_unused_links
 from peernotes.auth.roles import SUBJECT_ROLES, Role
@@ -193,6 +194,7 @@ def deactivate_user(db: Session, user: User, *, by: Acting) -> None:
     user.active = False
     user.deactivated_at = utcnow()
     revoke_all_sessions(db, user.id, RevokeReason.DEACTIVATED)
+    revoke_all_tokens(db, user.id, TokenRevokeReason.DEACTIVATED)
     # Reactivating later must not bring an old reset link back to life.
     end_unused_links(db, user.id, user.deactivated_at)
     db.flush()

@@ -23,6 +23,9 @@ class Actor:
     #: Their role needs two-step sign-in and they have not set it up yet: every page but
     #: setting it up (and signing out) sends them there (`peernotes.web.routes`).
     must_enrol_mfa: bool = False
+    #: The personal access token this request came with (the APIs), None in the web pages.
+    #: `session_id` is then 0: an app holds no browser session.
+    token_id: int | None = None
 
     # Flask-Login's user interface.
     is_authenticated = True

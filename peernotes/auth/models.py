@@ -82,3 +82,30 @@ class PasswordReset(Base):
 
     def __repr__(self) -> str:
         return f"<PasswordReset {self.id} user={self.user_id}>"
+
+
+class ApiToken(Base):
+    """A personal access token: what an app presents to the JSON and FHIR APIs on its
+    person's behalf (`peernotes.auth.api_tokens`).
+
+    The token is shown once, when it is made. Only its SHA-256 is stored (it is 32 random
+    bytes, so a fast hash is enough: there is no password to guess), so a copy of the database
+    opens no account. Rows are kept after revocation and expiry: they say which app acted,
+    and the access log's `api:call` entries name them by id.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The person's own words for the app ("My diary app").
+    name: Mapped[str] = mapped_column(String(80))
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: "read" or "write" (`peernotes.auth.api_tokens.TokenScope`); write includes read.
+    scope: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
+    #: Updated at most once a minute, like a session's.
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -24,6 +24,7 @@ from peernotes.audit.writer import By, Target, acting_basis, record_event
 from peernotes.auth import passwords
 from peernotes.auth.accounts import AccountError, find_by_email
 from peernotes.auth.actor import Acting
+from peernotes.auth.api_tokens import TokenRevokeReason, revoke_all_tokens
 from peernotes.auth.models import PasswordReset, User
 from peernotes.auth.reset_links import NewLink, claim, end_unused_links, find_link, make_link
 from peernotes.auth.roles import Role
@@ -180,6 +181,8 @@ def reset_password(db: Session, token: str, new_password: str, *, request_id: st
     user.must_change_password = False
     user.password_changed_at = now
     revoke_all_sessions(db, user.id, RevokeReason.PASSWORD_RESET)
+    # Whoever took over the account may have made tokens: a reset ends them too.
+    revoke_all_tokens(db, user.id, TokenRevokeReason.PASSWORD_RESET)
     db.flush()
     # The link stood for its holder's identity, as a password does at sign-in.
     record_event(

@@ -321,3 +321,24 @@ reset_use_per_address = limiter.limit(
         "minutes, then open the newest link you were given.",
     ),
 )
+
+
+def note_refused_token() -> None:
+    """Tell the limiter that this API request came with a token that does not count."""
+    g.api_token_refused = True
+
+
+def _token_refused(_response: Response) -> bool:
+    return bool(g.get("api_token_refused", False))
+
+
+def _api_address_key() -> str:
+    return "api-token:" + get_remote_address()
+
+
+#: Refused tokens from one client address: guessing is hopeless (256 random bits), but an app
+#: left retrying a revoked token should not fill the access log. Its budget is the sign-in
+#: per-address budget, in the same window.
+api_token_refusals = limiter.limit(
+    _per_address, key_func=_api_address_key, deduct_when=_token_refused
+)

@@ -30,6 +30,7 @@ from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting
+from peernotes.auth.api_tokens import TokenRevokeReason, revoke_all_tokens
 from peernotes.auth.models import User
 from peernotes.auth.roles import MFA_REQUIRED_ROLES, SUBJECT_ROLES, Role
 from peernotes.auth.sessions import revoke_all_sessions
@@ -466,4 +467,5 @@ def reset(db: Session, by: Acting, user: User) -> None:
         raise MfaError("That person has no authenticator app set up.")
     # Whoever holds the lost phone may also hold a signed-in browser.
     revoke_all_sessions(db, user.id, REVOKED_BY_RESET)
+    revoke_all_tokens(db, user.id, TokenRevokeReason.MFA_RESET)
     _record_change(db, by, Action.MFA_RESET, user, Outcome.ALLOWED)

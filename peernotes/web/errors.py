@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from collections.abc import Callable
+
+from flask import Flask, current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wrappers import Response
@@ -43,21 +45,43 @@ class ExplainedBadRequest(BadRequest):
         self.message = message
 
 
+#: Renders an error for a machine (an API): the status and, when there is one, the app's own
+#: words for it.
+ErrorBody = Callable[[int, str | None], Response]
+_ERROR_BODIES = "peernotes_error_bodies"
+
+
+def register_error_body(app: Flask, prefix: str, render: ErrorBody) -> None:
+    """Answer errors under `prefix` (say "/api/") with `render` instead of an HTML page: an
+    app reading JSON must get JSON, from a missing route to an unexpected failure."""
+    app.extensions.setdefault(_ERROR_BODIES, {})[prefix] = render
+
+
+def _error_body(code: int, message: str | None) -> Response | None:
+    bodies: dict[str, ErrorBody] = current_app.extensions.get(_ERROR_BODIES, {})
+    for prefix, render in bodies.items():
+        if request.path.startswith(prefix):
+            return render(code, message)
+    return None
+
+
 def install_error_pages(app: Flask) -> None:
-    def render_error(code: int, words: tuple[str, str] | None = None) -> tuple[str, int]:
+    def render_error(code: int, words: tuple[str, str] | None = None) -> tuple[str, int] | Response:
+        body = _error_body(code, words[1] if words else None)
+        if body is not None:
+            return body
         mark_error_page()
         title, message = words or ERROR_PAGES.get(code, ERROR_PAGES[500])
         return render_template("errors/error.html", code=code, title=title, message=message), code
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(_exc: CSRFError) -> tuple[str, int]:
+    def _csrf_error(_exc: CSRFError) -> tuple[str, int] | Response:
         title = "This form has expired"
         message = (
             "For your safety, forms stop working after a while or when opened elsewhere. "
             "Go back, reload the page, and try again. Nothing was saved."
         )
-        mark_error_page()
-        return render_template("errors/error.html", code=400, title=title, message=message), 400
+        return render_error(400, (title, message))
 
     @app.errorhandler(429)
     def _too_many(exc: HTTPException) -> tuple[str, int] | Response:
@@ -71,22 +95,21 @@ def install_error_pages(app: Flask) -> None:
                 "For your safety we've paused password checks for a little while. If someone is"
                 " at risk now, call the on-call clinician or the crisis line."
             )
-            mark_error_page()
-            return render_template(
-                "errors/error.html", code=429, title=ERROR_PAGES[429][0], message=message
-            ), 429
+            return render_error(429, (ERROR_PAGES[429][0], message))
         return render_error(429)
 
     @app.errorhandler(HTTPException)
-    def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
+    def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException | Response:
         if exc.code is None or exc.code < 400:
             return exc
+        if exc.response is not None:
+            return exc.get_response()  # it carries its own answer (an API's error body)
         if isinstance(exc, ExplainedBadRequest):
             return render_error(400, (exc.title, exc.message))
         return render_error(exc.code)
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception) -> tuple[str, int]:
+    def _unexpected(exc: Exception) -> tuple[str, int] | Response:
         # The stack trace goes to the server log only; the person sees a calm page. The
         # endpoint, not the path: paths hold people's ids (and, for a reset link, a token).
         app.logger.exception("unhandled error on %s %s", request.method, request.endpoint)

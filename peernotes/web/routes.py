@@ -54,6 +54,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "home.ready",
         "help.crisis_lines",
         "static",
+        # The API's reference document: it describes the doors and opens none.
+        "api.openapi",
     }
 )
 
@@ -73,7 +75,7 @@ def requires(
     def decorate(view: Callable[Concatenate[Actor, Session, P], R]) -> Callable[P, R | Response]:
         @wraps(view)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | Response:
-            return _once_more_as_writer(lambda: _guarded(view, permission, *args, **kwargs))
+            return once_more_as_writer(lambda: _guarded(view, permission, *args, **kwargs))
 
         setattr(wrapper, PERMISSION_ATTR, permission)
         return wrapper
@@ -92,12 +94,12 @@ def _guarded(
     if actor.must_enrol_mfa and request.endpoint not in _MFA_ENROL_ENDPOINTS:
         return redirect(url_for("mfa.enrol"))
     if not actor.can(permission):
-        _record_denial(actor, request.endpoint or "unknown")
+        record_denial(actor, request.endpoint or "unknown")
         abort(403)
-    return _run_and_commit(view, actor, *args, **kwargs)
+    return run_and_commit(view, actor, *args, **kwargs)
 
 
-def _once_more_as_writer(run: Callable[[], R]) -> R:
+def once_more_as_writer(run: Callable[[], R]) -> R:
     """Run a request's work; if it began as a SQLite reader and turned out to change
     something, run it again from the start as a writer.
 
@@ -136,13 +138,13 @@ def public(view: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
 
     @wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        return _once_more_as_writer(lambda: run(*args, **kwargs))
+        return once_more_as_writer(lambda: run(*args, **kwargs))
 
     setattr(wrapper, PERMISSION_ATTR, PUBLIC)
     return wrapper
 
 
-def _record_denial(actor: Actor, endpoint: str) -> None:
+def record_denial(actor: Actor, endpoint: str) -> None:
     """A refused route is on record, committed even though the request fails."""
     db = request_session()
     logged = Target("route", endpoint)
@@ -150,7 +152,7 @@ def _record_denial(actor: Actor, endpoint: str) -> None:
     db.commit()
 
 
-def _run_and_commit(view: Callable[..., R], actor: Actor, *args: Any, **kwargs: Any) -> R:
+def run_and_commit(view: Callable[..., R], actor: Actor, *args: Any, **kwargs: Any) -> R:
     db = request_session()
     try:
         result = view(actor, db, *args, **kwargs)

@@ -98,9 +98,7 @@ def log(actor: Actor, db: Session) -> str | Response:
         form=form,
         people=sorted(summary.items(), key=lambda item: everyone.get(item[0], "")),
         agreed_now={
-            s
-            for s in summary
-            if agreements.pick_in_force(confirmed.get(s, []), today) is not None
+            s for s in summary if agreements.pick_in_force(confirmed.get(s, []), today) is not None
         },
         recent=recent,
         names=everyone,

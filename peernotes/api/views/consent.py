@@ -1,0 +1,7 @@
+"""`/api/v1` endpoints: consent (being built)."""
+
+from __future__ import annotations
+
+from peernotes.api.blueprint import bp
+
+__all__ = ["bp"]

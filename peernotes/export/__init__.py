@@ -1,0 +1,1 @@
+""" "Download my information" (Australian Privacy Principle 12), being built."""

@@ -1,0 +1,1 @@
+"""The FHIR R4 read API under `/fhir` (being built)."""
