@@ -159,6 +159,9 @@ def _check_body() -> None:
     (a form post would otherwise skip the JSON model entirely)."""
     if request.method not in _WRITE_METHODS:
         return
+    # By its type first: a form body may already have been read (the input checks read forms).
+    if request.mimetype and request.mimetype != "application/json":
+        raise ApiError(415)
     if not request.get_data(cache=True):
         return
     if request.mimetype != "application/json":
