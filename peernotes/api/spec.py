@@ -9,6 +9,7 @@ flask-openapi3 want their own app class; flask-smorest uses marshmallow and Open
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from flask import current_app
@@ -84,8 +85,12 @@ def document() -> dict[str, Any]:
     """The OpenAPI document for the running app, generated once per app."""
     cached: dict[str, Any] | None = current_app.extensions.get("peernotes_openapi")
     if cached is None:
-        # SpecTree keeps the first document it made; each app (tests make many) makes its own.
-        spec.__dict__.pop("_spec", None)
-        cached = spec.spec
+        # Each app (tests make many) makes its own. SpecTree moves nested models' definitions
+        # out of its model table as it writes a document, so it writes from a copy each time.
+        pristine = copy.deepcopy(spec.models)
+        try:
+            cached = spec._generate_spec()
+        finally:
+            spec.models = pristine
         current_app.extensions["peernotes_openapi"] = cached
     return cached
