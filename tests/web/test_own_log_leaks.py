@@ -7,6 +7,7 @@ and each refusal must be logged about the object's real subject, or about nobody
 the asker, and never about a person the URL merely names.
 
 A new page with an id in its URL fails here until `OBJECTS` says what table that id names.
+The APIs' routes (`/api/`, `/fhir`) are asked the same way, with the person's own token.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.api.tokens import bearer, make_token
 from tests.helpers import client_as, query, user_id, without_csrf
+
+API_PREFIXES = ("/api/", "/fhir")
 
 #: URL argument → (table, its id column, the column naming whom the row is about, or None).
 OBJECTS: dict[str, tuple[str, str, str | None]] = {
@@ -35,6 +39,7 @@ OBJECTS: dict[str, tuple[str, str, str | None]] = {
     "team_id": ("teams", "id", None),
     "seq": ("audit_log", "seq", "subject_id"),
     "notification_id": ("notifications", "id", "person_id"),
+    "directive_id": ("consent_directives", "id", "subject_id"),
 }
 #: Rows a refusal may name without a URL naming them (the handover of a worker request).
 ALSO = [("handover_summaries", "id", "subject_id")]
@@ -78,6 +83,11 @@ def test_others_objects_answer_like_missing_ones_and_stay_off_ones_own_log(
 ) -> None:
     me = user_id(app, who)
     client = client_as(app, who)
+    token = bearer(make_token(app, who))
+
+    def ask(url: str):  # type: ignore[no-untyped-def]
+        return client.get(url, headers=token if url.startswith(API_PREFIXES) else None)
+
     before = _tried_lines(client)
     (last_seq,) = query(app, "SELECT max(seq) FROM audit_log")[0]
     owners: dict[tuple[str, int], object] = {}
@@ -100,9 +110,9 @@ def test_others_objects_answer_like_missing_ones_and_stay_off_ones_own_log(
         # Where the URL also names a person, it names the asker: the trick that once planted
         # refusals about other people's entries on the asker's own page.
         fixed = {a: me for a in args if a != varied}
-        missing_answer = client.get(_url(rule, {**fixed, varied: missing}))
+        missing_answer = ask(_url(rule, {**fixed, varied: missing}))
         for object_id in ids:
-            answer = client.get(_url(rule, {**fixed, varied: object_id}))
+            answer = ask(_url(rule, {**fixed, varied: object_id}))
             if answer.status_code == 200:
                 continue  # theirs to see
             checked += 1
