@@ -42,14 +42,15 @@ _ACTION_CODES = {Act.READ: "access", Act.CONTRIBUTE: "correct"}
 
 
 def fhir_time(moment: datetime) -> str:
-    """A database time (naive UTC) as a FHIR instant, to the microsecond."""
+    """A database time (UTC) as a FHIR instant, to the microsecond."""
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment.isoformat(timespec="microseconds") + "Z"
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+def _utc(moment: datetime) -> datetime:
+    """A FHIR instant as the database gives times back: aware, in UTC."""
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _grantee(p: Provision) -> dict[str, Any]:
@@ -182,8 +183,8 @@ def _back(item: ConsentProvision) -> Provision:
         categories=frozenset(
             Category(str(c.code)) for c in item.class_fhir or () if c.system == CATEGORY_SYSTEM
         ),
-        valid_from=_naive_utc(start),
-        valid_until=_naive_utc(end),
+        valid_from=_utc(start),
+        valid_until=_utc(end),
     )
 
 
