@@ -124,13 +124,21 @@ def consent(
             ],
             "patient": {"reference": f"Patient/{directive.subject_id}"},
             "dateTime": fhir_time(directive.created_at),
+            # The person decides; a worker who recorded the change with them present is named
+            # too ("witnessed by").
             "performer": [
-                {"reference": f"Patient/{directive.subject_id}"}
-                if directive.created_by_id == directive.subject_id
-                else {
-                    "type": "Practitioner",
-                    "identifier": {"system": USER_SYSTEM, "value": str(directive.created_by_id)},
-                }
+                {"reference": f"Patient/{directive.subject_id}"},
+                *(
+                    [
+                        {
+                            "type": "Practitioner",
+                            "identifier": {"system": USER_SYSTEM, "value": str(witness)},
+                            "display": "Recorded with the person present",
+                        }
+                    ]
+                    if (witness := directive.witnessed_by_id) is not None
+                    else []
+                ),
             ],
             # Nothing is shared unless a provision says so: opt in.
             "policyRule": {

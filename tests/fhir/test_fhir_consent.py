@@ -61,6 +61,25 @@ def _change_alexs_consent(app: Flask) -> int:
                     now + timedelta(days=days, microseconds=123),
                 ),
             )
+        # Dr Chen records one with Alex present ("witnessed by").
+        chen = db.scalars(select(User).where(User.email == demo_email("dr.chen"))).one()
+        consent.grant(
+            db,
+            By(chen.id, Role.CLINICIAN, "fhir-consent"),
+            alex,
+            consent.Grant(
+                GranteeKind.ROLE,
+                None,
+                Role.CONSUMER_PEER_WORKER,
+                None,
+                Act.READ,
+                frozenset({Category.CARE_PLAN}),
+                "witnessed",
+                now,
+                now + timedelta(days=5),
+            ),
+            witness=chen,
+        )
         medication = next(
             p
             for p in consent.current_provisions(db, alex.id, utcnow())
@@ -94,6 +113,10 @@ def test_each_version_round_trips_to_its_provisions(fhir: dict[str, Fhir], fhir_
         assert provisions_of_consent(Consent.model_validate(alone)) == provisions
     assert {p.kind for held in versions.values() for p in held} == set(GranteeKind)
     assert any(len(p.categories) > 1 for held in versions.values() for p in held)
+    performers = [e["resource"]["performer"] for e in bundle["entry"]]
+    assert all(p[0] == {"reference": f"Patient/{alex}"} for p in performers)
+    witnessed = [p[1] for p in performers if len(p) == 2]
+    assert len(witnessed) == 1 and witnessed[0]["type"] == "Practitioner"
     statuses = [e["resource"]["status"] for e in bundle["entry"]]
     assert statuses == ["active"] + ["inactive"] * (len(statuses) - 1)
 
