@@ -56,6 +56,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "static",
         # The API's reference document: it describes the doors and opens none.
         "api.openapi",
+        "fhir.metadata",  # the FHIR CapabilityStatement: it describes the doors, opens none
     }
 )
 

@@ -1,0 +1,157 @@
+"""`DocumentReference`: record entries (`record-<id>`) and co-authored notes (`note-<id>`).
+
+A read is the web page's read: `records.service.read_entry` or `notes.service.read`, so the same
+decision is taken and the same entry written to the access log, and only what that person may
+read is in it (for a note, only the sections shared with them, byte for byte as approved). The
+subject's own words and correction requests travel with the item, as each page shows them.
+
+A search (`subject=Patient/<id>`) is the record page's list (`records.service.list_entries`,
+logged as the page's list is): like the page, it holds no content, and each entry links to the
+read that does. Its `total` is counted with the very condition that filters the list.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Any
+
+from fhir.resources.R4B.documentreference import DocumentReference
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from peernotes.access.decision import Category
+from peernotes.access.queries import readable_entries
+from peernotes.access.relationships import relationships
+from peernotes.auth.actor import Acting
+from peernotes.fhir.consents import CATEGORY_SYSTEM, fhir_time
+from peernotes.fhir.people import USER_SYSTEM
+from peernotes.notes.lifecycle import State
+from peernotes.notes.service.reading import NoteView
+from peernotes.records.models import RecordEntry
+from peernotes.records.service import EntrySummary, EntryView
+
+NOTE_KIND_SYSTEM = "urn:peernotes:note-kind"
+STATEMENT_SYSTEM = "urn:peernotes:statement-kind"
+_STATEMENT_TITLES = {
+    "own_words": "In my own words",
+    "correction": "Asked for a correction",
+    "correction_reply": "Answer to a correction request",
+}
+
+
+def _text(text: str, title: str) -> dict[str, Any]:
+    return {
+        "contentType": "text/plain; charset=utf-8",
+        "data": base64.b64encode(text.encode()).decode(),
+        "title": title,
+    }
+
+
+def _author(author_id: int) -> dict[str, Any]:
+    return {"type": "Practitioner", "identifier": {"system": USER_SYSTEM, "value": str(author_id)}}
+
+
+def _category(category: Category) -> dict[str, Any]:
+    return {
+        "coding": [{"system": CATEGORY_SYSTEM, "code": category.value, "display": category.label}]
+    }
+
+
+def entry_document(entry: EntryView) -> DocumentReference:
+    """A record entry as read, with its latest revision and the subject's statements."""
+    content = [{"attachment": _text(f"{entry.title}\n\n{entry.body}", entry.title)}]
+    content += [
+        {"attachment": _text(s.text, _STATEMENT_TITLES.get(s.kind.value, s.kind.value))}
+        for s in entry.statements
+    ]
+    return DocumentReference.model_validate(
+        {
+            "resourceType": "DocumentReference",
+            "id": f"record-{entry.id}",
+            "status": "entered-in-error" if entry.entered_in_error else "current",
+            "docStatus": "amended" if entry.revision > 1 else "final",
+            "type": {"text": entry.category.label},
+            "category": [_category(entry.category)],
+            "subject": {"reference": f"Patient/{entry.subject_id}"},
+            "date": fhir_time(entry.revised_at),
+            "author": [_author(entry.author_id)],
+            "description": entry.title,
+            "content": content,
+        }
+    )
+
+
+def entry_summary(subject_id: int, entry: EntrySummary) -> DocumentReference:
+    """A listed entry: what the record page's list shows (no title, no text), and a link to
+    the read, which is logged as the page's read is."""
+    return DocumentReference.model_validate(
+        {
+            "resourceType": "DocumentReference",
+            "id": f"record-{entry.id}",
+            "status": "entered-in-error" if entry.entered_in_error else "current",
+            "docStatus": "amended" if entry.revision > 1 else "final",
+            "type": {"text": entry.category.label},
+            "category": [_category(entry.category)],
+            "subject": {"reference": f"Patient/{subject_id}"},
+            "date": fhir_time(entry.created_at),
+            "author": [_author(entry.author_id)],
+            "content": [
+                {
+                    "attachment": {
+                        "contentType": "application/fhir+json",
+                        "url": f"DocumentReference/record-{entry.id}",
+                        "title": "The entry, when read",
+                    }
+                }
+            ],
+        }
+    )
+
+
+_NOTE_STATUS = {State.WITHDRAWN: "superseded"}
+_DOC_STATUS = {State.SHARED: "final", State.DRAFT: "preliminary", State.PROPOSED: "preliminary"}
+
+
+def note_document(note: NoteView) -> DocumentReference:
+    """A note as this person may read it: only the sections they may read."""
+    body = "\n\n".join(f"{s.heading}\n\n{s.body}" for s in note.sections)
+    content = [{"attachment": _text(body, "Note")}]
+    content += [
+        {"attachment": _text(s.text, _STATEMENT_TITLES.get(s.kind.value, s.kind.value))}
+        for s in note.statements
+    ]
+    return DocumentReference.model_validate(
+        {
+            "resourceType": "DocumentReference",
+            "id": f"note-{note.id}",
+            "status": _NOTE_STATUS.get(note.state, "current"),
+            "docStatus": _DOC_STATUS.get(note.state, "preliminary"),
+            "type": {"coding": [{"system": NOTE_KIND_SYSTEM, "code": note.kind.value}]},
+            "category": [_category(Category.PEER_NOTES)],
+            "subject": {"reference": f"Patient/{note.subject_id}"},
+            "date": fhir_time(note.approved_at) if note.approved_at else None,
+            "author": [_author(note.author_id)],
+            "content": content,
+        }
+    )
+
+
+def readable_entry_count(db: Session, actor: Acting, subject_id: int) -> int:
+    """How many of the subject's entries this person may read now: the list's own condition
+    (`access.queries.readable_entries`) at the list's own moment, counted."""
+    assert actor.id is not None and actor.role is not None  # nosec B101
+    now = relationships(db, actor).now
+    return int(
+        db.scalar(
+            select(func.count(RecordEntry.id)).where(
+                RecordEntry.subject_id == subject_id,
+                readable_entries(actor.id, actor.role, now),
+            )
+        )
+        or 0
+    )
+
+
+def summaries(subject_id: int, entries: Sequence[EntrySummary]) -> list[DocumentReference]:
+    return [entry_summary(subject_id, e) for e in entries]
