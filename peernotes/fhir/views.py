@@ -76,14 +76,17 @@ def metadata(_db: Session) -> Response:
 @bp.get("/Patient/<int:subject_id>")
 @fhir_read(Permission.RECORD_VIEW)
 def read_patient(actor: Actor, db: Session, subject_id: int) -> Response:
-    """Oneself; anyone else exactly when their record page would open for this person (the
-    page's own decision, logged as the page logs it); else as if there were no such person."""
+    """A consumer exactly when their record page would open for this person (the page's own
+    decision, logged as the page logs it, for oneself too); anyone else only oneself; else as
+    if there were no such person."""
     person = db.get(User, subject_id)
     if person is None:
         raise FhirError(404)
-    if person.id != actor.id and (
-        person.role is not Role.CONSUMER or records.record_page(db, actor, person.id) is None
-    ):
+    if person.role is Role.CONSUMER:
+        # Oneself included: the record page's decision, logged as the page logs it.
+        if records.record_page(db, actor, person.id) is None:
+            raise FhirError(404)
+    elif person.id != actor.id:
         raise FhirError(404)
     return answer(patient(person))
 
