@@ -33,7 +33,8 @@ Your information from PeerNotes
 ===============================
 
 This is a copy of the information PeerNotes holds about you that you can see:
-notes about you (every version you were shown, and your own words), {record}your consent
+notes about you (every version you were shown, and your own words), {record}concerns
+raised with your care team about your safety, your consent
 and who you share with (with the receipts you were given), and the list of who has looked
 at your information.
 
@@ -78,6 +79,7 @@ def as_json(info: Information) -> dict[str, Any]:
         "person": _plain(info.person),
         "notes": _plain(info.notes),
         "record": _plain(info.record),
+        "concerns": _plain(info.concerns),
         "consent": {
             "shares_now": _plain(info.shares),
             "history": _plain(info.consent_history),

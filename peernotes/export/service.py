@@ -4,10 +4,12 @@ from the services their own pages use, as one frozen value.
 Nothing here decides who may see what. Notes come from `notes.mine` and `notes.read` (the note
 page's read, logged per note) with the revisions `notes.revisions` gives that reader; record
 entries from `records.list_entries` and `records.read_entry` (logged, as on the record pages),
-with their versions from `records.revisions`; consent from `consent.history` and the directive
-in force; the access log from `accesslog.own_log`, in the words of "Who has looked at my
-information" (`accesslog.plain`). So the download can hold nothing the person's own pages would
-not show them, and each read is on record as it would be there.
+with their versions from `records.revisions`; concerns raised about them from `risk.about_me`
+and `risk.read` (one the care team waits to tell them of is not there, as on their page);
+consent from `consent.history` and the directive in force; the access log from
+`accesslog.own_log`, in the words of "Who has looked at my information" (`accesslog.plain`).
+So the download can hold nothing the person's own pages would not show them, and each read is
+on record as it would be there.
 
 The access log is read first, as it stood when the download began: the reads the download
 itself makes (and the one `export:own_information` entry) come after it, in the log.
@@ -36,6 +38,7 @@ from peernotes.db import utcnow
 from peernotes.emergency import service as emergency
 from peernotes.notes import service as notes
 from peernotes.records import service as records
+from peernotes.risk import service as risk
 
 #: How many record entries one listing call asks for (the record is read to its end).
 _RECORD_BATCH = 100
@@ -133,6 +136,20 @@ class RecordEntry:
 
 
 @dataclass(frozen=True)
+class Concern:
+    """A duty-of-care concern raised about the person, as their page shows it to them."""
+
+    id: int
+    raised_by_id: int
+    created_at: datetime
+    observed: str
+    why_now: str
+    what_done: str
+    #: When the care team waited until before showing it (never their reason).
+    told_after_delay_until: datetime | None
+
+
+@dataclass(frozen=True)
 class ConsentChange:
     version: int
     at: datetime
@@ -193,6 +210,7 @@ class Information:
     notes: tuple[Note, ...]
     #: None for someone who keeps no record (carers).
     record: tuple[RecordEntry, ...] | None
+    concerns: tuple[Concern, ...]
     consent_history: tuple[ConsentChange, ...]
     shares: tuple[Share, ...]
     nominations: tuple[Nomination, ...]
@@ -211,6 +229,7 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
     access_log, uses = _access_log(db, by, tz)
     gathered_notes = _notes(db, by)
     record = _record(db, by) if has_permission(by.role, Permission.RECORD_OWN) else None
+    concerns = _concerns(db, by)
     history = tuple(
         ConsentChange(c.version, c.at, c.by_id, c.witnessed_by_id, tuple(c.added), tuple(c.ended))
         for c in consent.history(db, by.id, me.role)
@@ -218,12 +237,13 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
     shares = _shares(db, me, now)
     nominations = _nominations(db, me)
     record_event(db, by, Action.INFORMATION_DOWNLOAD, by.id, None, Outcome.ALLOWED, Basis.SELF)
-    named = _named(me, gathered_notes, record or (), history, nominations, uses)
+    named = _named(me, gathered_notes, record or (), concerns, history, nominations, uses)
     return Information(
         person=Person(me.id, me.display_name, me.role.value),
         generated_at=now,
         notes=gathered_notes,
         record=record,
+        concerns=concerns,
         consent_history=history,
         shares=shares,
         nominations=nominations,
@@ -330,6 +350,29 @@ def _record(db: Session, by: Acting) -> tuple[RecordEntry, ...]:
     return tuple(gathered)
 
 
+def _concerns(db: Session, by: Acting) -> tuple[Concern, ...]:
+    """The concerns on "Concerns raised about me" (those the care team waits to tell are left
+    out there, and so here), each read as its page reads it."""
+    gathered: list[Concern] = []
+    for summary in sorted(risk.about_me(db, by), key=lambda c: c.id):
+        try:
+            view = risk.read(db, by, summary.id)
+        except risk.ConcernNotFound:
+            continue
+        gathered.append(
+            Concern(
+                view.id,
+                view.raised_by_id,
+                view.created_at,
+                view.text.observed,
+                view.text.why_now,
+                view.text.what_done,
+                view.delay_until,
+            )
+        )
+    return tuple(gathered)
+
+
 def _shares(db: Session, me: User, now: datetime) -> tuple[Share, ...]:
     """The shares in force now, as "Privacy and sharing" lists them."""
     current = [p for p in current_provisions(db, me.id, now) if p.valid_until > now]
@@ -413,6 +456,7 @@ def _named(
     me: User,
     gathered: tuple[Note, ...],
     record: tuple[RecordEntry, ...],
+    concerns: tuple[Concern, ...],
     history: tuple[ConsentChange, ...],
     nominations: tuple[Nomination, ...],
     uses: tuple[EmergencyUse, ...],
@@ -427,6 +471,7 @@ def _named(
         ids.add(e.author_id)
         ids.update(v.author_id for v in e.versions)
         ids.update(s.author_id for s in e.statements)
+    ids.update(c.raised_by_id for c in concerns)
     for c in history:
         ids.add(c.by_id)
         if c.witnessed_by_id is not None:

@@ -18,6 +18,7 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note, NoteStatement, StatementKind
 from peernotes.records import service as records
 from peernotes.records.models import RecordEntry
+from peernotes.risk import service as risk
+from peernotes.risk.models import RiskConcern
 from tests.conftest import Templates, _config, _copy_database, _dispose_checking_for_leaks
 from tests.conftest import _drop_database as drop_database
 from tests.helpers import csrf_token, demo_email, sign_in
@@ -57,6 +60,7 @@ ALEX_AMENDED = "Amended: review again in six weeks, marten-6604"
 ALEX_REASON = "Alex said the review date was wrong, lynx-9925"
 JORDAN_NOTE = "Jordan's plan for the interview, puffin-8841"
 LINH_NOTE = "Linh's week of caring, wren-1207"
+ALEX_DELAYED = "A worry the team will tell Alex of later, curlew-4460"
 #: The demo's own words in each person's information.
 JORDAN_DEMO = "migrant family"
 ALEX_DEMO = "part-time study"
@@ -132,6 +136,13 @@ def _additions(db: Session, ids: dict[str, int]) -> tuple[int, int, int, int]:
     assert med is not None
     med += 1  # the demo's second entry of Alex's: his medication review
     records.amend_entry(db, chen, ids["alex"], med, "Medication review", ALEX_AMENDED, ALEX_REASON)
+    # A concern about Alex that Dr Chen waits to tell him of: not on his page, not in his copy.
+    later = risk.raise_concern(
+        db, sam, ids["alex"], ALEX_DELAYED, "It matters now, for the test.", "Told the team."
+    )
+    risk.delay(
+        db, chen, later.id, "Telling him today would not be safe, for the test.", 24, max_hours=72
+    )
     return note.id, jordan.id, linh.id, med
 
 
@@ -318,6 +329,8 @@ def test_the_download_is_logged_once_and_each_read_as_the_pages_log_it(world: Wo
         record = download.data["record"] or []
         entry_reads = [e for e in mine if e.action == Action.RECORD_READ.value]
         assert len(entry_reads) == len(record)
+        concern_reads = [e for e in mine if e.action == Action.RISK_READ.value]
+        assert len(concern_reads) == len(download.data["concerns"])
         # Only the person is the subject of what their download wrote.
         assert {e.subject_id for e in download.written} <= {download.user_id, None}
 
@@ -364,6 +377,25 @@ def test_a_carers_download_holds_only_what_is_hers(world: World) -> None:
     with _session(world) as db:
         alex_ids = set(db.scalars(select(Note.id).where(Note.subject_id == world.ids["alex"])))
     assert not alex_ids & {n["id"] for n in data["notes"]}
+
+
+def test_concerns_are_those_his_page_shows_and_never_one_he_is_not_told_of_yet(
+    world: World,
+) -> None:
+    alex = world.downloads["alex"]
+    with _session(world) as db:
+        about = set(
+            db.scalars(select(RiskConcern.id).where(RiskConcern.subject_id == alex.user_id))
+        )
+        told = {c.id for c in risk.told_to_subject(db, alex.user_id, datetime.now(UTC))}
+    assert told and about - told, "the demo's concern is told; the test's is delayed"
+    got = alex.data["concerns"]
+    assert {c["id"] for c in got} == told
+    assert all(c["observed"] and c["what_done"] for c in got)
+    assert ALEX_DELAYED.encode() not in alex.files["information.json"]
+    assert ALEX_DELAYED.encode() not in alex.files["information.html"]
+    assert "Telling him today" not in alex.html
+    assert world.downloads["linh"].data["concerns"] == []
 
 
 # Its form ---------------------------------------------------------------------------------
