@@ -70,6 +70,8 @@ class Permission(StrEnum):
     AUDIT_REVIEW = "audit:review"
     #: Read the access-log entries about oneself.
     ACCESS_LOG_VIEW_OWN = "access_log:view_own"
+    #: Download a copy of everything about oneself that one may see (APP 12; consumers, carers).
+    INFORMATION_DOWNLOAD_OWN = "information:download_own"
     #: Open record pages (what is shown is then decided per entry by consent).
     RECORD_VIEW = "record:view"
     #: Have a medical record of one's own (consumers; carers have carer-support notes only).
@@ -134,6 +136,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CARERS_NOMINATE,
             Permission.SHARING_VIEW_OWN,
             Permission.ACCESS_LOG_VIEW_OWN,
+            Permission.INFORMATION_DOWNLOAD_OWN,
             Permission.RECORD_VIEW,
             Permission.RECORD_OWN,
             Permission.CONSENT_MANAGE_OWN,
@@ -153,6 +156,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SHARING_VIEW_OWN,
             Permission.CONSENT_MANAGE_OWN,
             Permission.ACCESS_LOG_VIEW_OWN,
+            Permission.INFORMATION_DOWNLOAD_OWN,
             Permission.RECORD_VIEW,
             Permission.NOTES_READ,
             Permission.NOTES_REVIEW_OWN,

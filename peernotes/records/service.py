@@ -474,6 +474,46 @@ def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> En
     )
 
 
+@dataclass(frozen=True)
+class RevisionView:
+    """One version of an entry: the original, an amendment, or "entered in error"."""
+
+    number: int
+    kind: RevisionKind
+    author_id: int
+    created_at: datetime
+    title: str
+    body: str
+    reason: str
+    provenance: str = ""
+
+
+def revisions(db: Session, actor: Acting, entry: EntryView) -> list[RevisionView]:
+    """Every version of an entry the person has just read (`read_entry`), oldest first, for
+    the person it is about: their whole record is theirs, amendments and all. Anyone else
+    reads the current version only (what `read_entry` gave them), so nothing more here.
+    Nothing is logged: the read that produced `entry` already was."""
+    if actor.id is None or actor.id != entry.subject_id:
+        return []
+    row = db.get_one(RecordEntry, entry.id)
+    shown = []
+    for number in range(1, row.latest_revision + 1):
+        revision, payload = _open_revision(db, row, number)
+        shown.append(
+            RevisionView(
+                revision.number,
+                revision.kind,
+                revision.author_id,
+                revision.created_at,
+                payload["title"],
+                payload["body"],
+                payload["reason"],
+                payload.get("provenance", ""),
+            )
+        )
+    return shown
+
+
 # The subject's voice on an entry -----------------------------------------------------------
 #: What the subject may add themselves; an answer is a clinician's (`answer_correction`).
 _SUBJECT_KINDS = frozenset({StatementKind.OWN_WORDS, StatementKind.CORRECTION})

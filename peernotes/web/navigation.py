@@ -107,6 +107,7 @@ NAVIGATION: tuple[NavItem, ...] = (
         A.PRIVACY,
         P.ACCESS_LOG_VIEW_OWN,
     ),
+    _item("Download my information", "export.information", A.PRIVACY, P.INFORMATION_DOWNLOAD_OWN),
     _item("Erase my information", "erasure.request_own", A.PRIVACY, P.ERASURE_REQUEST_OWN),
     _item("Your peer worker", "choosing.overview", A.SUPPORT, P.WORKER_CHOOSE),
     _item("Supervision", "supervision.dashboard", A.SUPPORT, P.SUPERVISION_LEAD),

@@ -94,6 +94,8 @@ PAGES: dict[str, dict[Role, int]] = {
     "/admin/teams/<int:team_id>": only(Role.ADMIN),
     "/admin/assignments": only(Role.ADMIN),
     "/my/access-log": only(Role.CONSUMER, Role.CARER),
+    # "Download my information": the page that explains it (the copy itself is its POST).
+    "/my/information": only(Role.CONSUMER, Role.CARER),
     "/audit": only(Role.AUDITOR),
     "/audit/entries/<int:seq>": only(Role.AUDITOR),
     "/audit/export.csv": only(Role.AUDITOR),

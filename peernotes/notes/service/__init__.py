@@ -29,6 +29,12 @@ from peernotes.notes.service.filing import (
 from peernotes.notes.service.filing import (
     reply_to_correction as reply_to_correction,
 )
+from peernotes.notes.service.history import (
+    RevisionView as RevisionView,
+)
+from peernotes.notes.service.history import (
+    revisions as revisions,
+)
 from peernotes.notes.service.lists import (
     LIST_PAGE as LIST_PAGE,
 )
