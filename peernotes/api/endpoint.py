@@ -48,6 +48,7 @@ R = TypeVar("R")
 API_PREFIXES = ("/api/", "/fhir")
 SCOPE_ATTR = "__peernotes_token_scope__"
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 _REFUSED_TOKEN = "That token does not work: it may be mistyped, revoked or expired."
 _NEEDS_TWO_STEP = (
     "Your role needs two-step sign-in: set it up in the web pages, then make a new token."
@@ -159,6 +160,9 @@ def _check_body() -> None:
     (a form post would otherwise skip the JSON model entirely)."""
     if request.method not in _WRITE_METHODS:
         return
+    if request.mimetype in _FORM_TYPES:
+        # Checked first: once something has parsed the form, the raw body reads as empty.
+        raise ApiError(415)
     if not request.get_data(cache=True):
         return
     if request.mimetype != "application/json":
