@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Actor
 from peernotes.auth.api_tokens import (
@@ -22,6 +23,7 @@ class NoSuchToken(Exception):
     """Not a live token of the person's own: someone else's, revoked already, or none."""
 
 
+@step
 def make(db: Session, actor: Actor, name: str, scope: TokenScope, days: int) -> IssuedToken:
     """Make a token for the person themselves. The whole token is in the answer, once.
 
@@ -36,6 +38,7 @@ def make(db: Session, actor: Actor, name: str, scope: TokenScope, days: int) -> 
     return issued
 
 
+@step
 def revoke(db: Session, actor: Actor, token_id: int) -> None:
     """Revoke one of the person's own tokens: apps holding it are refused from now on.
 
