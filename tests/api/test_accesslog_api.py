@@ -218,6 +218,10 @@ def test_ones_own_filters_are_the_pages(app: Flask, alex: Api) -> None:
     assert others and all(line["who"] != "You" for line in others)
     refused = alex.get("/my/access-log", refused_only="true", limit=100).get_json()["lines"]
     assert all(line["denied"] for line in refused)
+    everything = alex.get("/my/access-log", limit=100).get_json()["lines"]
+    unfiltered = alex.get("/my/access-log", others_only="false", limit=100).get_json()["lines"]
+    assert len(unfiltered) > len(others)
+    assert {line["seq"] for line in everything} <= {line["seq"] for line in unfiltered}
     service = alex.get("/my/access-log", person="service", limit=100).get_json()["lines"]
     assert all(line["who"] == "The PeerNotes service" for line in service)
     chen = user_id(app, "dr.chen")
@@ -231,6 +235,7 @@ def test_ones_own_filters_are_the_pages(app: Flask, alex: Api) -> None:
         ({"person": "999999"}, "person"),
         ({"person": "someone"}, "person"),
         ({"others_only": "perhaps"}, "others_only"),
+        ({"refused_only": "2"}, "refused_only"),
         ({"subject_id": "1"}, "subject_id"),
         ({"cursor": "%%%"}, "cursor"),
     ],

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from wtforms import Form
 from wtforms.fields.choices import SelectChoice
 
@@ -145,7 +146,13 @@ def list_audit_entries(actor: Actor, db: Session, query: AuditQuery) -> AuditPag
 def own_access_log(actor: Actor, db: Session, query: OwnLogQuery) -> OwnLogOut:
     """Who has looked at your information, and what they did, in plain words, newest first."""
     visible = own_log.visible(db, actor.id)
-    form = OwnLogFilterForm(request.args, meta={"csrf": False})
+    # The page's form, checked as on the page; the boxes as the page's own ticks send them.
+    chosen = MultiDict(
+        [("others_only", "y")] * query.others_only
+        + [("refused_only", "y")] * query.refused_only
+        + ([("person", query.person)] if query.person is not None else [])
+    )
+    form = OwnLogFilterForm(chosen, meta={"csrf": False})
     form.offer(own_log.people_in(db, visible.query, actor.id))
     if not form.validate():
         _refuse_form(form)  # nothing shown, nothing logged, as on the page
