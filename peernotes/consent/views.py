@@ -20,9 +20,8 @@ from peernotes.audit.writer import Target, record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
-from peernotes.auth.roles import ROLE_LABELS, Permission, Role
-from peernotes.care import service as care
-from peernotes.consent import preview
+from peernotes.auth.roles import Permission, Role
+from peernotes.consent import grantees, preview
 from peernotes.consent import service as consent
 from peernotes.consent.forms import GrantForm, WitnessedGrantForm, WitnessedRevokeForm
 from peernotes.consent.models import ConsentDirective, ConsentProvision
@@ -36,32 +35,8 @@ bp = Blueprint("consent", __name__)
 
 
 def _grantee_choices(db: Session, subject: User) -> list[SelectChoice]:
-    """People the subject already knows. A consumer: their care team and the carers they
-    named, a role in the care team, or a team it works in. A carer: the workers of the people
-    who named them (a consumer peer worker, a clinician), their own carer peer workers, or
-    those workers' teams."""
-    now = utcnow()
-    if subject.role is Role.CARER:
-        assignments = list(care.care_team(db, subject.id, now))
-        for nomination in care.nominations_of(db, subject.id):
-            assignments += care.care_team(db, nomination.consumer_id, now)
-        assignments = [a for a in assignments if a.worker.role in consent.CARER_GRANTEES]
-        people = list({a.worker.id: a.worker for a in assignments}.values())
-        roles: tuple[Role, ...] = ()
-    else:
-        assignments = list(care.care_team(db, subject.id, now))
-        people = [a.worker for a in assignments]
-        people += [n.carer for n in care.nominations_by(db, subject.id)]
-        roles = (Role.CONSUMER_PEER_WORKER, Role.CLINICIAN)
-    choices = [
-        SelectChoice(f"person:{p.id}", f"{p.display_name} ({ROLE_LABELS[p.role]})") for p in people
-    ]
-    choices += [
-        SelectChoice(f"role:{r.value}", f"Any {ROLE_LABELS[r]} in the care team") for r in roles
-    ]
-    # The teams those people work in: "everyone in the Borderline Support Team".
-    teams = {a.team.id: a.team for a in assignments if a.team}
-    choices += [SelectChoice(f"team:{t.id}", f"Everyone in {t.name}") for t in teams.values()]
+    """People the subject already knows (`grantees.offered`: the API accepts the same)."""
+    choices = [SelectChoice(value, words) for value, words in grantees.offered(db, subject)]
     return [SelectChoice("", "Choose…"), *choices]
 
 

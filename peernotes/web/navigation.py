@@ -130,6 +130,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Password", "signin.change_password", A.ACCOUNT, P.SESSION_USE),
     _item("Where you're signed in", "sessions.list_sessions", A.ACCOUNT, P.SESSION_USE),
     _item("Two-step sign-in", "mfa.settings", A.ACCOUNT, P.SESSION_USE),
+    _item("Apps and tokens", "tokens.list_tokens", A.ACCOUNT, P.SESSION_USE),
 )
 
 

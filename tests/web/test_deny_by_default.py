@@ -68,6 +68,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/": only(*ALL),
     "/account/password": only(*ALL),
     "/account/sessions": only(*ALL),
+    "/account/tokens": only(*ALL),
     "/account/mfa": only(*ALL),
     # The demo's staff are enrolled already (their roles require it): sent to their settings.
     "/account/mfa/enrol": only(*ALL, admin=302, auditor=302, clinician=302),

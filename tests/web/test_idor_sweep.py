@@ -3,9 +3,10 @@ other demo person. Each replay is refused (403 by permission, or 404: withheld l
 missing), changes nothing, and leaves a denied entry in the access log.
 
 A new route with an id in its path must be added to SWEEP (or to ROLE_WIDE, with the reason it
-is not owned by one person), or `test_every_route_with_an_id_is_swept` fails. The APIs' routes
-(`/api/`, `/fhir`) are held to these same answers by `tests/api/test_api_matrix.py`: each is
-paired with its web twin, and every role must get the same status and write the same entries.
+is not owned by one person), or `test_every_route_with_an_id_is_swept` fails. The APIs' writes
+(`/api/...`) are swept here too, replayed with each person's own token and no cookie, their
+`data` sent as the JSON body. The APIs' reads (`/api/`, `/fhir`) are held to their web twins'
+answers, role by role, by `tests/api/test_api_matrix.py`.
 """
 
 from __future__ import annotations
@@ -212,6 +213,10 @@ SWEEP: tuple[Case, ...] = (
     Case("GET", "/notifications/{notification}", ("alex",)),
     # One of Alex's sessions (another browser of his): only he may end it.
     Case("POST", "/account/sessions/{alex_session}/end", ("alex",)),
+    # One of Alex's personal access tokens: only he may revoke it.
+    Case("POST", "/account/tokens/{alex_token}/revoke", ("alex",)),
+    # The API, with each person's own token: a JSON body (none here), no cookie.
+    Case("POST", "/api/v1/consent/provisions/{provision}/revoke", ("alex",)),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -245,8 +250,8 @@ def test_every_route_with_an_id_is_swept(app: Flask) -> None:
     for rule in app.url_map.iter_rules():
         if "<int:" not in rule.rule or rule.rule in ROLE_WIDE:
             continue
-        if rule.rule.startswith(("/api/", "/fhir")):
-            continue  # the APIs' matrix holds them to their web twins (see the docstring)
+        if rule.rule.startswith(("/api/", "/fhir")) and rule.methods == {"GET", "HEAD", "OPTIONS"}:
+            continue  # the APIs' matrix holds their reads to their web twins (the docstring)
         # The one string part of a route (confirm or dispute) is swept as "confirm".
         normalised = re.sub(r"<string:\w+>", "confirm", re.sub(r"<int:\w+>", "<id>", rule.rule))
         if normalised not in swept:
@@ -387,9 +392,13 @@ def _objects(app: Flask) -> dict[str, int]:
         from peernotes.auth.sessions import start_session
 
         alex_session, _token = start_session(db, db.get_one(User, ids["alex"]))
+        from peernotes.auth.api_tokens import TokenScope, create_token
+
+        alex_token = create_token(db, db.get_one(User, ids["alex"]), "app", TokenScope.WRITE, 30)
         db.commit()
         return {
             **ids,
+            "alex_token": alex_token.row.id,
             "alex_session": alex_session.id,
             "notification": notification,
             "worker_request": worker_request,
@@ -434,7 +443,36 @@ def _denied_by(app: Flask, actor: int) -> int:
         )
 
 
-def _send(client: FlaskClient, case: Case, path: str, objects: dict[str, int]) -> int:
+@dataclass(frozen=True)
+class Bearer:
+    """An app of the person's, for API cases: their token, and no cookie."""
+
+    client: FlaskClient
+    token: str
+
+
+def _api_senders(app: Flask) -> dict[str, FlaskClient | Bearer]:
+    """A write token for each demo person, marked used just now: using it again within the
+    minute writes nothing, so the snapshot of every table stays as it was."""
+    from peernotes.auth.api_tokens import TokenScope, create_token
+
+    tokens: dict[str, FlaskClient | Bearer] = {}
+    ids = {person.key: user_id(app, person.key) for person in PEOPLE}
+    with app.app_context(), get_database(app).session() as db:
+        for person in PEOPLE:
+            user = db.get_one(User, ids[person.key])
+            issued = create_token(db, user, "sweep", TokenScope.WRITE, 1)
+            issued.row.last_used_at = utcnow()
+            tokens[person.key] = Bearer(app.test_client(), issued.secret)
+        db.commit()
+    return tokens
+
+
+def _send(client: FlaskClient | Bearer, case: Case, path: str, objects: dict[str, int]) -> int:
+    if isinstance(client, Bearer):
+        body = {name: value.format(**objects) for name, value in case.data.items()}
+        headers = {"Authorization": f"Bearer {client.token}"}
+        return client.client.open(path, method=case.method, headers=headers, json=body).status_code
     if case.method == "GET":
         return client.get(path).status_code
     token = csrf_token(client.get("/").get_data(as_text=True))
@@ -451,17 +489,20 @@ def test_replayed_by_anyone_else_it_is_refused_and_changes_nothing(app: Flask, c
         clients[person.key] = app.test_client()
         assert sign_in(clients[person.key], demo_email(person.key)).status_code == 302
 
+    senders: dict[str, FlaskClient | Bearer] = dict(clients)
+    if path.startswith("/api/"):
+        senders = _api_senders(app)
     before = _snapshot(app)
     for person in PEOPLE:
         if person.key in case.owners:
             continue
         actor = user_id(app, person.key)
         denied = _denied_by(app, actor)
-        status = _send(clients[person.key], case, path, objects)
+        status = _send(senders[person.key], case, path, objects)
         assert status in (403, 404), f"{person.key}: {status}"
         assert _snapshot(app) == before, f"{person.key} changed something"
         assert _denied_by(app, actor) == denied + 1, f"{person.key}: no denied entry in the log"
 
     # The owner really can use it: the sweep is aimed at something that exists.
     owner = case.owners[-1]
-    assert _send(clients[owner], case, path, objects) in (200, 302)
+    assert _send(senders[owner], case, path, objects) in (200, 302)
