@@ -11,7 +11,11 @@ RESOURCES: dict[str, list[tuple[str, str, str]]] = {
     "Patient": [],
     "Consent": [("patient", "reference", "Whose consent: only your own (Patient/<your id>).")],
     "DocumentReference": [
-        ("subject", "reference", "Whose record: the entries you may read (Patient/<id>).")
+        (
+            "subject",
+            "reference",
+            "Whose record (Patient/<id>): the entries, then the shared notes, you may read.",
+        )
     ],
     "Provenance": [],
     "AuditEvent": [

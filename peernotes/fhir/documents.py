@@ -5,9 +5,11 @@ decision is taken and the same entry written to the access log, and only what th
 read is in it (for a note, only the sections shared with them, byte for byte as approved). The
 subject's own words and correction requests travel with the item, as each page shows them.
 
-A search (`subject=Patient/<id>`) is the record page's list (`records.service.list_entries`,
-logged as the page's list is): like the page, it holds no content, and each entry links to the
-read that does. Its `total` is counted with the very condition that filters the list.
+A search (`subject=Patient/<id>`, `document_search`) is the record page's list
+(`records.service.list_entries`) followed by the person's shared notes list
+(`notes.service.shared_about`), each logged as its page is: an entry carries no content, a note
+only the first words its list shows (a logged read), and each links to the read that has the
+rest. Its `total` is counted with the very conditions that filter the two lists.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from peernotes.auth.actor import Acting
 from peernotes.fhir.consents import CATEGORY_SYSTEM, fhir_time
 from peernotes.fhir.people import USER_SYSTEM
 from peernotes.notes.lifecycle import State
+from peernotes.notes.service.lists import NoteSummary
 from peernotes.notes.service.reading import NoteView
 from peernotes.records.models import RecordEntry
 from peernotes.records.service import EntrySummary, EntryView
@@ -133,6 +136,34 @@ def note_document(note: NoteView) -> DocumentReference:
             "date": fhir_time(note.approved_at) if note.approved_at else None,
             "author": [_author(note.author_id)],
             "content": content,
+        }
+    )
+
+
+def note_summary(note: NoteSummary, words: str | None) -> DocumentReference:
+    """A listed note: what the person's notes list shows (its first words, when the list
+    showed and logged them), and a link to the read of the sections shared with the reader."""
+    return DocumentReference.model_validate(
+        {
+            "resourceType": "DocumentReference",
+            "id": f"note-{note.id}",
+            "status": _NOTE_STATUS.get(note.state, "current"),
+            "docStatus": _DOC_STATUS.get(note.state, "preliminary"),
+            "type": {"coding": [{"system": NOTE_KIND_SYSTEM, "code": note.kind.value}]},
+            "category": [_category(Category.PEER_NOTES)],
+            "subject": {"reference": f"Patient/{note.subject_id}"},
+            "date": fhir_time(note.approved_at) if note.approved_at else None,
+            "author": [_author(note.author_id)],
+            "description": words or None,
+            "content": [
+                {
+                    "attachment": {
+                        "contentType": "application/fhir+json",
+                        "url": f"DocumentReference/note-{note.id}",
+                        "title": "The note, when read",
+                    }
+                }
+            ],
         }
     )
 

@@ -30,7 +30,7 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.consent.models import ConsentDirective
 from peernotes.db import utcnow
-from peernotes.fhir import audit_events, bundle, documents
+from peernotes.fhir import audit_events, bundle, document_search, documents
 from peernotes.fhir.capability import capability_statement
 from peernotes.fhir.consents import consent, fhir_time
 from peernotes.fhir.guard import answer, fhir_read
@@ -162,16 +162,13 @@ def read_note_document(actor: Actor, db: Session, note_id: int) -> Response:
 @bp.get("/DocumentReference")
 @fhir_read(Permission.RECORD_VIEW)
 def search_documents(actor: Actor, db: Session) -> Response:
+    """The person's record entries, then their shared notes, that this caller may read."""
     found = bundle.search({"subject"})
-    key = found.after("id")
     subject_id = _patient_param(found, "subject")
     if subject_id is None:
         raise FhirError(400, "Search one person's record: subject=Patient/<id>.", "subject")
-    page = records.list_entries(db, actor, subject_id, before=key, size=found.count)
-    total = documents.readable_entry_count(db, actor, subject_id)
-    more = (page.older,) if page.older is not None else None
-    resources = documents.summaries(subject_id, page.entries)
-    return answer(bundle.searchset(found, resources, total, more))
+    page = document_search.search(db, actor, subject_id, found)
+    return answer(bundle.searchset(found, page.resources, page.total, page.next_key))
 
 
 # Provenance -------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """What the FHIR tests read, added once to each module's demo: letters and diagnoses Dr Chen
-writes for Alex (Alex shares his letters with Sam, never his diagnoses), and the note waiting
-for Alex's review, approved by Sam as "reviewed together in person"."""
+writes for Alex (Alex shares his letters with Sam, never his diagnoses), the note waiting
+for Alex's review, approved by Sam as "reviewed together in person", and two more notes by
+Sam that nobody else may read: one Alex approved keeping every section "just us", one still
+waiting for his review."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from peernotes.db import get_database
 from peernotes.notes import service as notes
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
+from peernotes.notes.service.sections import Section
 from peernotes.records.service import write_entry
 from tests.helpers import demo_email
 
@@ -35,6 +38,10 @@ class World:
     in_person_note: int
     #: Sam's draft: Sam's alone.
     draft_note: int
+    #: Approved by Alex with every section "just us": Sam's and Alex's alone.
+    just_us_note: int
+    #: Proposed, not yet approved: Sam's and Alex's alone.
+    proposed_note: int
 
 
 def _person(db, key: str) -> User:  # type: ignore[no-untyped-def]
@@ -62,7 +69,23 @@ def build(app: Flask) -> World:
         notes.approve_in_person(
             db, by_sam, waiting.id, ["care_team", "care_team", "care_team", "care_team"], 1
         )
+        by_alex = By(alex.id, alex.role, "fhir-world")
+        private = [Section("Between us", "Only for the two of us.")]
+        just_us = notes.create(db, by_sam, alex.id, private)
+        notes.propose(db, by_sam, just_us.id)
+        notes.approve(db, by_alex, just_us.id, ["just_us"], 1)
+        proposed = notes.create(db, by_sam, alex.id, [Section("Waiting", "Not yet approved.")])
+        notes.propose(db, by_sam, proposed.id)
         db.commit()
         return World(
-            alex.id, jordan.id, sam.id, letters, diagnoses, shared.id, waiting.id, draft.id
+            alex.id,
+            jordan.id,
+            sam.id,
+            letters,
+            diagnoses,
+            shared.id,
+            waiting.id,
+            draft.id,
+            just_us.id,
+            proposed.id,
         )

@@ -77,6 +77,9 @@ from peernotes.notes.service.lists import (
 from peernotes.notes.service.lists import (
     shared_about as shared_about,
 )
+from peernotes.notes.service.lists import (
+    shared_about_count as shared_about_count,
+)
 from peernotes.notes.service.parties import (
     party as party,
 )

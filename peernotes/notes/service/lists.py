@@ -80,12 +80,12 @@ class ListCursor:
 
 
 def _page_of(
-    rows: list[Note], at: Callable[[Note], datetime | None]
+    rows: list[Note], at: Callable[[Note], datetime | None], size: int = LIST_PAGE
 ) -> tuple[list[Note], ListCursor | None]:
-    """The first `LIST_PAGE` of rows fetched one beyond it, and the cursor after them when
-    there are more."""
-    shown = rows[:LIST_PAGE]
-    if len(rows) <= LIST_PAGE or not shown:
+    """The first `size` of rows fetched one beyond it, and the cursor after them when there
+    are more."""
+    shown = rows[:size]
+    if len(rows) <= size or not shown:
         return shown, None
     last = shown[-1]
     when = at(last)
@@ -145,13 +145,22 @@ class Listing:
 
 
 def shared_about(
-    db: Session, by: Acting, subject_id: int, *, before: ListCursor | None = None
+    db: Session,
+    by: Acting,
+    subject_id: int,
+    *,
+    before: ListCursor | None = None,
+    size: int = LIST_PAGE,
 ) -> Listing:
     """Notes about `subject_id` that this person (neither author nor subject) may open: the
     approved notes with at least one care-team section, when `decide()` permits peer notes,
-    a page at a time (`LIST_PAGE`, newest first, after `before`). One decision for the
-    subject, since for others it does not depend on the note. The list is logged once
-    (allowed or denied); each note whose first words it shows, once more."""
+    a page at a time (`size`, the notes page's `LIST_PAGE` unless an app asked for another;
+    newest first, after `before`). One decision for the subject, since for others it does not
+    depend on the note. The list is logged once (allowed or denied); each note whose first
+    words it shows, once more: only the notes of this page, so a smaller page logs fewer
+    reads. `shared_about_count` counts the same notes."""
+    if size < 1:
+        raise ValueError(size)
     decision = peer_notes_decision(db, by, subject_id)
     rows: list[Note] = []
     older: ListCursor | None = None
@@ -164,11 +173,10 @@ def shared_about(
             )
         rows, older = _page_of(
             list(
-                db.scalars(
-                    query.order_by(Note.approved_at.desc(), Note.id.desc()).limit(LIST_PAGE + 1)
-                )
+                db.scalars(query.order_by(Note.approved_at.desc(), Note.id.desc()).limit(size + 1))
             ),
             lambda n: n.approved_at,
+            size,
         )
     _log(
         db,
@@ -180,6 +188,17 @@ def shared_about(
         decision.basis,
     )
     return Listing([_summary(n) for n in rows], words_for(db, by, rows), older)
+
+
+def shared_about_count(db: Session, by: Acting, subject_id: int) -> int:
+    """How many notes `shared_about` would list for this person, over all its pages: the same
+    decision and the same condition, counted (0 when the decision withholds them, so a count
+    never tells of notes this person may not open). Reads no note and logs nothing: a number
+    is not a read of any note, and the list that shows them logs itself."""
+    if not peer_notes_decision(db, by, subject_id).permitted:
+        return 0
+    counted = select(func.count(Note.id)).where(shared_with_care_team(subject_id))
+    return int(db.scalar(counted) or 0)
 
 
 #: How many notes about other people the notes page shows; each person's own list (reached
