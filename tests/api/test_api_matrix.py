@@ -16,6 +16,8 @@ The pairs live beside each area's tests, in `tests/api/matrix_*.py` and `tests/f
     with the test that holds it instead (keep it short).
 Rules use the web's placeholder names (`<int:subject_id>`, `<int:note_id>`, ...), filled the way
 the web matrix fills them. In a body, a string `"<int:name>"` is that same value as a number.
+A module may also give `write_values(app) -> dict[str, str]` for `{name}` placeholders of its
+writes: it is called before each role's attempt, in each copy (say, a fresh share to revoke).
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +61,26 @@ def _matrix_modules() -> Iterator[Any]:
                 yield importlib.import_module(f"{package}.{info.name}")
 
 
-def _tables() -> tuple[
-    dict[str, str], dict[str, dict[Role, int]], list[tuple[Any, Any]], frozenset[str]
-]:
+@dataclass(frozen=True)
+class WritePair:
+    api: tuple[str, str, Any]
+    web: tuple[Any, ...]
+    #: The module's `write_values`, when its writes need fresh objects.
+    values_of: Callable[[Flask], dict[str, str]] | None
+
+
+def _tables() -> tuple[dict[str, str], dict[str, dict[Role, int]], list[WritePair], frozenset[str]]:
     pages: dict[str, str] = {}
     own: dict[str, dict[Role, int]] = {}
-    writes: list[tuple[Any, Any]] = []
+    writes: list[WritePair] = []
     elsewhere: set[str] = set()
     for module in _matrix_modules():
         pages.update(getattr(module, "API_PAGES", {}))
         own.update(getattr(module, "API_OWN", {}))
-        writes.extend(getattr(module, "API_WRITE_PAIRS", []))
+        values_of = getattr(module, "write_values", None)
+        writes.extend(
+            WritePair(api, web, values_of) for api, web in getattr(module, "API_WRITE_PAIRS", [])
+        )
         elsewhere.update(getattr(module, "NOT_IN_MATRIX", ()))
     return pages, own, writes, frozenset(elsewhere)
 
@@ -88,7 +100,9 @@ def _api_rules(app: Flask) -> Iterator[tuple[str, str]]:
 def test_every_api_route_is_in_the_matrix(app: Flask) -> None:
     """A new API route must be paired with its web twin (or say its statuses), so its access
     rule is tested for every role, and its writes are held to the web's."""
-    written = {(api[0], api[1]) for api, _web in API_WRITE_PAIRS}
+    written = {
+        (pair.api[0], re.sub(r"\{(\w+)\}", r"<int:\1>", pair.api[1])) for pair in API_WRITE_PAIRS
+    }
     missing = []
     for method, rule in _api_rules(app):
         covered = (
@@ -115,17 +129,17 @@ def _values(app: Flask) -> dict[str, int]:
     """The web matrix's placeholder values, read back from `_path` one name at a time."""
     names = {
         name
-        for rule in [*API_PAGES, *API_OWN, *(a[1] for a, _ in API_WRITE_PAIRS)]
-        + [w[1] for _, w in API_WRITE_PAIRS]
+        for rule in [*API_PAGES, *API_OWN, *(p.api[1] for p in API_WRITE_PAIRS)]
+        + [p.web[1] for p in API_WRITE_PAIRS]
         for name in re.findall(r"<int:(\w+)>", rule)
     }
     return {name: int(_path(app, f"<int:{name}>")) for name in names}
 
 
-def _fill(body: Any, values: dict[str, int]) -> Any:
+def _fill(body: Any, values: dict[str, Any]) -> Any:
     if isinstance(body, str):
         match = _PLACEHOLDER.match(body)
-        return values[match.group(1)] if match else body
+        return values[match.group(1)] if match else body.format(**values)
     if isinstance(body, dict):
         return {key: _fill(value, values) for key, value in body.items()}
     if isinstance(body, list):
@@ -196,8 +210,8 @@ def test_api_reads_answer_as_the_web_pages_do(matrix_app: Flask, role: Role) -> 
     assert failures == [], "\n".join(failures)
 
 
-def _fill_rule(rule: str, values: dict[str, int]) -> str:
-    return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
+def _fill_rule(rule: str, values: dict[str, Any]) -> str:
+    return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule).format(**values)
 
 
 def test_no_api_route_answers_without_a_token(matrix_app: Flask) -> None:
@@ -214,21 +228,26 @@ def test_no_api_route_answers_without_a_token(matrix_app: Flask) -> None:
             assert answer.status_code == 401, f"{method} {path}: {answer.status_code}"
 
 
-def _web_write(client: FlaskClient, web: tuple[Any, ...], values: dict[str, int]) -> Any:
+def _web_write(client: FlaskClient, web: tuple[Any, ...], values: dict[str, Any]) -> Any:
     method, rule, data = web[0], web[1], web[2]
     form_page = _fill_rule(web[3], values) if len(web) > 3 else "/account/sessions"
     token = csrf_token(client.get(form_page).get_data(as_text=True))
     return client.open(
         _fill_rule(rule, values),
         method=method,
-        data={**{k: str(v) for k, v in _fill(data, values).items()}, "csrf_token": token},
+        data={**{k: _form_value(v) for k, v in _fill(data, values).items()}, "csrf_token": token},
     )
+
+
+def _form_value(value: Any) -> str | list[str]:
+    return [str(item) for item in value] if isinstance(value, list) else str(value)
 
 
 @pytest.fixture
 def two_copies(templates: Templates, tmp_path: Path) -> Iterator[tuple[Flask, Flask]]:
     made = []
     for side in ("web", "api"):
+        (tmp_path / side).mkdir()
         url, token = _copy_database(templates.demo, tmp_path / side)
         made.append(
             (create_app(_config(url, tmp_path / side, login_attempts_per_address=1000)), token)
@@ -239,26 +258,27 @@ def two_copies(templates: Templates, tmp_path: Path) -> Iterator[tuple[Flask, Fl
         _drop_database(token)
 
 
-@pytest.mark.parametrize(
-    "pair", API_WRITE_PAIRS, ids=lambda p: f"{p[0][0]} {p[0][1]}" if isinstance(p, tuple) else ""
-)
+@pytest.mark.parametrize("pair", API_WRITE_PAIRS, ids=lambda p: f"{p.api[0]} {p.api[1]}")
 def test_api_writes_are_refused_and_logged_as_the_web_forms_are(
-    two_copies: tuple[Flask, Flask], pair: tuple[Any, Any]
+    two_copies: tuple[Flask, Flask], pair: WritePair
 ) -> None:
     web_app, api_app = two_copies
-    (api_method, api_rule, api_body), web = pair
-    values = _values(web_app)
-    assert values == _values(api_app)
+    api_method, api_rule, api_body = pair.api
+    base = _values(web_app)
+    assert base == _values(api_app)
     failures = []
     for role in Role:
         key = DEMO_BY_ROLE[role]
+        web_values: dict[str, Any] = {**base, **(pair.values_of(web_app) if pair.values_of else {})}
+        api_values: dict[str, Any] = {**base, **(pair.values_of(api_app) if pair.values_of else {})}
+        assert web_values == api_values, "the two copies drifted apart"
         web_client = web_app.test_client()
         assert sign_in(web_client, demo_email(key)).status_code == 302
-        page = _web_write(web_client, web, values)
+        page = _web_write(web_client, pair.web, web_values)
         answer = api_app.test_client().open(
-            _fill_rule(api_rule, values),
+            _fill_rule(api_rule, api_values),
             method=api_method,
-            json=_fill(api_body, values),
+            json=_fill(api_body, api_values),
             headers=bearer(make_token(api_app, key)),
         )
         web_denied = page.status_code in (403, 404)
