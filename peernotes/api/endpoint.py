@@ -159,7 +159,8 @@ def _check_body() -> None:
     (a form post would otherwise skip the JSON model entirely)."""
     if request.method not in _WRITE_METHODS:
         return
-    if not request.get_data(cache=True):
+    # A form body is parsed (and its stream read) before any view runs: its length tells it.
+    if not request.content_length and not request.get_data(cache=True):
         return
     if request.mimetype != "application/json":
         raise ApiError(415)
