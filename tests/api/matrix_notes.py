@@ -8,7 +8,10 @@ own (`subject_id` is Alex, `entry_id` one of his entries, `note_id` his shared n
 `API_WRITE_PAIRS`: each write as (API method, API rule, JSON body) and the web form that does
 the same (web method, web rule, form data). In bodies and forms, a string "<int:name>" stands
 for the value of `name`, filled as the rules are (`fill`): the rule placeholders' values, and
-`note_revision`, the newest revision of the note `note_id` names (`write_values`).
+`note_revision`, the newest revision of the note `note_id` names (`write_values`). The
+writes change what they write to (the shared note is revised, approved again, ...): start
+from a fresh demo database, run the pairs in order on both sides, and take the values anew
+before each pair, as `tests/api/test_notes_api.py` does.
 """
 
 from __future__ import annotations
@@ -112,6 +115,35 @@ API_WRITE_PAIRS: list[tuple[Write, Write]] = [
         ),
     ),
     (
+        (
+            "POST",
+            "/api/v1/notes/<int:note_id>/approve",
+            {"revision": "<int:note_revision>", "audiences": ["just_us", "care_team"]},
+        ),
+        (
+            "POST",
+            "/notes/<int:note_id>/approve",
+            {
+                "revision": "<int:note_revision>",
+                "sections": "2",
+                "audience-0": "just_us",
+                "audience-1": "care_team",
+            },
+        ),
+    ),
+    (
+        (
+            "POST",
+            "/api/v1/notes/<int:note_id>/review",
+            {"kind": "own_words", "text": "It was a good talk."},
+        ),
+        (
+            "POST",
+            "/notes/<int:note_id>/statements",
+            {"kind": "own_words", "text": "It was a good talk."},
+        ),
+    ),
+    (
         ("POST", "/api/v1/notes/<int:note_id>/propose", {}),
         ("POST", "/notes/<int:note_id>/propose", {}),
     ),
@@ -131,46 +163,21 @@ API_WRITE_PAIRS: list[tuple[Write, Write]] = [
         ("POST", "/api/v1/notes/<int:note_id>/review", {"kind": "decline", "text": ""}),
         ("POST", "/notes/<int:note_id>/decline", {"comment": ""}),
     ),
-    (
-        (
-            "POST",
-            "/api/v1/notes/<int:note_id>/review",
-            {"kind": "own_words", "text": "It was a good talk."},
-        ),
-        (
-            "POST",
-            "/notes/<int:note_id>/statements",
-            {"kind": "own_words", "text": "It was a good talk."},
-        ),
-    ),
-    (
-        (
-            "POST",
-            "/api/v1/notes/<int:note_id>/approve",
-            {"revision": "<int:note_revision>", "audiences": ["just_us", "care_team"]},
-        ),
-        (
-            "POST",
-            "/notes/<int:note_id>/approve",
-            {
-                "revision": "<int:note_revision>",
-                "sections": "2",
-                "audience-0": "just_us",
-                "audience-1": "care_team",
-            },
-        ),
-    ),
 ]
 
 
 def write_values(app: Flask) -> dict[str, int]:
     """The values the pairs' placeholders name, as the web matrix picks them (Alex, one of
-    his entries, his shared note), and that note's newest revision."""
+    his entries, his shared note), and that note's newest revision. The note stays the same
+    when the pairs change its state (it is the one of his with an approved revision)."""
     alex = user_id(app, "alex")
     with app.app_context(), get_database(app).session() as db:
         entry = db.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == alex))
-        note = db.scalars(select(Note).where(Note.subject_id == alex, Note.state == "shared"))
-        shared = note.first()
+        shared = db.scalars(
+            select(Note)
+            .where(Note.subject_id == alex, Note.approved_revision.is_not(None))
+            .order_by(Note.id)
+        ).first()
         assert entry is not None and shared is not None
         return {
             "subject_id": alex,
@@ -223,11 +230,16 @@ def last_seq(app: Flask) -> int:
 
 
 def entries_since(app: Flask, seq: int) -> list[Entry]:
-    """The entries written after `seq`, but the API's own `api:call`, in order."""
+    """The entries written after `seq`, but the API's own `api:call`, in order; a route's
+    name (the target of a refusal at the door) reads `<route>`."""
     rows = query(
         app,
         "SELECT action, subject_id, target_type, target_id, outcome, basis FROM audit_log"
         " WHERE seq > :seq AND action != 'api:call' ORDER BY seq",
         {"seq": seq},
     )
-    return [tuple(r) for r in rows]  # type: ignore[misc]
+    # A refusal at the door names the route, which is the API's own and the page's own.
+    return [
+        (a, s, t, "<route>" if t == "route" else i, o, b)  # type: ignore[misc]
+        for a, s, t, i, o, b in rows
+    ]
