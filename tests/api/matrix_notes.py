@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from peernotes import create_app
 from peernotes.db import get_database
@@ -36,7 +36,7 @@ from tests.conftest import (
     _dispose_checking_for_leaks,
     _drop_database,
 )
-from tests.helpers import query, user_id
+from tests.helpers import user_id
 
 API_PAGES: dict[str, str] = {
     "/api/v1/people/<int:subject_id>/timeline": "/people/<int:subject_id>/timeline",
@@ -172,7 +172,9 @@ def write_values(app: Flask) -> dict[str, int]:
     when the pairs change its state (it is the one of his with an approved revision)."""
     alex = user_id(app, "alex")
     with app.app_context(), get_database(app).session() as db:
-        entry = db.scalar(select(RecordEntry.id).where(RecordEntry.subject_id == alex))
+        entry = db.scalar(
+            select(RecordEntry.id).where(RecordEntry.subject_id == alex).order_by(RecordEntry.id)
+        )
         shared = db.scalars(
             select(Note)
             .where(Note.subject_id == alex, Note.approved_revision.is_not(None))
@@ -225,21 +227,30 @@ def demo_app(templates: Templates, tmp: Path) -> Iterator[Flask]:
 Entry = tuple[str, int | None, str | None, str | None, str, str | None]
 
 
+def _rows(app: Flask, sql: str, params: dict[str, Any]) -> list[Any]:
+    # Through the app's own pool: a connection of its own per look (`tests.helpers.query`)
+    # costs a PostgreSQL connection each, and the parity tests look a few hundred times.
+    with app.app_context(), get_database(app).session() as db:
+        return list(db.execute(text(sql), params))
+
+
+def count(app: Flask, table: str) -> int:
+    """How many rows `table` holds (a table name of the tests' own, never a caller's)."""
+    return int(_rows(app, f"SELECT count(*) FROM {table}", {})[0][0])  # nosec B608
+
+
 def last_seq(app: Flask) -> int:
-    return int(query(app, "SELECT coalesce(max(seq), 0) FROM audit_log")[0][0])  # type: ignore[call-overload]
+    return int(_rows(app, "SELECT coalesce(max(seq), 0) FROM audit_log", {})[0][0])
 
 
 def entries_since(app: Flask, seq: int) -> list[Entry]:
     """The entries written after `seq`, but the API's own `api:call`, in order; a route's
     name (the target of a refusal at the door) reads `<route>`."""
-    rows = query(
+    rows = _rows(
         app,
         "SELECT action, subject_id, target_type, target_id, outcome, basis FROM audit_log"
         " WHERE seq > :seq AND action != 'api:call' ORDER BY seq",
         {"seq": seq},
     )
     # A refusal at the door names the route, which is the API's own and the page's own.
-    return [
-        (a, s, t, "<route>" if t == "route" else i, o, b)  # type: ignore[misc]
-        for a, s, t, i, o, b in rows
-    ]
+    return [(a, s, t, "<route>" if t == "route" else i, o, b) for a, s, t, i, o, b in rows]

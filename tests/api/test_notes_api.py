@@ -17,6 +17,7 @@ from peernotes.notes.models import Note
 from tests.api.matrix_notes import (
     API_PAGES,
     API_WRITE_PAIRS,
+    count,
     demo_app,
     entries_since,
     fill,
@@ -25,12 +26,12 @@ from tests.api.matrix_notes import (
 )
 from tests.api.tokens import Api, bearer, make_token
 from tests.conftest import Templates
-from tests.helpers import client_as, count_rows, csrf_token, user_id
+from tests.helpers import client_as, csrf_token, user_id
 from tests.web.test_deny_by_default import DEMO_BY_ROLE, PAGES
 
 
 @pytest.fixture(scope="module")
-def shared_app(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with demo_app(templates, tmp_path_factory.mktemp("notes-api")) as app:
         yield app
 
@@ -43,7 +44,12 @@ def _note(app: Flask, state: str) -> int:
     """The id of Alex's demo note in this state (by Sam)."""
     alex = user_id(app, "alex")
     with app.app_context(), get_database(app).session() as db:
-        found = db.scalar(select(Note.id).where(Note.subject_id == alex, Note.state == state))
+        found = db.scalar(
+            select(Note.id)
+            .where(Note.subject_id == alex, Note.state == state)
+            .order_by(Note.id)
+            .limit(1)
+        )
     assert found is not None, state
     return found
 
@@ -51,7 +57,7 @@ def _note(app: Flask, state: str) -> int:
 def _stored(app: Flask) -> tuple[int, ...]:
     """Every row a note step may add."""
     return tuple(
-        count_rows(app, table)
+        count(app, table)
         for table in (
             "notes",
             "note_revisions",
@@ -72,29 +78,29 @@ _SECTIONS = [
 
 
 @pytest.mark.parametrize("role", list(DEMO_BY_ROLE), ids=lambda r: r.value)
-def test_reads_answer_and_log_as_the_pages(shared_app: Flask, role: Any) -> None:
+def test_reads_answer_and_log_as_the_pages(app: Flask, role: Any) -> None:
     """Each notes read, for each demo person: the status the web matrix gives its page, and
     the same access-log entries as the page writes."""
     who = DEMO_BY_ROLE[role]
-    values = write_values(shared_app)
-    web = client_as(shared_app, who)
-    api = _api(shared_app, who, TokenScope.READ)
+    values = write_values(app)
+    web = client_as(app, who)
+    api = _api(app, who, TokenScope.READ)
     for api_rule in ("/api/v1/notes", "/api/v1/notes/<int:note_id>"):
         page_rule = API_PAGES[api_rule]
         path = fill(page_rule, values)
-        before = last_seq(shared_app)
+        before = last_seq(app)
         by_page = web.get(path)
-        by_web = entries_since(shared_app, before)
-        before = last_seq(shared_app)
+        by_web = entries_since(app, before)
+        before = last_seq(app)
         response = api.get(fill(api_rule, values).removeprefix("/api/v1"))
         assert response.status_code == by_page.status_code == PAGES[page_rule][role], path
-        assert entries_since(shared_app, before) == by_web, path
+        assert entries_since(app, before) == by_web, path
 
 
-def test_others_read_only_the_care_teams_sections(shared_app: Flask) -> None:
-    shared = _note(shared_app, "shared")
-    mine = _api(shared_app, "alex", TokenScope.READ).get(f"/notes/{shared}").get_json()
-    theirs = _api(shared_app, "dr.chen", TokenScope.READ).get(f"/notes/{shared}").get_json()
+def test_others_read_only_the_care_teams_sections(app: Flask) -> None:
+    shared = _note(app, "shared")
+    mine = _api(app, "alex", TokenScope.READ).get(f"/notes/{shared}").get_json()
+    theirs = _api(app, "dr.chen", TokenScope.READ).get(f"/notes/{shared}").get_json()
     assert mine["party"] == "subject" and theirs["party"] == "other"
     cared = [s for s in mine["sections"] if s["audience"] == "care_team"]
     assert theirs["sections"] == cared and len(cared) < len(mine["sections"])
@@ -102,10 +108,10 @@ def test_others_read_only_the_care_teams_sections(shared_app: Flask) -> None:
     assert mine["approved_at"].endswith("Z")
 
 
-def test_a_note_the_caller_may_not_see_answers_as_a_missing_one(shared_app: Flask) -> None:
-    draft, proposed = _note(shared_app, "draft"), _note(shared_app, "proposed")
-    alex = _api(shared_app, "alex", TokenScope.READ)
-    doctor = _api(shared_app, "dr.chen", TokenScope.READ)
+def test_a_note_the_caller_may_not_see_answers_as_a_missing_one(app: Flask) -> None:
+    draft, proposed = _note(app, "draft"), _note(app, "proposed")
+    alex = _api(app, "alex", TokenScope.READ)
+    doctor = _api(app, "dr.chen", TokenScope.READ)
     missing = alex.get("/notes/987654")
     assert missing.status_code == 404
     for api, note in ((alex, draft), (doctor, draft), (doctor, proposed)):
@@ -128,6 +134,7 @@ def test_the_notes_list_pages_cleanly(app: Flask) -> None:
         assert sam.post("/notes", body).status_code == 201
     first = sam.get("/notes").get_json()
     assert len(first["items"]) == 25 and first["next"] is not None
+    assert first["items"][0]["first_words"] == "Call 26."  # the newest, read as on the page
     walked = [n["id"] for n in first["items"]]
     cursor = first["next"]
     while cursor is not None:
@@ -370,20 +377,27 @@ def _kind(status: int) -> str:
 
 
 def test_each_write_does_what_its_form_does(
-    app: Flask, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Every pair, in order, each demo person in turn, on twin databases: the form on one, the
     API on the other; the same permit or refusal, and the same access-log entries. The twins
     change alike, so each step meets the same state on both (the shared note is revised, then
     approved again, and so on)."""
-    with demo_app(templates, tmp_path_factory.mktemp("notes-web-twin")) as twin:
-        people = [(who, client_as(twin, who), _api(app, who)) for who in DEMO_BY_ROLE.values()]
+    with (
+        demo_app(templates, tmp_path_factory.mktemp("notes-api-twin")) as app,
+        demo_app(templates, tmp_path_factory.mktemp("notes-web-twin")) as twin,
+    ):
+        people = []
+        for who in DEMO_BY_ROLE.values():
+            web = client_as(twin, who)
+            # One CSRF token serves a signed-in session's every form.
+            token = csrf_token(web.get("/").get_data(as_text=True))
+            people.append((who, web, token, _api(app, who)))
         for (api_method, api_rule, body), (web_method, web_rule, form) in API_WRITE_PAIRS:
             assert api_method == web_method == "POST"
             values = write_values(app)
             assert write_values(twin) == values
-            for who, web, api in people:
-                token = csrf_token(web.get("/").get_data(as_text=True))
+            for who, web, token, api in people:
                 before = last_seq(twin)
                 data = {**fill(form, values, as_text=True), "csrf_token": token}
                 page = web.post(fill(web_rule, values), data=data)

@@ -33,14 +33,14 @@ from peernotes.mfa.service import required_for
 from peernotes.records import service as records
 from peernotes.training.models import TrainingModule, TrainingRecord
 from tests.access_policy import CONSENT, expected
-from tests.api.matrix_notes import demo_app, entries_since, last_seq
+from tests.api.matrix_notes import count, demo_app, entries_since, last_seq
 from tests.api.tokens import Api, bearer, make_token
 from tests.conftest import Templates
-from tests.helpers import client_as, count_rows, csrf_token, user_id
+from tests.helpers import client_as, csrf_token, user_id
 
 
 @pytest.fixture(scope="module")
-def shared_app(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """One demo app for the module's reads (they add log entries, and the matrix's people)."""
     with demo_app(templates, tmp_path_factory.mktemp("records-api")) as app:
         yield app
@@ -51,7 +51,9 @@ def _entry_of(app: Flask, key: str) -> int:
     subject = user_id(app, key)
     with app.app_context(), get_database(app).session() as db:
         entry = db.scalar(
-            select(records.RecordEntry.id).where(records.RecordEntry.subject_id == subject)
+            select(records.RecordEntry.id)
+            .where(records.RecordEntry.subject_id == subject)
+            .order_by(records.RecordEntry.id)
         )
     assert entry is not None
     return entry
@@ -212,8 +214,8 @@ def _build(db: Session, now: datetime) -> list[World]:
 
 
 @pytest.fixture(scope="module")
-def worlds(shared_app: Flask) -> list[World]:
-    with shared_app.app_context(), get_database(shared_app).session() as db:
+def worlds(app: Flask) -> list[World]:
+    with app.app_context(), get_database(app).session() as db:
         built = _build(db, utcnow())
         db.commit()
     return built
@@ -222,7 +224,7 @@ def worlds(shared_app: Flask) -> list[World]:
 @pytest.mark.parametrize(
     "case", range(len(CASES)), ids=[f"{r.value}-consent_{c}" for r, c in CASES]
 )
-def test_entry_read_follows_the_policy(shared_app: Flask, worlds: list[World], case: int) -> None:
+def test_entry_read_follows_the_policy(app: Flask, worlds: list[World], case: int) -> None:
     world = worlds[case]
     want = expected(
         world.role,
@@ -234,10 +236,10 @@ def test_entry_read_follows_the_policy(shared_app: Flask, worlds: list[World], c
         provision_id=world.provision_id or -1,
         emergency_id=-1,
     )
-    api = Api(shared_app.test_client(), world.token)
-    before = last_seq(shared_app)
+    api = Api(app.test_client(), world.token)
+    before = last_seq(app)
     response = api.get(f"/people/{world.subject_id}/record/{world.entry_id}")
-    logged = entries_since(shared_app, before)
+    logged = entries_since(app, before)
     if not has_permission(world.role, Permission.RECORD_VIEW):
         # Roles the policy excludes never reach the record (as the pages: 403, on record).
         assert not want.permitted and want.basis == "role_excluded"
@@ -267,31 +269,31 @@ def test_entry_read_follows_the_policy(shared_app: Flask, worlds: list[World], c
 
 
 @pytest.mark.parametrize("who", ["alex", "dr.chen", "sam", "linh", "helen"])
-def test_reads_write_the_entries_the_pages_write(shared_app: Flask, who: str) -> None:
-    alex, entry = _ids(shared_app)
-    web = client_as(shared_app, who)
-    api = Api(shared_app.test_client(), make_token(shared_app, who, TokenScope.READ))
+def test_reads_write_the_entries_the_pages_write(app: Flask, who: str) -> None:
+    alex, entry = _ids(app)
+    web = client_as(app, who)
+    api = Api(app.test_client(), make_token(app, who, TokenScope.READ))
     for page in (f"/people/{alex}/record/{entry}", f"/people/{alex}/record"):
-        before = last_seq(shared_app)
+        before = last_seq(app)
         web_status = web.get(page).status_code
-        by_web = entries_since(shared_app, before)
-        before = last_seq(shared_app)
+        by_web = entries_since(app, before)
+        before = last_seq(app)
         api_status = api.get(page).status_code
-        by_api = entries_since(shared_app, before)
+        by_api = entries_since(app, before)
         assert by_api == by_web and by_web, page
         assert api_status == web_status, page
 
 
-def test_a_withheld_entry_answers_as_a_missing_one(shared_app: Flask) -> None:
-    alex, entry = _ids(shared_app)
-    api = Api(shared_app.test_client(), make_token(shared_app, "sam", TokenScope.READ))
+def test_a_withheld_entry_answers_as_a_missing_one(app: Flask) -> None:
+    alex, entry = _ids(app)
+    api = Api(app.test_client(), make_token(app, "sam", TokenScope.READ))
     withheld = api.get(f"/people/{alex}/record/{entry}")
     missing = api.get(f"/people/{alex}/record/987654")
-    elsewhere = api.get(f"/people/{user_id(shared_app, 'jordan')}/record/{entry}")
+    elsewhere = api.get(f"/people/{user_id(app, 'jordan')}/record/{entry}")
     assert withheld.status_code == missing.status_code == elsewhere.status_code == 404
     assert withheld.get_json() == missing.get_json() == elsewhere.get_json()
     # A person who is not a consumer, or no one: the same.
-    for subject in (user_id(shared_app, "sam"), 987654):
+    for subject in (user_id(app, "sam"), 987654):
         assert api.get(f"/people/{subject}/record").get_json() == missing.get_json()
 
 
@@ -334,7 +336,7 @@ _ENTRY = {"category": "medication", "title": "Dose change", "body": "From 10 mg 
 
 
 def _entries(app: Flask) -> int:
-    return count_rows(app, "record_entries") + count_rows(app, "record_revisions")
+    return count(app, "record_entries") + count(app, "record_revisions")
 
 
 def test_a_clinician_writes_and_amends_an_entry(app: Flask) -> None:
@@ -506,10 +508,13 @@ def test_a_read_token_cannot_write(app: Flask) -> None:
 
 
 def test_the_web_form_and_the_api_write_the_same_entries(
-    app: Flask, templates: Templates, tmp_path_factory: pytest.TempPathFactory
+    templates: Templates, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """The same write, once by the form and once by the API on a twin database."""
-    with demo_app(templates, tmp_path_factory.mktemp("records-web-twin")) as twin:
+    """The same write, once by the form and once by the API, on twin fresh databases."""
+    with (
+        demo_app(templates, tmp_path_factory.mktemp("records-api-twin")) as app,
+        demo_app(templates, tmp_path_factory.mktemp("records-web-twin")) as twin,
+    ):
         alex, _ = _ids(app)
         web = client_as(twin, "dr.chen")
         token = csrf_token(web.get("/").get_data(as_text=True))

@@ -17,7 +17,7 @@ from tests.helpers import client_as, user_id
 
 
 @pytest.fixture(scope="module")
-def shared_app(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+def app(templates: Templates, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     with demo_app(templates, tmp_path_factory.mktemp("timeline-api")) as app:
         yield app
 
@@ -55,27 +55,25 @@ def _walk(api: Api, path: str, limit: int) -> tuple[list[tuple[str, int]], int]:
         ("admin", 403),
     ],
 )
-def test_who_sees_alexs_timeline_and_what_is_logged(
-    shared_app: Flask, who: str, status: int
-) -> None:
+def test_who_sees_alexs_timeline_and_what_is_logged(app: Flask, who: str, status: int) -> None:
     """As the web page, entry for entry (the timeline's own and one per note's first words)."""
-    path = f"/people/{user_id(shared_app, 'alex')}/timeline"
-    web = client_as(shared_app, who)
-    before = last_seq(shared_app)
+    path = f"/people/{user_id(app, 'alex')}/timeline"
+    web = client_as(app, who)
+    before = last_seq(app)
     page = web.get(path)
-    by_web = entries_since(shared_app, before)
-    before = last_seq(shared_app)
-    response = _api(shared_app, who).get(path, limit=25)
+    by_web = entries_since(app, before)
+    before = last_seq(app)
+    response = _api(app, who).get(path, limit=25)
     assert response.status_code == page.status_code == status
-    assert entries_since(shared_app, before) == by_web and by_web
+    assert entries_since(app, before) == by_web and by_web
 
 
-def test_the_timeline_shows_only_what_the_caller_may_see(shared_app: Flask) -> None:
-    alex = user_id(shared_app, "alex")
+def test_the_timeline_shows_only_what_the_caller_may_see(app: Flask) -> None:
+    alex = user_id(app, "alex")
     path = f"/people/{alex}/timeline"
-    mine = _api(shared_app, "alex").get(path, limit=100).get_json()["items"]
-    doctor = _api(shared_app, "dr.chen").get(path, limit=100).get_json()["items"]
-    writer = _api(shared_app, "sam").get(path, limit=100).get_json()["items"]
+    mine = _api(app, "alex").get(path, limit=100).get_json()["items"]
+    doctor = _api(app, "dr.chen").get(path, limit=100).get_json()["items"]
+    writer = _api(app, "sam").get(path, limit=100).get_json()["items"]
     states = {i["id"]: i["label"] for i in writer if i["kind"] == "note"}
     # Sam's draft is his alone; Alex sees his notes once proposed; the doctor, shared ones.
     assert "draft" in states.values()
@@ -90,9 +88,9 @@ def test_the_timeline_shows_only_what_the_caller_may_see(shared_app: Flask) -> N
         assert item["at"].endswith("Z")
 
 
-def test_nothing_here_answers_as_no_one(shared_app: Flask) -> None:
-    api = _api(shared_app, "linh")
-    withheld = api.get(f"/people/{user_id(shared_app, 'alex')}/timeline")
+def test_nothing_here_answers_as_no_one(app: Flask) -> None:
+    api = _api(app, "linh")
+    withheld = api.get(f"/people/{user_id(app, 'alex')}/timeline")
     missing = api.get("/people/987654/timeline")
     assert withheld.status_code == missing.status_code == 404
     assert withheld.get_json() == missing.get_json()
@@ -124,14 +122,14 @@ def test_pages_walk_the_whole_timeline_once(app: Flask) -> None:
         "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiwwLDk5OTk5OTk5OTk5OTk5OV0",  # an id too large
     ],
 )
-def test_a_bad_cursor_is_400_on_cursor(shared_app: Flask, cursor: str) -> None:
-    api = _api(shared_app, "alex")
-    response = api.get(f"/people/{user_id(shared_app, 'alex')}/timeline", cursor=cursor)
+def test_a_bad_cursor_is_400_on_cursor(app: Flask, cursor: str) -> None:
+    api = _api(app, "alex")
+    response = api.get(f"/people/{user_id(app, 'alex')}/timeline", cursor=cursor)
     assert response.status_code == 400
     assert response.get_json()["error"]["field"] == "cursor"
 
 
-def test_unknown_query_parameters_are_refused(shared_app: Flask) -> None:
-    api = _api(shared_app, "alex")
-    response = api.get(f"/people/{user_id(shared_app, 'alex')}/timeline", before="x")
+def test_unknown_query_parameters_are_refused(app: Flask) -> None:
+    api = _api(app, "alex")
+    response = api.get(f"/people/{user_id(app, 'alex')}/timeline", before="x")
     assert response.status_code == 400 and response.get_json()["error"]["field"] == "before"
