@@ -404,6 +404,32 @@ def test_no_basis_to_write_answers_as_no_record(app: Flask) -> None:
     assert _entries(app) == stored
 
 
+def test_an_entry_through_another_persons_address_is_missing(app: Flask) -> None:
+    """Alex's entry under Jordan's address: a 404, logged about Alex (the entry's own subject)
+    as not found, never about Jordan; the same under Alex's own address works."""
+    alex, entry = _ids(app)
+    jordan = user_id(app, "jordan")
+    doctor = Api(app.test_client(), make_token(app, "dr.chen"))
+    stored = _entries(app)
+    for method, path, body in (
+        ("get", f"/people/{jordan}/record/{entry}", None),
+        (
+            "post",
+            f"/people/{jordan}/record/{entry}/amend",
+            {"reason": "r", "title": "t", "body": "b"},
+        ),
+    ):
+        before = last_seq(app)
+        response = getattr(doctor, method)(path, *([body] if body else []))
+        assert response.status_code == 404, path
+        action = "record:read" if method == "get" else "record:amend"
+        assert entries_since(app, before) == [
+            (action, alex, "record_entry", str(entry), "denied", "not_found")
+        ]
+    assert _entries(app) == stored
+    assert doctor.get(f"/people/{alex}/record/{entry}").status_code == 200
+
+
 def test_amending_a_withheld_or_missing_entry_is_404(app: Flask) -> None:
     alex, entry = _ids(app)
     doctor = Api(app.test_client(), make_token(app, "dr.chen"))

@@ -17,6 +17,7 @@ from peernotes.api.blueprint import bp
 from peernotes.api.endpoint import api_endpoint
 from peernotes.api.errors import ApiError
 from peernotes.api.paging import decode_cursor, encode_cursor
+from peernotes.api.schemas.common import ErrorOut
 from peernotes.api.schemas.notes import (
     ApproveBody,
     AudienceName,
@@ -45,6 +46,9 @@ from peernotes.notes.models import Audience, Note
 __all__ = ["bp"]
 
 _TAGS = ["notes"]
+#: What a step answers: where the note stands, or 409 when its state (or a newer revision)
+#: stands in the way.
+_STEP_ANSWERS = answers(HTTP_200=NoteWrittenOut, HTTP_409=ErrorOut)
 _AUDIENCES: dict[Audience, AudienceName] = {
     Audience.JUST_US: "just_us",
     Audience.CARE_TEAM: "care_team",
@@ -110,10 +114,12 @@ def _step(do: Callable[[], Note]) -> NoteWrittenOut:
 @api_endpoint(Permission.NOTES_READ)
 @spec.validate(query=NotesQuery, resp=answers(HTTP_200=NotesPageOut), tags=_TAGS)
 def list_notes(actor: Actor, db: Session, query: NotesQuery) -> NotesPageOut:
-    """Your notes, as your notes page shows them: those you wrote or that are about you (25 a
-    page, newest change first), and on the first page also what waits for you, what was
+    """Your notes, as your notes page shows them.
+
+    `items`: the notes you wrote or that are about you, 25 a page, newest change first; pass
+    `next` as `cursor` for older ones. On the first page also: what waits for you, what was
     approved lately, and notes others shared with you. Each note's first words are shown when
-    you may read any of it (each is logged as a read, as on the page)."""
+    you may read any of it, and each showing is logged as a read, as on the page."""
     before = _cursor(query.cursor)
     page = notes.notes_page(db, actor, before=before)
     older = page.older
@@ -131,9 +137,11 @@ def list_notes(actor: Actor, db: Session, query: NotesQuery) -> NotesPageOut:
 @api_endpoint(Permission.NOTES_READ)
 @spec.validate(resp=answers(HTTP_200=NoteOut), tags=_TAGS)
 def get_note(actor: Actor, db: Session, note_id: int) -> NoteOut:
-    """One note, as you may see it: all of it for its writer and the person it is about, only
-    the sections shared with the care team (of the approved revision) for anyone else. Logged as
-    a read. A note you may not see answers 404, exactly as one that does not exist."""
+    """One note, as you may see it.
+
+    Its writer and the person it is about see all of it, newest revision; anyone else sees
+    only the sections shared with the care team, of the revision the person approved. Logged
+    as a read. A note you may not see answers 404, exactly as one that does not exist."""
     try:
         view = notes.read(db, actor, note_id)
     except notes.NoteNotFound:
@@ -186,8 +194,11 @@ def get_note(actor: Actor, db: Session, note_id: int) -> NoteOut:
 @api_endpoint(Permission.NOTES_WRITE, TokenScope.WRITE)
 @spec.validate(json=NoteCreateBody, resp=answers(HTTP_201=NoteWrittenOut), tags=_TAGS)
 def create_note(actor: Actor, db: Session, json: NoteCreateBody) -> tuple[NoteWrittenOut, int]:
-    """Start a draft note with a person you support (peer workers). It is yours alone until
-    you propose it. A person you do not support answers 404, as one who does not exist."""
+    """Start a draft note with a person you support.
+
+    For peer workers. The note is yours alone until you propose it. Its writer, time and
+    state are set here; a body naming them is refused. A person you do not support answers
+    404, as one who does not exist."""
     if not notes.can_write_for(db, actor, json.subject_id):
         # As the web form: not someone this worker supports, so the form is not there.
         notes.log_refused_form(db, actor, json.subject_id)
@@ -198,12 +209,13 @@ def create_note(actor: Actor, db: Session, json: NoteCreateBody) -> tuple[NoteWr
 
 @bp.post("/notes/<int:note_id>/revisions")
 @api_endpoint(Permission.NOTES_WRITE, TokenScope.WRITE)
-@spec.validate(json=RevisionBody, resp=answers(HTTP_200=NoteWrittenOut), tags=_TAGS)
+@spec.validate(json=RevisionBody, resp=_STEP_ANSWERS, tags=_TAGS)
 def revise_note(actor: Actor, db: Session, note_id: int, json: RevisionBody) -> NoteWrittenOut:
-    """Save new words as the note's next revision (its writer). Send the revision you last
-    read as `based_on`: if the note changed since, nothing is stored and the answer is 409
-    `conflict`; read the note again and merge. Editing a shared note sends it back to the
-    person for approval."""
+    """Save new words as the note's next revision.
+
+    For its writer. Send the revision you last read as `based_on`: if the note changed since,
+    nothing is stored and the answer is 409 `conflict`; read the note again and merge.
+    Editing a shared note sends it back to the person for approval."""
     sections = _sections(json.sections)
     try:
         return _step(lambda: notes.save(db, actor, note_id, sections, json.based_on))
@@ -219,20 +231,24 @@ def revise_note(actor: Actor, db: Session, note_id: int, json: RevisionBody) -> 
 
 @bp.post("/notes/<int:note_id>/propose")
 @api_endpoint(Permission.NOTES_WRITE, TokenScope.WRITE)
-@spec.validate(json=NoBody, resp=answers(HTTP_200=NoteWrittenOut), tags=_TAGS)
+@spec.validate(json=NoBody, resp=_STEP_ANSWERS, tags=_TAGS)
 def propose_note(actor: Actor, db: Session, note_id: int, json: NoBody) -> NoteWrittenOut:
-    """Share the note's newest revision with the person it is about, for them to review (its
-    writer). Nothing goes further until they approve it."""
+    """Propose the note to the person it is about.
+
+    For its writer: the newest revision goes to the person to review. Nothing of it is shared
+    further until they approve it. A step the note's state does not allow is a 409."""
     return _step(lambda: notes.propose(db, actor, note_id))
 
 
 @bp.post("/notes/<int:note_id>/review")
 @api_endpoint(Permission.NOTES_REVIEW_OWN, TokenScope.WRITE)
-@spec.validate(json=ReviewBody, resp=answers(HTTP_200=NoteWrittenOut), tags=_TAGS)
+@spec.validate(json=ReviewBody, resp=_STEP_ANSWERS, tags=_TAGS)
 def review_note(actor: Actor, db: Session, note_id: int, json: ReviewBody) -> NoteWrittenOut:
-    """The person the note is about answers it: `request_changes` (say what in `text`) or
-    `decline` a proposed note; or add `own_words` or a `correction` request to a shared one,
-    kept beside the note wherever it is shown."""
+    """Answer a note about you: ask for changes, decline it, or add your words.
+
+    `request_changes` (say what in `text`) or `decline` a proposed note; or add `own_words` or
+    a `correction` request to a shared one, kept beside the note wherever it is shown. A step
+    the note's state does not allow is a 409."""
     if json.kind == "request_changes":
         return _step(lambda: notes.request_changes(db, actor, note_id, json.text))
     if json.kind == "decline":
@@ -247,10 +263,12 @@ def review_note(actor: Actor, db: Session, note_id: int, json: ReviewBody) -> No
 
 @bp.post("/notes/<int:note_id>/approve")
 @api_endpoint(Permission.NOTES_REVIEW_OWN, TokenScope.WRITE)
-@spec.validate(json=ApproveBody, resp=answers(HTTP_200=NoteWrittenOut), tags=_TAGS)
+@spec.validate(json=ApproveBody, resp=_STEP_ANSWERS, tags=_TAGS)
 def approve_note(actor: Actor, db: Session, note_id: int, json: ApproveBody) -> NoteWrittenOut:
-    """The person the note is about approves the revision they read (`revision`), choosing who
-    sees each section, in order: `just_us` (the two of you) or `care_team` (also those their
-    consent lets read it). Only then is anything of it shared."""
+    """Approve a note about you, choosing who sees each section.
+
+    Send the revision you read as `revision`, and one audience per section, in order:
+    `just_us` (you and the writer) or `care_team` (also those your consent lets read it).
+    Only then is anything of it shared."""
     audiences: list[str] = list(json.audiences)
     return _step(lambda: notes.approve(db, actor, note_id, audiences, json.revision))

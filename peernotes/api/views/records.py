@@ -74,9 +74,11 @@ def _written(entry: RecordEntry) -> EntryWrittenOut:
 @api_endpoint(Permission.RECORD_VIEW)
 @spec.validate(query=RecordQuery, resp=answers(HTTP_200=EntryPageOut), tags=_TAGS)
 def list_entries(actor: Actor, db: Session, subject_id: int, query: RecordQuery) -> EntryPageOut:
-    """The entries of a consumer's record that you may read, newest first (no words: read an
-    entry for them). Your own record is at your own id. A record with nothing for you to read
-    or write answers 404, as a person who does not exist."""
+    """The entries of a record that you may read.
+
+    Newest first, without their words (read an entry for them); pass `next` as `cursor` for
+    older ones. Your own record is at your own id. A record with nothing for you to read or
+    write answers 404, as a person who does not exist."""
     before = None
     if query.cursor is not None:
         (position,) = decode_cursor(query.cursor, "id")
@@ -115,9 +117,11 @@ def list_entries(actor: Actor, db: Session, subject_id: int, query: RecordQuery)
 @api_endpoint(Permission.RECORD_VIEW)
 @spec.validate(resp=answers(HTTP_200=EntryOut), tags=_TAGS)
 def get_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> EntryOut:
-    """One record entry, its newest revision, with the person's own words and correction
-    requests (each with its answer). Logged as a read. An entry you may not read answers 404,
-    exactly as one that does not exist."""
+    """One record entry.
+
+    Its newest revision, with the person's own words and correction requests (each with its
+    answer). Logged as a read. An entry you may not read answers 404, exactly as one that
+    does not exist."""
     try:
         entry = records.read_entry(db, actor, subject_id, entry_id)
     except records.NotFound:
@@ -148,8 +152,10 @@ def get_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> Entr
 def write_entry(
     actor: Actor, db: Session, subject_id: int, json: EntryBody
 ) -> tuple[EntryWrittenOut, int]:
-    """Write a new entry in the record of a consumer in your care (clinicians). The author and
-    the time are yours and now; anything else in the body is refused."""
+    """Write a new entry in a record.
+
+    For clinicians, in the record of a consumer in their care (or who consented). The author
+    and the time are yours and now; a body naming them, or anything else, is refused."""
     subject = _consumer(db, subject_id)
     if not records.may_write(db, actor, subject.id):
         # As the web form: no basis to write here, so the record is not there for them.
@@ -173,8 +179,11 @@ def write_entry(
 def amend_entry(
     actor: Actor, db: Session, subject_id: int, entry_id: int, json: AmendBody
 ) -> EntryWrittenOut:
-    """Amend an entry (clinicians who may write in this record): a new revision with your
-    reason; the earlier one is kept. An entry you may not amend answers 404."""
+    """Amend a record entry.
+
+    For clinicians who may write in this record: a new revision, with your reason; the
+    earlier one is kept. With `entered_in_error` the words stay and the entry is marked. An
+    entry you may not amend answers 404."""
     try:
         entry = records.amend_entry(
             db,

@@ -54,9 +54,11 @@ def _token(cursor: timelines.Cursor | None) -> str | None:
 def get_timeline(
     actor: Actor, db: Session, subject_id: int, query: TimelineQuery
 ) -> TimelinePageOut:
-    """A person's timeline: the notes and record entries about them that you may see, newest
-    first. Your own timeline is at your own id. A person with nothing here for you answers 404,
-    as one who does not exist."""
+    """A person's timeline.
+
+    The notes and record entries about them that you may see, newest first; pass `next` as
+    `cursor` for older ones. Your own timeline is at your own id. A person with nothing here
+    for you answers 404, as one who does not exist."""
     cursor = _cursor(query.cursor)
     subject = db.get(User, subject_id)
     found = timelines.page(
