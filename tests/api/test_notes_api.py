@@ -265,6 +265,9 @@ def _create(**extra: Any) -> dict[str, Any]:
         ("/notes", _create(kind="carer_support"), "kind", 400),
         ("/notes", _create(approved_revision=1), "approved_revision", 400),
         ("/notes", {"subject_id": "8", "sections": _SECTIONS}, "subject_id", 400),
+        ("/notes", {"subject_id": 10**30, "sections": _SECTIONS}, "subject_id", 400),
+        ("/notes", {"subject_id": 0, "sections": _SECTIONS}, "subject_id", 400),
+        ("/notes", {"subject_id": True, "sections": _SECTIONS}, "subject_id", 400),
         ("/notes", _create(sections=[]), "sections", 400),
         ("/notes", _create(sections="text"), "sections", 400),
         ("/notes", _create(sections=[{"heading": "", "body": "x"}]), "sections.0.heading", 400),
@@ -292,6 +295,7 @@ def _create(**extra: Any) -> dict[str, Any]:
         ),
         ("/notes/{shared}/revisions", {"based_on": "1", "sections": _SECTIONS}, "based_on", 400),
         ("/notes/{shared}/revisions", {"sections": _SECTIONS}, "based_on", 400),
+        ("/notes/{shared}/revisions", {"based_on": 2**63, "sections": _SECTIONS}, "based_on", 400),
         ("/notes/{shared}/propose", {"state": "proposed"}, "state", 400),
     ],
 )

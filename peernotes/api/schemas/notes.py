@@ -8,6 +8,11 @@ from pydantic import Field
 
 from peernotes.api.schemas.common import Body, Int, Out, Query, Str, UtcTime
 from peernotes.notes.service import MAX_COMMENT, MAX_HEADING, MAX_SECTION, MAX_SECTIONS
+from peernotes.parsing import ID_MAX
+
+#: A row id or revision number, in the range the database's columns hold (as the pages'
+#: addresses are bounded): a larger one is a 400, never an overflow in the driver.
+RowNumber = Annotated[Int, Field(ge=1, le=ID_MAX)]
 
 #: Who sees a section once the person approves: the two of them, or also the care team.
 AudienceName = Literal["just_us", "care_team"]
@@ -32,7 +37,7 @@ class NoteCreateBody(Body):
 
     #: The person the note is with (a consumer for a consumer peer worker, a carer for a
     #: carer peer worker).
-    subject_id: Int
+    subject_id: RowNumber
     sections: Sections
 
 
@@ -40,7 +45,7 @@ class RevisionBody(Body):
     """The note's words as a new revision. `based_on` is the revision the caller last read:
     if someone saved since, nothing is stored and the answer is 409 `conflict`."""
 
-    based_on: Int
+    based_on: RowNumber
     sections: Sections
 
 
@@ -61,7 +66,7 @@ class ApproveBody(Body):
     """The person approves the revision they read, choosing who sees each section, in the
     note's order."""
 
-    revision: Int
+    revision: RowNumber
     audiences: Annotated[list[AudienceName], Field(min_length=1, max_length=MAX_SECTIONS)]
 
 
