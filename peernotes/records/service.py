@@ -864,11 +864,16 @@ class RecordPage:
 
 
 def record_page(
-    db: Session, actor: Acting, subject_id: int, *, before: int | None = None
+    db: Session,
+    actor: Acting,
+    subject_id: int,
+    *,
+    before: int | None = None,
+    size: int = PAGE_SIZE,
 ) -> RecordPage | None:
     """A page of the record, or None when there is nothing this person may read or write here
     (the page then answers exactly as for a person who does not exist)."""
-    page = list_entries(db, actor, subject_id, before=before)
+    page = list_entries(db, actor, subject_id, before=before, size=size)
     can_write = may_write(db, actor, subject_id)
     rel = relationships(db, actor)
     if not page.permitted and not can_write:
