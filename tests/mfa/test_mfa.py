@@ -318,6 +318,10 @@ def _get_routes(app: Flask) -> list[str]:
 
     paths = []
     for rule in app.url_map.iter_rules():
+        # The APIs answer apps, not browsers: their token of such a person is refused
+        # (tests/api/test_tokens.py).
+        if rule.rule.startswith(("/api/", "/fhir")):
+            continue
         if "GET" in (rule.methods or set()) and not rule.arguments:
             if rule.endpoint not in PUBLIC_ENDPOINTS and rule.endpoint != "mfa.enrol":
                 paths.append(rule.rule)
