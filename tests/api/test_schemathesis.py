@@ -7,12 +7,15 @@ database is a fresh copy of the demo, so whatever valid writes the fuzzing makes
 away with it.
 
 A few seconds per role: the examples, the coverage phase (boundaries of each schema) and a
-short fuzzing phase, with a fixed seed so a failure reproduces.
+short fuzzing phase, with a fixed seed so a failure reproduces. Warnings do not fail the run
+(a role's 403s, and ids the fuzzer cannot guess, are the point); an untested part of the
+document does.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -108,4 +111,9 @@ def test_the_api_keeps_its_document_for_every_role(
     )
     output = (run.stdout + run.stderr).replace(token, "pn_<token>")
     assert run.returncode == 0, output[-6000:]
-    assert "No issues found" in output, output[-3000:]
+    # Warnings may stay (a role's 403s, ids the fuzzer cannot guess); these may not:
+    assert "Unresolvable reference" not in output, output[-3000:]  # parts left untested
+    selected = re.search(r"Selected: (\d+)/(\d+)", output)
+    tested = re.search(r"Tested: (\d+)", output)
+    assert selected and tested, output[-3000:]
+    assert selected.group(1) == selected.group(2) == tested.group(1), output[-3000:]
