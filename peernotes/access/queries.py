@@ -337,8 +337,12 @@ def _provision_for(actor_id: int, role: Role, at: datetime) -> ColumnElement[boo
     )
 
 
-def readable_entries(actor_id: int, role: Role, at: datetime) -> ColumnElement[bool]:
-    """SQL condition: `decide()` would permit this actor to read the entry at `at`.
+def readable_entries(
+    actor_id: int, role: Role, at: datetime, *, emergency: bool = True
+) -> ColumnElement[bool]:
+    """SQL condition: `decide()` would permit this actor to read the entry at `at`. With
+    `emergency=False`, open emergency access counts for nothing (an app's read: the facts it
+    decides by leave it out too, `Relationships.through_app`).
 
     Raises:
         ValueError: `role` is not a Role.
@@ -354,11 +358,9 @@ def readable_entries(actor_id: int, role: Role, at: datetime) -> ColumnElement[b
     if role is Role.CARER:
         granted = and_(granted, _nominated(actor_id, RecordEntry.subject_id, at))
     if role is Role.CLINICIAN:
-        granted = or_(
-            _assignment(actor_id, RecordEntry.subject_id, at),
-            granted,
-            _emergency(actor_id, RecordEntry.subject_id, at),
-        )
+        granted = or_(_assignment(actor_id, RecordEntry.subject_id, at), granted)
+        if emergency:
+            granted = or_(granted, _emergency(actor_id, RecordEntry.subject_id, at))
     if role in CARER_SIDE:
         granted = and_(granted, ~_flag(RecordEntry.subject_id, at))
     return or_(own, granted)

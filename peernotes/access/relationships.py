@@ -18,7 +18,7 @@ rollback) forgets them, so a fact is never older than the transaction's own writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -143,6 +143,9 @@ class Relationships:
     db: Session
     actor_id: int | None
     now: datetime
+    #: The person acts through an app, with a personal access token: emergency access, opened
+    #: in the web pages with two-step sign-in, stays there, and is no basis for an app's read.
+    through_app: bool = False
     _in_care: dict[int, bool] = field(default_factory=dict)
     _supervisor: dict[int, int | None] = field(default_factory=dict)
     _facilitates: dict[int, bool] = field(default_factory=dict)
@@ -178,13 +181,16 @@ class Relationships:
         moment (kept), or at another moment `at` (read afresh, for a what-if or a test)."""
         if at is not None and at != self.now:
             assert self.actor_id is not None
-            return facts_for(self.db, self.actor_id, subject_id, at)
+            return self._for_this_door(facts_for(self.db, self.actor_id, subject_id, at))
         if subject_id not in self._facts:
             assert self.actor_id is not None
-            facts = facts_for(self.db, self.actor_id, subject_id, self.now)
+            facts = self._for_this_door(facts_for(self.db, self.actor_id, subject_id, self.now))
             self._facts[subject_id] = facts
             self._in_care[subject_id] = facts.assignment_active
         return self._facts[subject_id]
+
+    def _for_this_door(self, facts: Facts) -> Facts:
+        return replace(facts, emergency=()) if self.through_app else facts
 
     def as_for_a_refusal(self) -> None:
         """Do the work a refusal does, for a miss: read the facts a decision weighs about a
@@ -239,12 +245,18 @@ def handover_facts(
 NO_SUBJECT = 0
 
 
+def through_app(by: Acting) -> bool:
+    """Does `by` act through an app, with a personal access token (the APIs)?"""
+    return getattr(by, "token_id", None) is not None
+
+
 def relationships(db: Session, by: Acting) -> Relationships:
     """The request's relationship facts for `by` (one `Relationships` per person per session)."""
-    cache: dict[int | None, Relationships] = db.info.setdefault(_KEY, {})
-    found = cache.get(by.id)
+    cache: dict[tuple[int | None, bool], Relationships] = db.info.setdefault(_KEY, {})
+    app = through_app(by)
+    found = cache.get((by.id, app))
     if found is None:
-        found = cache[by.id] = Relationships(db, by.id, utcnow())
+        found = cache[by.id, app] = Relationships(db, by.id, utcnow(), app)
     return found
 
 

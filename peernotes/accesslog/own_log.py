@@ -9,6 +9,7 @@ clinician's refused emergency form, which never opened their record.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -17,10 +18,12 @@ from peernotes.access.decision import Decision
 from peernotes.access.map import basis_words
 from peernotes.accesslog import plain
 from peernotes.accesslog.own_forms import SERVICE, OwnLogFilterForm
-from peernotes.audit import log
+from peernotes.audit import log, words
 from peernotes.audit.events import Outcome
 from peernotes.audit.models import AuditEntry
+from peernotes.auth.accounts import display_names
 from peernotes.auth.models import User
+from peernotes.care import service as care
 from peernotes.db import utcnow
 from peernotes.emergency import service as emergency
 from peernotes.flags import service as flags
@@ -101,3 +104,32 @@ def shares(db: Session, subject_id: int, entries: list[AuditEntry]) -> dict[int,
         for b in bases
         if b.split(":", 1)[1].isdigit()
     }
+
+
+def context(
+    db: Session,
+    viewer_id: int,
+    entries: list[AuditEntry],
+    seen: Visible,
+    tz: ZoneInfo,
+    *,
+    names: dict[int, str] | None = None,
+    uses: list[emergency.EmergencyUse] | None = None,
+) -> plain.Context:
+    """What `plain.describe` needs to put `entries` of a person's own history in words: one
+    place for every door that shows it (the page, the API, FHIR, the download), so that what
+    one door keeps from the person (a safety flag they were not told of) no other door says."""
+    found = emergency.uses(db, subject_id=viewer_id) if uses is None else uses
+    return plain.Context(
+        viewer_id=viewer_id,
+        tz=tz,
+        names=display_names(db) if names is None else names,
+        # What entries' targets name, as the features that own them tell it (`audit.words`).
+        targets=words.describe(db, entries),
+        care_team=frozenset(a.worker_id for a in care.care_team(db, viewer_id, utcnow())),
+        shares=shares(db, viewer_id, entries),
+        emergencies={
+            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.reason) for u in found
+        },
+        flags_untold=seen.flags_untold,
+    )

@@ -21,7 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from config import Config
 from peernotes.accesslog import own_forms, own_log, plain
 from peernotes.accesslog.forms import LogFilterForm
-from peernotes.audit import labels, log, words
+from peernotes.audit import labels, log
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.labels import READS_CHOICE
 from peernotes.audit.models import AuditEntry
@@ -31,7 +31,6 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role
-from peernotes.care import service as care
 from peernotes.crypto.keyring import chain_key
 from peernotes.db import KEYRING, utcnow
 from peernotes.emergency import service as emergency
@@ -262,19 +261,7 @@ def show_own_log(actor: Actor, db: Session) -> str | tuple[str, int]:
         before=page_cursor("before", BIGINT_MAX),
         after=page_cursor("after", BIGINT_MAX),
     )
-    context = plain.Context(
-        viewer_id=actor.id,
-        tz=_tz(),
-        names=names,
-        # What entries' targets name, as the features that own them tell it (`audit.words`).
-        targets=words.describe(db, page.entries),
-        care_team=frozenset(a.worker_id for a in care.care_team(db, actor.id, utcnow())),
-        shares=own_log.shares(db, actor.id, page.entries),
-        emergencies={
-            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.reason) for u in uses
-        },
-        flags_untold=visible.flags_untold,
-    )
+    context = own_log.context(db, actor.id, page.entries, visible, _tz(), names=names, uses=uses)
     today = utcnow().astimezone(_tz()).date()
     days = plain.by_day((plain.describe(e, context) for e in page.entries), today)
     record_event(db, actor, Action.AUDIT_VIEW_OWN, actor.id, None, Outcome.ALLOWED, Basis.SELF)

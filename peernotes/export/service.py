@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.access.queries import current_provisions
 from peernotes.accesslog import own_log, plain
-from peernotes.audit import log, words
+from peernotes.audit import log
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.accounts import display_names
@@ -418,18 +418,7 @@ def _access_log(
     visible = own_log.visible(db, by.id)
     entries = list(log.all_matching(db, visible.query))
     found = emergency.uses(db, subject_id=by.id)
-    context = plain.Context(
-        viewer_id=by.id,
-        tz=tz,
-        names=display_names(db),
-        targets=words.describe(db, entries),
-        care_team=frozenset(a.worker_id for a in care.care_team(db, by.id, utcnow())),
-        shares=own_log.shares(db, by.id, entries),
-        emergencies={
-            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.reason) for u in found
-        },
-        flags_untold=visible.flags_untold,
-    )
+    context = own_log.context(db, by.id, entries, visible, tz, uses=found)
     lines = []
     for entry in entries:
         line = plain.describe(entry, context)

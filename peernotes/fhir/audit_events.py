@@ -29,7 +29,9 @@ def _action(code: str) -> str:
     return "R" if any(verb.startswith(r) for r in _READS) else "E"
 
 
-def audit_event(entry: AuditEntry, names: dict[int, str]) -> AuditEvent:
+def audit_event(entry: AuditEntry, names: dict[int, str], said: str | None = None) -> AuditEvent:
+    """One entry. `said` is the entry in the words the person's own history gives it (for a
+    person reading about themselves): the raw basis may name what they were not told of."""
     who: dict[str, Any]
     if entry.actor_id is None:
         who = {"display": "PeerNotes (the service itself)"}
@@ -63,7 +65,7 @@ def audit_event(entry: AuditEntry, names: dict[int, str]) -> AuditEvent:
             "action": _action(entry.action),
             "recorded": fhir_time(entry.occurred_at),
             "outcome": _OUTCOMES.get(entry.outcome, "4"),
-            "outcomeDesc": entry.basis,
+            "outcomeDesc": entry.basis if said is None else said,
             "agent": [agent],
             "source": {"observer": {"display": "PeerNotes access log"}},
             "entity": entities or None,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Category
 from peernotes.access.queries import readable_entries
-from peernotes.access.relationships import relationships
+from peernotes.access.relationships import relationships, through_app
 from peernotes.auth.actor import Acting
 from peernotes.fhir.consents import CATEGORY_SYSTEM, fhir_time
 from peernotes.fhir.people import USER_SYSTEM
@@ -177,7 +177,7 @@ def readable_entry_count(db: Session, actor: Acting, subject_id: int) -> int:
         db.scalar(
             select(func.count(RecordEntry.id)).where(
                 RecordEntry.subject_id == subject_id,
-                readable_entries(actor.id, actor.role, now),
+                readable_entries(actor.id, actor.role, now, emergency=not through_app(actor)),
             )
         )
         or 0

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from peernotes.access.queries import provisions_of_versions
-from peernotes.accesslog import own_log
+from peernotes.accesslog import own_log, plain
 from peernotes.audit import log
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.models import AuditEntry
@@ -224,6 +224,7 @@ def search_audit_events(actor: Actor, db: Session) -> Response:
     key = found.after("seq")
     asked = _patient_param(found, "patient")
     since, until = _dates(found)
+    seen: own_log.Visible | None = None
     if actor.can(Permission.AUDIT_REVIEW):
         filters = log.Filters(subject_id=asked, date_from=since, date_to=until)
         query = filters.apply(select(AuditEntry), _UTC)
@@ -237,7 +238,8 @@ def search_audit_events(actor: Actor, db: Session) -> Response:
             acting_basis(actor),
         )
     elif actor.can(Permission.ACCESS_LOG_VIEW_OWN):
-        query = own_log.visible(db, actor.id).query
+        seen = own_log.visible(db, actor.id)
+        query = seen.query
         if asked not in (None, actor.id):
             query = query.where(false())  # their own entries are all they may read
         query = log.Filters(date_from=since, date_to=until).apply(query, _UTC)
@@ -249,7 +251,11 @@ def search_audit_events(actor: Actor, db: Session) -> Response:
     total = db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     page = log.page(db, query, before=key, size=found.count)
     names = display_names(db, {e.actor_id for e in page.entries if e.actor_id is not None})
-    resources = [audit_events.audit_event(e, names) for e in page.entries]
+    said: dict[int, str] = {}
+    if seen is not None:  # a person's own history: in its words, keeping what it keeps
+        context = own_log.context(db, actor.id, page.entries, seen, _UTC)
+        said = {e.seq: plain.describe(e, context).sentence for e in page.entries}
+    resources = [audit_events.audit_event(e, names, said.get(e.seq)) for e in page.entries]
     more = (page.older,) if page.older is not None else None
     return answer(bundle.searchset(found, resources, int(total), more))
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.access.queries import readable_entries
-from peernotes.access.relationships import relationships
+from peernotes.access.relationships import relationships, through_app
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Acting
@@ -129,7 +129,8 @@ def page(
     assert viewer.id is not None and viewer.role is not None
     now = utcnow()
     entries = select(RecordEntry).where(
-        RecordEntry.subject_id == subject_id, readable_entries(viewer.id, viewer.role, now)
+        RecordEntry.subject_id == subject_id,
+        readable_entries(viewer.id, viewer.role, now, emergency=not through_app(viewer)),
     )
     after = _before(RecordEntry.created_at, RecordEntry.id, "record", cursor)
     if after is not None:

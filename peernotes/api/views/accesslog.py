@@ -34,7 +34,7 @@ from peernotes.api.schemas.accesslog import (
     OwnLogQuery,
 )
 from peernotes.api.spec import answers, spec
-from peernotes.audit import labels, log, words
+from peernotes.audit import labels, log
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.labels import READS_CHOICE
 from peernotes.audit.models import AuditEntry
@@ -43,9 +43,6 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import SUBJECT_ROLES, Permission
-from peernotes.care import service as care
-from peernotes.db import utcnow
-from peernotes.emergency import service as emergency
 
 TAGS = ["access log"]
 
@@ -162,19 +159,7 @@ def own_access_log(actor: Actor, db: Session, query: OwnLogQuery) -> OwnLogOut:
         before=_before(query.cursor),
         size=query.limit,
     )
-    uses = emergency.uses(db, subject_id=actor.id)
-    context = plain.Context(
-        viewer_id=actor.id,
-        tz=_tz(),
-        names=display_names(db),
-        targets=words.describe(db, page.entries),
-        care_team=frozenset(a.worker_id for a in care.care_team(db, actor.id, utcnow())),
-        shares=own_log.shares(db, actor.id, page.entries),
-        emergencies={
-            u.access.id: plain.Emergency(u.access.id, u.access.starts_at, u.reason) for u in uses
-        },
-        flags_untold=visible.flags_untold,
-    )
+    context = own_log.context(db, actor.id, page.entries, visible, _tz())
     lines = [plain.describe(e, context) for e in page.entries]
     record_event(db, actor, Action.AUDIT_VIEW_OWN, actor.id, None, Outcome.ALLOWED, Basis.SELF)
     return OwnLogOut(
