@@ -41,6 +41,8 @@ class TokenRevokeReason:
     DEACTIVATED = "deactivated"
     PASSWORD_RESET = "password_reset"
     MFA_RESET = "mfa_reset"
+    #: A coordinator signed the person out everywhere (a lost phone).
+    ENDED_BY_COORDINATOR = "ended_by_coordinator"
 
 
 #: How long a token may last: a person picks up to a year; 90 days is offered first.

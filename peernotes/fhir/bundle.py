@@ -72,7 +72,8 @@ def search(allowed: Collection[str]) -> Search:
     raw = params.pop(COUNT, None)
     count = DEFAULT_LIMIT
     if raw is not None:
-        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw[:4]) <= MAX_LIMIT:
+        # Its length first: "0050000" must not pass as 5, nor a 30-digit number be read at all.
+        if not raw.isascii() or not raw.isdigit() or len(raw) > 3 or not 1 <= int(raw) <= MAX_LIMIT:
             raise FhirError(400, f"_count is a whole number from 1 to {MAX_LIMIT}.", COUNT)
         count = int(raw)
     cursor = params.pop(CURSOR, None)

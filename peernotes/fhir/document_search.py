@@ -59,8 +59,12 @@ def _start(found: Search) -> _Start:
                 return _Start(in_notes=False, entry=entry)
             case (1,):
                 return _Start(in_notes=True)
-            case (1, datetime() as at, int(note)) if at.tzinfo is not None:
-                return _Start(in_notes=True, note=notes.ListCursor(at, note))
+            case (1, datetime() as at, int(note)):
+                try:  # the notes list's own check of a position (an aware time, in range)
+                    position = notes.ListCursor.parse(f"{at.isoformat()}|{note}")
+                except ValueError:
+                    break
+                return _Start(in_notes=True, note=position)
     raise FhirError(400, "That cursor isn't one we gave out.", CURSOR)
 
 

@@ -142,13 +142,15 @@ def note_document(note: NoteView) -> DocumentReference:
 
 def note_summary(note: NoteSummary, words: str | None) -> DocumentReference:
     """A listed note: what the person's notes list shows (its first words, when the list
-    showed and logged them), and a link to the read of the sections shared with the reader."""
+    showed and logged them), and a link to the read of the sections shared with the reader.
+    The list holds shared notes only, each as the version the person approved: its live state
+    (the writer amending it, the person asking for changes) is not the reader's to know."""
     return DocumentReference.model_validate(
         {
             "resourceType": "DocumentReference",
             "id": f"note-{note.id}",
-            "status": _NOTE_STATUS.get(note.state, "current"),
-            "docStatus": _DOC_STATUS.get(note.state, "preliminary"),
+            "status": "current",
+            "docStatus": "final",
             "type": {"coding": [{"system": NOTE_KIND_SYSTEM, "code": note.kind.value}]},
             "category": [_category(Category.PEER_NOTES)],
             "subject": {"reference": f"Patient/{note.subject_id}"},

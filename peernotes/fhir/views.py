@@ -204,6 +204,9 @@ def _dates(found: bundle.Search) -> tuple[date | None, date | None]:
             day = date.fromisoformat(match.group(2)) if match else None
         except ValueError:
             day = None
+        # The years the log's own filter form accepts: a day after 9999-12-31 does not exist.
+        if day is not None and not 1900 <= day.year <= 2999:
+            day = None
         if match is None or day is None:
             raise FhirError(400, "Give a date as geYYYY-MM-DD, leYYYY-MM-DD or YYYY-MM-DD.", "date")
         prefix = match.group(1) or "eq"

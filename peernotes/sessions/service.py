@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting, Actor
+from peernotes.auth.api_tokens import TokenRevokeReason, revoke_all_tokens
 from peernotes.auth.devices import UNKNOWN_DEVICE
 from peernotes.auth.models import User
 from peernotes.auth.roles import SUBJECT_ROLES
@@ -83,7 +84,8 @@ def end_other_sessions(db: Session, actor: Actor) -> int:
 
 def end_all_sessions_of(db: Session, person: User, *, by: Acting) -> int:
     """A coordinator signs `person` out on every device (a lost phone, a shared computer left
-    signed in). Their account stays as it is; they can sign in again.
+    signed in), and ends the tokens their apps hold: a lost phone holds those too. Their
+    account stays as it is; they can sign in again, and make new tokens.
 
     Raises:
         Refused: the coordinator chose themselves (their own sessions page does that).
@@ -91,6 +93,7 @@ def end_all_sessions_of(db: Session, person: User, *, by: Acting) -> int:
     if person.id == by.id:
         raise Refused("To sign yourself out everywhere, use your own sessions page.")
     ended = revoke_all_sessions(db, person.id, RevokeReason.ENDED_BY_COORDINATOR)
+    revoke_all_tokens(db, person.id, TokenRevokeReason.ENDED_BY_COORDINATOR)
     # A consumer's or carer's account is about them: it shows on their own access history.
     subject = person.id if person.role in SUBJECT_ROLES else None
     target = Target("user", person.id)

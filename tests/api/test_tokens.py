@@ -21,6 +21,7 @@ from peernotes.auth.roles import Permission, Role
 from peernotes.db import Base, get_database, utcnow
 from peernotes.demo.loader import DEMO_PASSWORD
 from peernotes.mfa import service as mfa
+from peernotes.sessions.service import end_all_sessions_of
 from peernotes.web.routes import declared_permission
 from tests.api.tokens import Api, bearer, make_token
 from tests.helpers import count_rows, csrf_token, demo_email, query, totp_code, user_id
@@ -141,14 +142,15 @@ def _live(app: Flask, token: str) -> bool:
     ]
 
 
-def test_deactivation_password_reset_and_mfa_reset_end_tokens(
+def test_deactivation_resets_and_signing_out_everywhere_end_tokens(
     app: Flask, client: FlaskClient
 ) -> None:
     admin = By(user_id(app, "admin"), Role.ADMIN, "test")
-    deactivated, reset, mfa_reset, untouched = (
+    deactivated, reset, mfa_reset, signed_out, untouched = (
         make_token(app, "jordan"),
         make_token(app, "alex"),
         make_token(app, "dr.chen"),
+        make_token(app, "maya"),
         make_token(app, "sam"),
     )
     with app.app_context(), get_database(app).session() as db:
@@ -162,12 +164,17 @@ def test_deactivation_password_reset_and_mfa_reset_end_tokens(
     with app.app_context(), get_database(app).session() as db:
         mfa.reset(db, admin, db.get_one(User, user_id(app, "dr.chen")))
         db.commit()
+    with app.app_context(), get_database(app).session() as db:
+        # A coordinator signs Maya out everywhere: her lost phone's apps are ended too.
+        end_all_sessions_of(db, db.get_one(User, user_id(app, "maya")), by=admin)
+        db.commit()
     reasons = dict(query(app, "SELECT id, revoked_reason FROM api_tokens"))
     assert reasons[_id(deactivated)] == "deactivated"
     assert reasons[_id(reset)] == "password_reset"
     assert reasons[_id(mfa_reset)] == "mfa_reset"
+    assert reasons[_id(signed_out)] == "ended_by_coordinator"
     assert _live(app, untouched)
-    for token in (deactivated, reset, mfa_reset):
+    for token in (deactivated, reset, mfa_reset, signed_out):
         assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
     assert client.get("/api/v1/me", headers=bearer(untouched)).status_code == 200
 

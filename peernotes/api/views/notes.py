@@ -40,7 +40,7 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.api_tokens import TokenScope
 from peernotes.auth.roles import Permission
 from peernotes.notes import service as notes
-from peernotes.notes.lifecycle import InvalidTransition
+from peernotes.notes.lifecycle import InvalidTransition, State
 from peernotes.notes.models import Audience, Note
 
 __all__ = ["bp"]
@@ -80,6 +80,18 @@ def _summary(note: notes.NoteSummary, words: dict[int, str]) -> NoteSummaryOut:
         approved_at=note.approved_at,
         in_person=note.in_person.value if note.in_person is not None else None,
         first_words=words.get(note.id),
+    )
+
+
+def _shared_summary(note: notes.NoteSummary, words: dict[int, str]) -> NoteSummaryOut:
+    """A note someone else shared with the reader, as the page lists it: the version they
+    approved, when they approved it. Not the note's live state or its last edit: that the
+    writer is amending it, or that the person asked for changes, is not the reader's to know."""
+    return _summary(note, words).model_copy(
+        update={
+            "state": State.SHARED.value,
+            "updated_at": note.approved_at or note.created_at or note.updated_at,
+        }
     )
 
 
@@ -129,7 +141,7 @@ def list_notes(actor: Actor, db: Session, query: NotesQuery) -> NotesPageOut:
         waiting=[_summary(n, page.words) for n in page.waiting],
         waiting_total=page.waiting_total,
         approved=[_summary(n, page.words) for n in page.approved],
-        shared=[_summary(n, page.words) for n in page.shared],
+        shared=[_shared_summary(n, page.words) for n in page.shared],
     )
 
 
