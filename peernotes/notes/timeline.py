@@ -22,7 +22,6 @@ from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Acting
 from peernotes.db import utcnow
 from peernotes.notes import service as note_service
-from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
 from peernotes.parsing import parse_cursor
 from peernotes.records.models import RecordEntry
@@ -105,7 +104,7 @@ def _before(
 def _visible_notes(db: Session, viewer: Acting, subject_id: int) -> ColumnElement[bool]:
     assert viewer.id is not None and viewer.role is not None
     if viewer.id == subject_id:
-        return and_(Note.subject_id == subject_id, Note.state != State.DRAFT)
+        return and_(Note.subject_id == subject_id, note_service.put_to_subject())
     mine = and_(Note.subject_id == subject_id, Note.author_id == viewer.id)
     if not note_service.peer_notes_decision(db, viewer, subject_id).permitted:
         return mine

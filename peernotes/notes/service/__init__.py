@@ -83,6 +83,9 @@ from peernotes.notes.service.lists import (
 from peernotes.notes.service.parties import (
     party as party,
 )
+from peernotes.notes.service.parties import (
+    put_to_subject as put_to_subject,
+)
 from peernotes.notes.service.reading import (
     EventView as EventView,
 )

@@ -1,9 +1,9 @@
 """A note's earlier revisions, for someone who has just been shown the note (`read`).
 
 Which revisions a person may see follows from who they are to the note: its author wrote every
-one of them; its subject was shown the note from the moment it first left the author's drafts
-(proposed, or withdrawn), so every revision from that one on; anyone else only ever reads the
-approved revision `read` gave them, so nothing more here. Nothing is logged: the read that
+one of them; its subject was shown the note from the moment it was first proposed to them, so
+every revision from that one on; anyone else only ever reads the approved revision `read` gave
+them, so nothing more here. Nothing is logged: the read that
 produced the `NoteView` already was.
 """
 
@@ -31,9 +31,9 @@ class RevisionView:
 
 
 def first_shown_to_subject(view: NoteView) -> int | None:
-    """The revision the subject first saw: the one current when the note first left the
-    author's drafts (any step but a save does that). None while it is still a draft."""
-    steps = [e.revision for e in view.events if e.action is not NoteAction.SAVE]
+    """The revision the subject first saw: the one proposed to them first. None when it never
+    was (a draft, or a draft withdrawn before it was proposed)."""
+    steps = [e.revision for e in view.events if e.action is NoteAction.PROPOSE]
     return min(steps) if steps else None
 
 

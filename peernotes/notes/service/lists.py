@@ -25,7 +25,7 @@ from peernotes.notes.models import (
     NoteKind,
 )
 from peernotes.notes.service.excerpts import words_for
-from peernotes.notes.service.parties import _log
+from peernotes.notes.service.parties import _log, put_to_subject
 from peernotes.notes.service.reading import peer_notes_decision, shared_with_care_team
 from peernotes.parsing import parse_cursor
 
@@ -111,9 +111,7 @@ def _mine_query(by: Acting) -> Select[Note]:
     assert by.id is not None
     return (
         select(Note)
-        .where(
-            (Note.author_id == by.id) | ((Note.subject_id == by.id) & (Note.state != State.DRAFT))
-        )
+        .where((Note.author_id == by.id) | ((Note.subject_id == by.id) & put_to_subject()))
         .order_by(Note.updated_at.desc(), Note.id.desc())
     )
 

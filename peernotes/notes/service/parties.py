@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.authorize import governs, load_and_authorize
@@ -31,6 +31,27 @@ _PARTY: dict[Relation | None, Party] = {
 }
 
 
+def put_to_subject() -> ColumnElement[bool]:
+    """SQL condition: the note has left its author's drafts, so its subject may know of it.
+    A draft withdrawn before it was ever proposed never did: withdrawing it does not show it."""
+    proposed = (
+        exists()
+        .where(NoteEvent.note_id == Note.id, NoteEvent.action == NoteAction.PROPOSE)
+        .correlate(Note)
+    )
+    return and_(Note.state != State.DRAFT, or_(Note.state != State.WITHDRAWN, proposed))
+
+
+def still_a_draft(db: Session, note: Note) -> bool:
+    """`put_to_subject`'s twin for one note: to its subject, the note is a draft still."""
+    if note.state is State.DRAFT:
+        return True
+    if note.state is not State.WITHDRAWN:
+        return False
+    proposed = exists().where(NoteEvent.note_id == note.id, NoteEvent.action == NoteAction.PROPOSE)
+    return not db.scalar(select(proposed))
+
+
 def party(note: Note, actor_id: int | None) -> Party:
     """The lifecycle's name for who someone is to a note (`access.objects.note_relation`)."""
     return _PARTY[note_relation(actor_id, note.author_id, note.subject_id)]
@@ -41,8 +62,8 @@ def _in_care(db: Session, by: Acting, subject_id: int) -> bool:
 
 
 @governs(Note, target_type="note", not_found=NoteNotFound)
-def _decide(_rel: Relationships, by: Acting, note: Note) -> Decision:
-    facts = NoteFacts(by.id, note.author_id, note.subject_id, note.state is State.DRAFT)
+def _decide(rel: Relationships, by: Acting, note: Note) -> Decision:
+    facts = NoteFacts(by.id, note.author_id, note.subject_id, still_a_draft(rel.db, note))
     return decide_note(facts)
 
 

@@ -29,7 +29,7 @@ from peernotes.notes.models import (
     StatementKind,
 )
 from peernotes.notes.service import prefetch
-from peernotes.notes.service.parties import _log, party
+from peernotes.notes.service.parties import _log, party, still_a_draft
 from peernotes.notes.service.sealing import _open_revision, _open_text
 from peernotes.notes.service.sections import NoteNotFound
 
@@ -203,7 +203,7 @@ def readable(db: Session, by: Acting, note: Note) -> Readable | Refused:
     who = party(note, by.id)
     if who is not Party.OTHER:
         own = decide_note(
-            NoteFacts(by.id, note.author_id, note.subject_id, note.state is State.DRAFT)
+            NoteFacts(by.id, note.author_id, note.subject_id, still_a_draft(db, note))
         )
         if not own.permitted:
             return Refused(own.basis)
