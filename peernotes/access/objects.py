@@ -95,6 +95,24 @@ def decide_note(facts: NoteFacts) -> Decision:
     return Decision.deny(B.NOT_AUTHOR_OR_SUBJECT)
 
 
+def note_revisions_from(relation: Relation | None, first_proposed: int | None) -> int | None:
+    """The first of a note's earlier revisions a person may read (a copy of their information
+    holds them): its author wrote every one; its subject was shown each from the one first
+    proposed to them (the writer's drafts before it are the writer's alone); anyone else reads
+    only the approved revision a read gives them, and no earlier one (None)."""
+    if relation is Relation.AUTHOR:
+        return 1
+    if relation is Relation.SUBJECT:
+        return first_proposed
+    return None
+
+
+def record_versions_open_to(actor_id: int | None, subject_id: int) -> bool:
+    """Every version of a record entry, amendments and all, is the person's own to see (their
+    right of access, APP 12); anyone else reads the current version only."""
+    return actor_id is not None and actor_id == subject_id
+
+
 # Risk concerns ---------------------------------------------------------------------------------
 
 

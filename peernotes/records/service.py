@@ -28,6 +28,7 @@ from peernotes.access.decision import (
     Request,
     decide,
 )
+from peernotes.access.objects import record_versions_open_to
 from peernotes.access.queries import readable_entries
 from peernotes.access.relationships import relationships, through_app
 from peernotes.audit import words
@@ -493,7 +494,7 @@ def revisions(db: Session, actor: Acting, entry: EntryView) -> list[RevisionView
     the person it is about: their whole record is theirs, amendments and all. Anyone else
     reads the current version only (what `read_entry` gave them), so nothing more here.
     Nothing is logged: the read that produced `entry` already was."""
-    if actor.id is None or actor.id != entry.subject_id:
+    if not record_versions_open_to(actor.id, entry.subject_id):
         return []
     row = db.get_one(RecordEntry, entry.id)
     shown = []

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.access.objects import Relation, note_revisions_from
 from peernotes.notes.lifecycle import NoteAction, Party
 from peernotes.notes.models import Note, NoteRevision
 from peernotes.notes.service.reading import NoteView
@@ -40,9 +41,8 @@ def first_shown_to_subject(view: NoteView) -> int | None:
 def revisions(db: Session, view: NoteView) -> list[RevisionView]:
     """Every revision of the note that the person `view` was built for may see, oldest first
     (the one `view` shows among them). Call only with a `NoteView` from `read`."""
-    if view.party is Party.OTHER:
-        return []
-    first = 1 if view.party is Party.AUTHOR else first_shown_to_subject(view)
+    relation = {Party.AUTHOR: Relation.AUTHOR, Party.SUBJECT: Relation.SUBJECT}.get(view.party)
+    first = note_revisions_from(relation, first_shown_to_subject(view))
     if first is None:
         return []
     note = db.get_one(Note, view.id)
