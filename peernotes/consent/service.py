@@ -281,6 +281,27 @@ def grant(
 
 
 @step
+def in_force_or_logged(
+    db: Session, by: Acting, subject_id: int, provision_id: int
+) -> Provision | None:
+    """`subject_id`'s provision `provision_id`, while it is in force; otherwise None, and the
+    attempt is on record (the caller answers as for a missing one). Someone else's provision,
+    one already ended or replaced, and none at all answer alike; the refusal is about the
+    provision's real owner, so it shows on their own page, never the asker's."""
+    now = utcnow()
+    for provision in current_provisions(db, subject_id, now):
+        if provision.id == provision_id and provision.valid_until > now:
+            return provision
+    owner = db.scalar(
+        select(ConsentDirective.subject_id)
+        .join(ConsentProvision, ConsentProvision.directive_id == ConsentDirective.id)
+        .where(ConsentProvision.id == provision_id)
+    )
+    logged = Target("consent_provision", provision_id)
+    record_event(db, by, Action.CONSENT_REVOKE, owner, logged, Outcome.DENIED, Basis.NOT_FOUND)
+    return None
+
+
 def revoke(
     db: Session, by: Acting, subject: User, provision_id: int, *, witness: User | None = None
 ) -> None:

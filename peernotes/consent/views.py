@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -24,7 +23,6 @@ from peernotes.auth.roles import Permission, Role
 from peernotes.consent import grantees, preview
 from peernotes.consent import service as consent
 from peernotes.consent.forms import GrantForm, WitnessedGrantForm, WitnessedRevokeForm
-from peernotes.consent.models import ConsentDirective, ConsentProvision
 from peernotes.db import utcnow
 from peernotes.flags import service as flags
 from peernotes.records import service as records
@@ -150,28 +148,8 @@ def _revoke(
     db: Session, actor: Actor, subject: User, provision_id: int, witness: User | None
 ) -> None:
     """Stop one of the subject's provisions; 404 (logged) when it is not theirs or not in force."""
-    now = utcnow()
-    provision = next(
-        (
-            p
-            for p in current_provisions(db, subject.id, now)
-            if p.id == provision_id and p.valid_until > now
-        ),
-        None,
-    )
+    provision = consent.in_force_or_logged(db, actor, subject.id, provision_id)
     if provision is None:
-        # Someone else's provision, one already ended or replaced, or none: each answers like a
-        # missing one, nothing changes, and the attempt is on record (on the owner's page too
-        # when there is an owner).
-        owner = db.scalar(
-            select(ConsentDirective.subject_id)
-            .join(ConsentProvision, ConsentProvision.directive_id == ConsentDirective.id)
-            .where(ConsentProvision.id == provision_id)
-        )
-        logged = Target("consent_provision", provision_id)
-        record_event(
-            db, actor, Action.CONSENT_REVOKE, owner, logged, Outcome.DENIED, Basis.NOT_FOUND
-        )
         abort(404)
     words = consent.grantee_words(db, provision)
     try:

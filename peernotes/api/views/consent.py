@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import Category, GranteeKind, Provision
@@ -41,7 +40,6 @@ from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.consent import grantees, preview
 from peernotes.consent import service as consent
-from peernotes.consent.models import ConsentDirective, ConsentProvision
 from peernotes.db import utcnow
 
 TAGS = ["consent"]
@@ -148,27 +146,10 @@ def revoke_consent(actor: Actor, db: Session, provision_id: int, json: RevokeBod
     """Stop one share from now on (a provision in force, by its id). Answers the receipt."""
     del json  # nothing in it: the path names the share
     me = db.get_one(User, actor.id)
-    now = utcnow()
-    provision = next(
-        (
-            p
-            for p in current_provisions(db, me.id, now)
-            if p.id == provision_id and p.valid_until > now
-        ),
-        None,
-    )
+    # As the consent page: someone else's, one ended or replaced, or none answers like a
+    # missing one, changes nothing, and the attempt is on record (on the owner's page too).
+    provision = consent.in_force_or_logged(db, actor, me.id, provision_id)
     if provision is None:
-        # As the consent page: someone else's, one ended or replaced, or none answers like a
-        # missing one, changes nothing, and the attempt is on record (on the owner's page too).
-        owner = db.scalar(
-            select(ConsentDirective.subject_id)
-            .join(ConsentProvision, ConsentProvision.directive_id == ConsentDirective.id)
-            .where(ConsentProvision.id == provision_id)
-        )
-        logged = Target("consent_provision", provision_id)
-        record_event(
-            db, actor, Action.CONSENT_REVOKE, owner, logged, Outcome.DENIED, Basis.NOT_FOUND
-        )
         raise ApiError(404)
     words = consent.grantee_words(db, provision)
     consent.revoke(db, actor, me, provision_id)
