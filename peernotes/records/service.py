@@ -154,6 +154,23 @@ def may_write(db: Session, actor: Acting, subject_id: int) -> bool:
     )
 
 
+def may_write_or_logged(db: Session, actor: Acting, subject_id: int) -> bool:
+    """`may_write`, with a refusal on record when not: the form to write here does not exist
+    for this person (nor, in what they are shown, does the person's name)."""
+    if may_write(db, actor, subject_id):
+        return True
+    record_event(
+        db,
+        actor,
+        Action.RECORD_WRITE,
+        subject_id,
+        None,
+        Outcome.DENIED,
+        RecordBasis.NO_BASIS_TO_WRITE,
+    )
+    return False
+
+
 def may_open(db: Session, actor: Acting, subject_id: int) -> bool:
     """Would this record's page open for this person now (anything to read, or to write)?
     Pages link to a record only when it would: a link is a promise that the page is there."""

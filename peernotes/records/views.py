@@ -10,8 +10,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
@@ -20,7 +18,6 @@ from peernotes.flags import service as flags
 from peernotes.records import service as records
 from peernotes.records.forms import AmendForm, AnswerForm, EntryForm, StatementForm
 from peernotes.records.models import StatementKind
-from peernotes.records.service import RecordBasis
 from peernotes.web.paging import page_cursor
 from peernotes.web.routes import field_error, requires
 
@@ -133,18 +130,8 @@ def _entry_page(
 @requires(Permission.RECORD_WRITE)
 def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
     subject = _consumer(db, subject_id)
-    if not records.may_write(db, actor, subject.id):
-        # No basis to write here: the form does not exist for them (nor does the name).
-        record_event(
-            db,
-            actor,
-            Action.RECORD_WRITE,
-            subject.id,
-            None,
-            Outcome.DENIED,
-            RecordBasis.NO_BASIS_TO_WRITE,
-        )
-        abort(404)
+    if not records.may_write_or_logged(db, actor, subject.id):
+        abort(404)  # no basis to write here: the form does not exist for them
     form = EntryForm()
     if form.validate_on_submit():
         try:

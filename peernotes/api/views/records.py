@@ -25,15 +25,13 @@ from peernotes.api.schemas.records import (
     StatementCountsOut,
 )
 from peernotes.api.spec import answers, spec
-from peernotes.audit.events import Action, Outcome
-from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Actor
 from peernotes.auth.api_tokens import TokenScope
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.records import service as records
 from peernotes.records.models import RecordEntry
-from peernotes.records.service import RecordBasis, StatementCounts, StatementView
+from peernotes.records.service import StatementCounts, StatementView
 
 __all__ = ["bp"]
 
@@ -157,18 +155,8 @@ def write_entry(
     For clinicians, in the record of a consumer in their care (or who consented). The author
     and the time are yours and now; a body naming them, or anything else, is refused."""
     subject = _consumer(db, subject_id)
-    if not records.may_write(db, actor, subject.id):
-        # As the web form: no basis to write here, so the record is not there for them.
-        record_event(
-            db,
-            actor,
-            Action.RECORD_WRITE,
-            subject.id,
-            None,
-            Outcome.DENIED,
-            RecordBasis.NO_BASIS_TO_WRITE,
-        )
-        raise ApiError(404)
+    if not records.may_write_or_logged(db, actor, subject.id):
+        raise ApiError(404)  # as the web form: no basis to write here
     entry = records.write_entry(db, actor, subject, json.category, json.title, json.body)
     return _written(entry), 201
 
