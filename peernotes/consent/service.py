@@ -280,7 +280,6 @@ def grant(
     return new
 
 
-@step
 def in_force_or_logged(
     db: Session, by: Acting, subject_id: int, provision_id: int
 ) -> Provision | None:
@@ -302,6 +301,7 @@ def in_force_or_logged(
     return None
 
 
+@step
 def revoke(
     db: Session, by: Acting, subject: User, provision_id: int, *, witness: User | None = None
 ) -> None:
