@@ -61,6 +61,21 @@ def _category(category: Category) -> dict[str, Any]:
     }
 
 
+def _entry_head(entry: EntryView | EntrySummary, subject_id: int) -> dict[str, Any]:
+    """What a record entry's DocumentReference says of it whether read or listed: which entry,
+    its status (entered in error, amended), its kind, whose record and who wrote it."""
+    return {
+        "resourceType": "DocumentReference",
+        "id": f"record-{entry.id}",
+        "status": "entered-in-error" if entry.entered_in_error else "current",
+        "docStatus": "amended" if entry.revision > 1 else "final",
+        "type": {"text": entry.category.label},
+        "category": [_category(entry.category)],
+        "subject": {"reference": f"Patient/{subject_id}"},
+        "author": [_author(entry.author_id)],
+    }
+
+
 def entry_document(entry: EntryView) -> DocumentReference:
     """A record entry as read, with its latest revision and the subject's statements."""
     content = [{"attachment": _text(f"{entry.title}\n\n{entry.body}", entry.title)}]
@@ -70,15 +85,8 @@ def entry_document(entry: EntryView) -> DocumentReference:
     ]
     return DocumentReference.model_validate(
         {
-            "resourceType": "DocumentReference",
-            "id": f"record-{entry.id}",
-            "status": "entered-in-error" if entry.entered_in_error else "current",
-            "docStatus": "amended" if entry.revision > 1 else "final",
-            "type": {"text": entry.category.label},
-            "category": [_category(entry.category)],
-            "subject": {"reference": f"Patient/{entry.subject_id}"},
+            **_entry_head(entry, entry.subject_id),
             "date": fhir_time(entry.revised_at),
-            "author": [_author(entry.author_id)],
             "description": entry.title,
             "content": content,
         }
@@ -90,15 +98,8 @@ def entry_summary(subject_id: int, entry: EntrySummary) -> DocumentReference:
     the read, which is logged as the page's read is."""
     return DocumentReference.model_validate(
         {
-            "resourceType": "DocumentReference",
-            "id": f"record-{entry.id}",
-            "status": "entered-in-error" if entry.entered_in_error else "current",
-            "docStatus": "amended" if entry.revision > 1 else "final",
-            "type": {"text": entry.category.label},
-            "category": [_category(entry.category)],
-            "subject": {"reference": f"Patient/{subject_id}"},
+            **_entry_head(entry, subject_id),
             "date": fhir_time(entry.created_at),
-            "author": [_author(entry.author_id)],
             "content": [
                 {
                     "attachment": {
