@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.tokens import views as tokens
     from peernotes.training import views as training
     from peernotes.web.routes import install_guard
+    from peernotes.wishes import views as wishes
     from peernotes.workforce.agreements import views as agreements
     from peernotes.workforce.choosing import views as choosing
     from peernotes.workforce.contacts import views as contacts
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         export,
         api,
         fhir,
+        wishes,
     ):
         app.register_blueprint(feature.bp)
     # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.

@@ -21,6 +21,7 @@ from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.risk.models import RiskConcern, RiskDelay
 from peernotes.supervision.models import Supervision, SupervisionSession
 from peernotes.training.models import TrainingRecord
+from peernotes.wishes.models import Wish, WishReply, WishVersion
 from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.workforce.choosing.models import HandoverSummary, MatchPreference, WorkerRequest
 from peernotes.workforce.contacts.models import Contact
@@ -73,4 +74,7 @@ __all__ = [
     "SupportAgreement",
     "WorkerProfile",
     "WorkerRequest",
+    "Wish",
+    "WishReply",
+    "WishVersion",
 ]

@@ -274,3 +274,53 @@ def decide_own_request(facts: RequestFacts) -> Decision:
     if facts.actor_id is not None and facts.actor_id == facts.subject_id:
         return Decision.permit(B.SELF, Relation.OWNER)
     return Decision.deny(B.NOT_FOUND)
+
+
+# "My wishes" at a transition -------------------------------------------------------------------
+
+#: The basis on which the care team reads a wishes statement: the person wrote it to them. Not a
+#: consent provision (the person addresses the statement to their care team by sending it).
+WISHES_CARE_TEAM = "care_team"
+#: The peer worker the person chose to write it with.
+WISHES_HELPER = "wishes_helper"
+#: Why a care-team member is refused: the person has not sent it yet.
+WISHES_NOT_SENT = "not_sent"
+#: Who reads a statement sent to the care team: clinicians and peer workers in the person's care.
+WISHES_READERS = frozenset({Role.CLINICIAN, Role.CONSUMER_PEER_WORKER})
+
+
+@dataclass(frozen=True)
+class WishesFacts:
+    actor_id: int | None
+    actor_role: Role | None
+    subject_id: int
+    #: The peer worker the person chose to write it with, if any.
+    helper_id: int | None
+    #: The person has sent a version to their care team.
+    sent: bool
+    #: The actor has an active care assignment to the person.
+    in_care: bool
+
+
+def decide_wishes(facts: WishesFacts) -> Decision:
+    """The person, always; the peer worker they chose to write it with, while that worker
+    supports them (drafts included); once sent, the care team: clinicians and peer workers
+    with an active care assignment to the person. Nobody else: not carers, other clinicians,
+    coordinators or auditors, and no consent provision opens it.
+
+    Emergency access does not open it either: break the glass is for the clinical record in a
+    crisis, which stays open to it; these are the person's words to the people who care for
+    them, and a clinician who needs them is assigned to the person's care first.
+    """
+    actor = facts.actor_id
+    if actor is None:
+        return Decision.deny(B.NOT_IN_CARE)
+    if actor == facts.subject_id:
+        return Decision.permit(B.SELF, Relation.SUBJECT)
+    if facts.actor_role not in WISHES_READERS or not facts.in_care:
+        return Decision.deny(B.NOT_IN_CARE)
+    if actor == facts.helper_id and facts.actor_role is Role.CONSUMER_PEER_WORKER:
+        return Decision.permit(WISHES_HELPER, Relation.WORKER)
+    if not facts.sent:
+        return Decision.deny(WISHES_NOT_SENT)
+    return Decision.permit(WISHES_CARE_TEAM, Relation.CARE_TEAM)

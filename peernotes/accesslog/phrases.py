@@ -406,6 +406,22 @@ ACTIONS: dict[Action, ActionWords] = {
         "looked at the list of erasure requests waiting for their date",
         "tried to look at the list of erasure requests",
     ),
+    # "My wishes" at a transition.
+    A.WISHES_WRITE: _words(
+        "saved your wishes for an admission or a discharge",
+        "tried to change your wishes for an admission or a discharge",
+    ),
+    A.WISHES_SEND: _words(
+        "sent your wishes to your care team", "tried to send your wishes to your care team"
+    ),
+    A.WISHES_READ: _words(
+        "read your wishes for an admission or a discharge",
+        "tried to read your wishes for an admission or a discharge",
+    ),
+    A.WISHES_LIST: _words(
+        "looked at the list of your wishes", "tried to look at the list of your wishes"
+    ),
+    A.WISHES_REPLY: _words("replied to your wishes", "tried to reply to your wishes"),
 }
 
 #: When the log holds an action this version does not know (a newer one wrote it).
@@ -443,6 +459,8 @@ ALLOWED_BECAUSE: dict[str, str | None] = {
     "not_justified": "because an auditor checks every emergency access",
     "cli": "using the service's own tools",
     "role": "as part of their role",
+    "care_team": "because they are in your care team, to whom you sent it",
+    "wishes_helper": "because you chose to write it with them",
 }
 #: A basis this version does not know.
 ALLOWED_UNKNOWN = "on a basis this page cannot name yet"
@@ -502,6 +520,10 @@ REFUSED_BECAUSE: dict[str, str] = {
     # Two-step sign-in (MFA).
     "wrong_code": "the code was not right",
     "replayed_code": "the code had already been used",
+    # "My wishes" at a transition.
+    "not_sent": "you had not sent it to your care team yet",
+    "not_writer": "only you and the peer worker you chose write it",
+    "not_sender": "only you send your wishes to your care team",
 }
 #: The reason a safety flag gave, for a person who is not to be told of the flag.
 SAFETY_FLAG = "safety_flag"

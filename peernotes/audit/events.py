@@ -155,6 +155,14 @@ class Action(StrEnum):
     API_TOKEN_REFUSED = "api:token_refused"
     # "Download my information" (APP 12): a person took a copy of everything they may see.
     INFORMATION_DOWNLOAD = "export:own_information"
+    # "My wishes" at a transition (`peernotes.wishes`): the person (or the peer worker they
+    # chose) saves a version, the person sends it to their care team, who read it, list it, and
+    # a clinician replies in writing.
+    WISHES_WRITE = "wishes:write"
+    WISHES_SEND = "wishes:send"
+    WISHES_READ = "wishes:read"
+    WISHES_LIST = "wishes:list"
+    WISHES_REPLY = "wishes:reply"
 
     @property
     def area(self) -> str:

@@ -226,6 +226,17 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.INFORMATION_DOWNLOAD, "Downloaded a copy of their information"),
         ),
     ),
+    # "My wishes" at a transition.
+    ActionGroup(
+        "My wishes",
+        (
+            (A.WISHES_WRITE, "Saved a \u201cmy wishes\u201d statement"),
+            (A.WISHES_SEND, "Sent a \u201cmy wishes\u201d statement to the care team"),
+            (A.WISHES_READ, "Read a \u201cmy wishes\u201d statement"),
+            (A.WISHES_LIST, "Listed a person's \u201cmy wishes\u201d statements"),
+            (A.WISHES_REPLY, "Replied to a \u201cmy wishes\u201d statement"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.
@@ -257,6 +268,8 @@ READS: frozenset[Action] = frozenset(
         A.SUPERVISION_SESSION_READ,
         A.GROUP_SESSION_READ,
         A.CONSENT_PREVIEW,
+        A.WISHES_READ,
+        A.WISHES_LIST,
     }
 )
 #: The filter's value for "any of `READS`" (no action code has this shape: codes hold a colon).

@@ -126,6 +126,15 @@ class Permission(StrEnum):
     GROUPS_VIEW_OWN = "groups:view_own"
     #: Read one's own notifications and choose which are emailed (everyone).
     NOTIFICATIONS_OWN = "notifications:own"
+    #: Write one's own "my wishes" for an admission or a discharge, and send it (consumers).
+    WISHES_OWN = "wishes:own"
+    #: Open "my wishes" pages (what is shown is decided per statement: the person, the peer
+    #: worker they chose, their care team once sent).
+    WISHES_READ = "wishes:read"
+    #: Save a version of a "my wishes" statement (the person, or the peer worker they chose).
+    WISHES_WRITE = "wishes:write"
+    #: Reply in writing to a "my wishes" statement of someone in one's care (clinicians).
+    WISHES_REPLY = "wishes:reply"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -146,6 +155,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.GROUPS_VIEW_OWN,
             Permission.ERASURE_REQUEST_OWN,
+            Permission.WISHES_OWN,
+            Permission.WISHES_READ,
+            Permission.WISHES_WRITE,
         }
     ),
     Role.CARER: frozenset(
@@ -181,6 +193,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_LOG,
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
+            Permission.WISHES_READ,
+            Permission.WISHES_WRITE,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -214,6 +228,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.SUPERVISION_LEAD,
             Permission.GROUPS_FACILITATE,
+            Permission.WISHES_READ,
+            Permission.WISHES_REPLY,
         }
     ),
     Role.AUDITOR: frozenset(

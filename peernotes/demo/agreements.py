@@ -52,6 +52,8 @@ def seed_demo(db: Session, users: dict[str, User], request_id: str) -> None:
             community_contact=True,
             review_on=now.date() + timedelta(days=90),
             today=now.date(),
+            # Tui sits with Maya on the ward around an admission or a discharge.
+            ward_visits=True,
         ),
     )
     today = now.date()

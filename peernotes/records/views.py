@@ -20,6 +20,7 @@ from peernotes.records.forms import AmendForm, AnswerForm, EntryForm, StatementF
 from peernotes.records.models import StatementKind
 from peernotes.web.paging import page_cursor
 from peernotes.web.routes import field_error, requires
+from peernotes.wishes import service as wishes
 
 bp = Blueprint("records", __name__)
 
@@ -62,6 +63,8 @@ def list_entries(actor: Actor, db: Session, subject_id: int) -> str:
         emergency_until=shown.emergency_until,
         nothing_yet=shown.nothing_yet,
         told_flags=flags.told_flags(db, subject.id) if subject.id == actor.id else [],
+        # The person's wishes at a transition, for those who may read them (the care team).
+        wishes=wishes.on_record(db, actor, subject.id),
     )
 
 

@@ -33,6 +33,7 @@ class AgreementForm(FlaskForm):
         " nearby. Up to 300 characters.",
     )
     community_contact = BooleanField("Community contact is part of our agreement")
+    ward_visits = BooleanField("Visiting on the inpatient ward is part of our agreement")
     contact_every_days = StringField(
         "Keep in touch at least every … days",
         description="Optional. For example 7 for once a week. Leave empty if you haven't agreed"

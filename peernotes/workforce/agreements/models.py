@@ -45,6 +45,8 @@ class SupportAgreement(Base):
     #: (`peernotes.crypto.texts`, column "places"); None when not written down.
     places_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     community_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Visiting on the inpatient ward is part of it (peer workers sit with people on the ward).
+    ward_visits: Mapped[bool] = mapped_column(Boolean, default=False)
     review_on: Mapped[date] = mapped_column(Date)
     #: "Keep in touch at least every N days", when agreed (the worker's home page watches it).
     contact_every_days: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -300,6 +300,7 @@ def _add_version(
         starts_at=terms.starts_at,
         ends_at=terms.ends_at,
         community_contact=terms.community_contact,
+        ward_visits=terms.ward_visits,
         review_on=terms.review_on,
         contact_every_days=terms.contact_every_days,
         created_by_id=by.id,

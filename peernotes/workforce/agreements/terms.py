@@ -51,6 +51,8 @@ class Terms:
     #: Keep in touch at least every so many days (None: not agreed). The worker's home page
     #: says when a longer gap has passed.
     contact_every_days: int | None = None
+    #: Visiting on the inpatient ward is part of the agreement.
+    ward_visits: bool = False
 
 
 def join_words(words: Sequence[str], last: str = "and") -> str:
@@ -119,6 +121,7 @@ def validate_terms(
     review_on: date | None,
     today: date,
     contact_every_days: str | int | None = None,
+    ward_visits: bool = False,
 ) -> Terms:
     """Check a proposal, field by field, in the order the form asks.
 
@@ -182,6 +185,7 @@ def validate_terms(
         community_contact=bool(community_contact),
         review_on=review_on,
         contact_every_days=every,
+        ward_visits=bool(ward_visits),
     )
 
 

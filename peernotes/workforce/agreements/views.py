@@ -58,6 +58,7 @@ def _prefill(form: AgreementForm, latest: SupportAgreement | None, places: str) 
     form.ends_at.data = f"{latest.ends_at:%H:%M}"
     form.places.data = places
     form.community_contact.data = latest.community_contact
+    form.ward_visits.data = latest.ward_visits
     every = latest.contact_every_days
     form.contact_every_days.data = "" if every is None else str(every)
     form.review_on.data = max(latest.review_on, today)
@@ -79,6 +80,7 @@ def _checked_terms(form: AgreementForm, today: date) -> wording.Terms | None:
             ends_at=form.ends_at.data or "",
             places=form.places.data or "",
             community_contact=bool(form.community_contact.data),
+            ward_visits=bool(form.ward_visits.data),
             review_on=form.review_on.data,
             today=today,
             contact_every_days=form.contact_every_days.data,

@@ -54,6 +54,8 @@ PLACES: dict[str, str] = {
     "service": "at the service",
     "community": "in the community",
     "home": "at their home",
+    # Peer workers sit with people on the ward, around an admission or a discharge.
+    "ward": "on the inpatient ward",
 }
 COMMUNITY_PLACES = frozenset({"community", "home"})
 MAX_MINUTES = 720
@@ -103,6 +105,8 @@ def outside(
         reasons.append(f"{CHANNELS.get(channel, channel)} — not one of the agreed ways")
     if place in COMMUNITY_PLACES and not agreement.community_contact:
         reasons.append(f"{PLACES[place]} — community contact isn't part of the agreement")
+    if place == "ward" and not agreement.ward_visits:
+        reasons.append(f"{PLACES[place]} — visits on the ward aren't part of the agreement")
     return reasons
 
 
@@ -197,8 +201,8 @@ def record(
     where = (place or "").strip() if channel == "in_person" else ""
     if channel == "in_person" and where not in PLACES:
         raise ContactError(
-            "For a contact in person, choose where: at the service, in the community or at"
-            " their home.",
+            "For a contact in person, choose where: at the service, in the community, at"
+            " their home or on the inpatient ward.",
             "place",
         )
     agreement = agreements.in_force(db, by.id, subject_id, occurred_on)
