@@ -175,6 +175,15 @@ PAGES: dict[str, dict[Role, int]] = {
     "/notifications/<int:notification_id>": only(
         **{role.value: 404 for role in Role if role is not Role.CONSUMER}, consumer=302
     ),
+    # "My wishes": Alex's list (his own, and his care team's: Sam and Dr Chen); the statement
+    # is the demo's, Maya's, which none of the people here supports (Tui and Dr Walsh do).
+    "/my/wishes": only(consumer=302),
+    "/my/wishes/new": only(Role.CONSUMER),
+    "/people/<int:subject_id>/wishes": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN
+    ),
+    "/wishes/<int:wish_id>": only(consumer=404, consumer_peer_worker=404, clinician=404),
+    "/wishes/<int:wish_id>/edit": only(consumer=404, consumer_peer_worker=404),
 }
 
 DEMO_BY_ROLE = {
@@ -236,6 +245,9 @@ def _path(app: Flask, rule: str) -> str:
     from tests.notifications.test_notifications import first_notification
 
     values["notification_id"] = first_notification(app, "alex")
+    from tests.wishes.test_wishes import wish_pages
+
+    values.update(wish_pages(app))
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

@@ -215,6 +215,13 @@ SWEEP: tuple[Case, ...] = (
     Case("POST", "/account/sessions/{alex_session}/end", ("alex",)),
     # One of Alex's personal access tokens: only he may revoke it.
     Case("POST", "/account/tokens/{alex_token}/revoke", ("alex",)),
+    # "My wishes": Maya's (the demo's), written with Tui, sent, read by Dr Walsh (her care).
+    Case("GET", "/people/{maya}/wishes", ("maya", "tui", "dr.walsh")),
+    Case("GET", "/wishes/{wish}", ("maya", "tui", "dr.walsh")),
+    Case("GET", "/wishes/{wish}/edit", ("maya", "tui")),
+    Case("POST", "/wishes/{wish}/edit", ("maya", "tui"), {"know": "A new version.", "send": "0"}),
+    Case("POST", "/wishes/{wish}/send", ("maya",)),
+    Case("POST", "/wishes/{wish}/reply", ("dr.walsh",), {"text": "Noted, thank you."}),
     # The API, with each person's own token: a JSON body (none here), no cookie.
     Case("POST", "/api/v1/consent/provisions/{provision}/revoke", ("alex",)),
 )
@@ -268,6 +275,9 @@ def _objects(app: Flask) -> dict[str, int]:
     from tests.workforce.test_agreements import agreement_objects
 
     ids.update(agreement_objects(app))
+    from tests.wishes.test_wishes import wish_objects
+
+    ids.update(wish_objects(app))
     with app.app_context(), get_database(app).session() as db:
         from peernotes.care.models import CarerNomination
         from peernotes.records.models import RecordEntry
