@@ -15,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.writer import By
-from peernotes.auth.roles import Role
 from peernotes.care.models import CareAssignment
 from peernotes.db import get_database, utcnow
 from peernotes.demo.loader import PEOPLE
