@@ -224,9 +224,24 @@ def _may_write(db: Session, by: Acting, wish_id: int, action: Action) -> tuple[W
 
 @step
 def may_write(db: Session, by: Acting, wish_id: int) -> Wish:
-    """The edit page's check (logged only when refused; the save logs itself)."""
+    """The edit page's check before a save (logged only when refused; the save logs itself)."""
     wish, _ = _may_write(db, by, wish_id, Action.WISHES_WRITE)
     return wish
+
+
+@step
+def for_editing(db: Session, by: Acting, wish_id: int) -> tuple[Wish, OpenVersion | None]:
+    """The edit page: the statement and its newest version, opened to start from (a read,
+    logged once).
+
+    Raises:
+        WishNotFound: missing, or not theirs to read (logged, the same answer).
+        WishError: a care-team member, who reads it but does not write it (logged).
+    """
+    wish, decision = _may_write(db, by, wish_id, Action.WISHES_READ)
+    _log(db, by, Action.WISHES_READ, wish.subject_id, wish.id, Outcome.ALLOWED, decision.basis)
+    every = _versions(db, wish.id)
+    return wish, _open_version(db, wish.subject_id, every[0]) if every else None
 
 
 @step

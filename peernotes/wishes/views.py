@@ -122,15 +122,16 @@ def _page(db: Session, actor: Actor, wish_id: int, reply: ReplyForm | None = Non
 @requires(Permission.WISHES_WRITE)
 def edit(actor: Actor, db: Session, wish_id: int) -> str | Response:
     try:
-        wish = wishes.may_write(db, actor, wish_id)
-        view = wishes.read(db, actor, wish_id) if request.method == "GET" else None
+        if request.method == "GET":
+            wish, newest = wishes.for_editing(db, actor, wish_id)
+        else:
+            wish, newest = wishes.may_write(db, actor, wish_id), None
     except wishes.WishNotFound:
         abort(404)
     except wishes.WishError:
         abort(403)
     form = WishTextsForm()
-    if view is not None and view.versions:
-        newest = view.versions[0]
+    if newest is not None:
         form.know.data, form.call.data, form.not_want.data = (
             newest.know,
             newest.call,
