@@ -80,6 +80,7 @@ def as_json(info: Information) -> dict[str, Any]:
         "notes": _plain(info.notes),
         "record": _plain(info.record),
         "concerns": _plain(info.concerns),
+        "wishes": _plain(info.wishes),
         "consent": {
             "shares_now": _plain(info.shares),
             "history": _plain(info.consent_history),

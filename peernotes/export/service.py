@@ -39,6 +39,7 @@ from peernotes.emergency import service as emergency
 from peernotes.notes import service as notes
 from peernotes.records import service as records
 from peernotes.risk import service as risk
+from peernotes.wishes import service as wishes
 
 #: How many record entries one listing call asks for (the record is read to its end).
 _RECORD_BATCH = 100
@@ -218,6 +219,21 @@ class Information:
     emergency_uses: tuple[EmergencyUse, ...]
     #: Everyone the information names, by id: name and role.
     people: dict[int, Person] = field(default_factory=dict)
+    #: A consumer's wishes at a transition: every version, and the care team's replies.
+    wishes: tuple[WishStatement, ...] = ()
+
+
+@dataclass(frozen=True)
+class WishStatement:
+    """One "my wishes" statement, as its page shows it to the person."""
+
+    id: int
+    transition: str
+    helper_id: int | None
+    sent_at: datetime | None
+    #: Every version, newest first.
+    versions: tuple[wishes.OpenVersion, ...]
+    replies: tuple[wishes.OpenReply, ...]
 
 
 def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
@@ -236,8 +252,14 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
     )
     shares = _shares(db, me, now)
     nominations = _nominations(db, me)
+    statements = _wishes(db, by) if has_permission(by.role, Permission.WISHES_OWN) else ()
     record_event(db, by, Action.INFORMATION_DOWNLOAD, by.id, None, Outcome.ALLOWED, Basis.SELF)
     named = _named(me, gathered_notes, record or (), concerns, history, nominations, uses)
+    for w in statements:
+        named.update(v.written_by_id for v in w.versions)
+        named.update(r.author_id for r in w.replies)
+        if w.helper_id is not None:
+            named.add(w.helper_id)
     return Information(
         person=Person(me.id, me.display_name, me.role.value),
         generated_at=now,
@@ -250,7 +272,27 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
         access_log=access_log,
         emergency_uses=uses,
         people=_people(db, named),
+        wishes=statements,
     )
+
+
+def _wishes(db: Session, by: Acting) -> tuple[WishStatement, ...]:
+    """The person's own wishes, each read as its page reads it (every version, the replies)."""
+    assert by.id is not None
+    gathered: list[WishStatement] = []
+    for listed in sorted(wishes.listed_for(db, by, by.id), key=lambda w: w.id):
+        view = wishes.read(db, by, listed.id)
+        gathered.append(
+            WishStatement(
+                view.wish.id,
+                view.wish.transition.value,
+                view.wish.helper_id,
+                view.wish.sent_at,
+                tuple(view.versions),
+                tuple(view.replies),
+            )
+        )
+    return tuple(gathered)
 
 
 def _notes(db: Session, by: Acting) -> tuple[Note, ...]:

@@ -341,3 +341,33 @@ def test_demo_statement_was_written_with_tui_and_answered(app: Flask) -> None:
     assert writers == {uid(app, "maya"), uid(app, "tui")}
     assert [v.sent for v in sorted(versions, key=lambda v: v.version)] == [False, True]
     assert [r.author_id for r in replies] == [uid(app, "dr.walsh")]
+
+
+def test_maya_s_download_holds_her_wishes_and_the_reply(app: Flask) -> None:
+    import io
+    import json
+    import zipfile
+
+    from tests.helpers import csrf_token
+
+    maya = client_as(app, "maya")
+    page = maya.get("/my/information")
+    response = maya.post(
+        "/my/information", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+    )
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    data = json.loads(archive.read("information.json"))
+    [statement] = data["wishes"]
+    assert statement["transition"] == "discharge"
+    assert [v["version"] for v in statement["versions"]] == [2, 1]
+    assert "Thank you, Maya." in statement["replies"][0]["text"]
+    assert "Thank you, Maya." in archive.read("information.html").decode()
+    # Someone else's copy holds none of hers.
+    alex = client_as(app, "alex")
+    page = alex.get("/my/information")
+    response = alex.post(
+        "/my/information", data={"csrf_token": csrf_token(page.get_data(as_text=True))}
+    )
+    data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("information.json"))
+    assert data["wishes"] == []
