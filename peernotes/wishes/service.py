@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import ObjectBasis, Relation, WishesFacts, decide_wishes
-from peernotes.access.relationships import Relationships, relationships, subjects_in_care
+from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
@@ -514,16 +514,3 @@ def on_record(db: Session, by: Acting, subject_id: int) -> list[ListedWish]:
         return []
     _log(db, by, Action.WISHES_LIST, subject_id, None, Outcome.ALLOWED, basis)
     return _listed(db, by, wishes)
-
-
-def helping(db: Session, by: Acting) -> list[tuple[int, int]]:
-    """(statement, person) pairs a peer worker was chosen to help write, for people they
-    support now (their caseload links to them). No text, nothing logged."""
-    if by.id is None or by.role is not Role.CONSUMER_PEER_WORKER:
-        return []
-    rows = db.execute(
-        select(Wish.id, Wish.subject_id).where(
-            Wish.helper_id == by.id, Wish.subject_id.in_(subjects_in_care(by.id, utcnow()))
-        )
-    ).all()
-    return [(wish_id, subject_id) for wish_id, subject_id in rows]
