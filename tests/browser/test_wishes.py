@@ -67,6 +67,7 @@ def test_maya_writes_discharge_wishes_dr_walsh_replies_maya_reads_it(
         "region", name="Maya Thompson's wishes for an admission or a discharge"
     )
     expect(record).to_contain_text("sent to the care team")
+    walsh.screenshot(path=SCREENSHOTS / "wishes-on-the-record.png", full_page=True)
     record.get_by_role("link", name="For a discharge").first.click()
     expect(walsh.get_by_role("heading", level=1)).to_have_text(
         "Maya Thompson's wishes for a discharge"
