@@ -274,3 +274,25 @@ def decide_own_request(facts: RequestFacts) -> Decision:
     if facts.actor_id is not None and facts.actor_id == facts.subject_id:
         return Decision.permit(B.SELF, Relation.OWNER)
     return Decision.deny(B.NOT_FOUND)
+
+
+# Carer peer workers on call (issue 17) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnCallFacts:
+    actor_role: Role | None
+
+
+#: Who is told which carer peer worker is on call and how to reach them: carers, for whom the
+#: roster exists; carer peer workers, whose roster it is; and coordinators, who set it. No one
+#: else: a worker's work phone is not for every account in the service.
+ON_CALL_READERS = frozenset({Role.CARER, Role.CARER_PEER_WORKER, Role.ADMIN})
+
+
+def decide_on_call(facts: OnCallFacts) -> Decision:
+    """The on-call roster (who, when, how to reach them) by role. It holds nothing about any
+    carer or consumer, so no relationship is needed."""
+    if facts.actor_role is not None and facts.actor_role in ON_CALL_READERS:
+        return Decision.permit(f"role:{facts.actor_role.value}")
+    return Decision.deny(B.NOT_PARTY)

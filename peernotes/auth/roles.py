@@ -126,6 +126,10 @@ class Permission(StrEnum):
     GROUPS_VIEW_OWN = "groups:view_own"
     #: Read one's own notifications and choose which are emailed (everyone).
     NOTIFICATIONS_OWN = "notifications:own"
+    #: Add and retire the service's own recovery-oriented language terms (coordinators).
+    ADMIN_LANGUAGE = "admin:language"
+    #: Set the on-call times of the service's carer peer workers (coordinators).
+    ADMIN_ON_CALL = "admin:on_call"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -237,6 +241,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_MATCHES,
             Permission.ADMIN_GROUPS,
             Permission.ERASURE_REVIEW,
+            Permission.ADMIN_LANGUAGE,
+            Permission.ADMIN_ON_CALL,
         }
     ),
 }
