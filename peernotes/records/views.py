@@ -194,7 +194,8 @@ def amend_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> Re
         flash(str(exc), "error")
     else:
         flash("The entry is amended. The earlier version is kept.", "info")
-        _flash_language(db, form)
+        if not form.entered_in_error.data:  # else the typed words were not kept: nothing to say
+            _flash_language(db, form)
     return redirect(url_for("records.show_entry", subject_id=subject_id, entry_id=entry_id))
 
 

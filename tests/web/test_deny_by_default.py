@@ -175,6 +175,9 @@ PAGES: dict[str, dict[Role, int]] = {
     "/notifications/<int:notification_id>": only(
         **{role.value: 404 for role in Role if role is not Role.CONSUMER}, consumer=302
     ),
+    # Issue 17: the service's language list and the carer peer workers' on-call times.
+    "/admin/language": only(Role.ADMIN),
+    "/admin/on-call": only(Role.ADMIN),
 }
 
 DEMO_BY_ROLE = {

@@ -89,7 +89,7 @@ def _active_slots(db: Session) -> list[tuple[OnCallSlot, User]]:
         .where(OnCallSlot.ended_at.is_(None), User.active.is_(True), User.role == ON_CALL_ROLE)
         .order_by(OnCallSlot.weekday, OnCallSlot.start_minute, OnCallSlot.id)
     )
-    return [(slot, user) for slot, user in rows.tuples()]
+    return [(slot, user) for slot, user in rows]
 
 
 def on_call(db: Session, viewer: Acting, now: datetime) -> OnCallNow | None:
@@ -201,10 +201,12 @@ def add_slot(
         raise OnCallError(
             "Give the end as a time of day, for example 22:00 (24:00 for midnight).", "end"
         )
-    if end_minute % schedule.MINUTES_PER_DAY == start_minute:
+    if end_minute == start_minute:
         raise OnCallError(
             "The end must differ from the start. For a whole day, use 00:00 to 24:00.", "end"
         )
+    # An end at 00:00 is the midnight that ends the day (18:00 to 00:00 is the evening).
+    end_minute = end_minute or schedule.MINUTES_PER_DAY
     how = " ".join(reach.split())
     if not how:
         raise OnCallError("Say how carers reach them, for example the on-call phone.", "reach")
