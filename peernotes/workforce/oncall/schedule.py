@@ -17,11 +17,13 @@ Edges, each pinned by tests/workforce/test_oncall.py:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 MINUTES_PER_DAY = 24 * 60
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -133,15 +135,14 @@ def in_words(moment: datetime, now: datetime) -> str:
 
 
 def parse_clock(text: str, *, end: bool = False) -> int | None:
-    """Minutes after midnight from "HH:MM" (or "H:MM"); "24:00" only as an end. None if it is
-    not a time of day."""
-    hours, sep, minutes = text.strip().partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+    """Minutes after midnight from "HH:MM" (or "H:MM"), ASCII digits only; "24:00" only as
+    an end. None if it is not a time of day."""
+    found = _CLOCK.fullmatch(text.strip())
+    if found is None:
         return None
-    if len(hours) > 2:
-        return None
-    value = int(hours) * 60 + int(minutes)
-    if int(minutes) > 59:
+    hours, minutes = int(found[1]), int(found[2])
+    value = hours * 60 + minutes
+    if minutes > 59:
         return None
     if value < MINUTES_PER_DAY or (end and value == MINUTES_PER_DAY):
         return value
