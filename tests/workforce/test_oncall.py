@@ -267,6 +267,21 @@ def test_a_carers_home_says_when_nobody_is_on_call_and_who_is_next(app: Flask) -
     assert f"The next is Helen Costa, from {schedule.WEEKDAYS[later]} at 10:00" in page
 
 
+def test_a_carers_home_reads_the_roster_in_the_services_time(app: Flask) -> None:
+    """A time set around now in Melbourne covers now; read in UTC (eleven hours off) it
+    would not."""
+    local = utcnow().astimezone(MELBOURNE)
+    week = 7 * 1440
+    began = (local.weekday() * 1440 + local.hour * 60 + local.minute - 30) % week
+    start, end = began % 1440, (began % 1440 + 90) % 1440
+    _replace_roster(
+        app,
+        [("helen", began // 1440, schedule.clock_words(start), schedule.clock_words(end))],
+    )
+    page = client_as(app, "linh").get("/").get_data(as_text=True)
+    assert "Helen Costa</strong> is on call until" in page
+
+
 @pytest.mark.parametrize("key", ["alex", "sam", "dr.chen"])
 def test_other_homes_do_not_show_the_roster(app: Flask, key: str) -> None:
     page = client_as(app, key).get("/").get_data(as_text=True)
