@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.help import views as help_pages
     from peernotes.home import views as home
     from peernotes.insight import views as insight
+    from peernotes.language import views as language
     from peernotes.mfa import views as mfa
     from peernotes.notes import views as notes
     from peernotes.notifications import views as notifications
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.workforce.choosing import views as choosing
     from peernotes.workforce.contacts import views as contacts
     from peernotes.workforce.groups import views as groups
+    from peernotes.workforce.oncall import views as oncall
     from peernotes.workforce.profiles import views as profiles
 
     for feature in (
@@ -157,6 +159,8 @@ def _register_blueprints(app: Flask) -> None:
         api,
         fhir,
         wishes,
+        language,
+        oncall,
     ):
         app.register_blueprint(feature.bp)
     # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.

@@ -14,6 +14,7 @@ from peernotes.db import Base
 from peernotes.emergency.models import EmergencyAccess
 from peernotes.erasure.models import ErasureRequest
 from peernotes.flags.models import SafetyFlag
+from peernotes.language.models import ServiceTerm
 from peernotes.mfa.models import MfaEnrolment, RecoveryCode
 from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAudience, NoteStatement
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
@@ -26,9 +27,12 @@ from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.workforce.choosing.models import HandoverSummary, MatchPreference, WorkerRequest
 from peernotes.workforce.contacts.models import Contact
 from peernotes.workforce.groups.models import Group, GroupParticipant, GroupSession
+from peernotes.workforce.oncall.models import OnCallSlot
 from peernotes.workforce.profiles.models import WorkerProfile
 
 __all__ = [
+    "OnCallSlot",
+    "ServiceTerm",
     "ApiToken",
     "AuditEntry",
     "Base",

@@ -324,3 +324,23 @@ def decide_wishes(facts: WishesFacts) -> Decision:
     if not facts.sent:
         return Decision.deny(WISHES_NOT_SENT)
     return Decision.permit(WISHES_CARE_TEAM, Relation.CARE_TEAM)
+# Carer peer workers on call (issue 17) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OnCallFacts:
+    actor_role: Role | None
+
+
+#: Who is told which carer peer worker is on call and how to reach them: carers, for whom the
+#: roster exists; carer peer workers, whose roster it is; and coordinators, who set it. No one
+#: else: a worker's work phone is not for every account in the service.
+ON_CALL_READERS = frozenset({Role.CARER, Role.CARER_PEER_WORKER, Role.ADMIN})
+
+
+def decide_on_call(facts: OnCallFacts) -> Decision:
+    """The on-call roster (who, when, how to reach them) by role. It holds nothing about any
+    carer or consumer, so no relationship is needed."""
+    if facts.actor_role is not None and facts.actor_role in ON_CALL_READERS:
+        return Decision.permit(f"role:{facts.actor_role.value}")
+    return Decision.deny(B.NOT_PARTY)

@@ -422,6 +422,21 @@ ACTIONS: dict[Action, ActionWords] = {
         "looked at the list of your wishes", "tried to look at the list of your wishes"
     ),
     A.WISHES_REPLY: _words("replied to your wishes", "tried to reply to your wishes"),
+    # The service's language list and on-call times (issue 17).
+    A.LANGUAGE_TERM_ADD: _words(
+        "added a term to the service's recovery-oriented language list",
+        "tried to add a term to the service's language list",
+    ),
+    A.LANGUAGE_TERM_RETIRE: _words(
+        "retired a term from the service's recovery-oriented language list",
+        "tried to retire a term from the service's language list",
+    ),
+    A.ON_CALL_SLOT_ADD: _words(
+        "added a time you are on call for carers", "tried to add an on-call time"
+    ),
+    A.ON_CALL_SLOT_END: _words(
+        "ended a time you were on call for carers", "tried to end an on-call time"
+    ),
 }
 
 #: When the log holds an action this version does not know (a newer one wrote it).

@@ -163,6 +163,12 @@ class Action(StrEnum):
     WISHES_READ = "wishes:read"
     WISHES_LIST = "wishes:list"
     WISHES_REPLY = "wishes:reply"
+    # The service's own language terms (`peernotes.language`) and its carer peer workers'
+    # on-call times (`peernotes.workforce.oncall`), set by coordinators.
+    LANGUAGE_TERM_ADD = "admin:language_term_add"
+    LANGUAGE_TERM_RETIRE = "admin:language_term_retire"
+    ON_CALL_SLOT_ADD = "admin:on_call_add"
+    ON_CALL_SLOT_END = "admin:on_call_end"
 
     @property
     def area(self) -> str:

@@ -237,6 +237,16 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.WISHES_REPLY, "Replied to a \u201cmy wishes\u201d statement"),
         ),
     ),
+    # The service's language list and on-call times (issue 17).
+    ActionGroup(
+        "Language and on-call",
+        (
+            (A.LANGUAGE_TERM_ADD, "Added a term to the service's language list"),
+            (A.LANGUAGE_TERM_RETIRE, "Retired a term from the service's language list"),
+            (A.ON_CALL_SLOT_ADD, "Added a carer peer worker's on-call time"),
+            (A.ON_CALL_SLOT_END, "Ended a carer peer worker's on-call time"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.

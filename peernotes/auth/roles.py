@@ -135,6 +135,10 @@ class Permission(StrEnum):
     WISHES_WRITE = "wishes:write"
     #: Reply in writing to a "my wishes" statement of someone in one's care (clinicians).
     WISHES_REPLY = "wishes:reply"
+    #: Add and retire the service's own recovery-oriented language terms (coordinators).
+    ADMIN_LANGUAGE = "admin:language"
+    #: Set the on-call times of the service's carer peer workers (coordinators).
+    ADMIN_ON_CALL = "admin:on_call"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -253,6 +257,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_MATCHES,
             Permission.ADMIN_GROUPS,
             Permission.ERASURE_REVIEW,
+            Permission.ADMIN_LANGUAGE,
+            Permission.ADMIN_ON_CALL,
         }
     ),
 }

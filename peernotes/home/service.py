@@ -22,10 +22,12 @@ from peernotes.care.models import CareAssignment, Team
 from peernotes.db import utcnow
 from peernotes.emergency import service as emergency
 from peernotes.notes import service as notes
+from peernotes.timefmt import zone
 from peernotes.training import service as training
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing import service as choosing
 from peernotes.workforce.contacts import service as contacts
+from peernotes.workforce.oncall import service as oncall
 from peernotes.workforce.profiles import service as profiles
 
 
@@ -44,6 +46,8 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
         context["record_opens"] = _record_opens(db, actor, [n.consumer_id for n in named_by])
         context["peer_request"] = choosing.open_request(db, actor.id)
         context["readers"] = _readers(db, actor, now)
+        # Who to call in a crisis, in the service's time, beside the crisis lines.
+        context["on_call"] = oncall.on_call(db, actor, now.astimezone(zone()))
     elif actor.role is Role.CLINICIAN:
         people = care.caseload(db, actor.id, now)
         context["caseload"] = people

@@ -228,6 +228,18 @@ def _duplicate_key(form: str) -> str:
     return "".join(ch for ch in form.casefold() if ch.isalnum())
 
 
+def form_key(form: str) -> str:
+    """What two forms share when they would match the same text (a duplicate check for terms
+    added outside the packaged list, `peernotes.language.service`)."""
+    return _duplicate_key(form)
+
+
+def valid_form(form: str) -> bool:
+    """Whether `form` has the shape a term may have (words joined by single spaces, hyphens
+    or apostrophes)."""
+    return _VALID_FORM.fullmatch(form) is not None
+
+
 # Matching -------------------------------------------------------------------------------
 
 

@@ -14,7 +14,8 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
-from peernotes.notes import labels, language
+from peernotes.language import service as language
+from peernotes.notes import labels
 from peernotes.notes import service as notes
 from peernotes.notes import timeline as timelines
 from peernotes.notes.lifecycle import InvalidTransition, Party, State
@@ -50,16 +51,12 @@ def _sections_from_form() -> tuple[list[str], list[str]]:
     return request.form.getlist("heading"), request.form.getlist("body")
 
 
-def _flash_language(sections: list[notes.Section]) -> None:
-    """Recovery-oriented language: each match in context, with a suggestion. Never blocks."""
-    for section in sections:
-        for finding in language.check(section.body):
-            snippet = finding.context
-            flash(
-                f"In “{section.heading}”: “…{snippet.before}[{snippet.marked}]{snippet.after}…”"
-                f" — {finding.suggestion}",
-                "language",
-            )
+def _flash_language(db: Session, sections: list[notes.Section]) -> None:
+    """Recovery-oriented language: each match in context, with a suggestion. Never blocks.
+    The same check (packaged list and the service's own terms) as record entries and risk
+    concerns."""
+    for line in language.suggestions(db, [(s.heading, s.body) for s in sections]):
+        flash(line, "language")
 
 
 @bp.route("/notes")
@@ -107,7 +104,7 @@ def new(actor: Actor, db: Session, subject_id: int) -> str | Response:
             error = str(exc)
         else:
             flash("Draft saved. Only you can see it until you share it.", "info")
-            _flash_language(sections)
+            _flash_language(db, sections)
             return redirect(url_for("notes.show", note_id=note.id))
     return render_template(
         "notes/edit.html",
@@ -167,7 +164,7 @@ def save(actor: Actor, db: Session, note_id: int) -> str | Response | tuple[str,
             current=conflict.current,
         ), 409
     flash("Saved as a new version.", "info")
-    _flash_language(sections)
+    _flash_language(db, sections)
     return redirect(url_for("notes.show", note_id=note_id))
 
 

@@ -15,6 +15,7 @@ from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission, Role
 from peernotes.flags import service as flags
+from peernotes.language import service as language
 from peernotes.records import service as records
 from peernotes.records.forms import AmendForm, AnswerForm, EntryForm, StatementForm
 from peernotes.records.models import StatementKind
@@ -23,6 +24,14 @@ from peernotes.web.routes import field_error, requires
 from peernotes.wishes import service as wishes
 
 bp = Blueprint("records", __name__)
+
+
+def _flash_language(db: Session, form: EntryForm | AmendForm) -> None:
+    """Recovery-oriented language, as notes show it: each match with a suggestion, after the
+    save (never instead of it)."""
+    parts = [(f.label.text, f.data or "") for f in (form.title, form.body)]
+    for line in language.suggestions(db, parts):
+        flash(line, "language")
 
 
 def _consumer(db: Session, subject_id: int) -> User:
@@ -114,6 +123,14 @@ def _entry_page(
         if answer is not None and answer[0] in answer_forms:
             answer_forms[answer[0]] = answer[1].placed(answer[0])
     said = [*entry.statements, *(s.answer for s in entry.statements if s.answer)]
+    can_amend = actor.can(Permission.RECORD_WRITE) and records.may_write(db, actor, subject_id)
+    # Shown to whoever may amend the entry (never blocking, and never to the person or other
+    # readers): the same suggestions a save shows, so an older entry can be put kindly too.
+    suggestions = (
+        language.suggestions(db, [("Title", entry.title), ("Entry", entry.body)])
+        if can_amend
+        else []
+    )
     return render_template(
         "records/entry.html",
         subject=subject,
@@ -123,7 +140,8 @@ def _entry_page(
             db, (entry.author_id, entry.revised_by_id, *(s.author_id for s in said))
         ),
         form=AmendForm(formdata=None),
-        can_amend=actor.can(Permission.RECORD_WRITE) and records.may_write(db, actor, subject_id),
+        can_amend=can_amend,
+        suggestions=suggestions,
         statement_forms=statement_forms,
         answer_forms=answer_forms,
     )
@@ -150,6 +168,7 @@ def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
             field_error(form, exc, "body")
         else:
             flash("The entry is saved in the record.", "info")
+            _flash_language(db, form)
             return redirect(url_for("records.show_entry", subject_id=subject.id, entry_id=entry.id))
     return render_template("records/new.html", subject=subject, form=form)
 
@@ -178,6 +197,8 @@ def amend_entry(actor: Actor, db: Session, subject_id: int, entry_id: int) -> Re
         flash(str(exc), "error")
     else:
         flash("The entry is amended. The earlier version is kept.", "info")
+        if not form.entered_in_error.data:  # else the typed words were not kept: nothing to say
+            _flash_language(db, form)
     return redirect(url_for("records.show_entry", subject_id=subject_id, entry_id=entry_id))
 
 

@@ -23,6 +23,7 @@ from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
 from peernotes.auth.roles import Permission
+from peernotes.language import service as language
 from peernotes.risk import service as risk
 from peernotes.risk.forms import DelayForm, RaiseForm
 from peernotes.web.forms import ConfirmForm
@@ -67,6 +68,11 @@ def raise_concern(actor: Actor, db: Session, subject_id: int) -> str | Response:
             field_error(form, exc, "observed")
         else:
             flash(f"Your concern is with {subject.display_name}'s care team now.", "info")
+            # Recovery-oriented language, as on notes and record entries: never a reason not
+            # to raise a concern, so shown after it is with the care team.
+            fields = (form.observed, form.why_now, form.what_done)
+            for line in language.suggestions(db, [(f.label.text, f.data or "") for f in fields]):
+                flash(line, "language")
             return redirect(url_for("risk.show", concern_id=concern.id))
     return render_template(
         "risk/new.html",

@@ -122,6 +122,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Training", "training.manage", A.SERVICE, P.ADMIN_TRAINING),
     _item("Supervision", "supervision.manage", A.SERVICE, P.ADMIN_SUPERVISION),
     _item("Groups", "groups.manage", A.SERVICE, P.ADMIN_GROUPS),
+    _item("Language list", "language.manage", A.SERVICE, P.ADMIN_LANGUAGE),
+    _item("On-call for carers", "oncall.manage", A.SERVICE, P.ADMIN_ON_CALL),
     _item("Access log", "accesslog.list_entries", A.AUDIT, P.AUDIT_REVIEW),
     _item("Insight", "insight.dashboard", A.AUDIT, P.AUDIT_REVIEW),
     _item("Emergency access reviews", "emergency.list_reviews", A.AUDIT, P.EMERGENCY_REVIEW),

@@ -184,6 +184,9 @@ PAGES: dict[str, dict[Role, int]] = {
     ),
     "/wishes/<int:wish_id>": only(consumer=404, consumer_peer_worker=404, clinician=404),
     "/wishes/<int:wish_id>/edit": only(consumer=404, consumer_peer_worker=404),
+    # Issue 17: the service's language list and the carer peer workers' on-call times.
+    "/admin/language": only(Role.ADMIN),
+    "/admin/on-call": only(Role.ADMIN),
 }
 
 DEMO_BY_ROLE = {

@@ -248,6 +248,8 @@ ROLE_WIDE = {
     "/admin/groups/<int:group_id>": "coordinators see every group",
     "/admin/groups/<int:group_id>/sessions/new": "coordinators record sessions of every group",
     "/admin/groups/sessions/<int:group_session_id>": "coordinators see every group's attendance",
+    "/admin/language/<int:term_id>/retire": "the service's one language list, coordinators'",
+    "/admin/on-call/<int:slot_id>/end": "the service's one on-call roster, coordinators'",
 }
 
 
