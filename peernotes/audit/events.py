@@ -155,6 +155,8 @@ class Action(StrEnum):
     API_TOKEN_REFUSED = "api:token_refused"
     # "Download my information" (APP 12): a person took a copy of everything they may see.
     INFORMATION_DOWNLOAD = "export:own_information"
+    # Service settings (issue 17): a coordinator changed one (its target is the setting's key).
+    SETTING_CHANGE = "admin:setting_change"
 
     @property
     def area(self) -> str:

@@ -226,6 +226,11 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.INFORMATION_DOWNLOAD, "Downloaded a copy of their information"),
         ),
     ),
+    # Service settings (issue 17).
+    ActionGroup(
+        "Service settings",
+        ((A.SETTING_CHANGE, "Changed a service setting"),),
+    ),
 )
 
 #: Every action's words, by its code.

@@ -122,6 +122,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Training", "training.manage", A.SERVICE, P.ADMIN_TRAINING),
     _item("Supervision", "supervision.manage", A.SERVICE, P.ADMIN_SUPERVISION),
     _item("Groups", "groups.manage", A.SERVICE, P.ADMIN_GROUPS),
+    _item("Service settings", "settings.manage", A.SERVICE, P.ADMIN_SETTINGS),
     _item("Access log", "accesslog.list_entries", A.AUDIT, P.AUDIT_REVIEW),
     _item("Insight", "insight.dashboard", A.AUDIT, P.AUDIT_REVIEW),
     _item("Emergency access reviews", "emergency.list_reviews", A.AUDIT, P.EMERGENCY_REVIEW),
