@@ -153,13 +153,27 @@ def matches_for(
     criteria = preferences_of(db, subject.id).criteria
     allowed = settings.may_newly_support(db, Role.CONSUMER_PEER_WORKER, subject.role)
     offered = worker_roles_for(subject.role, criteria, consumer_workers_for_carers=allowed)
+    exclude = {current.worker_id} if current else set()
+    if subject.role is Role.CARER and Role.CONSUMER_PEER_WORKER in offered:
+        exclude |= _supporting_their_consumers(db, subject.id, now)
     return rank(
         subject.role,
         criteria,
         [c for role in sorted(offered) for c in profiles.candidates(db, role, now)],
-        exclude={current.worker_id} if current else set(),
+        exclude=exclude,
         consumer_workers_for_carers=allowed,
     )
+
+
+def _supporting_their_consumers(db: Session, carer_id: int, now: datetime) -> set[int]:
+    """The peer workers who support a consumer who names this carer. They are not offered to
+    the carer: one worker on both sides of a family would carry what each tells them across,
+    which is what keeping the carer's support apart from the consumer's is for."""
+    return {
+        a.worker_id
+        for n in care.nominations_of(db, carer_id)
+        for a in care.care_team(db, n.consumer_id, now)
+    }
 
 
 def requests_of(db: Session, subject_id: int) -> list[WorkerRequest]:
