@@ -251,19 +251,30 @@ def test_linh_is_offered_a_consumer_peer_worker_with_the_reason(app: Flask) -> N
         me = db.get_one(User, linh.id)
         matches = choosing.matches_for(db, me, utcnow(), None)
         assert all(m.candidate.role is Role.CARER_PEER_WORKER for m in matches)
-        with pytest.raises(choosing.ChoosingError, match="Choose a peer worker from your matches"):
+        with pytest.raises(
+            choosing.ChoosingError, match="does not match a peer worker with a carer"
+        ):
             choosing.request_worker(db, linh, tui_id)
     # The wish is not offered on the form while off.
     form = client_as(app, "linh").get("/my/peer-worker/preferences").get_data(as_text=True)
     assert "Someone who has lived it" not in form
 
 
-def test_a_carer_asks_for_a_consumer_peer_worker_and_the_coordinator_confirms(app: Flask) -> None:
-    linh, tui = by(app, "linh"), user_id(app, "tui")
+def test_a_request_made_while_on_is_not_confirmed_once_the_setting_is_off(app: Flask) -> None:
+    linh, admin, tui = by(app, "linh"), by(app, "admin"), user_id(app, "tui")
     with app.app_context(), get_database(app).session() as db:
-        request = choosing.request_worker(db, linh, tui)
+        request_id = choosing.request_worker(db, linh, tui).id
         db.commit()
-        assert request.worker_id == tui
+    turn(app, False)
+    with app.app_context(), get_database(app).session() as db:
+        with pytest.raises(choosing.ChoosingError, match="does not match a peer worker with a"):
+            choosing.confirm(db, admin, request_id)
+        db.rollback()
+    turn(app, True)
+    with app.app_context(), get_database(app).session() as db:
+        assignment = choosing.confirm(db, admin, request_id)
+        db.commit()
+        assert (assignment.worker_id, assignment.subject_id) == (tui, linh.id)
 
 
 # Role separation, both ways ----------------------------------------------------------------------

@@ -194,10 +194,17 @@ def _eligible(db: Session, subject: User, worker: User | None, now: datetime) ->
     if (
         worker is None
         or worker.role not in PEER_WORKER_ROLES
-        or not settings.may_newly_support(db, worker.role, subject.role)
+        or not may_support(worker.role, subject.role)
         or not worker.active
     ):
         raise ChoosingError("Choose a peer worker from your matches.", "worker_id")
+    if not settings.may_newly_support(db, worker.role, subject.role):
+        # The service turned this pairing off (after the person asked, when confirming).
+        raise ChoosingError(
+            f"This service does not match a {worker.role.label} with a {subject.role.label} "
+            "at the moment. Please choose someone else.",
+            "worker_id",
+        )
     mine = profiles.candidate_of(db, worker, now)
     if mine.paused or not mine.has_room:
         # One answer for a pause and for a full caseload: a wellbeing pause is the worker's own.
