@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.records import views as records
     from peernotes.risk import views as risk
     from peernotes.sessions import views as sessions
+    from peernotes.settings import views as settings
     from peernotes.signin import views as signin
     from peernotes.supervision import views as supervision
     from peernotes.tokens import views as tokens
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         wishes,
         language,
         oncall,
+        settings,
     ):
         app.register_blueprint(feature.bp)
     # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.

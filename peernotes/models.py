@@ -20,6 +20,7 @@ from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAud
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.risk.models import RiskConcern, RiskDelay
+from peernotes.settings.models import ServiceSetting
 from peernotes.supervision.models import Supervision, SupervisionSession
 from peernotes.training.models import TrainingRecord
 from peernotes.wishes.models import Wish, WishReply, WishVersion
@@ -51,6 +52,7 @@ __all__ = [
     "RecordEntry",
     "RecordRevision",
     "SafetyFlag",
+    "ServiceSetting",
     "TrainingRecord",
     "LoginSession",
     "PasswordReset",

@@ -376,6 +376,10 @@ ACTIONS: dict[Action, ActionWords] = {
         "downloaded a copy of your information",
         "tried to download a copy of your information",
     ),
+    # Service settings (issue 17): about the service, never about a person.
+    A.SETTING_CHANGE: _words(
+        "changed one of the service's settings", "tried to change one of the service's settings"
+    ),
     A.AUDIT_VIEW_OWN: _words(
         "looked at who has looked at your information",
         "tried to look at who has looked at your information",

@@ -169,6 +169,8 @@ class Action(StrEnum):
     LANGUAGE_TERM_RETIRE = "admin:language_term_retire"
     ON_CALL_SLOT_ADD = "admin:on_call_add"
     ON_CALL_SLOT_END = "admin:on_call_end"
+    # Service settings (issue 17): a coordinator changed one (its target is the setting's key).
+    SETTING_CHANGE = "admin:setting_change"
 
     @property
     def area(self) -> str:

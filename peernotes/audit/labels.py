@@ -247,6 +247,11 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.ON_CALL_SLOT_END, "Ended a carer peer worker's on-call time"),
         ),
     ),
+    # Service settings (issue 17).
+    ActionGroup(
+        "Service settings",
+        ((A.SETTING_CHANGE, "Changed a service setting"),),
+    ),
 )
 
 #: Every action's words, by its code.

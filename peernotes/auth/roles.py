@@ -40,12 +40,41 @@ ROLE_LABELS: dict[Role, str] = {
 
 #: People who receive care: the subjects of notes and records.
 SUBJECT_ROLES = frozenset({Role.CONSUMER, Role.CARER})
-#: Staff who can hold a care assignment, and the kind of subject each may be assigned to.
-ASSIGNABLE: dict[Role, Role] = {
-    Role.CLINICIAN: Role.CONSUMER,
-    Role.CONSUMER_PEER_WORKER: Role.CONSUMER,
-    Role.CARER_PEER_WORKER: Role.CARER,
+#: Staff who can hold a care assignment, and the kinds of subject each may support. A consumer
+#: peer worker may support carers too ("most participants thought that consumer peer workers
+#: could support carers"), but only while the service allows it: `SETTING_GATED` pairs are
+#: offered for NEW assignments, matches and facilitation only when the setting is on
+#: (`peernotes.settings.service.may_newly_support`). An assignment already made goes on
+#: working until it ends, so the pairing itself stays valid here.
+ASSIGNABLE: dict[Role, frozenset[Role]] = {
+    Role.CLINICIAN: frozenset({Role.CONSUMER}),
+    Role.CONSUMER_PEER_WORKER: frozenset({Role.CONSUMER, Role.CARER}),
+    Role.CARER_PEER_WORKER: frozenset({Role.CARER}),
 }
+#: (worker role, subject role) pairs a service may switch off for new work.
+SETTING_GATED: frozenset[tuple[Role, Role]] = frozenset({(Role.CONSUMER_PEER_WORKER, Role.CARER)})
+
+
+def may_support(worker: Role | None, subject: Role | None) -> bool:
+    """Whether a worker of this role may support a subject of that role (ever: an existing
+    assignment's pairing). New work also asks the service's setting."""
+    return worker is not None and subject is not None and subject in ASSIGNABLE.get(worker, ())
+
+
+def newly_assignable(
+    worker: Role | None, *, consumer_peer_workers_support_carers: bool
+) -> frozenset[Role]:
+    """The kinds of subject a worker of this role may be newly assigned, matched or facilitate
+    for, given the service's setting. Pure: the setting arrives as a value."""
+    if worker is None:
+        return frozenset()
+    return frozenset(
+        subject
+        for subject in ASSIGNABLE.get(worker, frozenset())
+        if consumer_peer_workers_support_carers or (worker, subject) not in SETTING_GATED
+    )
+
+
 #: Roles that can belong to a team.
 STAFF_ROLES = frozenset({Role.CLINICIAN, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
 #: Roles that must use two-step sign-in (`peernotes.mfa`): clinicians, auditors, and
@@ -139,6 +168,9 @@ class Permission(StrEnum):
     ADMIN_LANGUAGE = "admin:language"
     #: Set the on-call times of the service's carer peer workers (coordinators).
     ADMIN_ON_CALL = "admin:on_call"
+    #: Change the service's settings (coordinators), e.g. whether consumer peer workers may
+    #: support carers.
+    ADMIN_SETTINGS = "admin:settings"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -259,6 +291,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ERASURE_REVIEW,
             Permission.ADMIN_LANGUAGE,
             Permission.ADMIN_ON_CALL,
+            Permission.ADMIN_SETTINGS,
         }
     ),
 }

@@ -13,10 +13,11 @@ from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role
+from peernotes.auth.roles import ASSIGNABLE, STAFF_ROLES, Role, may_support
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.settings import service as settings
 
 
 class CareError(Refused):
@@ -112,13 +113,19 @@ def create_assignment(
         CareError: wrong pairing of roles, inactive accounts, bad dates, or an overlapping
             assignment between the same two people.
     """
-    expected_subject = ASSIGNABLE.get(worker.role)
-    if expected_subject is None:
+    if worker.role not in ASSIGNABLE:
         raise CareError("Only clinicians and peer workers can be assigned.", "worker_id")
-    if subject.role != expected_subject:
+    if not settings.may_newly_support(db, worker.role, subject.role):
+        if may_support(worker.role, subject.role):
+            # The pairing exists but the service has turned it off (for new assignments).
+            raise CareError(
+                f"This service does not assign a {worker.role.label} to a "
+                f"{subject.role.label} at the moment (see the service settings).",
+                "subject_id",
+            )
+        allowed = " or ".join(sorted(r.label for r in ASSIGNABLE[worker.role]))
         raise CareError(
-            f"A {worker.role.label} is assigned to a {expected_subject.label}, "
-            f"not a {subject.role.label}.",
+            f"A {worker.role.label} is assigned to a {allowed}, not a {subject.role.label}.",
             "subject_id",
         )
     if not worker.active or not subject.active:

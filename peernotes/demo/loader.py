@@ -23,6 +23,7 @@ from peernotes.auth.roles import MFA_REQUIRED_ROLES, Role
 from peernotes.care import service as care
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
+from peernotes.demo import carers_support as carers_support_demo
 from peernotes.demo import language_oncall as language_oncall_demo
 from peernotes.demo import wishes as wishes_demo
 from peernotes.demo import workforce as workforce_demo
@@ -224,6 +225,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     workforce_demo.seed(db, users, request_id)
     wishes_demo.seed(db, users, request_id)
     language_oncall_demo.seed(db, users, request_id)
+    carers_support_demo.seed(db, users, request_id)
     return list(PEOPLE)
 
 

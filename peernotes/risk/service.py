@@ -41,7 +41,7 @@ from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import ASSIGNABLE, Role
+from peernotes.auth.roles import Role, may_support
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
@@ -250,7 +250,7 @@ def can_raise_for(db: Session, by: Acting, subject_id: int) -> bool:
         subject is not None
         and by.role in RAISERS
         and by.role is not None
-        and ASSIGNABLE.get(by.role) is subject.role
+        and may_support(by.role, subject.role)
         and relationships(db, by).in_care(subject.id)
     )
 

@@ -124,6 +124,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Groups", "groups.manage", A.SERVICE, P.ADMIN_GROUPS),
     _item("Language list", "language.manage", A.SERVICE, P.ADMIN_LANGUAGE),
     _item("On-call for carers", "oncall.manage", A.SERVICE, P.ADMIN_ON_CALL),
+    _item("Service settings", "settings.manage", A.SERVICE, P.ADMIN_SETTINGS),
     _item("Access log", "accesslog.list_entries", A.AUDIT, P.AUDIT_REVIEW),
     _item("Insight", "insight.dashboard", A.AUDIT, P.AUDIT_REVIEW),
     _item("Emergency access reviews", "emergency.list_reviews", A.AUDIT, P.EMERGENCY_REVIEW),

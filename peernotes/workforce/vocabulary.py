@@ -17,6 +17,15 @@ class Attribute(StrEnum):
     CULTURE = "culture"
     LIVED_EXPERIENCE = "lived_experience"
     FORMAT = "format"
+    # What the study's participants named (issue 17).
+    #: A carer asks for "someone who has lived it": a consumer peer worker.
+    LIVED_IT = "lived_it"
+    RECOVERY_STAGE = "recovery_stage"
+    #: "Further along in recovery" (consumer peer workers say so themselves).
+    FURTHER_ALONG = "further_along"
+    SEXUAL_ORIENTATION = "sexual_orientation"
+    #: "In a carer role for quite some time" (carer peer workers): at least so many years.
+    CARER_YEARS = "carer_years"
 
     @property
     def label(self) -> str:
@@ -30,6 +39,11 @@ ATTRIBUTE_LABELS: dict[Attribute, str] = {
     Attribute.CULTURE: "Cultural background",
     Attribute.LIVED_EXPERIENCE: "Lived experience",
     Attribute.FORMAT: "Way of meeting",
+    Attribute.LIVED_IT: "Someone who has lived it",
+    Attribute.RECOVERY_STAGE: "Recovery stage",
+    Attribute.FURTHER_ALONG: "Further along in recovery",
+    Attribute.SEXUAL_ORIENTATION: "Sexual orientation",
+    Attribute.CARER_YEARS: "Years in a carer role",
 }
 
 #: Profile fields a worker can show or hide (the attributes, plus availability).
@@ -42,6 +56,10 @@ PROFILE_FIELDS: dict[str, str] = {
     "formats": "Ways of meeting",
     "availability": "Availability",
     "about": "About me",
+    "recovery_stage": "Recovery stage",
+    "further_along": "Further along in recovery (consumer peer workers)",
+    "sexual_orientation": "Sexual orientation",
+    "carer_years": "Years in a carer role (carer peer workers)",
 }
 #: Which profile field answers which attribute.
 FIELD_OF: dict[Attribute, str] = {
@@ -51,6 +69,32 @@ FIELD_OF: dict[Attribute, str] = {
     Attribute.CULTURE: "culture",
     Attribute.LIVED_EXPERIENCE: "lived_experience",
     Attribute.FORMAT: "formats",
+    Attribute.RECOVERY_STAGE: "recovery_stage",
+    Attribute.FURTHER_ALONG: "further_along",
+    Attribute.SEXUAL_ORIENTATION: "sexual_orientation",
+    Attribute.CARER_YEARS: "carer_years",
+}
+
+#: Where someone is in their recovery, in words peer workers use of themselves.
+RECOVERY_STAGES: dict[str, str] = {
+    "early": "early in my recovery",
+    "finding_my_way": "finding my way",
+    "steady": "steady in my recovery",
+    "well_along": "well along in my recovery",
+}
+
+#: Yes-only choices: the wish is the attribute itself ("further along in recovery").
+YES: dict[str, str] = {"yes": "yes"}
+#: What "someone who has lived it" means in a match's reasons.
+LIVED_IT_REASON = "has lived it: a consumer peer worker who can share what helped them"
+
+#: "At least so many years" in a carer role: what a carer peer worker says of themselves and
+#: what a carer asks for; a worker meets a wish when their years are at least the wish's.
+CARER_YEARS: dict[str, str] = {
+    "1": "at least 1 year",
+    "3": "at least 3 years",
+    "5": "at least 5 years",
+    "10": "at least 10 years",
 }
 
 AGE_BANDS: dict[str, str] = {

@@ -21,6 +21,7 @@ from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
+from peernotes.care import service as care
 from peernotes.consent import service as consent
 from peernotes.db import get_database, utcnow
 from peernotes.notes import service as notes
@@ -33,10 +34,15 @@ VIEWERS = {
     "author": "sam",
     "clinician_in_care": "dr.chen",
     "carer": "linh",  # Alex's nominated carer
-    "other_peer_worker": "tui",  # trained, not Alex's worker
+    # Trained, not Alex's worker; the matrix assigns Tui to support Linh, Alex's carer (issue
+    # 17): supporting the carer gives nothing of the consumer the carer cares for.
+    "other_peer_worker": "tui",
     "carer_peer_worker": "helen",
     "auditor": "auditor",
     "admin": "admin",
+    # A carer whom the author (Sam, a consumer peer worker) supports (the demo's Robert): being
+    # supported by Alex's worker gives nothing of Alex's.
+    "carer_supported_by_author": "robert",
 }
 
 
@@ -64,6 +70,8 @@ def expected(viewer: str, state: str, consented: bool) -> Expect:
     basis = viewer == "clinician_in_care" or (consented and viewer != "carer_peer_worker")
     if viewer == "carer_peer_worker":
         basis = consented  # a carer peer worker may read a consumer's notes only by consent
+    if viewer == "carer_supported_by_author":
+        basis = False  # Alex shares nothing with Robert; Sam supporting Robert is no basis
     if approved_once and basis:
         return Expect(200, False, True)
     return Expect(404, False, False)
@@ -80,6 +88,15 @@ def _build(app: Flask, consented: bool) -> dict[str, int]:
     alex = By(ids["alex"], Role.CONSUMER, "matrix")
     made: dict[str, int] = {}
     with app.app_context(), get_database(app).session() as db:
+        care.create_assignment(
+            db,
+            worker=db.get_one(User, ids["tui"]),
+            subject=db.get_one(User, ids["linh"]),
+            starts_on=utcnow().date(),
+            ends_on=None,
+            team=None,
+            by=By(ids["admin"], Role.ADMIN, "matrix"),
+        )
         if consented:
             subject = db.get_one(User, ids["alex"])
             now = utcnow()
@@ -181,7 +198,7 @@ def test_who_sees_which_section_of_which_note(app: Flask, consented: bool) -> No
     assert notes_badge(counts["author"]) == "1", "author's count"
     # (Tui's own count is the demo's note with Maya: nothing of Alex's counts for Tui.)
     assert notes_badge(counts["other_peer_worker"]) == "1"
-    for viewer in ("clinician_in_care", "carer", "carer_peer_worker"):
+    for viewer in ("clinician_in_care", "carer", "carer_peer_worker", "carer_supported_by_author"):
         assert notes_badge(counts[viewer]) is None, viewer
     assert mismatches == []
 
@@ -194,7 +211,7 @@ def notes_badge(page: str) -> str | None:
 
 def test_the_matrix_covers_every_combination() -> None:
     cases = list(itertools.product(VIEWERS, STATES, (False, True)))
-    assert len(cases) == 8 * 7 * 2 == 112
+    assert len(cases) == 9 * 7 * 2 == 126
     # And the table is not trivially uniform: each outcome occurs.
     outcomes = {expected(v, s, c) for v, s, c in cases}
     assert outcomes == {

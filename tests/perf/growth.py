@@ -52,7 +52,8 @@ def _sections(text: str) -> list[notes.Section]:
 
 def _add_caseload(db: Session, worker: User, round_: int, count: int) -> None:
     """`count` more people in this worker's care, assigned in the same team."""
-    role = ASSIGNABLE[worker.role]
+    # A consumer peer worker may support carers too; grow their caseload with consumers.
+    role = Role.CONSUMER if Role.CONSUMER in ASSIGNABLE[worker.role] else Role.CARER
     ids = db.execute(
         insert(User).returning(User.id, sort_by_parameter_order=True),
         [

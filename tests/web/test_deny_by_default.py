@@ -134,6 +134,7 @@ PAGES: dict[str, dict[Role, int]] = {
     "/admin/groups/<int:group_id>": only(Role.ADMIN),
     "/admin/groups/<int:group_id>/sessions/new": only(Role.ADMIN),
     "/admin/groups/sessions/<int:group_session_id>": only(Role.ADMIN),
+    "/admin/settings": only(Role.ADMIN),
     "/groups": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER, Role.CLINICIAN),
     "/groups/sessions/<int:group_session_id>": only(
         Role.CARER_PEER_WORKER, consumer_peer_worker=404, clinician=404

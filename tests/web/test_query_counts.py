@@ -70,7 +70,9 @@ def _add_caseload(app: Flask, worker_key: str, first: int, count: int) -> list[s
     worker = user_id(app, worker_key)
     author = user_id(app, "dr.chen")
     with get_database(app).engine.begin() as conn:
-        role = ASSIGNABLE[conn.execute(select(User.role).where(User.id == worker)).scalar_one()]
+        kinds = ASSIGNABLE[conn.execute(select(User.role).where(User.id == worker)).scalar_one()]
+        # A consumer peer worker may support carers too; their caseload here is consumers.
+        role = Role.CONSUMER if Role.CONSUMER in kinds else Role.CARER
         names = [f"Caseload {worker_key} {first + i:03d}" for i in range(count)]
         people = conn.execute(
             insert(User).returning(User.id, sort_by_parameter_order=True),

@@ -334,6 +334,7 @@ def _summary(db: Session, worker_id: int, day: date) -> dict[int, tuple[date | N
 
 def test_caseload_summary_gives_the_last_contact_and_the_count_of_30_days(app: Flask) -> None:
     sam, jordan, alex = by(app, "sam"), uid(app, "jordan"), uid(app, "alex")
+    robert = uid(app, "robert")  # the demo's carer Sam supports (issue 17)
     day = today()
     with app.app_context(), get_database(app).session() as db:
         before = _summary(db, sam.id or 0, day)
@@ -352,7 +353,7 @@ def test_caseload_summary_gives_the_last_contact_and_the_count_of_30_days(app: F
             )
         summary = _summary(db, sam.id or 0, day)
         db.rollback()
-    assert set(summary) == {alex, jordan}  # Sam's caseload, and no one else
+    assert set(summary) == {alex, jordan, robert}  # Sam's caseload, and no one else
     last, count = summary[jordan]
     assert last == day
     assert count == before[jordan][1] + 3  # today, 3 and 29 days ago; not 30 or 60

@@ -29,10 +29,13 @@ MAX_HEADING = 120
 MAX_SECTIONS = 12
 MAX_COMMENT = 2_000
 
-#: Who writes which kind of note, about whom.
-WRITERS: dict[Role, tuple[NoteKind, Role]] = {
-    Role.CONSUMER_PEER_WORKER: (NoteKind.PEER, Role.CONSUMER),
-    Role.CARER_PEER_WORKER: (NoteKind.CARER_SUPPORT, Role.CARER),
+#: Who writes notes: peer workers, with the people they support (`roles.may_support`).
+WRITERS: frozenset[Role] = frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
+#: The kind of note the subject's role gives: with a carer it is a carer-support note, whoever
+#: of the peer workers writes it (a consumer peer worker may support carers too).
+NOTE_KIND_FOR: dict[Role, NoteKind] = {
+    Role.CONSUMER: NoteKind.PEER,
+    Role.CARER: NoteKind.CARER_SUPPORT,
 }
 
 __all__ = ["InvalidTransition"]

@@ -11,6 +11,7 @@ from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
+from peernotes.auth.roles import may_support
 from peernotes.db import utcnow
 from peernotes.notes.lifecycle import InvalidTransition, NoteAction, Party, State
 from peernotes.notes.models import (
@@ -38,6 +39,7 @@ from peernotes.notes.service.sealing import (
 )
 from peernotes.notes.service.sections import (
     MAX_COMMENT,
+    NOTE_KIND_FOR,
     WRITERS,
     Conflict,
     NoteBasis,
@@ -51,11 +53,11 @@ from peernotes.notes.service.sections import (
 def can_write_for(db: Session, by: Acting, subject_id: int) -> bool:
     """A peer worker writes notes only with a subject of their kind in their active care."""
     subject = db.get(User, subject_id)
-    kind_and_role = WRITERS.get(by.role) if by.role is not None else None
     return (
         subject is not None
-        and kind_and_role is not None
-        and subject.role is kind_and_role[1]
+        and by.role in WRITERS
+        and subject.role in NOTE_KIND_FOR
+        and may_support(by.role, subject.role)
         and _in_care(db, by, subject.id)
     )
 
@@ -84,8 +86,9 @@ def create(db: Session, by: Acting, subject_id: int, sections: list[Section]) ->
         log_refused_form(db, by, subject_id)
         raise NotesError("You can write notes only with people you support.")
     sections = _checked(sections)
-    kind = WRITERS[by.role][0]  # type: ignore[index]
-    assert by.id is not None
+    subject = db.get(User, subject_id)
+    assert by.id is not None and subject is not None
+    kind = NOTE_KIND_FOR[subject.role]
     note = Note(
         kind=kind,
         subject_id=subject_id,

@@ -44,7 +44,7 @@ from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import ASSIGNABLE, Role
+from peernotes.auth.roles import Role, may_support
 from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.notifications import service as notifications
@@ -228,7 +228,7 @@ def _supports(db: Session, worker_id: int, subject_id: int) -> User | None:
         or not worker.active
         or not subject.active
         or worker.role not in WORKER_ROLES
-        or ASSIGNABLE.get(worker.role) is not subject.role
+        or not may_support(worker.role, subject.role)
     ):
         return None
     return subject if in_care(db, worker.id, subject.id, utcnow()) else None

@@ -9,6 +9,9 @@
   by name and id, so the same inputs always give the same order.
 - Each match says why, in the words the person would use ("speaks Vietnamese · lived
   experience of BPD · offers group").
+- A carer who asks for "someone who has lived it" (a must-have or a nice-to-have) is offered
+  consumer peer workers too, when the service allows consumer peer workers to support carers
+  (the caller passes that setting in); the match says so in its reasons.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ from peernotes.errors import Refused
 from peernotes.workforce.vocabulary import (
     AGE_BANDS,
     ATTRIBUTE_LABELS,
+    CARER_YEARS,
     FORMAT_REASON,
     FORMATS,
     LIVED_EXPERIENCE,
+    LIVED_IT_REASON,
+    RECOVERY_STAGES,
+    YES,
     Attribute,
     Importance,
     fold,
@@ -44,6 +51,10 @@ CHOICES: dict[Attribute, dict[str, str]] = {
     Attribute.AGE_BAND: AGE_BANDS,
     Attribute.LIVED_EXPERIENCE: LIVED_EXPERIENCE,
     Attribute.FORMAT: FORMATS,
+    Attribute.LIVED_IT: YES,
+    Attribute.RECOVERY_STAGE: RECOVERY_STAGES,
+    Attribute.FURTHER_ALONG: YES,
+    Attribute.CARER_YEARS: CARER_YEARS,
 }
 
 
@@ -73,6 +84,12 @@ class Candidate:
     culture: str | None = None
     lived_experience: frozenset[str] = frozenset()
     formats: frozenset[str] = frozenset()
+    recovery_stage: str | None = None
+    #: Said of themselves by a consumer peer worker; False when not said or hidden.
+    further_along: bool = False
+    sexual_orientation: str | None = None
+    #: A carer peer worker's years in a carer role (at least), when shown.
+    carer_years: int | None = None
     paused: bool = False
     caseload: int = 0
     capacity: int = 6
@@ -164,6 +181,21 @@ def satisfies(candidate: Candidate, criterion: Criterion) -> bool:
             return criterion.value in candidate.lived_experience
         case Attribute.FORMAT:
             return criterion.value in candidate.formats
+        case Attribute.LIVED_IT:
+            return candidate.role is Role.CONSUMER_PEER_WORKER
+        case Attribute.RECOVERY_STAGE:
+            return candidate.recovery_stage == criterion.value
+        case Attribute.FURTHER_ALONG:
+            return candidate.further_along
+        case Attribute.SEXUAL_ORIENTATION:
+            return (
+                candidate.sexual_orientation is not None
+                and fold(candidate.sexual_orientation) == wanted
+            )
+        case Attribute.CARER_YEARS:
+            return candidate.carer_years is not None and candidate.carer_years >= int(
+                criterion.value
+            )
     raise ValueError(f"unknown attribute {criterion.attribute!r}")  # pragma: no cover
 
 
@@ -184,6 +216,16 @@ def reason(candidate: Candidate, criterion: Criterion) -> str:
             return LIVED_EXPERIENCE[criterion.value]
         case Attribute.FORMAT:
             return FORMAT_REASON[criterion.value]
+        case Attribute.LIVED_IT:
+            return LIVED_IT_REASON
+        case Attribute.RECOVERY_STAGE:
+            return RECOVERY_STAGES[criterion.value]
+        case Attribute.FURTHER_ALONG:
+            return "further along in recovery"
+        case Attribute.SEXUAL_ORIENTATION:
+            return f"sexual orientation: {candidate.sexual_orientation}"
+        case Attribute.CARER_YEARS:
+            return f"in a carer role for at least {candidate.carer_years} years"
     raise ValueError(f"unknown attribute {criterion.attribute!r}")  # pragma: no cover
 
 
@@ -194,27 +236,51 @@ def unmet_words(criterion: Criterion) -> str:
     return f"{criterion.attribute.label.lower()}: {value}"
 
 
+def worker_roles_for(
+    subject_role: Role,
+    criteria: Collection[Criterion],
+    *,
+    consumer_workers_for_carers: bool,
+) -> frozenset[Role]:
+    """The kinds of peer worker this person is offered: their own kind, and for a carer who asks
+    for someone who has lived it, consumer peer workers as well (while the service allows it).
+
+    Raises ValueError for a role that is not matched with peer workers."""
+    worker_role = WORKER_ROLE_FOR.get(subject_role)
+    if worker_role is None:
+        raise ValueError(f"{subject_role!r} is not matched with peer workers")
+    if (
+        subject_role is Role.CARER
+        and consumer_workers_for_carers
+        and any(c.attribute is Attribute.LIVED_IT for c in criteria)
+    ):
+        return frozenset({worker_role, Role.CONSUMER_PEER_WORKER})
+    return frozenset({worker_role})
+
+
 def rank(
     subject_role: Role,
     criteria: Collection[Criterion],
     candidates: Iterable[Candidate],
     *,
     exclude: Collection[int] = (),
+    consumer_workers_for_carers: bool = False,
 ) -> list[Match]:
     """The workers this person can ask for, best first, each with its reasons.
 
     `exclude` leaves out workers by id (the current worker, when asking for a change).
+    `consumer_workers_for_carers` is the service's setting (`worker_roles_for`).
     Raises ValueError for a role that is not matched with peer workers.
     """
-    worker_role = WORKER_ROLE_FOR.get(subject_role)
-    if worker_role is None:
-        raise ValueError(f"{subject_role!r} is not matched with peer workers")
+    offered = worker_roles_for(
+        subject_role, criteria, consumer_workers_for_carers=consumer_workers_for_carers
+    )
     musts = [c for c in criteria if c.importance is Importance.MUST]
     nices = [c for c in criteria if c.importance is Importance.NICE]
     matches: list[Match] = []
     for candidate in candidates:
         if (
-            candidate.role is not worker_role
+            candidate.role not in offered
             or candidate.paused
             or not candidate.has_room
             or candidate.worker_id in exclude

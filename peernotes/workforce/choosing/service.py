@@ -27,7 +27,7 @@ from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
+from peernotes.auth.roles import Role, may_support
 from peernotes.care import service as care
 from peernotes.care.models import CareAssignment, Team, TeamMembership
 from peernotes.consent import service as consent
@@ -35,6 +35,7 @@ from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.notifications import service as notifications
+from peernotes.settings import service as settings
 from peernotes.workforce.choosing import handover
 from peernotes.workforce.choosing.matching import (
     WORKER_ROLE_FOR,
@@ -43,6 +44,7 @@ from peernotes.workforce.choosing.matching import (
     PreferenceError,
     parse_criteria,
     rank,
+    worker_roles_for,
 )
 from peernotes.workforce.choosing.models import (
     HandoverSummary,
@@ -54,6 +56,10 @@ from peernotes.workforce.profiles import service as profiles
 from peernotes.workforce.vocabulary import FREQUENCIES, Attribute, Importance
 
 __all__ = ["ChoosingError", "PreferenceError"]
+
+#: The people a consumer or carer may have as their peer worker (consumer peer workers may
+#: support carers as well: `settings.may_newly_support` says whether newly).
+PEER_WORKER_ROLES = frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER})
 
 
 class ChoosingError(Refused):
@@ -115,11 +121,15 @@ def save_preferences(
 
 
 def current_assignment(db: Session, subject: User, now: datetime) -> CareAssignment | None:
-    """The subject's current peer worker's assignment (the newest, should there be two)."""
-    worker_role = WORKER_ROLE_FOR.get(subject.role)
-    if worker_role is None:
+    """The subject's current peer worker's assignment (the newest, should there be two): a
+    carer's may be a consumer peer worker's."""
+    if subject.role not in WORKER_ROLE_FOR:
         return None
-    found = [a for a in care.care_team(db, subject.id, now) if a.worker.role is worker_role]
+    found = [
+        a
+        for a in care.care_team(db, subject.id, now)
+        if a.worker.role in PEER_WORKER_ROLES and may_support(a.worker.role, subject.role)
+    ]
     return max(found, key=lambda a: (a.starts_on, a.id), default=None)
 
 
@@ -138,15 +148,32 @@ def matches_for(
     """Ranked matches for this person by their saved preferences, leaving out `current`'s
     worker (their peer worker now, from `current_assignment`): they are asking for someone
     else."""
-    worker_role = WORKER_ROLE_FOR.get(subject.role)
-    if worker_role is None:
+    if subject.role not in WORKER_ROLE_FOR:
         return []
+    criteria = preferences_of(db, subject.id).criteria
+    allowed = settings.may_newly_support(db, Role.CONSUMER_PEER_WORKER, subject.role)
+    offered = worker_roles_for(subject.role, criteria, consumer_workers_for_carers=allowed)
+    exclude = {current.worker_id} if current else set()
+    if subject.role is Role.CARER and Role.CONSUMER_PEER_WORKER in offered:
+        exclude |= _supporting_their_consumers(db, subject.id, now)
     return rank(
         subject.role,
-        preferences_of(db, subject.id).criteria,
-        profiles.candidates(db, worker_role, now),
-        exclude={current.worker_id} if current else set(),
+        criteria,
+        [c for role in sorted(offered) for c in profiles.candidates(db, role, now)],
+        exclude=exclude,
+        consumer_workers_for_carers=allowed,
     )
+
+
+def _supporting_their_consumers(db: Session, carer_id: int, now: datetime) -> set[int]:
+    """The peer workers who support a consumer who names this carer. They are not offered to
+    the carer: one worker on both sides of a family would carry what each tells them across,
+    which is what keeping the carer's support apart from the consumer's is for."""
+    return {
+        a.worker_id
+        for n in care.nominations_of(db, carer_id)
+        for a in care.care_team(db, n.consumer_id, now)
+    }
 
 
 def requests_of(db: Session, subject_id: int) -> list[WorkerRequest]:
@@ -164,9 +191,20 @@ def requests_of(db: Session, subject_id: int) -> list[WorkerRequest]:
 
 def _eligible(db: Session, subject: User, worker: User | None, now: datetime) -> User:
     """The worker, if this person may ask for them now; otherwise a refusal saying why."""
-    worker_role = WORKER_ROLE_FOR[subject.role]
-    if worker is None or worker.role is not worker_role or not worker.active:
+    if (
+        worker is None
+        or worker.role not in PEER_WORKER_ROLES
+        or not may_support(worker.role, subject.role)
+        or not worker.active
+    ):
         raise ChoosingError("Choose a peer worker from your matches.", "worker_id")
+    if not settings.may_newly_support(db, worker.role, subject.role):
+        # The service turned this pairing off (after the person asked, when confirming).
+        raise ChoosingError(
+            f"This service does not match a {worker.role.label} with a {subject.role.label} "
+            "at the moment. Please choose someone else.",
+            "worker_id",
+        )
     mine = profiles.candidate_of(db, worker, now)
     if mine.paused or not mine.has_room:
         # One answer for a pause and for a full caseload: a wellbeing pause is the worker's own.

@@ -23,9 +23,10 @@ from werkzeug.wrappers import Response
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
 from peernotes.auth.models import User
-from peernotes.auth.roles import Permission
+from peernotes.auth.roles import Permission, Role
 from peernotes.db import utcnow
 from peernotes.parsing import parse_id
+from peernotes.settings import service as settings
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.routes import confirmed_action, field_error, requires
 from peernotes.workforce.choosing import handover
@@ -49,8 +50,25 @@ FORM_ROWS: tuple[Attribute, ...] = (
     Attribute.LIVED_EXPERIENCE,
     Attribute.FORMAT,
     Attribute.FORMAT,
+    Attribute.RECOVERY_STAGE,
+    Attribute.SEXUAL_ORIENTATION,
 )
+#: Rows only one kind of person is offered: consumers may ask for a consumer peer worker
+#: further along in recovery; carers for a carer peer worker in a carer role for some time,
+#: and for someone who has lived it (when the service allows consumer peer workers to
+#: support carers).
+ROWS_FOR: dict[Role, tuple[Attribute, ...]] = {
+    Role.CONSUMER: (Attribute.FURTHER_ALONG,),
+    Role.CARER: (Attribute.CARER_YEARS, Attribute.LIVED_IT),
+}
 MAX_ROWS = 40
+
+
+def _form_rows(db: Session, role: Role) -> tuple[Attribute, ...]:
+    extra = ROWS_FOR.get(role, ())
+    if not settings.may_newly_support(db, Role.CONSUMER_PEER_WORKER, role):
+        extra = tuple(a for a in extra if a is not Attribute.LIVED_IT)
+    return (*FORM_ROWS, *extra)
 
 
 @dataclass(frozen=True)
@@ -67,11 +85,11 @@ def _checked() -> None:
         abort(400)
 
 
-def _rows_from(criteria: tuple[Criterion, ...]) -> list[Row]:
+def _rows_from(criteria: tuple[Criterion, ...], attributes: tuple[Attribute, ...]) -> list[Row]:
     """Saved wishes placed into the form's rows, in order, attribute by attribute."""
     left = list(criteria)
     rows = []
-    for index, attribute in enumerate(FORM_ROWS):
+    for index, attribute in enumerate(attributes):
         found = next((c for c in left if c.attribute is attribute), None)
         if found is not None:
             left.remove(found)
@@ -153,7 +171,8 @@ def preferences(actor: Actor, db: Session) -> tuple[str, int] | Response:
     form = ConfirmForm()
     error: str | None = None
     prefs = choosing.preferences_of(db, actor.id)
-    rows = _rows_from(prefs.criteria)
+    me = db.get_one(User, actor.id)
+    rows = _rows_from(prefs.criteria, _form_rows(db, me.role))
     frequency = prefs.frequency
     if request.method == "POST":
         if not form.validate_on_submit():

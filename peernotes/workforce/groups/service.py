@@ -39,9 +39,10 @@ from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
+from peernotes.auth.roles import SETTING_GATED, Role
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.settings import service as settings
 from peernotes.workforce.groups.models import (
     Group,
     GroupKind,
@@ -69,16 +70,28 @@ KIND_LABELS: dict[GroupKind, str] = {
     GroupKind.CARER: "carers",
 }
 
-#: Who may facilitate each kind of group: peer workers of the same kind, and clinicians.
+#: Who may facilitate each kind of group: peer workers who may support its people, and
+#: clinicians. Consumer peer workers facilitate carer groups only while the service allows
+#: consumer peer workers to support carers (`facilitator_roles`).
 FACILITATOR_ROLES: dict[GroupKind, frozenset[Role]] = {
     GroupKind.CONSUMER: frozenset({Role.CONSUMER_PEER_WORKER, Role.CLINICIAN}),
-    GroupKind.CARER: frozenset({Role.CARER_PEER_WORKER, Role.CLINICIAN}),
+    GroupKind.CARER: frozenset({Role.CARER_PEER_WORKER, Role.CONSUMER_PEER_WORKER, Role.CLINICIAN}),
 }
 #: Who attends each kind of group.
 ATTENDEE_ROLE: dict[GroupKind, Role] = {
     GroupKind.CONSUMER: Role.CONSUMER,
     GroupKind.CARER: Role.CARER,
 }
+
+
+def facilitator_roles(db: Session, kind: GroupKind) -> frozenset[Role]:
+    """Who may facilitate a NEW session of this kind of group, as the service is set now."""
+    attendee = ATTENDEE_ROLE[kind]
+    return frozenset(
+        role
+        for role in FACILITATOR_ROLES[kind]
+        if (role, attendee) not in SETTING_GATED or settings.may_newly_support(db, role, attendee)
+    )
 
 
 class GroupError(Refused):
@@ -395,7 +408,7 @@ def facilitator_choices(db: Session, group: Group) -> list[User]:
     return list(
         db.scalars(
             select(User)
-            .where(User.role.in_(FACILITATOR_ROLES[group.kind]), User.active.is_(True))
+            .where(User.role.in_(facilitator_roles(db, group.kind)), User.active.is_(True))
             .order_by(User.display_name)
         )
     )
@@ -512,13 +525,14 @@ def record_session(
             " attended. Choose one.",
             "attendees",
         )
+    may_facilitate = facilitator_roles(db, group.kind)
     for person in staff.values():
-        if person.role not in FACILITATOR_ROLES[group.kind]:
+        if person.role not in may_facilitate:
+            kinds = sorted(f"{r.label}s" for r in may_facilitate)
             raise GroupError(
                 f"{person.display_name} is a {person.role.label}; a group for"
                 f" {KIND_LABELS[group.kind]} is facilitated by"
-                f" {'consumer' if group.kind is GroupKind.CONSUMER else 'carer'} peer workers"
-                " or clinicians.",
+                f" {', '.join(kinds[:-1])} or {kinds[-1]}.",
                 "facilitators",
             )
     for person in came.values():

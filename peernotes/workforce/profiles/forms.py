@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,7 +16,14 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from peernotes.workforce.profiles import service as profiles
-from peernotes.workforce.vocabulary import AGE_BANDS, FORMATS, LIVED_EXPERIENCE, PROFILE_FIELDS
+from peernotes.workforce.vocabulary import (
+    AGE_BANDS,
+    CARER_YEARS,
+    FORMATS,
+    LIVED_EXPERIENCE,
+    PROFILE_FIELDS,
+    RECOVERY_STAGES,
+)
 
 
 class _Checkboxes(SelectMultipleField):
@@ -43,6 +51,25 @@ class ProfileForm(FlaskForm):
     formats = _Checkboxes(
         "Ways you can meet",
         choices=[SelectChoice(k, v) for k, v in FORMATS.items()],
+        validate_choice=False,
+    )
+    recovery_stage = SelectField(
+        "Recovery stage",
+        choices=[SelectChoice("", "Not given")]
+        + [SelectChoice(k, v) for k, v in RECOVERY_STAGES.items()],
+        validate_choice=False,
+    )
+    further_along = BooleanField(
+        "I am further along in recovery",
+        description="Consumer peer workers: some people ask for someone further along.",
+    )
+    sexual_orientation = StringField("Sexual orientation", description="In your own words.")
+    carer_years = SelectField(
+        "Years in a carer role",
+        description="Carer peer workers: some carers ask for someone in a carer role for quite "
+        "some time.",
+        choices=[SelectChoice("", "Not given")]
+        + [SelectChoice(k, v) for k, v in CARER_YEARS.items()],
         validate_choice=False,
     )
     availability = StringField(

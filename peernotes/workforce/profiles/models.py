@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Integer,
@@ -33,6 +34,15 @@ class WorkerProfile(Base):
     formats: Mapped[list[str]] = mapped_column(JSON, default=list)
     availability: Mapped[str] = mapped_column(String(200), default="")
     about: Mapped[str] = mapped_column(String(600), default="")
+    # What the study's participants named (issue 17), each shown only when ticked in `shown`.
+    #: A key of `vocabulary.RECOVERY_STAGES`, or "".
+    recovery_stage: Mapped[str] = mapped_column(String(30), default="")
+    #: "Further along in recovery": a consumer peer worker's own word for themselves.
+    further_along: Mapped[bool] = mapped_column(Boolean, default=False)
+    sexual_orientation: Mapped[str] = mapped_column(String(60), default="")
+    #: A carer peer worker's years in a carer role (at least; a key of `vocabulary.CARER_YEARS`),
+    #: or "".
+    carer_years: Mapped[str] = mapped_column(String(4), default="")
     #: The attribute names the worker shows; anything else stays private to them.
     shown: Mapped[list[str]] = mapped_column(JSON, default=list)
     #: How many people they can support at once (their own figure, a wellbeing measure too);

@@ -25,7 +25,14 @@ from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.workforce.choosing.matching import Candidate
 from peernotes.workforce.profiles.models import WorkerProfile
-from peernotes.workforce.vocabulary import AGE_BANDS, FORMATS, LIVED_EXPERIENCE, PROFILE_FIELDS
+from peernotes.workforce.vocabulary import (
+    AGE_BANDS,
+    CARER_YEARS,
+    FORMATS,
+    LIVED_EXPERIENCE,
+    PROFILE_FIELDS,
+    RECOVERY_STAGES,
+)
 
 PEER_WORKER_ROLES = (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER)
 MAX_LANGUAGES = 10
@@ -49,6 +56,10 @@ class ProfileInput:
     about: str = ""
     shown: Collection[str] = ()
     capacity: int | None = None
+    recovery_stage: str = ""
+    further_along: bool = False
+    sexual_orientation: str = ""
+    carer_years: str = ""
 
 
 def profile_of(db: Session, user_id: int) -> WorkerProfile:
@@ -69,6 +80,10 @@ def profile_of(db: Session, user_id: int) -> WorkerProfile:
         shown=[],
         capacity=6,
         paused_at=None,
+        recovery_stage="",
+        further_along=False,
+        sexual_orientation="",
+        carer_years="",
     )
 
 
@@ -123,6 +138,21 @@ def save(db: Session, by: Acting, data: ProfileInput) -> WorkerProfile:
     if len(about) > 600:
         raise ProfileError("Please keep “about me” under 600 characters.", "about")
     shown = _subset(data.shown, PROFILE_FIELDS, "what you show", "shown")
+    if data.recovery_stage and data.recovery_stage not in RECOVERY_STAGES:
+        raise ProfileError("Choose a recovery stage from the list.", "recovery_stage")
+    sexual_orientation = _text(
+        data.sexual_orientation, 60, "sexual orientation", "sexual_orientation"
+    )
+    # Each is what one kind of peer worker says of themselves: refused for the other kind
+    # rather than stored and never matched.
+    if data.further_along and by.role is not Role.CONSUMER_PEER_WORKER:
+        raise ProfileError(
+            "“Further along in recovery” is for consumer peer workers.", "further_along"
+        )
+    if data.carer_years and by.role is not Role.CARER_PEER_WORKER:
+        raise ProfileError("Years in a carer role are for carer peer workers.", "carer_years")
+    if data.carer_years and data.carer_years not in CARER_YEARS:
+        raise ProfileError("Choose your years in a carer role from the list.", "carer_years")
     capacity = data.capacity
     if capacity is not None and not 1 <= capacity <= MAX_CAPACITY:
         raise ProfileError(
@@ -142,6 +172,10 @@ def save(db: Session, by: Acting, data: ProfileInput) -> WorkerProfile:
     profile.availability = availability
     profile.about = about
     profile.shown = shown
+    profile.recovery_stage = data.recovery_stage
+    profile.further_along = data.further_along
+    profile.sexual_orientation = sexual_orientation
+    profile.carer_years = data.carer_years
     if capacity is not None:
         profile.capacity = capacity
     db.flush()
@@ -216,6 +250,12 @@ def candidate(user: User, profile: WorkerProfile | None, caseload: int) -> Candi
         if "lived_experience" in shown
         else frozenset(),
         formats=frozenset(profile.formats) if "formats" in shown else frozenset(),
+        recovery_stage=visible("recovery_stage", profile.recovery_stage),
+        further_along="further_along" in shown and bool(profile.further_along),
+        sexual_orientation=visible("sexual_orientation", profile.sexual_orientation),
+        carer_years=(
+            int(profile.carer_years) if "carer_years" in shown and profile.carer_years else None
+        ),
         paused=profile.paused_at is not None,
         caseload=caseload,
         capacity=profile.capacity,
@@ -274,6 +314,14 @@ def _shown_words(profile: WorkerProfile) -> dict[str, str]:
         words["Lived experience"] = "; ".join(LIVED_EXPERIENCE[x] for x in profile.lived_experience)
     if "formats" in shown and profile.formats:
         words["Ways of meeting"] = ", ".join(FORMATS[x] for x in profile.formats)
+    if "recovery_stage" in shown and profile.recovery_stage:
+        words["Recovery stage"] = RECOVERY_STAGES[profile.recovery_stage]
+    if "further_along" in shown and profile.further_along:
+        words["Recovery"] = "further along in recovery"
+    if "sexual_orientation" in shown and profile.sexual_orientation:
+        words["Sexual orientation"] = profile.sexual_orientation
+    if "carer_years" in shown and profile.carer_years:
+        words["In a carer role"] = CARER_YEARS[profile.carer_years]
     if "availability" in shown and profile.availability:
         words["Availability"] = profile.availability
     if "about" in shown and profile.about:

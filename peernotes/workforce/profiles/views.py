@@ -32,6 +32,10 @@ def edit(actor: Actor, db: Session) -> str | Response:
             "about": profile.about,
             "shown": list(profile.shown),
             "capacity": profile.capacity,
+            "recovery_stage": profile.recovery_stage,
+            "further_along": profile.further_along,
+            "sexual_orientation": profile.sexual_orientation,
+            "carer_years": profile.carer_years,
         }
     )
     if form.is_submitted() and not form.validate():
@@ -53,6 +57,10 @@ def edit(actor: Actor, db: Session) -> str | Response:
                     about=form.about.data or "",
                     shown=form.shown.data or [],
                     capacity=form.capacity.data,
+                    recovery_stage=form.recovery_stage.data or "",
+                    further_along=bool(form.further_along.data),
+                    sexual_orientation=form.sexual_orientation.data or "",
+                    carer_years=form.carer_years.data or "",
                 ),
             )
         except profiles.ProfileError as exc:

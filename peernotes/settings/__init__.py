@@ -1,0 +1,1 @@
+"""The service's own settings, changed by its coordinators (every change on the log)."""
