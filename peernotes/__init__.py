@@ -125,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.workforce.contacts import views as contacts
     from peernotes.workforce.groups import views as groups
     from peernotes.workforce.profiles import views as profiles
+    from peernotes.workforce.wellbeing import views as wellbeing
 
     for feature in (
         signin,
@@ -155,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
         export,
         api,
         fhir,
+        wellbeing,
     ):
         app.register_blueprint(feature.bp)
     # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.

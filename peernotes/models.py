@@ -26,6 +26,11 @@ from peernotes.workforce.choosing.models import HandoverSummary, MatchPreference
 from peernotes.workforce.contacts.models import Contact
 from peernotes.workforce.groups.models import Group, GroupParticipant, GroupSession
 from peernotes.workforce.profiles.models import WorkerProfile
+from peernotes.workforce.wellbeing.models import (
+    CollapsedTopic,
+    WorkplaceConcern,
+    WorkplaceConcernMessage,
+)
 
 __all__ = [
     "ApiToken",
@@ -73,4 +78,7 @@ __all__ = [
     "SupportAgreement",
     "WorkerProfile",
     "WorkerRequest",
+    "CollapsedTopic",
+    "WorkplaceConcern",
+    "WorkplaceConcernMessage",
 ]

@@ -155,6 +155,13 @@ class Action(StrEnum):
     API_TOKEN_REFUSED = "api:token_refused"
     # "Download my information" (APP 12): a person took a copy of everything they may see.
     INFORMATION_DOWNLOAD = "export:own_information"
+    # Care for the peer workforce (`peernotes.workforce.wellbeing`): a workplace concern raised
+    # with the one reader the worker chose, read, and answered (or acknowledged, or closed);
+    # a worker's topics to see collapsed behind their content note.
+    WORKPLACE_CONCERN_RAISE = "wellbeing:concern_raise"
+    WORKPLACE_CONCERN_READ = "wellbeing:concern_read"
+    WORKPLACE_CONCERN_REPLY = "wellbeing:concern_reply"
+    COLLAPSED_TOPICS_SET = "wellbeing:topics_set"
 
     @property
     def area(self) -> str:

@@ -226,6 +226,16 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.INFORMATION_DOWNLOAD, "Downloaded a copy of their information"),
         ),
     ),
+    # Care for the peer workforce.
+    ActionGroup(
+        "Peer workforce wellbeing",
+        (
+            (A.WORKPLACE_CONCERN_RAISE, "Raised a workplace concern"),
+            (A.WORKPLACE_CONCERN_READ, "Read a workplace concern"),
+            (A.WORKPLACE_CONCERN_REPLY, "Answered a workplace concern"),
+            (A.COLLAPSED_TOPICS_SET, "Chose topics to see collapsed"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.
@@ -257,6 +267,7 @@ READS: frozenset[Action] = frozenset(
         A.SUPERVISION_SESSION_READ,
         A.GROUP_SESSION_READ,
         A.CONSENT_PREVIEW,
+        A.WORKPLACE_CONCERN_READ,
     }
 )
 #: The filter's value for "any of `READS`" (no action code has this shape: codes hold a colon).

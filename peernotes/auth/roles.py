@@ -126,6 +126,11 @@ class Permission(StrEnum):
     GROUPS_VIEW_OWN = "groups:view_own"
     #: Read one's own notifications and choose which are emailed (everyone).
     NOTIFICATIONS_OWN = "notifications:own"
+    #: Raise workplace concerns and choose topics to see collapsed (peer workers).
+    WELLBEING_OWN = "wellbeing:own"
+    #: Read and answer the workplace concerns a peer worker chose one to read (clinicians, who
+    #: supervise; coordinators). Which ones is decided per concern: only those addressed to one.
+    WELLBEING_RECEIVE = "wellbeing:receive"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -181,6 +186,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_LOG,
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
+            Permission.WELLBEING_OWN,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -197,6 +203,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_LOG,
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
+            Permission.WELLBEING_OWN,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -214,6 +221,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.SUPERVISION_LEAD,
             Permission.GROUPS_FACILITATE,
+            Permission.WELLBEING_RECEIVE,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -237,6 +245,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_MATCHES,
             Permission.ADMIN_GROUPS,
             Permission.ERASURE_REVIEW,
+            Permission.WELLBEING_RECEIVE,
         }
     ),
 }

@@ -20,6 +20,8 @@ from peernotes.records.forms import AmendForm, AnswerForm, EntryForm, StatementF
 from peernotes.records.models import StatementKind
 from peernotes.web.paging import page_cursor
 from peernotes.web.routes import field_error, requires
+from peernotes.workforce.wellbeing import service as wellbeing
+from peernotes.workforce.wellbeing.topics import label as content_note_label
 
 bp = Blueprint("records", __name__)
 
@@ -123,6 +125,9 @@ def _entry_page(
         can_amend=actor.can(Permission.RECORD_WRITE) and records.may_write(db, actor, subject_id),
         statement_forms=statement_forms,
         answer_forms=answer_forms,
+        # How it is shown, never whether: folded behind its note for a reader who asked.
+        collapsed=wellbeing.collapses(db, actor.id, entry.content_note),
+        content_note=content_note_label(entry.content_note),
     )
 
 
@@ -142,6 +147,7 @@ def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
                 form.category.data or "",
                 form.title.data or "",
                 form.body.data or "",
+                form.content_note.data or "",
             )
         except records.RecordError as exc:
             field_error(form, exc, "body")

@@ -131,6 +131,9 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Where you're signed in", "sessions.list_sessions", A.ACCOUNT, P.SESSION_USE),
     _item("Two-step sign-in", "mfa.settings", A.ACCOUNT, P.SESSION_USE),
     _item("Apps and tokens", "tokens.list_tokens", A.ACCOUNT, P.SESSION_USE),
+    # Care for the peer workforce: a worker's own page; the concerns a worker chose one to read.
+    _item("My wellbeing at work", "wellbeing.mine", A.SUPPORT, P.WELLBEING_OWN),
+    _item("Workplace concerns", "wellbeing.inbox", A.SUPPORT, P.WELLBEING_RECEIVE),
 )
 
 
