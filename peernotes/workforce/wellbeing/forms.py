@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from peernotes.workforce.wellbeing import service
@@ -19,7 +20,10 @@ class ConcernForm(FlaskForm):
     )
     kind = SelectField(
         "What is it about",
-        choices=[("", "Choose…"), *service.KINDS.items()],
+        choices=[
+            SelectChoice("", "Choose…"),
+            *(SelectChoice(k, w) for k, w in service.KINDS.items()),
+        ],
         validate_choice=False,
     )
     text = TextAreaField(
@@ -37,7 +41,7 @@ class AnswerForm(FlaskForm):
 class TopicsForm(FlaskForm):
     topics = SelectMultipleField(
         "Topics to show collapsed",
-        choices=list(CONTENT_NOTES.items()),
+        choices=[SelectChoice(c, w) for c, w in CONTENT_NOTES.items()],
         validate_choice=False,
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),

@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
@@ -64,7 +65,7 @@ def mine(actor: Actor, db: Session) -> str | Response:
 def raise_concern(actor: Actor, db: Session) -> str | Response:
     form = ConcernForm()
     choices = service.reader_choices(db, actor.id)
-    form.reader.choices = [(c.value, c.label) for c in choices]
+    form.reader.choices = [SelectChoice(c.value, c.label) for c in choices]
     if form.is_submitted() and not form.validate():
         abort(400)  # only a missing or stale CSRF token fails here
     if form.is_submitted():
