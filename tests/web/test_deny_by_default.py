@@ -175,6 +175,14 @@ PAGES: dict[str, dict[Role, int]] = {
     "/notifications/<int:notification_id>": only(
         **{role.value: 404 for role in Role if role is not Role.CONSUMER}, consumer=302
     ),
+    # Wellbeing: the concern is the demo's, Tui's with the coordinator (not Sam's, not Dr Chen's).
+    "/my/wellbeing": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    "/my/wellbeing/concerns/new": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    "/my/wellbeing/concerns/<int:workplace_concern_id>": only(
+        consumer_peer_worker=404, carer_peer_worker=404
+    ),
+    "/wellbeing/concerns": only(Role.CLINICIAN, Role.ADMIN),
+    "/wellbeing/concerns/<int:workplace_concern_id>": only(Role.ADMIN, clinician=404),
 }
 
 DEMO_BY_ROLE = {
@@ -236,6 +244,9 @@ def _path(app: Flask, rule: str) -> str:
     from tests.notifications.test_notifications import first_notification
 
     values["notification_id"] = first_notification(app, "alex")
+    from tests.workforce.test_wellbeing import demo_concern
+
+    values["workplace_concern_id"] = demo_concern(app)
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

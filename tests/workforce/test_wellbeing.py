@@ -52,6 +52,16 @@ def coordinator(app: Flask, key: str = "admin") -> str:
     return f"coordinator:{user_id(app, key)}"
 
 
+def demo_concern(app: Flask) -> int:
+    """The demo's workplace concern: Tui's, with the coordinator."""
+    found = query(
+        app,
+        "SELECT id FROM workplace_concerns WHERE worker_id = :w",
+        {"w": user_id(app, "tui")},
+    )
+    return int(found[0][0])  # type: ignore[call-overload]
+
+
 def concerns(app: Flask) -> int:
     return count_rows(app, "workplace_concerns")
 

@@ -78,14 +78,14 @@ def raise_concern(actor: Actor, db: Session) -> str | Response:
         else:
             who = display_names(db, {row.reader_id})[row.reader_id]
             flash(f"Your concern is with {who}. Only you and they can read it.", "info")
-            return redirect(url_for("wellbeing.show_own", concern_id=row.id))
+            return redirect(url_for("wellbeing.show_own", workplace_concern_id=row.id))
     return render_template("workforce/wellbeing/new.html", form=form, has_choices=bool(choices))
 
 
-@bp.route("/my/wellbeing/concerns/<int:concern_id>", methods=["GET", "POST"])
+@bp.route("/my/wellbeing/concerns/<int:workplace_concern_id>", methods=["GET", "POST"])
 @requires(Permission.WELLBEING_OWN)
-def show_own(actor: Actor, db: Session, concern_id: int) -> str | Response:
-    return _concern_page(actor, db, concern_id, own=True)
+def show_own(actor: Actor, db: Session, workplace_concern_id: int) -> str | Response:
+    return _concern_page(actor, db, workplace_concern_id, own=True)
 
 
 # The reader's side ------------------------------------------------------------------------------
@@ -102,14 +102,16 @@ def inbox(actor: Actor, db: Session) -> str:
     )
 
 
-@bp.route("/wellbeing/concerns/<int:concern_id>", methods=["GET", "POST"])
+@bp.route("/wellbeing/concerns/<int:workplace_concern_id>", methods=["GET", "POST"])
 @requires(Permission.WELLBEING_RECEIVE)
-def show(actor: Actor, db: Session, concern_id: int) -> str | Response:
-    return _concern_page(actor, db, concern_id, own=False)
+def show(actor: Actor, db: Session, workplace_concern_id: int) -> str | Response:
+    return _concern_page(actor, db, workplace_concern_id, own=False)
 
 
 def _concern_page(actor: Actor, db: Session, concern_id: int, *, own: bool) -> str | Response:
-    here = url_for("wellbeing.show_own" if own else "wellbeing.show", concern_id=concern_id)
+    here = url_for(
+        "wellbeing.show_own" if own else "wellbeing.show", workplace_concern_id=concern_id
+    )
     form = AnswerForm()
     if form.is_submitted():
         if not form.validate():
