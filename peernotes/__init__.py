@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.workforce.groups import views as groups
     from peernotes.workforce.oncall import views as oncall
     from peernotes.workforce.profiles import views as profiles
+    from peernotes.workforce.wellbeing import views as wellbeing
 
     for feature in (
         signin,
@@ -163,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
         language,
         oncall,
         settings,
+        wellbeing,
     ):
         app.register_blueprint(feature.bp)
     # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.

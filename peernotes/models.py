@@ -30,6 +30,11 @@ from peernotes.workforce.contacts.models import Contact
 from peernotes.workforce.groups.models import Group, GroupParticipant, GroupSession
 from peernotes.workforce.oncall.models import OnCallSlot
 from peernotes.workforce.profiles.models import WorkerProfile
+from peernotes.workforce.wellbeing.models import (
+    CollapsedTopic,
+    WorkplaceConcern,
+    WorkplaceConcernMessage,
+)
 
 __all__ = [
     "OnCallSlot",
@@ -83,4 +88,7 @@ __all__ = [
     "Wish",
     "WishReply",
     "WishVersion",
+    "CollapsedTopic",
+    "WorkplaceConcern",
+    "WorkplaceConcernMessage",
 ]

@@ -344,3 +344,36 @@ def decide_on_call(facts: OnCallFacts) -> Decision:
     if facts.actor_role is not None and facts.actor_role in ON_CALL_READERS:
         return Decision.permit(f"role:{facts.actor_role.value}")
     return Decision.deny(B.NOT_PARTY)
+# Workplace concerns ----------------------------------------------------------------------------
+
+#: The basis of the reader's permit: the worker chose them.
+CHOSEN_READER = "chosen_reader"
+#: The reason for everyone else.
+NOT_CHOSEN_READER = "not_chosen_reader"
+
+
+@dataclass(frozen=True)
+class WorkplaceConcernFacts:
+    actor_id: int | None
+    worker_id: int
+    #: The one reader the worker chose when they raised it.
+    reader_id: int
+    #: "supervisor" or "coordinator": what the reader was to the worker when chosen.
+    reader_kind: str
+
+
+def decide_workplace_concern(facts: WorkplaceConcernFacts) -> Decision:
+    """The worker who raised it, and the one reader they chose; nobody else. Not a later
+    supervisor, not another coordinator, not an auditor, and no role gives it: the worker may
+    be raising it about exactly those people. It is the one object a coordinator reads
+    content of, and only when chosen. The reader stays the one chosen after supervision
+    changes: what the worker told them was told to them."""
+    actor = facts.actor_id
+    if actor is not None and actor == facts.worker_id:
+        return Decision.permit(B.SELF, Relation.RAISER)
+    if actor is not None and actor == facts.reader_id:
+        relation = (
+            Relation.COORDINATOR if facts.reader_kind == "coordinator" else Relation.SUPERVISOR
+        )
+        return Decision.permit(CHOSEN_READER, relation)
+    return Decision.deny(NOT_CHOSEN_READER)

@@ -441,6 +441,20 @@ ACTIONS: dict[Action, ActionWords] = {
     A.ON_CALL_SLOT_END: _words(
         "ended a time you were on call for carers", "tried to end an on-call time"
     ),
+    # Care for the peer workforce: said to the worker who raised the concern (its subject).
+    # The log never holds what it says, nor its kind.
+    A.WORKPLACE_CONCERN_RAISE: _words(
+        "raised a workplace concern", "tried to raise a workplace concern"
+    ),
+    A.WORKPLACE_CONCERN_READ: _words(
+        "read your workplace concern", "tried to read your workplace concern"
+    ),
+    A.WORKPLACE_CONCERN_REPLY: _words(
+        "answered on your workplace concern", "tried to answer on your workplace concern"
+    ),
+    A.COLLAPSED_TOPICS_SET: _words(
+        "changed the topics you see collapsed", "tried to change the topics you see collapsed"
+    ),
 }
 
 #: When the log holds an action this version does not know (a newer one wrote it).
@@ -480,6 +494,7 @@ ALLOWED_BECAUSE: dict[str, str | None] = {
     "role": "as part of their role",
     "care_team": "because they are in your care team, to whom you sent it",
     "wishes_helper": "because you chose to write it with them",
+    "chosen_reader": "because you chose them to read it",
 }
 #: A basis this version does not know.
 ALLOWED_UNKNOWN = "on a basis this page cannot name yet"
@@ -516,6 +531,7 @@ REFUSED_BECAUSE: dict[str, str] = {
     "delayed": "your care team decided to wait before telling you about it",
     "no_duty_of_care": "they have no duty of care to you",
     "not_supervision_party": "they are not part of that supervision",
+    "not_chosen_reader": "you did not choose them to read it",
     "not_supervisor": "they do not supervise that peer worker",
     "not_facilitator": "they do not run that group",
     "not_cosigner": "they were not asked to co-sign it",

@@ -171,6 +171,13 @@ class Action(StrEnum):
     ON_CALL_SLOT_END = "admin:on_call_end"
     # Service settings (issue 17): a coordinator changed one (its target is the setting's key).
     SETTING_CHANGE = "admin:setting_change"
+    # Care for the peer workforce (`peernotes.workforce.wellbeing`): a workplace concern raised
+    # with the one reader the worker chose, read, and answered (or acknowledged, or closed);
+    # a worker's topics to see collapsed behind their content note.
+    WORKPLACE_CONCERN_RAISE = "wellbeing:concern_raise"
+    WORKPLACE_CONCERN_READ = "wellbeing:concern_read"
+    WORKPLACE_CONCERN_REPLY = "wellbeing:concern_reply"
+    COLLAPSED_TOPICS_SET = "wellbeing:topics_set"
 
     @property
     def area(self) -> str:

@@ -252,6 +252,16 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
         "Service settings",
         ((A.SETTING_CHANGE, "Changed a service setting"),),
     ),
+    # Care for the peer workforce.
+    ActionGroup(
+        "Peer workforce wellbeing",
+        (
+            (A.WORKPLACE_CONCERN_RAISE, "Raised a workplace concern"),
+            (A.WORKPLACE_CONCERN_READ, "Read a workplace concern"),
+            (A.WORKPLACE_CONCERN_REPLY, "Answered a workplace concern"),
+            (A.COLLAPSED_TOPICS_SET, "Chose topics to see collapsed"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.
@@ -285,6 +295,7 @@ READS: frozenset[Action] = frozenset(
         A.CONSENT_PREVIEW,
         A.WISHES_READ,
         A.WISHES_LIST,
+        A.WORKPLACE_CONCERN_READ,
     }
 )
 #: The filter's value for "any of `READS`" (no action code has this shape: codes hold a colon).

@@ -171,6 +171,11 @@ class Permission(StrEnum):
     #: Change the service's settings (coordinators), e.g. whether consumer peer workers may
     #: support carers.
     ADMIN_SETTINGS = "admin:settings"
+    #: Raise workplace concerns and choose topics to see collapsed (peer workers).
+    WELLBEING_OWN = "wellbeing:own"
+    #: Read and answer the workplace concerns a peer worker chose one to read (clinicians, who
+    #: supervise; coordinators). Which ones is decided per concern: only those addressed to one.
+    WELLBEING_RECEIVE = "wellbeing:receive"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -231,6 +236,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GROUPS_FACILITATE,
             Permission.WISHES_READ,
             Permission.WISHES_WRITE,
+            Permission.WELLBEING_OWN,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -247,6 +253,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_LOG,
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
+            Permission.WELLBEING_OWN,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -266,6 +273,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.GROUPS_FACILITATE,
             Permission.WISHES_READ,
             Permission.WISHES_REPLY,
+            Permission.WELLBEING_RECEIVE,
         }
     ),
     Role.AUDITOR: frozenset(
@@ -292,6 +300,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ADMIN_LANGUAGE,
             Permission.ADMIN_ON_CALL,
             Permission.ADMIN_SETTINGS,
+            Permission.WELLBEING_RECEIVE,
         }
     ),
 }

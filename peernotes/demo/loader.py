@@ -25,6 +25,7 @@ from peernotes.consent import service as consent
 from peernotes.db import utcnow
 from peernotes.demo import carers_support as carers_support_demo
 from peernotes.demo import language_oncall as language_oncall_demo
+from peernotes.demo import wellbeing as wellbeing_demo
 from peernotes.demo import wishes as wishes_demo
 from peernotes.demo import workforce as workforce_demo
 from peernotes.emergency import service as emergency
@@ -226,6 +227,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     wishes_demo.seed(db, users, request_id)
     language_oncall_demo.seed(db, users, request_id)
     carers_support_demo.seed(db, users, request_id)
+    wellbeing_demo.seed(db, users, request_id)
     return list(PEOPLE)
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length
 from peernotes.access.decision import RECORD_CATEGORIES
 from peernotes.records.models import StatementKind
 from peernotes.records.service import MAX_BODY, MAX_TITLE
+from peernotes.workforce.wellbeing.topics import CONTENT_NOTES
 
 
 class EntryForm(FlaskForm):
@@ -21,6 +22,14 @@ class EntryForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired("Give a title."), Length(max=MAX_TITLE)])
     body = TextAreaField(
         "Entry", validators=[DataRequired("Write the entry."), Length(max=MAX_BODY)]
+    )
+    content_note = SelectField(
+        "Content note (optional)",
+        choices=[SelectChoice("", "None"), *(SelectChoice(c, w) for c, w in CONTENT_NOTES.items())],
+        validate_choice=False,
+        description="If the entry describes one of these, tag it: peer workers who asked to see"
+        " that topic folded see it behind the note, and open it when ready. It changes nothing"
+        " about who may read the entry.",
     )
 
 

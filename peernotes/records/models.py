@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peernotes.access.decision import Category
@@ -55,6 +55,9 @@ class RecordEntry(Base):
     #: (Headers may be updated; revisions never are.)
     latest_revision: Mapped[int] = mapped_column(Integer, default=1)
     entered_in_error: Mapped[bool] = mapped_column(default=False)
+    #: The author's content note (`workforce.wellbeing.topics.CONTENT_NOTES`), if any: shown
+    #: collapsed behind it to a reader who asked for that topic, never withheld.
+    content_note: Mapped[str | None] = mapped_column(String(24), default=None)
 
 
 class RecordRevision(Base):

@@ -47,6 +47,8 @@ from peernotes.records.models import (
     RevisionKind,
     StatementKind,
 )
+from peernotes.workforce.wellbeing.topics import UnknownTopic
+from peernotes.workforce.wellbeing.topics import parse_note as parse_content_note
 
 
 class RecordBasis(StrEnum):
@@ -109,6 +111,8 @@ class EntryView:
     #: The subject's own words and correction requests (each with its answer), oldest first:
     #: whoever may read the entry reads them with it.
     statements: tuple[StatementView, ...] = ()
+    #: The author's content note, if they tagged it (`workforce.wellbeing.topics`).
+    content_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,9 +250,16 @@ def _create_entry(
 
 @step
 def write_entry(
-    db: Session, actor: Acting, subject: User, category: str, title: str, body: str
+    db: Session,
+    actor: Acting,
+    subject: User,
+    category: str,
+    title: str,
+    body: str,
+    content_note: str = "",
 ) -> RecordEntry:
-    """A clinician writes a new entry in a consumer's record.
+    """A clinician writes a new entry in a consumer's record, optionally tagged with a content
+    note (a topic some readers asked to see collapsed; it never changes who may read it).
 
     Raises:
         RecordError: bad input, or no basis to write for this consumer (also logged).
@@ -256,6 +267,10 @@ def write_entry(
     if subject.role is not Role.CONSUMER:
         raise RecordError("Medical records are kept for consumers only.")
     parsed, title, body = _validate(category, title, body)
+    try:
+        note = parse_content_note(content_note)
+    except UnknownTopic as exc:
+        raise RecordError("Choose a content note from the list, or none.", "content_note") from exc
     now = relationships(db, actor).now
     decision = _decide(db, actor, subject.id, Act.CONTRIBUTE, parsed, now)
     if not decision.permitted or actor.role is not Role.CLINICIAN:
@@ -269,7 +284,11 @@ def write_entry(
             decision.basis if not decision.permitted else RecordBasis.NOT_CLINICIAN,
         )
         raise RecordError("You can write in the records of people in your care only.")
-    return _create_entry(db, actor, subject.id, parsed, title, body, decision.basis, now)
+    entry = _create_entry(db, actor, subject.id, parsed, title, body, decision.basis, now)
+    if note is not None:
+        entry.content_note = note  # the header may change; its revisions never do
+        db.flush()
+    return entry
 
 
 def contribute_entry(
@@ -489,6 +508,7 @@ def read_entry(db: Session, actor: Acting, subject_id: int, entry_id: int) -> En
         entered_in_error=entry.entered_in_error,
         provenance=payload.get("provenance", ""),
         statements=_statements(db, entry),
+        content_note=entry.content_note,
     )
 
 

@@ -22,6 +22,8 @@ from peernotes.records.models import StatementKind
 from peernotes.web.paging import page_cursor
 from peernotes.web.routes import field_error, requires
 from peernotes.wishes import service as wishes
+from peernotes.workforce.wellbeing import service as wellbeing
+from peernotes.workforce.wellbeing.topics import label as content_note_label
 
 bp = Blueprint("records", __name__)
 
@@ -144,6 +146,9 @@ def _entry_page(
         suggestions=suggestions,
         statement_forms=statement_forms,
         answer_forms=answer_forms,
+        # How it is shown, never whether: folded behind its note for a reader who asked.
+        collapsed=wellbeing.collapses(db, actor.id, entry.content_note),
+        content_note=content_note_label(entry.content_note),
     )
 
 
@@ -163,6 +168,7 @@ def write_entry(actor: Actor, db: Session, subject_id: int) -> str | Response:
                 form.category.data or "",
                 form.title.data or "",
                 form.body.data or "",
+                form.content_note.data or "",
             )
         except records.RecordError as exc:
             field_error(form, exc, "body")

@@ -134,6 +134,23 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Where you're signed in", "sessions.list_sessions", A.ACCOUNT, P.SESSION_USE),
     _item("Two-step sign-in", "mfa.settings", A.ACCOUNT, P.SESSION_USE),
     _item("Apps and tokens", "tokens.list_tokens", A.ACCOUNT, P.SESSION_USE),
+    # Care for the peer workforce: a worker's own page; the concerns a worker chose one to read.
+    _item("My wellbeing at work", "wellbeing.mine", A.SUPPORT, P.WELLBEING_OWN),
+    # Supervisors meet them beside supervision; coordinators beside the service's supervision.
+    _item(
+        "Workplace concerns",
+        "wellbeing.inbox",
+        A.SUPPORT,
+        P.WELLBEING_RECEIVE,
+        P.SUPERVISION_LEAD,
+    ),
+    _item(
+        "Workplace concerns",
+        "wellbeing.inbox",
+        A.SERVICE,
+        P.WELLBEING_RECEIVE,
+        P.ADMIN_SUPERVISION,
+    ),
 )
 
 

@@ -21,6 +21,8 @@ from peernotes.workforce.choosing import service as _choosing  # noqa: F401
 from peernotes.workforce.choosing.models import WorkerRequest
 from peernotes.workforce.groups import service as _groups  # noqa: F401
 from peernotes.workforce.groups.models import GroupSession
+from peernotes.workforce.wellbeing import service as _wellbeing  # noqa: F401
+from peernotes.workforce.wellbeing.models import WorkplaceConcern
 
 
 def test_each_governed_model_is_registered_once_with_its_own_refusal() -> None:
@@ -32,6 +34,7 @@ def test_each_governed_model_is_registered_once_with_its_own_refusal() -> None:
         SupervisionSession,
         GroupSession,
         WorkerRequest,
+        WorkplaceConcern,
     }
     assert expected <= set(governed)
     for model in expected:

@@ -79,8 +79,9 @@ def test_the_timeline_shows_only_what_the_caller_may_see(app: Flask) -> None:
     assert "draft" in states.values()
     assert all(i["label"] != "draft" for i in mine if i["kind"] == "note")
     assert {i["label"] for i in doctor if i["kind"] == "note"} == {"shared"}
-    # Sam (a peer worker) may read no record entry of Alex's; Alex and his doctor all of them.
-    assert not [i for i in writer if i["kind"] == "record"]
+    # Sam (a peer worker) reads only the demo's letter Alex shares with him (its category is
+    # the one Alex's consent names); Alex and his doctor read all of them.
+    assert [i["label"] for i in writer if i["kind"] == "record"] == ["letters"]
     assert {i["id"] for i in mine if i["kind"] == "record"} == {
         i["id"] for i in doctor if i["kind"] == "record"
     }

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import Flask
 from sqlalchemy import select
 
+from peernotes.access.decision import Category
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.db import get_database
@@ -18,6 +19,7 @@ from peernotes.notes import service as notes
 from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
 from peernotes.notes.service.sections import Section
+from peernotes.records.models import RecordEntry
 from peernotes.records.service import write_entry
 from tests.helpers import demo_email
 
@@ -42,6 +44,9 @@ class World:
     just_us_note: int
     #: Proposed, not yet approved: Sam's and Alex's alone.
     proposed_note: int
+    #: The demo's own letters to Alex (one, tagged with a content note by
+    #: `peernotes.demo.wellbeing`), which Sam reads too.
+    demo_letters: tuple[int, ...] = ()
 
 
 def _person(db, key: str) -> User:  # type: ignore[no-untyped-def]
@@ -54,6 +59,14 @@ def build(app: Flask) -> World:
         jordan = _person(db, "jordan")
         by_chen = By(chen.id, chen.role, "fhir-world")
         by_sam = By(sam.id, sam.role, "fhir-world")
+        demo_letters = tuple(
+            db.scalars(
+                select(RecordEntry.id).where(
+                    RecordEntry.subject_id == alex.id,
+                    RecordEntry.category == Category.CORRESPONDENCE,
+                )
+            )
+        )
         letters = [
             write_entry(db, by_chen, alex, "correspondence", f"Letter {i}", "Appointment.").id
             for i in range(LETTERS)
@@ -88,4 +101,5 @@ def build(app: Flask) -> World:
             draft.id,
             just_us.id,
             proposed.id,
+            demo_letters,
         )

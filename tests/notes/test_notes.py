@@ -401,7 +401,8 @@ def test_timeline_pages_follow_on_without_gaps_or_repeats(app: Flask) -> None:
                 break
             cursor = page.older
         db.rollback()
-    assert len(everything) == 4  # two record entries, two notes (not the draft)
+    # Three record entries (the demo's letter too), two notes (not the draft).
+    assert len(everything) == 5
     assert [(i.kind, i.id) for i in seen] == [(i.kind, i.id) for i in everything]
     assert [i.at for i in everything] == sorted((i.at for i in everything), reverse=True)
 

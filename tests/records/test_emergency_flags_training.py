@@ -469,8 +469,10 @@ def test_preview_shows_exactly_what_that_person_would_see(app: Flask) -> None:
     alex = _client(app, "alex")
     alex_id, sam_id = user_id(app, "alex"), user_id(app, "sam")
     before = alex.get(f"/my/consent/preview?person={sam_id}").get_data(as_text=True)
-    # Sam sees the notes he wrote with Alex, and nothing of Alex's record.
-    assert "In your record" not in before and "they wrote it" in before
+    # Sam sees the notes he wrote with Alex, and of Alex's record only the letter Alex shares.
+    record = before.split("<h3>In your record</h3>", 1)[1].split("</ul>", 1)[0]
+    assert "they wrote it" in before
+    assert "Letters" in record and "Care plan" not in record
     assert (
         post_form(
             alex,

@@ -188,6 +188,14 @@ PAGES: dict[str, dict[Role, int]] = {
     # Issue 17: the service's language list and the carer peer workers' on-call times.
     "/admin/language": only(Role.ADMIN),
     "/admin/on-call": only(Role.ADMIN),
+    # Wellbeing: the concern is the demo's, Tui's with the coordinator (not Sam's, not Dr Chen's).
+    "/my/wellbeing": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    "/my/wellbeing/concerns/new": only(Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER),
+    "/my/wellbeing/concerns/<int:workplace_concern_id>": only(
+        consumer_peer_worker=404, carer_peer_worker=404
+    ),
+    "/wellbeing/concerns": only(Role.CLINICIAN, Role.ADMIN),
+    "/wellbeing/concerns/<int:workplace_concern_id>": only(Role.ADMIN, clinician=404),
 }
 
 DEMO_BY_ROLE = {
@@ -252,6 +260,9 @@ def _path(app: Flask, rule: str) -> str:
     from tests.wishes.test_wishes import wish_pages
 
     values.update(wish_pages(app))
+    from tests.workforce.test_wellbeing import demo_concern
+
+    values["workplace_concern_id"] = demo_concern(app)
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

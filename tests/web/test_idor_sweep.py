@@ -29,6 +29,7 @@ from peernotes.db import Base, get_database, utcnow
 from peernotes.demo.loader import PEOPLE
 from peernotes.flags import service as flags
 from tests.helpers import csrf_token, demo_email, sign_in, user_id
+from tests.workforce.test_wellbeing import demo_concern
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,21 @@ SWEEP: tuple[Case, ...] = (
     Case("POST", "/wishes/{wish}/edit", ("maya", "tui"), {"know": "A new version.", "send": "0"}),
     Case("POST", "/wishes/{wish}/send", ("maya",)),
     Case("POST", "/wishes/{wish}/reply", ("dr.walsh",), {"text": "Noted, thank you."}),
+    # A workplace concern: the demo's, Tui's with the coordinator instead of her supervisor.
+    Case("GET", "/my/wellbeing/concerns/{workplace_concern}", ("tui",)),
+    Case(
+        "POST",
+        "/my/wellbeing/concerns/{workplace_concern}",
+        ("tui",),
+        {"what": "reply", "text": "Thank you."},
+    ),
+    Case("GET", "/wellbeing/concerns/{workplace_concern}", ("admin",)),
+    Case(
+        "POST",
+        "/wellbeing/concerns/{workplace_concern}",
+        ("admin",),
+        {"what": "reply", "text": "We meet on Thursday."},
+    ),
     # The API, with each person's own token: a JSON body (none here), no cookie.
     Case("POST", "/api/v1/consent/provisions/{provision}/revoke", ("alex",)),
 )
@@ -415,6 +431,7 @@ def _objects(app: Flask) -> dict[str, int]:
             "notification": notification,
             "worker_request": worker_request,
             "supervision_session": supervision_session.id,
+            "workplace_concern": demo_concern(app),
             "attested_note": attested.id,
             "correction": correction,
             "risk": concerns[0].id,

@@ -41,6 +41,7 @@ OBJECTS: dict[str, tuple[str, str, str | None]] = {
     "notification_id": ("notifications", "id", "person_id"),
     "directive_id": ("consent_directives", "id", "subject_id"),
     "wish_id": ("wishes", "id", "subject_id"),
+    "workplace_concern_id": ("workplace_concerns", "id", "worker_id"),
 }
 #: Rows a refusal may name without a URL naming them (the handover of a worker request).
 ALSO = [("handover_summaries", "id", "subject_id")]
@@ -145,6 +146,7 @@ def test_others_objects_answer_like_missing_ones_and_stay_off_ones_own_log(
             "emergency_access": "emergency_accesses",
             "handover_summary": "handover_summaries",
             "notification": "notifications",
+            "workplace_concern": "workplace_concerns",
         }.get(str(target_type))
         if table is not None and target_id is not None:
             assert owners.get((table, int(str(target_id)))) == subject, (target_type, target_id)

@@ -22,7 +22,7 @@ from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Actor
 from peernotes.auth.roles import Role
-from peernotes.home.attention import clinicians, people, service_staff, workers
+from peernotes.home.attention import clinicians, people, service_staff, wellbeing, workers
 from peernotes.home.attention.items import Item, Kind
 from peernotes.risk.service import DUTY_OF_CARE
 
@@ -36,9 +36,9 @@ def needs_attention(db: Session, actor: Actor, now: datetime, today: date) -> li
     if actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
         return workers.items(db, actor, now, today)
     if actor.role is Role.CLINICIAN:
-        return clinicians.items(db, actor, now, today)
+        return [*clinicians.items(db, actor, now, today), *wellbeing.items(db, actor)]
     if actor.role is Role.ADMIN:
-        return service_staff.coordinator_items(db, now, today)
+        return [*service_staff.coordinator_items(db, now, today), *wellbeing.items(db, actor)]
     if actor.role is Role.AUDITOR:
         return service_staff.auditor_items(db, actor, now, today)
     return []

@@ -36,6 +36,7 @@ class Kind(StrEnum):
     ACCOUNT_LOCKED = "account-locked"
     EMERGENCY_TO_REVIEW = "emergency-to-review"
     UNUSUAL_PATTERN = "unusual-pattern"
+    WORKPLACE_CONCERN_WAITING = "workplace-concern-waiting"
 
 
 @dataclass(frozen=True)
