@@ -1,5 +1,6 @@
 """Imports every model module, so that `Base.metadata` is complete (Alembic, tests)."""
 
+from peernotes.aboutme.models import AboutMeVersion
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import ApiToken, LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
@@ -19,6 +20,7 @@ from peernotes.notes.models import Note, NoteEvent, NoteRevision, NoteSectionAud
 from peernotes.notifications.models import EmailPreference, Notification, OutboxMessage
 from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.risk.models import RiskConcern, RiskDelay
+from peernotes.skills.models import SkillItem, SkillItemVersion
 from peernotes.supervision.models import Supervision, SupervisionSession
 from peernotes.training.models import TrainingRecord
 from peernotes.workforce.agreements.models import SupportAgreement
@@ -28,6 +30,9 @@ from peernotes.workforce.groups.models import Group, GroupParticipant, GroupSess
 from peernotes.workforce.profiles.models import WorkerProfile
 
 __all__ = [
+    "AboutMeVersion",
+    "SkillItem",
+    "SkillItemVersion",
     "ApiToken",
     "AuditEntry",
     "Base",

@@ -155,6 +155,16 @@ class Action(StrEnum):
     API_TOKEN_REFUSED = "api:token_refused"
     # "Download my information" (APP 12): a person took a copy of everything they may see.
     INFORMATION_DOWNLOAD = "export:own_information"
+    # "About me" (`peernotes.aboutme`): the person saves a new version; someone reads it (the
+    # person, or whoever they shared it with).
+    ABOUT_ME_WRITE = "about_me:write"
+    ABOUT_ME_READ = "about_me:read"
+    # Skills and resources kept together (`peernotes.skills`): added, changed (a new version),
+    # retired (never deleted), and read.
+    SKILLS_ADD = "skills:add"
+    SKILLS_EDIT = "skills:edit"
+    SKILLS_RETIRE = "skills:retire"
+    SKILLS_READ = "skills:read"
 
     @property
     def area(self) -> str:

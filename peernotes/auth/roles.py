@@ -126,6 +126,13 @@ class Permission(StrEnum):
     GROUPS_VIEW_OWN = "groups:view_own"
     #: Read one's own notifications and choose which are emailed (everyone).
     NOTIFICATIONS_OWN = "notifications:own"
+    #: Write one's own "about me" (consumers, carers).
+    ABOUT_ME_OWN = "about_me:own"
+    #: Open someone's "about me" page (what is shown is then decided by their consent).
+    ABOUT_ME_READ = "about_me:read"
+    #: Open skills-and-resources pages: one's own, one's pair's, or one shared by consent
+    #: (who may read or change a list is then decided per list).
+    SKILLS_USE = "skills:use"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -146,6 +153,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.GROUPS_VIEW_OWN,
             Permission.ERASURE_REQUEST_OWN,
+            Permission.ABOUT_ME_OWN,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CARER: frozenset(
@@ -164,6 +173,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.GROUPS_VIEW_OWN,
             Permission.ERASURE_REQUEST_OWN,
+            Permission.ABOUT_ME_OWN,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CONSUMER_PEER_WORKER: frozenset(
@@ -181,6 +193,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_LOG,
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -197,6 +211,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CONTACTS_LOG,
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -214,6 +230,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.SUPERVISION_LEAD,
             Permission.GROUPS_FACILITATE,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.AUDITOR: frozenset(

@@ -23,6 +23,7 @@ from peernotes.auth.roles import MFA_REQUIRED_ROLES, Role
 from peernotes.care import service as care
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
+from peernotes.demo import about_me as about_me_demo
 from peernotes.demo import workforce as workforce_demo
 from peernotes.emergency import service as emergency
 from peernotes.mfa import service as mfa
@@ -220,6 +221,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     _demo_notes(db, users, request_id)
     _demo_risk(db, users, request_id)
     workforce_demo.seed(db, users, request_id)
+    about_me_demo.seed(db, users, request_id)
     return list(PEOPLE)
 
 

@@ -131,6 +131,9 @@ NAVIGATION: tuple[NavItem, ...] = (
     _item("Where you're signed in", "sessions.list_sessions", A.ACCOUNT, P.SESSION_USE),
     _item("Two-step sign-in", "mfa.settings", A.ACCOUNT, P.SESSION_USE),
     _item("Apps and tokens", "tokens.list_tokens", A.ACCOUNT, P.SESSION_USE),
+    # The person's own words, and what they practise with their peer worker.
+    _item("About me", "aboutme.mine", A.SUPPORT, P.ABOUT_ME_OWN),
+    _item("Skills and resources", "skills.mine", A.SUPPORT, P.SKILLS_USE, P.ABOUT_ME_OWN),
 )
 
 
