@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from peernotes.skills.service import MAX_WORKED, Kind
 
@@ -11,7 +12,7 @@ from peernotes.skills.service import MAX_WORKED, Kind
 class SkillForm(FlaskForm):
     kind = RadioField(
         "What is it?",
-        choices=[(k.value, k.label) for k in Kind],
+        choices=[SelectChoice(k.value, k.label) for k in Kind],
         default=Kind.SKILL.value,
         validate_choice=False,
     )

@@ -77,12 +77,12 @@ def for_person(actor: Actor, db: Session, subject_id: int) -> str | Response:
     )
 
 
-@bp.route("/skills/<int:item_id>/change", methods=["GET", "POST"])
+@bp.route("/skills/<int:skill_item_id>/change", methods=["GET", "POST"])
 @requires(Permission.SKILLS_USE)
-def change(actor: Actor, db: Session, item_id: int) -> str | Response:
+def change(actor: Actor, db: Session, skill_item_id: int) -> str | Response:
     form = SkillChangeForm()
     try:
-        item, relation = skills.read_item(db, actor, item_id)
+        item, relation = skills.read_item(db, actor, skill_item_id)
     except skills.SkillsNotFound:
         abort(404)
     if relation is None:
@@ -94,7 +94,7 @@ def change(actor: Actor, db: Session, item_id: int) -> str | Response:
             skills.edit(
                 db,
                 actor,
-                item_id,
+                skill_item_id,
                 form.name.data or "",
                 form.about.data or "",
                 form.worked.data or "",
@@ -115,11 +115,11 @@ def change(actor: Actor, db: Session, item_id: int) -> str | Response:
     return render_template("skills/change.html", item=item, form=form)
 
 
-@bp.route("/skills/<int:item_id>/retire", methods=["POST"])
+@bp.route("/skills/<int:skill_item_id>/retire", methods=["POST"])
 @requires(Permission.SKILLS_USE)
-def retire(actor: Actor, db: Session, item_id: int) -> Response:
+def retire(actor: Actor, db: Session, skill_item_id: int) -> Response:
     try:
-        item, relation = skills.read_item(db, actor, item_id)
+        item, relation = skills.read_item(db, actor, skill_item_id)
     except skills.SkillsNotFound:
         abort(404)
     if relation is None:
@@ -127,7 +127,7 @@ def retire(actor: Actor, db: Session, item_id: int) -> Response:
     back = url_for("skills.for_person", subject_id=item.subject_id)
 
     def put_aside() -> str:
-        skills.retire(db, actor, item_id)
+        skills.retire(db, actor, skill_item_id)
         return "Put aside. It stays on the list, marked as no longer used."
 
     return confirmed_action(put_aside, back)
