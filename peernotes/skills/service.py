@@ -260,6 +260,30 @@ def read_item(db: Session, by: Acting, item_id: int) -> tuple[Item, str | None]:
     return _items(db, row.subject_id, [row])[0], permit.relation
 
 
+def item_to_change(db: Session, by: Acting, item_id: int) -> Item:
+    """One item, for the person or one of their peer workers about to change it. Logged: a
+    read when allowed; a refusal otherwise (a reader by consent is refused as `not_party`).
+
+    Raises:
+        SkillsNotFound: missing, or not theirs to read (the same answer).
+        NotYours: they read it by consent only.
+    """
+    row, permit = load_and_authorize(db, by, SkillItem, item_id, Action.SKILLS_EDIT)
+    if permit.relation not in (Relation.SUBJECT, Relation.WORKER):
+        _log(
+            db,
+            by,
+            Action.SKILLS_EDIT,
+            row.subject_id,
+            row.id,
+            Outcome.DENIED,
+            ObjectBasis.NOT_PARTY,
+        )
+        raise NotYours("Only the person and the peer workers who support them change this list.")
+    _log(db, by, Action.SKILLS_READ, row.subject_id, row.id, Outcome.ALLOWED, permit.basis)
+    return _items(db, row.subject_id, [row])[0]
+
+
 def items_of(db: Session, subject_id: int) -> tuple[Item, ...]:
     """Every item of the person's own list, for their own copy of their information (the caller
     is the person: `export`)."""

@@ -82,11 +82,11 @@ def for_person(actor: Actor, db: Session, subject_id: int) -> str | Response:
 def change(actor: Actor, db: Session, skill_item_id: int) -> str | Response:
     form = SkillChangeForm()
     try:
-        item, relation = skills.read_item(db, actor, skill_item_id)
+        item = skills.item_to_change(db, actor, skill_item_id)
     except skills.SkillsNotFound:
         abort(404)
-    if relation is None:
-        raise Forbidden("Only the person and the peer workers who support them change this list.")
+    except skills.NotYours as exc:
+        raise Forbidden(str(exc)) from exc
     if form.is_submitted():
         if not form.validate():
             abort(400)
@@ -119,11 +119,11 @@ def change(actor: Actor, db: Session, skill_item_id: int) -> str | Response:
 @requires(Permission.SKILLS_USE)
 def retire(actor: Actor, db: Session, skill_item_id: int) -> Response:
     try:
-        item, relation = skills.read_item(db, actor, skill_item_id)
+        item = skills.item_to_change(db, actor, skill_item_id)
     except skills.SkillsNotFound:
         abort(404)
-    if relation is None:
-        raise Forbidden("Only the person and the peer workers who support them change this list.")
+    except skills.NotYours as exc:
+        raise Forbidden(str(exc)) from exc
     back = url_for("skills.for_person", subject_id=item.subject_id)
 
     def put_aside() -> str:

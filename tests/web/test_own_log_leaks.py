@@ -40,6 +40,7 @@ OBJECTS: dict[str, tuple[str, str, str | None]] = {
     "seq": ("audit_log", "seq", "subject_id"),
     "notification_id": ("notifications", "id", "person_id"),
     "directive_id": ("consent_directives", "id", "subject_id"),
+    "skill_item_id": ("skill_items", "id", "subject_id"),
 }
 #: Rows a refusal may name without a URL naming them (the handover of a worker request).
 ALSO = [("handover_summaries", "id", "subject_id")]
