@@ -51,6 +51,7 @@ def columns_for(role: Role) -> list[Column]:
             *personal,
             Column(ObjectKind.WHAT_THEY_WROTE.value, ObjectKind.WHAT_THEY_WROTE.label),
             Column(ObjectKind.SUPPORT_AGREEMENTS.value, ObjectKind.SUPPORT_AGREEMENTS.label),
+            Column(ObjectKind.SKILLS_KEPT.value, ObjectKind.SKILLS_KEPT.label),
             Column(ACCESS_LOG, "the access log of your information"),
         ]
     return [

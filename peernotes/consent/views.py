@@ -242,6 +242,9 @@ _OWN_VIEWS = {
     "risk_concern": ("risk.show", "concern_id"),
     "support_agreement": ("agreements.show", "agreement_id"),
     "worker_request": ("choosing.read_handover", "request_id"),
+    # Pages about the person themselves: their own list, their own "about me".
+    "skills": ("skills.for_person", "subject_id"),
+    "about_me": ("aboutme.mine", ""),
 }
 
 
@@ -249,5 +252,5 @@ def _own_view(actor: Actor, item: preview.Seen) -> str:
     endpoint, arg = _OWN_VIEWS[item.type]
     if item.type == "record_entry":
         return url_for(endpoint, subject_id=actor.id, entry_id=item.id)
-    values: dict[str, Any] = {arg: item.id}
+    values: dict[str, Any] = {arg: item.id} if arg else {}
     return url_for(endpoint, **values)
