@@ -229,19 +229,22 @@ def test_training_lapsed_or_revoked_consent_ends_samss_reading(app: Flask) -> No
 
 def test_sams_caseload_shows_alexs_about_me_each_read_logged_once(app: Flask) -> None:
     sam = client_as(app, "sam")
-    before = reads(app, "sam")
+    before, refused = reads(app, "sam"), reads(app, "sam", "denied")
     home = sam.get("/").get_data(as_text=True)
     assert "Alex Nguyen's “about me”, in their words" in home
     assert "Text first. Not before 10 in the morning." in home
     # Jordan (also Sam's) wrote none and shares none: nothing of his, and nothing logged for him.
     assert "Jordan Lee's “about me”" not in home
     assert reads(app, "sam") == before + 1
+    # Nobody's is asked about without a share naming Sam: no refusal on Jordan's log.
+    assert reads(app, "sam", "denied") == refused
 
 
 def test_dr_chens_caseload_shows_nothing_of_it(app: Flask) -> None:
     home = client_as(app, "dr.chen").get("/").get_data(as_text=True)
     assert "Text first. Not before 10" not in home
     assert "“about me”" not in home
+    assert reads(app, "dr.chen") == reads(app, "dr.chen", "denied") == 0
 
 
 def test_a_carer_writes_one_and_shares_it_with_her_carer_peer_worker(app: Flask) -> None:
