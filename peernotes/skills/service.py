@@ -260,6 +260,7 @@ def read_item(db: Session, by: Acting, item_id: int) -> tuple[Item, str | None]:
     return _items(db, row.subject_id, [row])[0], permit.relation
 
 
+@step
 def item_to_change(db: Session, by: Acting, item_id: int) -> Item:
     """One item, for the person or one of their peer workers about to change it. Logged: a
     read when allowed; a refusal otherwise (a reader by consent is refused as `not_party`).
