@@ -183,6 +183,8 @@ def read(db: Session, by: Acting, subject_id: int) -> AboutMe:
     """
     subject = db.get(User, subject_id)
     if subject is None or subject.role not in SUBJECT_ROLES:
+        # The work a refusal does, so that the time of the answer does not tell which it was.
+        relationships(db, by).as_for_a_refusal()
         raise AboutMeNotFound(subject_id)
     permit = decision(db, by, subject.id)
     row = _newest(db, subject.id)

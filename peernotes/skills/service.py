@@ -219,9 +219,14 @@ def _items(db: Session, subject_id: int, rows: list[SkillItem]) -> tuple[Item, .
     )
 
 
-def _subject(db: Session, subject_id: int) -> User | None:
+def _subject(db: Session, by: Acting, subject_id: int) -> User | None:
+    """The consumer or carer asked about; None for anyone else, after the work a refusal does
+    (so that the time of the answer does not tell a missing person from a withheld list)."""
     subject = db.get(User, subject_id)
-    return subject if subject is not None and subject.role in SUBJECT_ROLES else None
+    if subject is None or subject.role not in SUBJECT_ROLES:
+        relationships(db, by).as_for_a_refusal()
+        return None
+    return subject
 
 
 def read_list(db: Session, by: Acting, subject_id: int) -> SkillsList:
@@ -231,7 +236,7 @@ def read_list(db: Session, by: Acting, subject_id: int) -> SkillsList:
     Raises:
         SkillsNotFound: not a consumer or carer, or not theirs to read (the same answer).
     """
-    subject = _subject(db, subject_id)
+    subject = _subject(db, by, subject_id)
     if subject is None:
         raise SkillsNotFound(subject_id)
     permit = decision(db, by, subject.id)
@@ -302,7 +307,7 @@ def items_of(db: Session, subject_id: int) -> tuple[Item, ...]:
 def _keeper(db: Session, by: Acting, subject_id: int, action: Action, item_id: int | None) -> str:
     """The basis on which `by` keeps the person's list, or a refusal (on record): only the person
     and the peer workers who support them now change it."""
-    subject = _subject(db, subject_id)
+    subject = _subject(db, by, subject_id)
     if subject is None:
         raise SkillsNotFound(subject_id)
     permit = decision(db, by, subject.id)
