@@ -96,6 +96,7 @@ def create_app(config: Config) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     """Each feature's blueprint, named as its package. Only this function imports views."""
     from peernotes import timefmt
+    from peernotes.aboutme import views as aboutme
     from peernotes.accesslog import views as accesslog
     from peernotes.admin import views as admin
     from peernotes.api import views as api
@@ -118,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from peernotes.sessions import views as sessions
     from peernotes.settings import views as settings
     from peernotes.signin import views as signin
+    from peernotes.skills import views as skills
     from peernotes.supervision import views as supervision
     from peernotes.tokens import views as tokens
     from peernotes.training import views as training
@@ -165,6 +167,8 @@ def _register_blueprints(app: Flask) -> None:
         oncall,
         settings,
         wellbeing,
+        aboutme,
+        skills,
     ):
         app.register_blueprint(feature.bp)
     # The APIs act only with a bearer token, never a cookie, so there is nothing to forge.

@@ -1,5 +1,6 @@
 """Imports every model module, so that `Base.metadata` is complete (Alembic, tests)."""
 
+from peernotes.aboutme.models import AboutMeVersion
 from peernotes.audit.models import AuditEntry
 from peernotes.auth.models import ApiToken, LoginSession, PasswordReset, User
 from peernotes.care.models import CareAssignment, CarerNomination, Team, TeamMembership
@@ -21,6 +22,7 @@ from peernotes.notifications.models import EmailPreference, Notification, Outbox
 from peernotes.records.models import RecordEntry, RecordRevision
 from peernotes.risk.models import RiskConcern, RiskDelay
 from peernotes.settings.models import ServiceSetting
+from peernotes.skills.models import SkillItem, SkillItemVersion
 from peernotes.supervision.models import Supervision, SupervisionSession
 from peernotes.training.models import TrainingRecord
 from peernotes.wishes.models import Wish, WishReply, WishVersion
@@ -39,6 +41,9 @@ from peernotes.workforce.wellbeing.models import (
 __all__ = [
     "OnCallSlot",
     "ServiceTerm",
+    "AboutMeVersion",
+    "SkillItem",
+    "SkillItemVersion",
     "ApiToken",
     "AuditEntry",
     "Base",

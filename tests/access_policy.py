@@ -8,7 +8,7 @@ Nothing here calls `decide()`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from peernotes.access.decision import Decision
 from peernotes.auth.roles import Role
@@ -42,6 +42,10 @@ ROLE_POLICY: dict[Role, Policy] = {
 CONSENT = ("none", "granted", "revoked", "expired")
 #: The break-the-glass axis: none; an access running now; one that has ended.
 EMERGENCY = ("none", "active", "expired")
+#: What a person writes themselves, "shared only by consent" (SPEC, "The person's own words"):
+#: their "about me" and the skills and resources they keep with their peer worker. Neither a
+#: clinician's care assignment nor emergency access opens them.
+PERSONAL_KINDS = frozenset({"about_me", "skills"})
 
 
 def expected(
@@ -54,10 +58,14 @@ def expected(
     *,
     provision_id: int,
     emergency_id: int,
+    category: str | None = None,
 ) -> Decision:
     """The decision the SPEC asks for: `provision_id` and `emergency_id` name the rows that a
-    permit on consent or on emergency access must cite as its basis."""
+    permit on consent or on emergency access must cite as its basis; `category`, the kind of
+    information asked for (the personal kinds open by consent alone)."""
     policy = ROLE_POLICY[role]
+    if category in PERSONAL_KINDS:
+        policy = replace(policy, assignment_reads=False, emergency=False)
     if policy.never:
         return Decision.deny("role_excluded")
     if flag and policy.flag_suspends:

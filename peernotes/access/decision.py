@@ -10,12 +10,14 @@ The rules, in order (the first that applies wins):
  3. Coordinators and auditors never read content (`role_excluded`).
  4. A safety flag on the subject suspends every carer and carer peer worker (`safety_flag`).
  5. A clinician with an active care assignment reads and writes the record
-    (`care_assignment`).
+    (`care_assignment`); not the person's own `PERSONAL` kinds (about me, skills).
  6. A provision of the subject's consent that names this person, their role within the
     subject's care team, or one of their teams, for this action and category, and is valid
     now (`consent:<provision id>`). A peer worker also needs current training
     (`training_lapsed`); a carer must be nominated (`not_nominated`) and only reads.
- 7. A clinician's active emergency access, read only (`emergency:<id>`).
+ 7. A clinician's active emergency access, read only (`emergency:<id>`); not the `PERSONAL`
+    kinds: breaking the glass is for the record a clinician needs in a crisis, and what a
+    person wrote about themselves is shared only as they chose.
  8. Otherwise: `no_consent`.
 """
 
@@ -38,6 +40,10 @@ class Category(StrEnum):
     DISCHARGE_SUMMARY = "discharge_summary"
     CORRESPONDENCE = "correspondence"
     PEER_NOTES = "peer_notes"
+    #: What the person writes about themselves ("about me") and keeps with their peer worker
+    #: (skills and resources): theirs alone, shared only by consent (see `PERSONAL`).
+    ABOUT_ME = "about_me"
+    SKILLS = "skills"
 
     @property
     def label(self) -> str:
@@ -53,10 +59,16 @@ CATEGORY_LABELS: dict[Category, str] = {
     Category.DISCHARGE_SUMMARY: "discharge summary",
     Category.CORRESPONDENCE: "letters",
     Category.PEER_NOTES: "peer notes",
+    Category.ABOUT_ME: "about me",
+    Category.SKILLS: "skills and resources",
 }
 
-#: Categories of the medical record proper (everything but peer notes).
-RECORD_CATEGORIES = tuple(c for c in Category if c is not Category.PEER_NOTES)
+#: Kinds the person writes themselves, outside the record and the peer notes: no care
+#: assignment and no emergency access opens them; only the person's consent does.
+PERSONAL = frozenset({Category.ABOUT_ME, Category.SKILLS})
+
+#: Categories of the medical record proper (everything but peer notes and the personal kinds).
+RECORD_CATEGORIES = tuple(c for c in Category if c is not Category.PEER_NOTES and c not in PERSONAL)
 
 
 class Act(StrEnum):
@@ -198,7 +210,8 @@ def decide(request: Request, facts: Facts) -> Decision:
         return Decision.deny(Reason.ROLE_EXCLUDED)
     if facts.safety_flag and role in CARER_SIDE:
         return Decision.deny(Reason.SAFETY_FLAG)
-    if role is Role.CLINICIAN and facts.assignment_active:
+    personal = request.category in PERSONAL
+    if role is Role.CLINICIAN and facts.assignment_active and not personal:
         return Decision.permit("care_assignment")
 
     provision = min(matching_provisions(request, facts), key=lambda p: p.id, default=None)
@@ -209,7 +222,7 @@ def decide(request: Request, facts: Facts) -> Decision:
             return Decision.deny(Reason.NOT_NOMINATED)
         return Decision.permit(f"consent:{provision.id}")
 
-    if role is Role.CLINICIAN and request.act is Act.READ:
+    if role is Role.CLINICIAN and request.act is Act.READ and not personal:
         for grant in sorted(facts.emergency, key=lambda g: g.id):
             if grant.clinician_id == request.actor_id and grant.starts <= request.at < grant.ends:
                 return Decision.permit(f"emergency:{grant.id}")

@@ -20,12 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.access.decision import (
+    PEER_WORKERS,
     Act,
     Category,
     Decision,
     Facts,
     GranteeKind,
     Provision,
+    Reason,
     Request,
     decide,
 )
@@ -34,10 +36,12 @@ from peernotes.access.objects import (
     ConcernFacts,
     NoteFacts,
     Relation,
+    SkillsFacts,
     decide_agreement,
     decide_concern,
     decide_handover,
     decide_note,
+    decide_skills,
 )
 from peernotes.access.queries import (
     current_provisions,
@@ -71,6 +75,9 @@ class ObjectKind(StrEnum):
     HANDOVERS = "handovers"
     RISK_CONCERNS = "risk_concerns"
     SUPPORT_AGREEMENTS = "support_agreements"
+    #: The skills and resources the person keeps with the peer workers who support them now
+    #: (`decide_skills`); others read them only by consent (the `skills` column).
+    SKILLS_KEPT = "skills_kept"
 
     @property
     def label(self) -> str:
@@ -79,6 +86,7 @@ class ObjectKind(StrEnum):
             "handovers": "handovers between your peer workers",
             "risk_concerns": "concerns raised about you",
             "support_agreements": "support agreements",
+            "skills_kept": "skills and resources you keep together",
         }[self.value]
 
 
@@ -236,6 +244,12 @@ def _object_access(
             )
             item = ("support_agreement", agreement.id)
             keep(person.id, ObjectKind.SUPPORT_AGREEMENTS, item, decision)
+        # The list the subject keeps with a peer worker who supports them now: theirs to keep
+        # together, consent or not (what consent adds is in the `skills` column).
+        no_share = Decision.deny(Reason.NO_CONSENT)
+        worker_in_care = in_care and person.role in PEER_WORKERS
+        decision = decide_skills(SkillsFacts(person.id, subject_id, worker_in_care, no_share))
+        keep(person.id, ObjectKind.SKILLS_KEPT, ("skills", subject_id), decision)
     for person_id, item, decision in _handovers(db, subject_id, at):
         keep(person_id, ObjectKind.HANDOVERS, item, decision)
     for person_id, item, decision in _authors(db, subject_id, at):

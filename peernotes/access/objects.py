@@ -377,3 +377,30 @@ def decide_workplace_concern(facts: WorkplaceConcernFacts) -> Decision:
         )
         return Decision.permit(CHOSEN_READER, relation)
     return Decision.deny(NOT_CHOSEN_READER)
+# Skills and resources kept together ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillsFacts:
+    """A person's skills and resources (the list, or one item of it) and who asks."""
+
+    actor_id: int | None
+    subject_id: int
+    #: The actor is a peer worker with an active care assignment to the subject: the person
+    #: keeps the list with the peer workers who support them now.
+    worker_in_care: bool
+    #: What `decide()` says of the actor reading the subject's `skills` by consent.
+    shared: Decision
+
+
+def decide_skills(facts: SkillsFacts) -> Decision:
+    """The person and the peer workers who support them now keep it together, and both may
+    change it (relation subject or worker). Anyone else reads it only when the person shares
+    their skills and resources (`shared`, the consent decision: read only, no relation); a
+    clinician's care assignment or a former worker's past work opens nothing."""
+    actor = facts.actor_id
+    if actor is not None and actor == facts.subject_id:
+        return Decision.permit(B.SELF, Relation.SUBJECT)
+    if actor is not None and facts.worker_in_care:
+        return Decision.permit(B.PARTY, Relation.WORKER)
+    return facts.shared

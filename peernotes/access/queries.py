@@ -19,6 +19,7 @@ from peernotes.access.decision import (
     CARER_SIDE,
     NEVER_CONTENT,
     PEER_WORKERS,
+    PERSONAL,
     RECORD_CATEGORIES,
     Act,
     Category,
@@ -474,7 +475,8 @@ def subjects_decide_may_permit(
         return select(User.id).where(false())
     subject = User.id
     named = _read_provision_naming(actor_id, role, category, subject, at)
-    if role is not Role.CLINICIAN:
+    if role is not Role.CLINICIAN or category in PERSONAL:
+        # The personal kinds open by consent alone (`decide()` rules 5 and 7 skip them).
         return select(User.id).where(named)
     return select(User.id).where(
         or_(named, _assignment(actor_id, subject, at), _emergency(actor_id, subject, at))

@@ -455,6 +455,23 @@ ACTIONS: dict[Action, ActionWords] = {
     A.COLLAPSED_TOPICS_SET: _words(
         "changed the topics you see collapsed", "tried to change the topics you see collapsed"
     ),
+    # About me, skills and resources.
+    A.ABOUT_ME_WRITE: _words("saved your “about me”", "tried to save your “about me”"),
+    A.ABOUT_ME_READ: _words("read your “about me”", "tried to read your “about me”"),
+    A.SKILLS_ADD: _words(
+        "added to your skills and resources", "tried to add to your skills and resources"
+    ),
+    A.SKILLS_EDIT: _words(
+        "changed one of your skills and resources",
+        "tried to change one of your skills and resources",
+    ),
+    A.SKILLS_RETIRE: _words(
+        "put aside one of your skills and resources",
+        "tried to put aside one of your skills and resources",
+    ),
+    A.SKILLS_READ: _words(
+        "read your skills and resources", "tried to read your skills and resources"
+    ),
 }
 
 #: When the log holds an action this version does not know (a newer one wrote it).

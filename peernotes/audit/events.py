@@ -178,6 +178,16 @@ class Action(StrEnum):
     WORKPLACE_CONCERN_READ = "wellbeing:concern_read"
     WORKPLACE_CONCERN_REPLY = "wellbeing:concern_reply"
     COLLAPSED_TOPICS_SET = "wellbeing:topics_set"
+    # "About me" (`peernotes.aboutme`): the person saves a new version; someone reads it (the
+    # person, or whoever they shared it with).
+    ABOUT_ME_WRITE = "about_me:write"
+    ABOUT_ME_READ = "about_me:read"
+    # Skills and resources kept together (`peernotes.skills`): added, changed (a new version),
+    # retired (never deleted), and read.
+    SKILLS_ADD = "skills:add"
+    SKILLS_EDIT = "skills:edit"
+    SKILLS_RETIRE = "skills:retire"
+    SKILLS_READ = "skills:read"
 
     @property
     def area(self) -> str:

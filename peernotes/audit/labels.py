@@ -262,6 +262,18 @@ ACTION_GROUPS: tuple[ActionGroup, ...] = (
             (A.COLLAPSED_TOPICS_SET, "Chose topics to see collapsed"),
         ),
     ),
+    # The person's own words and what they practise with their peer worker.
+    ActionGroup(
+        "About me, skills and resources",
+        (
+            (A.ABOUT_ME_WRITE, "Saved their “about me”"),
+            (A.ABOUT_ME_READ, "Read someone's “about me”"),
+            (A.SKILLS_ADD, "Added a skill or resource"),
+            (A.SKILLS_EDIT, "Changed a skill or resource"),
+            (A.SKILLS_RETIRE, "Put a skill or resource aside"),
+            (A.SKILLS_READ, "Read someone's skills and resources"),
+        ),
+    ),
 )
 
 #: Every action's words, by its code.
@@ -296,6 +308,8 @@ READS: frozenset[Action] = frozenset(
         A.WISHES_READ,
         A.WISHES_LIST,
         A.WORKPLACE_CONCERN_READ,
+        A.ABOUT_ME_READ,
+        A.SKILLS_READ,
     }
 )
 #: The filter's value for "any of `READS`" (no action code has this shape: codes hold a colon).

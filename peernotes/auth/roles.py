@@ -176,6 +176,13 @@ class Permission(StrEnum):
     #: Read and answer the workplace concerns a peer worker chose one to read (clinicians, who
     #: supervise; coordinators). Which ones is decided per concern: only those addressed to one.
     WELLBEING_RECEIVE = "wellbeing:receive"
+    #: Write one's own "about me" (consumers, carers).
+    ABOUT_ME_OWN = "about_me:own"
+    #: Open someone's "about me" page (what is shown is then decided by their consent).
+    ABOUT_ME_READ = "about_me:read"
+    #: Open skills-and-resources pages: one's own, one's pair's, or one shared by consent
+    #: (who may read or change a list is then decided per list).
+    SKILLS_USE = "skills:use"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -199,6 +206,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WISHES_OWN,
             Permission.WISHES_READ,
             Permission.WISHES_WRITE,
+            Permission.ABOUT_ME_OWN,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CARER: frozenset(
@@ -217,6 +226,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AGREEMENTS_USE,
             Permission.GROUPS_VIEW_OWN,
             Permission.ERASURE_REQUEST_OWN,
+            Permission.ABOUT_ME_OWN,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CONSUMER_PEER_WORKER: frozenset(
@@ -237,6 +249,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WISHES_READ,
             Permission.WISHES_WRITE,
             Permission.WELLBEING_OWN,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CARER_PEER_WORKER: frozenset(
@@ -254,6 +268,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUPERVISION_VIEW_OWN,
             Permission.GROUPS_FACILITATE,
             Permission.WELLBEING_OWN,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.CLINICIAN: frozenset(
@@ -274,6 +290,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WISHES_READ,
             Permission.WISHES_REPLY,
             Permission.WELLBEING_RECEIVE,
+            Permission.ABOUT_ME_READ,
+            Permission.SKILLS_USE,
         }
     ),
     Role.AUDITOR: frozenset(

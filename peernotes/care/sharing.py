@@ -39,19 +39,25 @@ def columns_for(role: Role) -> list[Column]:
     """The kinds of information a person of this role has, in the order they read them.
 
     A consumer has a medical record, peer notes, handovers, concerns and agreements; a carer
-    has carer-support notes (peer notes written with them) and agreements, and no record.
+    has carer-support notes (peer notes written with them) and agreements, and no record. Both
+    have their "about me" and their skills and resources.
     """
     care_team_parts = "the parts you marked “care team”"
+    # What they write themselves ("about me", skills and resources), whoever they are.
+    personal = [Column(c.value, c.label) for c in (Category.ABOUT_ME, Category.SKILLS)]
     if role is Role.CARER:
         return [
             Column(Category.PEER_NOTES.value, f"Carer-support notes: {care_team_parts}"),
+            *personal,
             Column(ObjectKind.WHAT_THEY_WROTE.value, ObjectKind.WHAT_THEY_WROTE.label),
             Column(ObjectKind.SUPPORT_AGREEMENTS.value, ObjectKind.SUPPORT_AGREEMENTS.label),
+            Column(ObjectKind.SKILLS_KEPT.value, ObjectKind.SKILLS_KEPT.label),
             Column(ACCESS_LOG, "the access log of your information"),
         ]
     return [
         *(Column(c.value, c.label) for c in RECORD_CATEGORIES),
         Column(Category.PEER_NOTES.value, f"Peer notes: {care_team_parts}"),
+        *personal,
         *(Column(k.value, k.label) for k in ObjectKind),
         Column(ACCESS_LOG, "the access log of your information"),
     ]

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.aboutme.models import AboutMeVersion
 from peernotes.access.decision import CARER_SIDE, PEER_WORKERS, Category, Decision
 from peernotes.access.map import Item, ObjectKind, Row, access_map, basis_words, object_words
 from peernotes.access.queries import (
@@ -178,6 +179,22 @@ def seen_by(
     for item in items.get(ObjectKind.HANDOVERS, {}):
         words_ = "A handover between your peer workers"
         seen.append(Seen(*item, words_, None, None, why=why(item, ObjectKind.HANDOVERS)))
+    # What the person writes themselves: their skills list (kept with a peer worker, or shared
+    # by consent) and their "about me" (shared by consent), each one page about them.
+    skills_item = ("skills", subject.id)
+    if skills_item in items.get(ObjectKind.SKILLS_KEPT, {}) or Category.SKILLS in reads:
+        kind = ObjectKind.SKILLS_KEPT
+        said = why(skills_item, kind, Category.SKILLS)
+        seen.append(Seen(*skills_item, "Your skills and resources", None, None, why=said))
+    if Category.ABOUT_ME in reads:
+        written = db.scalar(
+            select(func.max(AboutMeVersion.written_at)).where(
+                AboutMeVersion.subject_id == subject.id
+            )
+        )
+        if written is not None:
+            said = words(reads[Category.ABOUT_ME]).words
+            seen.append(Seen("about_me", subject.id, "Your “about me”", None, written, why=said))
     return seen
 
 

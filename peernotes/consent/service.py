@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import Act, Category, Decision, GranteeKind, Provision
+from peernotes.access.decision import PERSONAL, Act, Category, Decision, GranteeKind, Provision
 from peernotes.access.map import Row, gained, reads_of
 from peernotes.access.queries import (
     current_provisions,
@@ -51,11 +51,12 @@ class ConsentBasis(StrEnum):
 MAX_DAYS = 366 * 2
 
 #: What each kind of person shares through their consent: a consumer, every kind of their
-#: information; a carer, their own carer-support notes (the peer notes written with them).
-#: What is about the person a carer cares for is that person's to share, never the carer's.
+#: information; a carer, their own carer-support notes (the peer notes written with them), their
+#: "about me" and their skills and resources. What is about the person a carer cares for is
+#: that person's to share, never the carer's.
 SHAREABLE: dict[Role, frozenset[Category]] = {
     Role.CONSUMER: frozenset(Category),
-    Role.CARER: frozenset({Category.PEER_NOTES}),
+    Role.CARER: frozenset({Category.PEER_NOTES, *PERSONAL}),
 }
 #: Whom a carer may share with, beyond their carer peer worker (who wrote the notes with them):
 #: a consumer peer worker, a clinician, another carer peer worker, or their teams.
@@ -121,12 +122,18 @@ def _validate(db: Session, by: Acting, grant: Grant, subject: User) -> None:
         # A carer naming a kind of the consumer's record: not theirs to share. On record.
         _refused(db, by, subject, ConsentBasis.NOT_THEIRS_TO_SHARE)
         raise ConsentError(
-            "You can share your own carer-support notes. What is about the person you care for"
-            " is theirs to share.",
+            "You can share your own carer-support notes, your “about me” and your skills and"
+            " resources. What is about the person you care for is theirs to share.",
             "categories",
         )
     if not isinstance(grant.act, Act):
         raise ConsentError("Unknown action.", "act")
+    if grant.act is Act.CONTRIBUTE and grant.categories & PERSONAL:
+        # Only you write your "about me" and keep your skills list: others may only read them.
+        raise ConsentError(
+            "Your “about me” and your skills and resources can be shared to read only.",
+            "categories",
+        )
     if subject.role is Role.CARER:
         _validate_carer_grant(db, grant)
     if grant.valid_until <= grant.valid_from:

@@ -40,12 +40,20 @@ def _grantee_choices(db: Session, subject: User) -> list[SelectChoice]:
 
 def _fit_form(db: Session, form: GrantForm, subject: User) -> GrantForm:
     """The form offers what this subject shares (`consent.SHAREABLE`): a consumer, every kind
-    of their information, to read or to add to; a carer, their carer-support notes, to read."""
+    of their information, to read or to add to; a carer, their carer-support notes, their "about
+    me" and their skills and resources, to read."""
     form.grantee.choices = _grantee_choices(db, subject)
     if subject.role is Role.CARER:
-        (notes,) = consent.SHAREABLE[Role.CARER]
+        notes = Category.PEER_NOTES
         label = f"Your {consent.kind_label(notes, Role.CARER)}: the parts you marked “care team”"
-        form.categories.choices = [SelectChoice(notes.value, label)]
+        form.categories.choices = [
+            SelectChoice(notes.value, label),
+            *(
+                SelectChoice(c.value, f"Your {c.label}")
+                for c in (Category.ABOUT_ME, Category.SKILLS)
+                if c in consent.SHAREABLE[Role.CARER]
+            ),
+        ]
         form.act.choices = [SelectChoice(Act.READ.value, "Read them")]
         form.purpose.description = (
             "For example: so the peer worker of the person I care for knows how things are."
@@ -234,6 +242,9 @@ _OWN_VIEWS = {
     "risk_concern": ("risk.show", "concern_id"),
     "support_agreement": ("agreements.show", "agreement_id"),
     "worker_request": ("choosing.read_handover", "request_id"),
+    # Pages about the person themselves: their own list, their own "about me".
+    "skills": ("skills.for_person", "subject_id"),
+    "about_me": ("aboutme.mine", ""),
 }
 
 
@@ -241,5 +252,5 @@ def _own_view(actor: Actor, item: preview.Seen) -> str:
     endpoint, arg = _OWN_VIEWS[item.type]
     if item.type == "record_entry":
         return url_for(endpoint, subject_id=actor.id, entry_id=item.id)
-    values: dict[str, Any] = {arg: item.id}
+    values: dict[str, Any] = {arg: item.id} if arg else {}
     return url_for(endpoint, **values)

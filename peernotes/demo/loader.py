@@ -23,6 +23,7 @@ from peernotes.auth.roles import MFA_REQUIRED_ROLES, Role
 from peernotes.care import service as care
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
+from peernotes.demo import about_me as about_me_demo
 from peernotes.demo import carers_support as carers_support_demo
 from peernotes.demo import language_oncall as language_oncall_demo
 from peernotes.demo import wellbeing as wellbeing_demo
@@ -228,6 +229,7 @@ def load_demo(db: Session, request_id: str = "demo-load") -> list[DemoPerson]:
     language_oncall_demo.seed(db, users, request_id)
     carers_support_demo.seed(db, users, request_id)
     wellbeing_demo.seed(db, users, request_id)
+    about_me_demo.seed(db, users, request_id)
     return list(PEOPLE)
 
 

@@ -34,7 +34,8 @@ Your information from PeerNotes
 
 This is a copy of the information PeerNotes holds about you that you can see:
 notes about you (every version you were shown, and your own words), {record}concerns
-raised with your care team about your safety, your consent
+raised with your care team about your safety, your "about me" and the skills and
+resources you keep with your peer worker (every version), your consent
 and who you share with (with the receipts you were given), and the list of who has looked
 at your information.
 
@@ -86,6 +87,8 @@ def as_json(info: Information) -> dict[str, Any]:
             "history": _plain(info.consent_history),
         },
         "nominations": _plain(info.nominations),
+        "about_me": _plain(info.about_me),
+        "skills_and_resources": _plain(info.skills),
         "access_log": {
             "entries": _plain(info.access_log),
             "emergency_access": _plain(info.emergency_uses),

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from peernotes.aboutme import service as aboutme
 from peernotes.access.queries import current_provisions
 from peernotes.accesslog import own_log, plain
 from peernotes.audit import log
@@ -31,7 +32,7 @@ from peernotes.audit.writer import record_event
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import ROLE_LABELS, Permission, Role, has_permission
+from peernotes.auth.roles import ROLE_LABELS, SUBJECT_ROLES, Permission, Role, has_permission
 from peernotes.care import service as care
 from peernotes.consent import service as consent
 from peernotes.db import utcnow
@@ -39,6 +40,7 @@ from peernotes.emergency import service as emergency
 from peernotes.notes import service as notes
 from peernotes.records import service as records
 from peernotes.risk import service as risk
+from peernotes.skills import service as skills
 from peernotes.wishes import service as wishes
 
 #: How many record entries one listing call asks for (the record is read to its end).
@@ -203,6 +205,37 @@ class EmergencyUse:
 
 
 @dataclass(frozen=True)
+class AboutMeVersion:
+    """One version of the person's "about me": question → their answer."""
+
+    version: int
+    written_at: datetime
+    parts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SkillVersion:
+    number: int
+    written_by_id: int
+    written_at: datetime
+    name: str
+    about: str
+    worked: str
+
+
+@dataclass(frozen=True)
+class SkillItem:
+    """A skill or resource they keep with their peer worker, every version, newest first."""
+
+    id: int
+    kind: str
+    added_by_id: int
+    added_at: datetime
+    retired_at: datetime | None
+    versions: tuple[SkillVersion, ...]
+
+
+@dataclass(frozen=True)
 class Information:
     """Everything about one person that they may see, at one moment."""
 
@@ -221,6 +254,10 @@ class Information:
     people: dict[int, Person] = field(default_factory=dict)
     #: A consumer's wishes at a transition: every version, and the care team's replies.
     wishes: tuple[WishStatement, ...] = ()
+    #: Every version of their "about me", newest first (empty when they wrote none).
+    about_me: tuple[AboutMeVersion, ...] = ()
+    #: The skills and resources they keep with their peer worker, with every version.
+    skills: tuple[SkillItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +290,7 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
     shares = _shares(db, me, now)
     nominations = _nominations(db, me)
     statements = _wishes(db, by) if has_permission(by.role, Permission.WISHES_OWN) else ()
+    about_me, kept = _about_me(db, by), _skills(db, by)
     record_event(db, by, Action.INFORMATION_DOWNLOAD, by.id, None, Outcome.ALLOWED, Basis.SELF)
     named = _named(me, gathered_notes, record or (), concerns, history, nominations, uses)
     for w in statements:
@@ -260,6 +298,7 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
         named.update(r.author_id for r in w.replies)
         if w.helper_id is not None:
             named.add(w.helper_id)
+    named |= {i.added_by_id for i in kept} | {v.written_by_id for i in kept for v in i.versions}
     return Information(
         person=Person(me.id, me.display_name, me.role.value),
         generated_at=now,
@@ -273,6 +312,49 @@ def gather(db: Session, by: Acting, tz: ZoneInfo) -> Information:
         emergency_uses=uses,
         people=_people(db, named),
         wishes=statements,
+        about_me=about_me,
+        skills=kept,
+    )
+
+
+def _about_me(db: Session, by: Acting) -> tuple[AboutMeVersion, ...]:
+    """Their "about me", every version, as their own page reads it (logged as there)."""
+    if by.role not in SUBJECT_ROLES:
+        return ()
+    current, earlier = aboutme.own(db, by)
+    return tuple(
+        AboutMeVersion(
+            v.version, v.written_at, {question: answer for question, answer in v.filled()}
+        )
+        for v in ([current] if current else []) + earlier
+    )
+
+
+def _skills(db: Session, by: Acting) -> tuple[SkillItem, ...]:
+    """Their skills and resources, as their own list page reads it (logged as there)."""
+    if by.role not in SUBJECT_ROLES or by.id is None:
+        return ()
+    found = skills.read_list(db, by, by.id)
+    return tuple(
+        SkillItem(
+            i.id,
+            i.kind.value,
+            i.added_by_id,
+            i.added_at,
+            i.retired_at,
+            tuple(
+                SkillVersion(
+                    v.number,
+                    v.written_by_id,
+                    v.written_at,
+                    v.text.name,
+                    v.text.about,
+                    v.text.worked,
+                )
+                for v in (i.current, *i.earlier)
+            ),
+        )
+        for i in found.items
     )
 
 

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.aboutme import service as aboutme
 from peernotes.access.queries import subjects_whose_record_opens
 from peernotes.auth.accounts import display_names
 from peernotes.auth.actor import Actor
@@ -53,10 +54,13 @@ def home_context(db: Session, actor: Actor, now: datetime, today: date) -> dict[
         context["caseload"] = people
         context["carers_sharing"] = notes.carers_sharing_with(db, actor)
         context["record_opens"] = _record_opens(db, actor, [a.subject_id for a in people])
+        context["about_me"] = aboutme.shared_with_me(db, actor, [a.subject_id for a in people])
     elif actor.role in (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER):
         people = care.caseload(db, actor.id, now)
         context["caseload"] = people
         context["record_opens"] = _record_opens(db, actor, [a.subject_id for a in people])
+        # Each "about me" the person shared with this worker, read (and logged) once here.
+        context["about_me"] = aboutme.shared_with_me(db, actor, [a.subject_id for a in people])
         context["contact_summary"] = contacts.caseload_summary(db, actor.id, people, today)
         context["carers_sharing"] = notes.carers_sharing_with(db, actor)
         context["handovers_asked"] = handover.asked_of(db, actor.id, now)

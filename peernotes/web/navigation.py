@@ -151,6 +151,9 @@ NAVIGATION: tuple[NavItem, ...] = (
         P.WELLBEING_RECEIVE,
         P.ADMIN_SUPERVISION,
     ),
+    # The person's own words, and what they practise with their peer worker.
+    _item("About me", "aboutme.mine", A.SUPPORT, P.ABOUT_ME_OWN),
+    _item("Skills and resources", "skills.mine", A.SUPPORT, P.SKILLS_USE, P.ABOUT_ME_OWN),
 )
 
 

@@ -294,8 +294,10 @@ def test_consent_history_holds_the_receipts_he_was_given(world: World) -> None:
     assert [c["receipts"] for c in got] == [c.added for c in history]
     receipts = [r for c in got for r in c["receipts"]]
     assert any("Sam Rivera (peer worker) can read your letters" in r for r in receipts)
-    (share,) = alex.data["consent"]["shares_now"]
-    assert share["categories"] == ["correspondence"] and share["act"] == "read"
+    # His letters shared with Sam, and (the demo's too) his "about me" shared with Sam.
+    shares = alex.data["consent"]["shares_now"]
+    assert sorted(tuple(s["categories"]) for s in shares) == [("about_me",), ("correspondence",)]
+    assert all(share["act"] == "read" for share in shares)
     for receipt in receipts:
         assert receipt in alex.html
     assert [n["person_id"] for n in alex.data["nominations"]] == [world.ids["linh"]]
@@ -527,3 +529,25 @@ def test_the_page_explains_and_is_linked_from_the_persons_own_pages(world: World
     assert 'href="/my/information"' in home
     carer = _client(world, "linh").get("/my/information").get_data(as_text=True)
     assert "Your record:" not in carer
+
+
+def test_alex_gets_his_about_me_and_his_skills_list_with_every_version(world: World) -> None:
+    from peernotes.demo.about_me import ALEX_ABOUT_ME
+
+    alex = world.downloads["alex"]
+    (about,) = alex.data["about_me"]
+    assert about["version"] == 1
+    assert list(about["parts"].values()) == list(ALEX_ABOUT_ME.values())
+    kept = {i["versions"][0]["name"]: i for i in alex.data["skills_and_resources"]}
+    assert set(kept) == {"Opposite action", "TIPP (cold water)", "DBT skills group, Tuesdays"}
+    opposite = kept["Opposite action"]
+    assert [v["number"] for v in opposite["versions"]] == [2, 1]
+    assert opposite["kind"] == "skill" and opposite["added_by_id"] == world.ids["sam"]
+    assert "Texting a friend" in alex.html and ALEX_ABOUT_ME["contact"] in alex.html
+    # Each read as his pages log it: one of his "about me", one of his list.
+    mine = [e for e in alex.written if e.actor_id == alex.user_id]
+    assert len([e for e in mine if e.action == "about_me:read"]) == 1
+    assert len([e for e in mine if e.action == "skills:read"]) == 1
+    # Nobody else's: Jordan wrote none and keeps none.
+    jordan = world.downloads["jordan"]
+    assert jordan.data["about_me"] == [] and jordan.data["skills_and_resources"] == []

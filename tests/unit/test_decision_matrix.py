@@ -1,6 +1,7 @@
 """decide() against an exhaustive matrix generated from a declarative table.
 
-Axes: 7 roles x consent none/granted/revoked/expired x every category x care assignment
+Axes: 7 roles x consent none/granted/revoked/expired x every category (the record's, peer
+notes, and the personal "about me" and "skills and resources") x care assignment
 active/ended x training current/lapsed x safety flag on/off x emergency none/active/expired.
 The expected outcome comes from ROLE_POLICY in tests/access_policy.py, a table written from the
 SPEC, not from the code under test (the database matrix, tests/records/test_access_matrix.py,
@@ -59,7 +60,7 @@ CASES = list(
 
 
 def test_the_matrix_is_exhaustive() -> None:
-    assert len(CASES) == 7 * 4 * 8 * 2 * 2 * 2 * 3 == 5_376
+    assert len(CASES) == 7 * 4 * 10 * 2 * 2 * 2 * 3 == 6_720
 
 
 def test_every_case_of_the_matrix() -> None:
@@ -75,7 +76,10 @@ def test_every_case_of_the_matrix() -> None:
             emergency=_emergency(emergency),
         )
         got = decide(request, facts)
-        want = expected(role, consent, assigned, trained, flag, emergency, provision_id=7, emergency_id=3)
+        want = expected(
+            role, consent, assigned, trained, flag, emergency, provision_id=7, emergency_id=3,
+            category=category.value,
+        )
         if got != want:
             failures.append((role.value, consent, category.value, assigned, trained, flag, emergency, got, want))
     assert failures == [], f"{len(failures)} cases differ, first: {failures[:3]}"

@@ -196,6 +196,22 @@ PAGES: dict[str, dict[Role, int]] = {
     ),
     "/wellbeing/concerns": only(Role.CLINICIAN, Role.ADMIN),
     "/wellbeing/concerns/<int:workplace_concern_id>": only(Role.ADMIN, clinician=404),
+    # About me: the demo's Alex shared his with Sam alone; only he writes his own. His care
+    # assignment gives Dr Chen nothing of it (shared only by consent).
+    "/my/about-me": only(Role.CONSUMER, Role.CARER),
+    "/people/<int:subject_id>/about-me": only(
+        Role.CONSUMER_PEER_WORKER, carer=404, carer_peer_worker=404, clinician=404
+    ),
+    # Skills and resources: Alex keeps his with Sam (his peer worker); nobody else reads it.
+    "/my/skills": only(
+        consumer=302, carer=302, consumer_peer_worker=404, carer_peer_worker=404, clinician=404
+    ),
+    "/people/<int:subject_id>/skills": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, carer=404, carer_peer_worker=404, clinician=404
+    ),
+    "/skills/<int:skill_item_id>/change": only(
+        Role.CONSUMER, Role.CONSUMER_PEER_WORKER, carer=404, carer_peer_worker=404, clinician=404
+    ),
 }
 
 DEMO_BY_ROLE = {
@@ -263,6 +279,9 @@ def _path(app: Flask, rule: str) -> str:
     from tests.workforce.test_wellbeing import demo_concern
 
     values["workplace_concern_id"] = demo_concern(app)
+    from tests.skills.test_skills import first_item
+
+    values["skill_item_id"] = first_item(app, "alex")
     return re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

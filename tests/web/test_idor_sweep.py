@@ -240,6 +240,19 @@ SWEEP: tuple[Case, ...] = (
     ),
     # The API, with each person's own token: a JSON body (none here), no cookie.
     Case("POST", "/api/v1/consent/provisions/{provision}/revoke", ("alex",)),
+    # Alex's "about me", which he shared with Sam alone (the demo's; only consent opens it).
+    Case("GET", "/people/{alex}/about-me", ("sam",)),
+    # The skills and resources Alex keeps with Sam (the demo's "Opposite action").
+    Case("GET", "/people/{alex}/skills", ("alex", "sam")),
+    Case("POST", "/people/{alex}/skills", ("alex", "sam"), {"kind": "skill", "name": "Swept"}),
+    Case("GET", "/skills/{skill_item}/change", ("alex", "sam")),
+    Case(
+        "POST",
+        "/skills/{skill_item}/change",
+        ("alex", "sam"),
+        {"name": "Opposite action", "about": "Changed", "worked": "Changed"},
+    ),
+    Case("POST", "/skills/{skill_item}/retire", ("alex", "sam")),
 )
 
 #: Routes with ids that belong to a role's work, not to one person (each still checks its
@@ -296,6 +309,9 @@ def _objects(app: Flask) -> dict[str, int]:
     from tests.wishes.test_wishes import wish_objects
 
     ids.update(wish_objects(app))
+    from tests.skills.test_skills import first_item
+
+    ids["skill_item"] = first_item(app, "alex")
     with app.app_context(), get_database(app).session() as db:
         from peernotes.care.models import CarerNomination
         from peernotes.records.models import RecordEntry

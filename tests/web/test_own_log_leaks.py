@@ -42,6 +42,7 @@ OBJECTS: dict[str, tuple[str, str, str | None]] = {
     "directive_id": ("consent_directives", "id", "subject_id"),
     "wish_id": ("wishes", "id", "subject_id"),
     "workplace_concern_id": ("workplace_concerns", "id", "worker_id"),
+    "skill_item_id": ("skill_items", "id", "subject_id"),
 }
 #: Rows a refusal may name without a URL naming them (the handover of a worker request).
 ALSO = [("handover_summaries", "id", "subject_id")]

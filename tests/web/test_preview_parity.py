@@ -3,7 +3,7 @@
 For every demo person who has information of their own (consumers and carers) and every
 person their preview offers, X signs in and walks every page reachable by links from their
 home page. Every object about the subject that X opens (record entries, notes, risk concerns,
-support agreements, handovers) must be in the preview; and every item in the preview must open
+support agreements, handovers, their skills and resources, their "about me") must be in the preview; and every item in the preview must open
 for X. The two things the subject never sees (X's own drafts, a concern whose telling is
 delayed) are left out of both, by the preview's rule.
 
@@ -49,7 +49,12 @@ OBJECT_PAGES = [
     (re.compile(r"^/risk/(\d+)$"), "risk_concern"),
     (re.compile(r"^/agreements/(\d+)$"), "support_agreement"),
     (re.compile(r"^/handover/(\d+)$"), "worker_request"),
+    # Pages about the person as a whole: the id in their URL is the person's own.
+    (re.compile(r"^/people/(\d+)/skills$"), "skills"),
+    (re.compile(r"^/people/(\d+)/about-me$"), "about_me"),
 ]
+#: Items whose id is the subject's own (one per person: their list, their "about me").
+PERSON_ITEMS = {"skills": "/people/{id}/skills", "about_me": "/people/{id}/about-me"}
 URLS = {
     "note": "/notes/{id}",
     "risk_concern": "/risk/{id}",
@@ -92,6 +97,9 @@ def _crawl(client: FlaskClient) -> set[Item]:
 def _subject_of(app: Flask, items: Iterable[Item]) -> dict[Item, int]:
     found = {}
     for kind, object_id in items:
+        if kind in PERSON_ITEMS:
+            found[(kind, object_id)] = object_id
+            continue
         rows = query(app, f"SELECT subject_id FROM {TABLES[kind]} WHERE id = :i", {"i": object_id})
         found[(kind, object_id)] = int(str(rows[0][0]))
     return found
@@ -127,6 +135,8 @@ def _url(item: Item, subject_id: int) -> str:
     kind, object_id = item
     if kind == "record_entry":
         return f"/people/{subject_id}/record/{object_id}"
+    if kind in PERSON_ITEMS:
+        return PERSON_ITEMS[kind].format(id=object_id)
     return URLS[kind].format(id=object_id)
 
 

@@ -352,8 +352,8 @@ def test_change_of_worker_ends_the_old_workers_access_at_once(app: Flask) -> Non
 
 def test_stopping_several_named_shares_at_once_ends_them_all_in_one_version(app: Flask) -> None:
     # Alex shares two more things with Sam by name, each on its own (the demo shares his
-    # letters): asking for Tui with "stop sharing with Sam by name" ticked ends all three (it
-    # once failed on the second).
+    # letters and his "about me"): asking for Tui with "stop sharing with Sam by name" ticked
+    # ends all four (it once failed on the second).
     _entry_id, _medication = _grant_sam(app)
     alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
     with app.app_context(), get_database(app).session() as db:
@@ -366,7 +366,7 @@ def test_stopping_several_named_shares_at_once_ends_them_all_in_one_version(app:
             person_id=sam_id,
         )
         db.commit()
-        assert len(choosing.named_provisions(db, alex_id, sam_id, utcnow())) == 3
+        assert len(choosing.named_provisions(db, alex_id, sam_id, utcnow())) == 4
     versions = _count(app, "consent_directives", "subject_id = :s", {"s": alex_id})
     response = _post(
         _client(app, "alex"),
@@ -382,7 +382,7 @@ def test_stopping_several_named_shares_at_once_ends_them_all_in_one_version(app:
         "SELECT count(*) FROM audit_log WHERE action = 'consent:revoke' AND actor_id = :a",
         {"a": alex_id},
     )
-    assert revoked == [(3,)]
+    assert revoked == [(4,)]
     # The role share (peer workers in Alex's care team) is carried over, not stopped.
     with app.app_context(), get_database(app).session() as db:
         kinds = [p.kind for p in current_provisions(db, alex_id, utcnow())]
