@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from peernotes.access.decision import Decision
 from peernotes.access.objects import ObjectBasis
 from peernotes.access.relationships import Relationships, relationships
-from peernotes.audit.events import Action, Outcome
+from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
+from peernotes.auth.roles import Permission, Role, has_permission
 
 T = TypeVar("T")
 
@@ -123,3 +123,16 @@ def person_in_care(db: Session, by: Acting, person_id: int, action: Action, kind
         record_event(db, by, action, person.id, None, Outcome.DENIED, ObjectBasis.NOT_IN_CARE)
         raise NotInCare(person_id)
     return person
+
+
+def holds_or_logged(
+    db: Session, by: Acting, permission: Permission, action: Action, target: Target | None = None
+) -> bool:
+    """Whether `by` holds `permission` for a change that is about no person (the service's
+    language list, its on-call roster, its settings). When they do not, the refusal goes on the
+    access log (`no_permission`) here, so the service only has to raise its own error: the
+    route already checked, and this keeps a direct call from a script or a test honest too."""
+    if by.id is not None and by.role is not None and has_permission(by.role, permission):
+        return True
+    record_event(db, by, action, None, target, Outcome.DENIED, Basis.NO_PERMISSION)
+    return False

@@ -21,11 +21,12 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.access.authorize import holds_or_logged
+from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting
-from peernotes.auth.roles import Permission, has_permission
+from peernotes.auth.roles import Permission
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.language.models import ServiceTerm
@@ -102,14 +103,6 @@ def packaged_terms() -> tuple[Term, ...]:
     return language.default_checker().terms
 
 
-def _may_manage(by: Acting) -> bool:
-    return (
-        by.id is not None
-        and by.role is not None
-        and has_permission(by.role, Permission.ADMIN_LANGUAGE)
-    )
-
-
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -123,10 +116,7 @@ def add_term(db: Session, by: Acting, term: str, suggestion: str, why: str = "")
             packaged list or the service's list already has, or text that does not fit.
             Nothing is stored then.
     """
-    if not _may_manage(by):
-        record_event(
-            db, by, Action.LANGUAGE_TERM_ADD, None, None, Outcome.DENIED, Basis.NO_PERMISSION
-        )
+    if not holds_or_logged(db, by, Permission.ADMIN_LANGUAGE, Action.LANGUAGE_TERM_ADD):
         raise LanguageError("Only a coordinator can change the service's language list.")
     cleaned = _one_line(term)
     if not cleaned:
@@ -156,7 +146,7 @@ def add_term(db: Session, by: Acting, term: str, suggestion: str, why: str = "")
                 f"“{cleaned}” is already checked (as “{known.term}”).",
                 "term",
             )
-    assert by.id is not None  # _may_manage
+    assert by.id is not None  # holds_or_logged
     row = ServiceTerm(term=cleaned, suggestion=said, why=reason, added_by_id=by.id)
     db.add(row)
     db.flush()
@@ -180,10 +170,7 @@ def retire_term(db: Session, by: Acting, term_id: int) -> ServiceTerm:
         LanguageError: not a coordinator (logged), no such term, or retired already.
     """
     target = Target(TARGET, term_id)
-    if not _may_manage(by):
-        record_event(
-            db, by, Action.LANGUAGE_TERM_RETIRE, None, target, Outcome.DENIED, Basis.NO_PERMISSION
-        )
+    if not holds_or_logged(db, by, Permission.ADMIN_LANGUAGE, Action.LANGUAGE_TERM_RETIRE, target):
         raise LanguageError("Only a coordinator can change the service's language list.")
     row = db.get(ServiceTerm, term_id)
     if row is None:

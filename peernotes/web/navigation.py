@@ -153,6 +153,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     ),
     # The person's own words, and what they practise with their peer worker.
     _item("About me", "aboutme.mine", A.SUPPORT, P.ABOUT_ME_OWN),
+    _item("My wishes", "wishes.mine", A.SUPPORT, P.WISHES_OWN),
     _item("Skills and resources", "skills.mine", A.SUPPORT, P.SKILLS_USE, P.ABOUT_ME_OWN),
 )
 

@@ -20,13 +20,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peernotes.access.authorize import holds_or_logged
 from peernotes.access.objects import OnCallFacts, decide_on_call
-from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import Permission, Role, has_permission
+from peernotes.auth.roles import Permission, Role
 from peernotes.db import utcnow
 from peernotes.errors import Refused
 from peernotes.parsing import parse_id
@@ -158,14 +159,6 @@ def workers(db: Session) -> list[User]:
     )
 
 
-def _may_manage(by: Acting) -> bool:
-    return (
-        by.id is not None
-        and by.role is not None
-        and has_permission(by.role, Permission.ADMIN_ON_CALL)
-    )
-
-
 @step
 def add_slot(
     db: Session,
@@ -182,10 +175,7 @@ def add_slot(
         OnCallError: not a coordinator (logged), not an active carer peer worker, a day or
             time that is not one, a start equal to the end, or no way to reach them.
     """
-    if not _may_manage(by):
-        record_event(
-            db, by, Action.ON_CALL_SLOT_ADD, None, None, Outcome.DENIED, Basis.NO_PERMISSION
-        )
+    if not holds_or_logged(db, by, Permission.ADMIN_ON_CALL, Action.ON_CALL_SLOT_ADD):
         raise OnCallError("Only a coordinator can set on-call times.")
     worker = db.get(User, worker_id) if worker_id else None
     if worker is None or worker.role is not ON_CALL_ROLE or not worker.active:
@@ -212,7 +202,7 @@ def add_slot(
         raise OnCallError("Say how carers reach them, for example the on-call phone.", "reach")
     if len(how) > MAX_REACH:
         raise OnCallError(f"Keep it to {MAX_REACH} characters or fewer.", "reach")
-    assert by.id is not None  # _may_manage
+    assert by.id is not None  # holds_or_logged
     slot = OnCallSlot(
         worker_id=worker.id,
         weekday=day,
@@ -243,10 +233,7 @@ def end_slot(db: Session, by: Acting, slot_id: int) -> OnCallSlot:
         OnCallError: not a coordinator (logged), no such time, or ended already.
     """
     target = Target(TARGET, slot_id)
-    if not _may_manage(by):
-        record_event(
-            db, by, Action.ON_CALL_SLOT_END, None, target, Outcome.DENIED, Basis.NO_PERMISSION
-        )
+    if not holds_or_logged(db, by, Permission.ADMIN_ON_CALL, Action.ON_CALL_SLOT_END, target):
         raise OnCallError("Only a coordinator can change on-call times.")
     slot = db.get(OnCallSlot, slot_id)
     if slot is None:
