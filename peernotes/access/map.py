@@ -63,8 +63,8 @@ from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
 from peernotes.records.models import RecordEntry
 from peernotes.risk.models import RiskConcern
-from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.wishes.models import Wish
+from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.workforce.choosing.models import HandoverSummary, WorkerRequest
 
 #: The kinds of information the map has a column for, in the order a person reads them.
