@@ -32,16 +32,20 @@ from peernotes.access.decision import (
     decide,
 )
 from peernotes.access.objects import (
+    WISHES_CARE_TEAM,
+    WISHES_HELPER,
     AgreementFacts,
     ConcernFacts,
     NoteFacts,
     Relation,
     SkillsFacts,
+    WishesFacts,
     decide_agreement,
     decide_concern,
     decide_handover,
     decide_note,
     decide_skills,
+    decide_wishes,
 )
 from peernotes.access.queries import (
     current_provisions,
@@ -59,6 +63,7 @@ from peernotes.notes.lifecycle import State
 from peernotes.notes.models import Note
 from peernotes.records.models import RecordEntry
 from peernotes.risk.models import RiskConcern
+from peernotes.wishes.models import Wish
 from peernotes.workforce.agreements.models import SupportAgreement
 from peernotes.workforce.choosing.models import HandoverSummary, WorkerRequest
 
@@ -78,6 +83,9 @@ class ObjectKind(StrEnum):
     #: The skills and resources the person keeps with the peer workers who support them now
     #: (`decide_skills`); others read them only by consent (the `skills` column).
     SKILLS_KEPT = "skills_kept"
+    #: The person's wishes for an admission or a discharge (`decide_wishes`): the peer worker
+    #: they wrote them with, and once sent, their care team. No consent opens them.
+    WISHES = "wishes"
 
     @property
     def label(self) -> str:
@@ -87,6 +95,7 @@ class ObjectKind(StrEnum):
             "risk_concerns": "concerns raised about you",
             "support_agreements": "support agreements",
             "skills_kept": "skills and resources you keep together",
+            "wishes": "your wishes for an admission or a discharge",
         }[self.value]
 
 
@@ -185,8 +194,9 @@ def access_map(db: Session, subject_id: int, at: datetime) -> list[Row]:
 def _object_access(
     db: Session, subject_id: int, at: datetime, care_team: set[int]
 ) -> dict[int, dict[ObjectKind, dict[Item, Decision]]]:
-    """Who reads which of the subject's concerns, agreements, handovers and what they wrote, by
-    those objects' own deciders, with the facts each needs (care, supervision) as of `at`."""
+    """Who reads which of the subject's concerns, agreements, wishes, handovers and what they
+    wrote, by those objects' own deciders, with the facts each needs (care, supervision,
+    training) as of `at`."""
     found: dict[int, dict[ObjectKind, dict[Item, Decision]]] = {}
 
     def keep(person_id: int, kind: ObjectKind, item: Item, decision: Decision) -> None:
@@ -208,8 +218,13 @@ def _object_access(
         .order_by(SupportAgreement.id)
     ).all()
     supervisors = {a.worker_id: supervisor_of(db, a.worker_id) for a in agreements}
+    # Each statement as it stood at `at`: written by then, and sent by then or not.
+    wishes = db.scalars(
+        select(Wish).where(Wish.subject_id == subject_id, Wish.created_at <= at).order_by(Wish.id)
+    ).all()
     candidates = (
         care_team
+        | {w.helper_id for w in wishes if w.helper_id is not None}
         | {c.raised_by_id for c in concerns}
         | {c.cosigner_id for c in concerns if c.cosigner_id is not None}
         | {a.worker_id for a in agreements}
@@ -250,6 +265,22 @@ def _object_access(
         worker_in_care = in_care and person.role in PEER_WORKERS
         decision = decide_skills(SkillsFacts(person.id, subject_id, worker_in_care, no_share))
         keep(person.id, ObjectKind.SKILLS_KEPT, ("skills", subject_id), decision)
+        # Their wishes, by the very decision the wishes pages ask (`decide_wishes`), with
+        # training as the handovers here read it.
+        trained = training_current(db, person.id, at) if wishes else True
+        for wish in wishes:
+            decision = decide_wishes(
+                WishesFacts(
+                    actor_id=person.id,
+                    actor_role=person.role,
+                    subject_id=subject_id,
+                    helper_id=wish.helper_id,
+                    sent=wish.sent_at is not None and wish.sent_at <= at,
+                    in_care=in_care,
+                    training_current=trained,
+                )
+            )
+            keep(person.id, ObjectKind.WISHES, ("wish", wish.id), decision)
     for person_id, item, decision in _handovers(db, subject_id, at):
         keep(person_id, ObjectKind.HANDOVERS, item, decision)
     for person_id, item, decision in _authors(db, subject_id, at):
@@ -390,10 +421,19 @@ _OBJECT_WORDS: dict[str, str] = {
 }
 
 
+#: Wishes say why in their own words: the person chose the worker, or sent them to the team.
+_WISHES_WORDS: dict[tuple[str, str], str] = {
+    (Relation.WORKER, WISHES_HELPER): "your peer worker: you chose to write them together",
+    (Relation.CARE_TEAM, WISHES_CARE_TEAM): "in your care team: you sent them",
+}
+
+
 def object_words(decision: Decision, *, one: bool = False) -> Cell:
-    """The basis of a permit on a concern or an agreement, as the subject reads it (of `one`
-    object rather than of a column of them)."""
+    """The basis of a permit on a concern, an agreement or wishes, as the subject reads it (of
+    `one` object rather than of a column of them)."""
     relation = decision.relation or ""
+    if (relation, decision.basis) in _WISHES_WORDS:
+        return Cell(_WISHES_WORDS[(relation, decision.basis)], relation)
     if one and relation == Relation.AUTHOR:
         return Cell("they wrote it", relation)
     return Cell(_OBJECT_WORDS.get(relation, decision.basis), relation)

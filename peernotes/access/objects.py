@@ -300,6 +300,8 @@ class WishesFacts:
     sent: bool
     #: The actor has an active care assignment to the person.
     in_care: bool
+    #: The actor's training is current (peer workers read only while it is).
+    training_current: bool = True
 
 
 def decide_wishes(facts: WishesFacts) -> Decision:

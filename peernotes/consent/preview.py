@@ -2,9 +2,9 @@
 
 Everything listed comes from the access layer, asked as that person: record entries through
 the SQL twin of `decide()` (`readable_entries`), peer notes through the same peer-notes
-decision the note pages ask, and concerns, agreements, handovers and what they wrote through
-the access map's per-object permits. So the preview cannot drift from what they would really
-be shown: a test signs in as each person and compares (tests/web/test_preview_parity.py).
+decision the note pages ask, and concerns, agreements, wishes, handovers and what they wrote
+through the access map's per-object permits. So the preview cannot drift from what they would
+really be shown: a test signs in as each person and compares (tests/web/test_preview_parity.py).
 
 Two things a person may open are never listed, because to the subject they do not exist yet:
 a draft note (its author's alone until they show it) and a risk concern whose telling a
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from peernotes.aboutme.models import AboutMeVersion
 from peernotes.access.decision import CARER_SIDE, PEER_WORKERS, Category, Decision
 from peernotes.access.map import Item, ObjectKind, Row, access_map, basis_words, object_words
+from peernotes.access.objects import Relation
 from peernotes.access.queries import (
     current_provisions,
     facts_for,
@@ -40,6 +41,7 @@ from peernotes.notes.models import Note, NoteKind
 from peernotes.notes.service.reading import peer_notes_decision, shared_with_care_team
 from peernotes.records.models import RecordEntry
 from peernotes.risk.models import RiskConcern
+from peernotes.wishes.models import Wish
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,22 @@ def seen_by(
     for item in items.get(ObjectKind.HANDOVERS, {}):
         words_ = "A handover between your peer workers"
         seen.append(Seen(*item, words_, None, None, why=why(item, ObjectKind.HANDOVERS)))
+    # Their wishes, as the map's `decide_wishes` permits: the care team reads only what was
+    # sent (the wish page shows them the last version sent), the helper every version.
+    for item in items.get(ObjectKind.WISHES, {}):
+        wish = db.get_one(Wish, item[1])
+        permit = items[ObjectKind.WISHES][item]
+        part = "the last version you sent" if permit.relation == Relation.CARE_TEAM else ""
+        seen.append(
+            Seen(
+                *item,
+                f"Your wishes for {wish.transition.label}",
+                None,
+                wish.sent_at or wish.created_at,
+                part,
+                why(item, ObjectKind.WISHES),
+            )
+        )
     # What the person writes themselves: their skills list (kept with a peer worker, or shared
     # by consent) and their "about me" (shared by consent), each one page about them.
     skills_item = ("skills", subject.id)

@@ -242,6 +242,7 @@ _OWN_VIEWS = {
     "risk_concern": ("risk.show", "concern_id"),
     "support_agreement": ("agreements.show", "agreement_id"),
     "worker_request": ("choosing.read_handover", "request_id"),
+    "wish": ("wishes.show", "wish_id"),
     # Pages about the person themselves: their own list, their own "about me".
     "skills": ("skills.for_person", "subject_id"),
     "about_me": ("aboutme.mine", ""),

@@ -9,19 +9,27 @@ basis; and every person not in the map is refused every kind.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pytest
+from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peernotes.access.decision import Act, Request, decide
+from peernotes.access import map as access_map_module
+from peernotes.access.decision import Act, Decision, Request, decide
 from peernotes.access.map import KINDS, ObjectKind, access_map
-from peernotes.access.queries import facts_for, subjects_whose_record_opens
+from peernotes.access.objects import WishesFacts, decide_wishes
+from peernotes.access.queries import facts_for, subjects_whose_record_opens, training_current
 from peernotes.access.relationships import relationships
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
-from peernotes.db import utcnow
+from peernotes.db import get_database, utcnow
 from peernotes.records.models import RecordEntry
 from peernotes.records.service import may_open
+from peernotes.wishes.models import Wish
 from tests.access.worlds import hold_in_random_worlds
+from tests.helpers import client_as, user_id
 from tests.records.test_sql_mirrors_decide import _build, world
 
 EXAMPLES = 50
@@ -74,3 +82,41 @@ def test_whose_record_opens_has_one_answer_single_and_listed(empty_database_url:
                 assert (subject.id in listed) is may_open(db, by, subject.id), actor.role
 
     hold_in_random_worlds(empty_database_url, world, _build, check, EXAMPLES)
+
+
+def test_the_map_weighs_wishes_by_decide_wishes_with_the_readers_training(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Whoever opens one of Maya's wishes is in her map for it, and no one else: the map asks
+    # the wishes pages' own decision. Tui's training (due to lapse within the month) reaches it
+    # as the map reads training for handovers.
+    maya, tui, walsh = (user_id(app, key) for key in ("maya", "tui", "dr.walsh"))
+    asked: list[WishesFacts] = []
+
+    def spy(facts: WishesFacts) -> Decision:
+        asked.append(facts)
+        return decide_wishes(facts)
+
+    monkeypatch.setattr(access_map_module, "decide_wishes", spy)
+    with app.app_context(), get_database(app).session() as db:
+        now = utcnow()
+        (wish,) = db.scalars(select(Wish).where(Wish.subject_id == maya)).all()
+        readers = {r.person_id for r in access_map(db, maya, now) if ObjectKind.WISHES in r.objects}
+        assert [f.training_current for f in asked if f.actor_id == tui] == [True]
+        asked.clear()
+        later = now + timedelta(days=400)
+        access_map(db, maya, later)
+        lapsed = training_current(db, tui, later)
+        assert [f.training_current for f in asked if f.actor_id == tui] == [lapsed]
+        assert not lapsed
+        everyone = {
+            int(str(uid)): str(email).split("@")[0]
+            for uid, email in db.execute(select(User.id, User.email))
+        }
+    opens = {
+        uid
+        for uid, key in everyone.items()
+        if uid != maya and client_as(app, key).get(f"/wishes/{wish.id}").status_code == 200
+    }
+    assert readers == opens
+    assert readers == {tui, walsh}

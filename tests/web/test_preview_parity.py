@@ -3,7 +3,8 @@
 For every demo person who has information of their own (consumers and carers) and every
 person their preview offers, X signs in and walks every page reachable by links from their
 home page. Every object about the subject that X opens (record entries, notes, risk concerns,
-support agreements, handovers, their skills and resources, their "about me") must be in the preview; and every item in the preview must open
+support agreements, handovers, their wishes, their skills and resources, their "about me") must
+be in the preview; and every item in the preview must open
 for X. The two things the subject never sees (X's own drafts, a concern whose telling is
 delayed) are left out of both, by the preview's rule.
 
@@ -49,6 +50,7 @@ OBJECT_PAGES = [
     (re.compile(r"^/risk/(\d+)$"), "risk_concern"),
     (re.compile(r"^/agreements/(\d+)$"), "support_agreement"),
     (re.compile(r"^/handover/(\d+)$"), "worker_request"),
+    (re.compile(r"^/wishes/(\d+)$"), "wish"),
     # Pages about the person as a whole: the id in their URL is the person's own.
     (re.compile(r"^/people/(\d+)/skills$"), "skills"),
     (re.compile(r"^/people/(\d+)/about-me$"), "about_me"),
@@ -60,6 +62,7 @@ URLS = {
     "risk_concern": "/risk/{id}",
     "support_agreement": "/agreements/{id}",
     "worker_request": "/handover/{id}",
+    "wish": "/wishes/{id}",
 }
 TABLES = {
     "note": "notes",
@@ -67,6 +70,7 @@ TABLES = {
     "risk_concern": "risk_concerns",
     "support_agreement": "support_agreements",
     "worker_request": "worker_requests",
+    "wish": "wishes",
 }
 
 

@@ -11,7 +11,7 @@ import re
 
 from flask import Flask
 
-from tests.helpers import client_as, grant_by_form, user_id
+from tests.helpers import client_as, grant_by_form, query, user_id
 
 
 def _rows(page: str) -> dict[str, str]:
@@ -88,3 +88,25 @@ def test_the_home_page_names_the_people_in_the_map(app: Flask) -> None:
     assert (
         f"Today {len(named)} people can read some of your information: {', '.join(named)}." in home
     )
+
+
+def test_maya_is_told_who_reads_her_wishes_and_why(app: Flask) -> None:
+    # Tui helped write them; Dr Walsh is in her care team and she sent them: both read them
+    # (decide_wishes), so both are in her map and her preview, in her words.
+    maya = client_as(app, "maya")
+    page = maya.get("/my/sharing").get_data(as_text=True)
+    assert "Your wishes for an admission or a discharge" in page
+    rows = _rows(page)
+    assert "your peer worker: you chose to write them together" in rows["Tui Henare"]
+    assert "in your care team: you sent them" in rows["Dr Fiona Walsh"]
+    (wish,) = query(app, "SELECT id FROM wishes WHERE subject_id = :s", {"s": user_id(app, "maya")})
+    for key, why in (
+        ("tui", "your peer worker: you chose to write them together"),
+        ("dr.walsh", "in your care team: you sent them"),
+    ):
+        shown = maya.get(f"/my/consent/preview?person={user_id(app, key)}").get_data(as_text=True)
+        item = re.search(rf'<li data-item="wish:{wish[0]}">(.*?)</li>', shown, re.S)
+        assert item is not None, key
+        assert why in item.group(1)
+        # And the page opens for them.
+        assert client_as(app, key).get(f"/wishes/{wish[0]}").status_code == 200
