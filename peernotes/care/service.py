@@ -110,8 +110,9 @@ def create_assignment(
     """Link a worker to a subject.
 
     Raises:
-        CareError: wrong pairing of roles, inactive accounts, bad dates, or an overlapping
-            assignment between the same two people.
+        CareError: wrong pairing of roles, inactive accounts, bad dates, an overlapping
+            assignment between the same two people, or (for a carer) a worker who supports a
+            consumer who names that carer.
     """
     if worker.role not in ASSIGNABLE:
         raise CareError("Only clinicians and peer workers can be assigned.", "worker_id")
@@ -139,6 +140,8 @@ def create_assignment(
             raise CareError(
                 "These two people already have an assignment covering those dates.", "starts_on"
             )
+    if subject.role is Role.CARER:
+        _refuse_both_sides(db, worker, subject)
     assignment = CareAssignment(
         worker_id=worker.id,
         subject_id=subject.id,
@@ -151,6 +154,22 @@ def create_assignment(
     db.flush()
     _record(db, by, Action.ASSIGNMENT_CREATE, subject.id, Target("care_assignment", assignment.id))
     return assignment
+
+
+def _refuse_both_sides(db: Session, worker: User, carer: User) -> None:
+    """One worker on both sides of a family would carry what each tells them across: a worker
+    who supports a consumer is not also assigned to a carer that consumer names."""
+    now = utcnow()
+    for nomination in nominations_of(db, carer.id):
+        if any(a.worker_id == worker.id for a in care_team(db, nomination.consumer_id, now)):
+            consumer = db.get_one(User, nomination.consumer_id)
+            raise CareError(
+                f"{worker.display_name} supports {consumer.display_name}, who names "
+                f"{carer.display_name} as their carer. One worker on both sides of a family "
+                f"would carry what each tells them across: choose someone else for "
+                f"{carer.display_name}.",
+                "worker_id",
+            )
 
 
 def _overlaps(existing: CareAssignment, starts_on: date, ends_on: date | None) -> bool:

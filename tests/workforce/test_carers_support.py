@@ -16,7 +16,7 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from peernotes.access.decision import Act, Category, GranteeKind
 from peernotes.audit.writer import By
@@ -239,9 +239,7 @@ def test_linh_is_offered_a_consumer_peer_worker_with_the_reason(app: Flask) -> N
     linh, sam_id, tui_id = by(app, "linh"), user_id(app, "sam"), user_id(app, "tui")
     with app.app_context(), get_database(app).session() as db:
         me = db.get_one(User, linh.id)
-        matches = choosing.matches_for(
-            db, me, utcnow(), choosing.current_assignment(db, me, utcnow())
-        )
+        matches = choosing.matches_for(db, me, utcnow())
         offered = {m.candidate.worker_id: m for m in matches}
         assert sam_id not in offered
         tui = offered[tui_id]
@@ -249,7 +247,7 @@ def test_linh_is_offered_a_consumer_peer_worker_with_the_reason(app: Flask) -> N
     turn(app, False)
     with app.app_context(), get_database(app).session() as db:
         me = db.get_one(User, linh.id)
-        matches = choosing.matches_for(db, me, utcnow(), None)
+        matches = choosing.matches_for(db, me, utcnow())
         assert all(m.candidate.role is Role.CARER_PEER_WORKER for m in matches)
         with pytest.raises(
             choosing.ChoosingError, match="does not match a peer worker with a carer"
@@ -402,3 +400,84 @@ def test_the_training_gate_applies_to_a_consumer_peer_worker_supporting_a_carer(
     with app.app_context(), get_database(app).session() as db:
         decision = peer_notes_decision(db, sam, robert.id)
         assert (decision.permitted, decision.basis) == (False, "training_lapsed")
+
+
+# One worker on both sides of a family --------------------------------------------------------
+
+
+def test_a_carer_cannot_ask_for_the_peer_worker_of_the_consumer_who_names_them(
+    app: Flask,
+) -> None:
+    """Alex names Linh, and Sam supports Alex: Linh (who asked for someone who has lived it)
+    is not offered Sam, and asking for him anyway is refused, at request and at confirm."""
+    linh, sam_id = by(app, "linh"), user_id(app, "sam")
+    with app.app_context(), get_database(app).session() as db:
+        me = db.get_one(User, linh.id)
+        assert sam_id not in {m.candidate.worker_id for m in choosing.matches_for(db, me, utcnow())}
+        with pytest.raises(choosing.ChoosingError, match="Choose a peer worker from your matches"):
+            choosing.request_worker(db, linh, sam_id)
+    assert count_rows(app, "worker_requests", "subject_id = :s", {"s": linh.id}) == 0
+    # A request stored before Sam took Alex on is refused when confirming, saying why.
+    with app.app_context(), get_database(app).session() as db:
+        db.execute(
+            text(
+                "UPDATE care_assignments SET ended_at = :t WHERE worker_id = :w AND ended_at IS NULL"
+            ),
+            {"t": utcnow() - timedelta(seconds=1), "w": sam_id},
+        )
+        db.commit()
+    with app.app_context(), get_database(app).session() as db:
+        row = choosing.request_worker(db, linh, sam_id)
+        db.commit()
+        request_id = row.id
+    admin, alex_id = by(app, "admin"), user_id(app, "alex")
+    with app.app_context(), get_database(app).session() as db:
+        care.create_assignment(
+            db,
+            worker=db.get_one(User, sam_id),
+            subject=db.get_one(User, alex_id),
+            starts_on=utcnow().date(),
+            ends_on=None,
+            team=None,
+            by=admin,
+        )
+        db.commit()
+    with app.app_context(), get_database(app).session() as db:
+        with pytest.raises(choosing.ChoosingError, match="supports someone who names Linh"):
+            choosing.confirm(db, admin, request_id)
+    assert (
+        count_rows(app, "worker_requests", "id = :i AND state = 'requested'", {"i": request_id})
+        == 1
+    )
+
+
+def test_a_consumer_peer_worker_needs_the_carer_to_have_asked_for_lived_it(app: Flask) -> None:
+    """Without "someone who has lived it" among her wishes, Linh is not offered Tui and asking
+    for Tui is refused, saying what to do."""
+    linh, tui_id = by(app, "linh"), user_id(app, "tui")
+    with app.app_context(), get_database(app).session() as db:
+        choosing.save_preferences(db, linh, [], "")
+        db.commit()
+    with app.app_context(), get_database(app).session() as db:
+        me = db.get_one(User, linh.id)
+        assert tui_id not in {m.candidate.worker_id for m in choosing.matches_for(db, me, utcnow())}
+        with pytest.raises(choosing.ChoosingError, match="asks for someone who has lived it"):
+            choosing.request_worker(db, linh, tui_id)
+    assert count_rows(app, "worker_requests", "subject_id = :s", {"s": linh.id}) == 0
+
+
+def test_the_coordinator_cannot_assign_one_worker_to_both_sides_of_a_family(app: Flask) -> None:
+    admin, sam_id, linh_id = by(app, "admin"), user_id(app, "sam"), user_id(app, "linh")
+    before = count_rows(app, "care_assignments", "subject_id = :s", {"s": linh_id})
+    with app.app_context(), get_database(app).session() as db:
+        with pytest.raises(care.CareError, match="supports Alex Nguyen, who names Linh"):
+            care.create_assignment(
+                db,
+                worker=db.get_one(User, sam_id),
+                subject=db.get_one(User, linh_id),
+                starts_on=utcnow().date(),
+                ends_on=None,
+                team=None,
+                by=admin,
+            )
+    assert count_rows(app, "care_assignments", "subject_id = :s", {"s": linh_id}) == before

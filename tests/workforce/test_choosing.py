@@ -656,10 +656,11 @@ def test_a_refused_confirmation_changes_nothing(app: Flask) -> None:
     )
 
 
-def test_confirming_is_refused_when_the_peer_worker_changed_since_the_request(
+def test_confirming_is_refused_when_the_worker_became_theirs_since_the_request(
     app: Flask,
 ) -> None:
-    """Confirming must never leave the person with two peer workers, or end the wrong one."""
+    """Confirming must never leave the person with the same worker twice (the overlap the
+    care service refuses), or end the wrong one: the coordinator is told why, plainly."""
     alex_id, sam_id, tui_id = (user_id(app, k) for k in ("alex", "sam", "tui"))
     _post(_client(app, "alex"), "/my/peer-worker/request", {"worker_id": str(tui_id)})
     request_id = _waiting_request(app, alex_id)
@@ -680,10 +681,9 @@ def test_confirming_is_refused_when_the_peer_worker_changed_since_the_request(
     before = query(app, "SELECT * FROM care_assignments ORDER BY id")
     admin = _client(app, "admin")
     assert _post(admin, f"/admin/worker-requests/{request_id}/confirm", {}).status_code == 302
-    assert (
-        "Alex Nguyen&#39;s peer worker has changed since they asked (it is now Tui Henare)."
-        in admin.get("/admin/worker-requests").get_data(as_text=True)
-    )
+    assert "Tui Henare is already Alex Nguyen&#39;s peer worker. Decline this request" in admin.get(
+        "/admin/worker-requests"
+    ).get_data(as_text=True)
     assert query(app, "SELECT * FROM care_assignments ORDER BY id") == before
     assert _count(app, "worker_requests", "id = :i AND state = 'requested'", {"i": request_id}) == 1
     assert sam_id in {
@@ -735,3 +735,74 @@ def test_ids_too_large_for_the_database_answer_as_missing(app: Flask) -> None:
     sam = _client(app, "sam")
     for path in ("/handover/99999999999999999999", "/agreements/2147483648", "/notes/99999999999"):
         assert sam.get(path).status_code == 404, path
+
+
+# Two peer workers at once (a carer's carer peer worker and consumer peer worker) ------------
+
+
+def test_the_page_lists_every_current_peer_worker_and_offers_none_of_them(app: Flask) -> None:
+    """Robert has Helen (a carer peer worker) and Sam (a consumer peer worker): both are
+    listed as his, neither is offered as "a different peer worker"."""
+    robert = _client(app, "robert")
+    page = robert.get("/my/peer-worker").get_data(as_text=True)
+    current = page.split('id="current-heading"')[1].split("</section>")[0]
+    assert "Helen" in current and "Sam" in current
+    assert "Ask for Helen" not in page and "Ask for Sam" not in page
+    robert_id, helen_id = user_id(app, "robert"), user_id(app, "helen")
+    with app.app_context(), get_database(app).session() as db:
+        me = db.get_one(User, robert_id)
+        assert {
+            a.worker.display_name.split()[0] for a in choosing.current_assignments(db, me, utcnow())
+        } == {"Helen", "Sam"}
+        assert helen_id not in {
+            m.candidate.worker_id for m in choosing.matches_for(db, me, utcnow())
+        }
+
+
+@pytest.mark.parametrize("worker", ["helen", "sam"])
+def test_asking_for_a_current_worker_is_refused_and_stores_nothing(app: Flask, worker: str) -> None:
+    robert_id, worker_id = user_id(app, "robert"), user_id(app, worker)
+    robert = _client(app, "robert")
+    assert (
+        _post(robert, "/my/peer-worker/request", {"worker_id": str(worker_id)}).status_code == 302
+    )
+    assert "is already your peer worker." in robert.get("/my/peer-worker").get_data(as_text=True)
+    assert _count(app, "worker_requests", "subject_id = :s", {"s": robert_id}) == 0
+
+
+def test_a_worker_of_another_kind_is_added_alongside_not_swapped(app: Flask) -> None:
+    """Linh has Helen (a carer peer worker) and asked for someone who has lived it: asking for
+    Tui (a consumer peer worker) replaces no one, the page says so, and confirming keeps
+    Helen."""
+    linh_id, helen_id, tui_id = (user_id(app, k) for k in ("linh", "helen", "tui"))
+    linh = _client(app, "linh")
+    page = linh.get("/my/peer-worker").get_data(as_text=True)
+    assert "Tui Henare would support you alongside Helen" in page
+    _post(linh, "/my/peer-worker/request", {"worker_id": str(tui_id), "handover": "yes"})
+    request_id = _waiting_request(app, linh_id)
+    assert (
+        _count(
+            app, "worker_requests", "id = :i AND previous_assignment_id IS NULL", {"i": request_id}
+        )
+        == 1
+    )
+    admin = _client(app, "admin")
+    assert _post(admin, f"/admin/worker-requests/{request_id}/confirm", {}).status_code == 302
+    assert _count(app, "worker_requests", "id = :i AND state = 'confirmed'", {"i": request_id}) == 1
+    current = {
+        r[0]
+        for r in rows(
+            _url(app),
+            "SELECT worker_id FROM care_assignments WHERE subject_id = :s AND ended_at IS NULL",
+            {"s": linh_id},
+        )
+    }
+    assert {helen_id, tui_id} <= current
+
+
+def test_a_change_names_the_worker_of_the_same_kind_it_replaces(app: Flask) -> None:
+    """Alex (Sam, a consumer peer worker) asking for Tui replaces Sam, and the page says so."""
+    alex = _client(app, "alex")
+    assert "Tui Henare would take over from Sam" in alex.get("/my/peer-worker").get_data(
+        as_text=True
+    )

@@ -120,17 +120,26 @@ def save_preferences(
 # Who supports whom --------------------------------------------------------------------------
 
 
-def current_assignment(db: Session, subject: User, now: datetime) -> CareAssignment | None:
-    """The subject's current peer worker's assignment (the newest, should there be two): a
-    carer's may be a consumer peer worker's."""
+def current_assignments(db: Session, subject: User, now: datetime) -> list[CareAssignment]:
+    """Every current peer worker's assignment, oldest first. There may be more than one: a
+    carer may have a carer peer worker and a consumer peer worker at once."""
     if subject.role not in WORKER_ROLE_FOR:
-        return None
+        return []
     found = [
         a
         for a in care.care_team(db, subject.id, now)
         if a.worker.role in PEER_WORKER_ROLES and may_support(a.worker.role, subject.role)
     ]
-    return max(found, key=lambda a: (a.starts_on, a.id), default=None)
+    return sorted(found, key=lambda a: (a.starts_on, a.id))
+
+
+def replaced_by(current: Collection[CareAssignment], worker_role: Role) -> CareAssignment | None:
+    """The current assignment that asking for a worker of `worker_role` replaces: the one of
+    the same kind (the newest, should there be two of a kind). None: the new worker is added
+    alongside, not swapped (a carer's consumer peer worker does not replace their carer peer
+    worker). The page says so next to each match."""
+    same = [a for a in current if a.worker.role is worker_role]
+    return max(same, key=lambda a: (a.starts_on, a.id), default=None)
 
 
 def open_request(db: Session, subject_id: int) -> WorkerRequest | None:
@@ -142,32 +151,59 @@ def open_request(db: Session, subject_id: int) -> WorkerRequest | None:
     )
 
 
-def matches_for(
-    db: Session, subject: User, now: datetime, current: CareAssignment | None
-) -> list[Match]:
-    """Ranked matches for this person by their saved preferences, leaving out `current`'s
-    worker (their peer worker now, from `current_assignment`): they are asking for someone
-    else."""
+@dataclass(frozen=True)
+class Offer:
+    """Who this person may ask for now: the one rule behind their matches, their request and
+    the coordinator's confirmation (`offer_for`)."""
+
+    #: The kinds of peer worker offered (a carer is offered consumer peer workers only when
+    #: they asked for someone who has lived it, and the service allows it).
+    roles: frozenset[Role]
+    #: Their peer workers now: asking for one of them again is not a change.
+    current: frozenset[int]
+    #: For a carer, the workers who support a consumer naming them as their carer
+    #: (`_supporting_their_consumers`).
+    other_side: frozenset[int]
+
+    @property
+    def excluded(self) -> frozenset[int]:
+        return self.current | self.other_side
+
+
+def offer_for(db: Session, subject: User, now: datetime) -> Offer:
+    criteria = preferences_of(db, subject.id).criteria
+    allowed = settings.may_newly_support(db, Role.CONSUMER_PEER_WORKER, subject.role)
+    roles = worker_roles_for(subject.role, criteria, consumer_workers_for_carers=allowed)
+    other_side = (
+        _supporting_their_consumers(db, subject.id, now) if subject.role is Role.CARER else set()
+    )
+    return Offer(
+        roles=roles,
+        current=frozenset(a.worker_id for a in current_assignments(db, subject, now)),
+        other_side=frozenset(other_side),
+    )
+
+
+def matches_for(db: Session, subject: User, now: datetime) -> list[Match]:
+    """Ranked matches for this person by their saved preferences, leaving out whom
+    `offer_for` leaves out (their current peer workers among them: they are asking for
+    someone else)."""
     if subject.role not in WORKER_ROLE_FOR:
         return []
     criteria = preferences_of(db, subject.id).criteria
-    allowed = settings.may_newly_support(db, Role.CONSUMER_PEER_WORKER, subject.role)
-    offered = worker_roles_for(subject.role, criteria, consumer_workers_for_carers=allowed)
-    exclude = {current.worker_id} if current else set()
-    if subject.role is Role.CARER and Role.CONSUMER_PEER_WORKER in offered:
-        exclude |= _supporting_their_consumers(db, subject.id, now)
+    offer = offer_for(db, subject, now)
     return rank(
         subject.role,
         criteria,
-        [c for role in sorted(offered) for c in profiles.candidates(db, role, now)],
-        exclude=exclude,
-        consumer_workers_for_carers=allowed,
+        [c for role in sorted(offer.roles) for c in profiles.candidates(db, role, now)],
+        exclude=offer.excluded,
+        consumer_workers_for_carers=Role.CONSUMER_PEER_WORKER in offer.roles,
     )
 
 
 def _supporting_their_consumers(db: Session, carer_id: int, now: datetime) -> set[int]:
-    """The peer workers who support a consumer who names this carer. They are not offered to
-    the carer: one worker on both sides of a family would carry what each tells them across,
+    """The workers who support a consumer who names this carer. They are not offered to the
+    carer: one worker on both sides of a family would carry what each tells them across,
     which is what keeping the carer's support apart from the consumer's is for."""
     return {
         a.worker_id
@@ -189,8 +225,12 @@ def requests_of(db: Session, subject_id: int) -> list[WorkerRequest]:
 # Asking ----------------------------------------------------------------------------------------
 
 
-def _eligible(db: Session, subject: User, worker: User | None, now: datetime) -> User:
-    """The worker, if this person may ask for them now; otherwise a refusal saying why."""
+def _eligible(
+    db: Session, subject: User, worker: User | None, now: datetime, *, coordinator: bool = False
+) -> User:
+    """The worker, if this person may ask for them now (`offer_for`, as their matches show);
+    otherwise a refusal saying why, in the person's words or (`coordinator`) the
+    coordinator's."""
     if (
         worker is None
         or worker.role not in PEER_WORKER_ROLES
@@ -198,11 +238,38 @@ def _eligible(db: Session, subject: User, worker: User | None, now: datetime) ->
         or not worker.active
     ):
         raise ChoosingError("Choose a peer worker from your matches.", "worker_id")
+    name, who = worker.display_name, subject.display_name
     if not settings.may_newly_support(db, worker.role, subject.role):
         # The service turned this pairing off (after the person asked, when confirming).
         raise ChoosingError(
             f"This service does not match a {worker.role.label} with a {subject.role.label} "
             "at the moment. Please choose someone else.",
+            "worker_id",
+        )
+    offer = offer_for(db, subject, now)
+    if worker.id in offer.current:
+        raise ChoosingError(
+            f"{name} is already {who}'s peer worker. Decline this request and tell them."
+            if coordinator
+            else f"{name} is already your peer worker.",
+            "worker_id",
+        )
+    if worker.role not in offer.roles:
+        raise ChoosingError(
+            f"{who} hasn't asked for someone who has lived it, so a {worker.role.label} isn't"
+            " one of their matches. Decline this request and tell them."
+            if coordinator
+            else f"A {worker.role.label} is offered to a carer who asks for someone who has "
+            "lived it. Add that to your wishes first, or choose someone from your matches.",
+            "worker_id",
+        )
+    if worker.id in offer.other_side:
+        # The person is not told why: whom their family member sees is not theirs to know.
+        raise ChoosingError(
+            f"{name} supports someone who names {who} as their carer; one worker on both sides"
+            " of a family is not allowed. Decline this request and tell them."
+            if coordinator
+            else "Choose a peer worker from your matches.",
             "worker_id",
         )
     mine = profiles.candidate_of(db, worker, now)
@@ -256,8 +323,9 @@ def request_worker(
     stop_named_sharing: bool = False,
     now: datetime | None = None,
 ) -> WorkerRequest:
-    """The person asks for a peer worker. With a current worker this is a change: no reason is
-    asked for. `handover` lets the current worker's handover summary reach the new one;
+    """The person asks for a peer worker. With a current worker of the same kind this is a
+    change that replaces them (`replaced_by`): no reason is asked for.
+    `handover` lets the current worker's handover summary reach the new one;
     `stop_named_sharing` ends, now and by the person's own hand, what they share with the
     current worker by name (sharing by role ends with the assignment anyway).
 
@@ -277,9 +345,7 @@ def request_worker(
             "worker_id",
         )
     worker = _eligible(db, subject, db.get(User, worker_id), now)
-    current = current_assignment(db, subject, now)
-    if current is not None and current.worker_id == worker.id:
-        raise ChoosingError(f"{worker.display_name} is already your peer worker.", "worker_id")
+    current = replaced_by(current_assignments(db, subject, now), worker.role)
     row = WorkerRequest(
         subject_id=subject.id,
         worker_id=worker.id,
@@ -614,11 +680,11 @@ def _confirm(
     """Make the change `row` asks for, logged as `action`. Nothing is written to the request
     until every check has passed."""
     subject = db.get_one(User, row.subject_id)
-    worker = _eligible(db, subject, db.get(User, row.worker_id), now)
+    worker = _eligible(db, subject, db.get(User, row.worker_id), now, coordinator=True)
     previous = (
         db.get(CareAssignment, row.previous_assignment_id) if row.previous_assignment_id else None
     )
-    current = current_assignment(db, subject, now)
+    current = replaced_by(current_assignments(db, subject, now), worker.role)
     if current is not None and (previous is None or current.id != previous.id):
         # Someone became their peer worker after they asked (set directly): confirming would
         # leave them with two, or end the wrong one. They should choose again, knowingly.

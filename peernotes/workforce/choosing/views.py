@@ -130,22 +130,27 @@ def _posted_rows() -> list[tuple[str, str, str]]:
 def overview(actor: Actor, db: Session) -> str:
     now = utcnow()
     me = db.get_one(User, actor.id)
-    current = choosing.current_assignment(db, me, now)
+    current = choosing.current_assignments(db, me, now)
     requests = choosing.requests_of(db, actor.id)
     waiting = next((r for r in requests if r.state.value == "requested"), None)
-    names = display_names(
-        db, {r.worker_id for r in requests} | ({current.worker_id} if current else set())
-    )
+    names = display_names(db, {r.worker_id for r in requests} | {a.worker_id for a in current})
     summaries = {r.id: handover.summary_for(db, r.id) for r in requests if r.previous_assignment_id}
     prefs = choosing.preferences_of(db, actor.id)
     # While a request waits there is nothing to choose: the page shows the request instead.
-    matches = [] if waiting else choosing.matches_for(db, me, now, current)
+    matches = [] if waiting else choosing.matches_for(db, me, now)
+    waiting_status = choosing.status_of(db, waiting, now) if waiting else None
+    if waiting_status and waiting_status.previous_worker_id:
+        names |= display_names(db, {waiting_status.previous_worker_id})
     return render_template(
         "workforce/choosing/choose.html",
         current=current,
-        current_profile=profiles.shown_profile(db, current.worker_id) if current else {},
+        current_profiles={a.worker_id: profiles.shown_profile(db, a.worker_id) for a in current},
+        # Whom asking for each match would replace: the current worker of the same kind.
+        replaces={
+            m.candidate.worker_id: choosing.replaced_by(current, m.candidate.role) for m in matches
+        },
         waiting=waiting,
-        waiting_status=choosing.status_of(db, waiting, now) if waiting else None,
+        waiting_status=waiting_status,
         requests=requests,
         # The coordinator's words on each decided request, for the person's own page.
         words={r.id: choosing.words_of(db, r) for r in requests if r.decided_at},
@@ -157,10 +162,13 @@ def overview(actor: Actor, db: Session) -> str:
         choices=CHOICES,
         matches=matches,
         profiles_shown=profiles.shown_profiles(db, [m.candidate.worker_id for m in matches]),
-        named=choosing.named_provisions(db, actor.id, current.worker_id, now) if current else [],
-        teams_sharing=(
-            choosing.teams_sharing_with(db, actor.id, current.worker_id, now) if current else []
-        ),
+        named={
+            a.worker_id: choosing.named_provisions(db, actor.id, a.worker_id, now) for a in current
+        },
+        teams_sharing={
+            a.worker_id: choosing.teams_sharing_with(db, actor.id, a.worker_id, now)
+            for a in current
+        },
         form=ConfirmForm(),
     )
 
