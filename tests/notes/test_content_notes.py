@@ -18,7 +18,7 @@ from peernotes.notes import service as notes
 from peernotes.notes.models import Note
 from peernotes.notes.service.sealing import _canonical, open_revision_strictly
 from tests.helpers import csrf_token, demo_email, sign_in, user_id
-from tests.notes.test_notes import HEADINGS
+from tests.notes.test_notes import HEADINGS, _post
 
 TAGGED = "TAGGED-SECTION-CANARY-5c1d"
 PLAIN = "PLAIN-SECTION-CANARY-a2e9"
@@ -178,3 +178,20 @@ def test_the_demo_folds_a_section_of_sams_draft_with_alex(app: Flask) -> None:
     page = _client(app, "sam").get(f"/notes/{note_id}").get_data(as_text=True)
     folded = page.split(FOLDED, 1)[1].split("</details>", 1)[0]
     assert "Content note: self-harm" in folded and str(escape(CALL_NOTES)) in folded
+
+
+def test_a_filed_section_keeps_its_content_note_in_the_record(app: Flask) -> None:
+    note_id = _shared_tagged_note(app)
+    sam, alex = _client(app, "sam"), _client(app, "alex")
+    grant = {
+        "grantee": f"person:{user_id(app, 'sam')}",
+        "categories": "care_plan",
+        "act": "contribute",
+        "purpose": "Sam can add our plans",
+        "days": "30",
+    }
+    assert _post(alex, "/my/consent", grant, "/my/consent").status_code == 302
+    filed = _post(sam, f"/notes/{note_id}/file", {"section": "0", "category": "care_plan"})
+    assert filed.status_code == 302 and "/record/" in filed.headers["Location"]
+    entry = sam.get(filed.headers["Location"]).get_data(as_text=True)
+    assert '<details class="card content-note">' in entry and TAGGED in entry
