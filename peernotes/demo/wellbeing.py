@@ -1,18 +1,23 @@
 """The peer workforce's wellbeing in the demo: Tui raised a workplace concern with the
 coordinator instead of her supervisor (and Priya answered it in writing); Sam asked to see
 self-harm and suicide folded; and a letter in Alex's record, which Alex shares with Sam,
-tagged with a content note, so Sam sees it collapsed and can open it."""
+tagged with a content note, so Sam sees it collapsed and can open it; and likewise one section
+of Sam's draft note with Alex."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peernotes.audit.writer import By
 from peernotes.auth.models import User
 from peernotes.auth.roles import Role
 from peernotes.db import utcnow
+from peernotes.notes import service as notes
+from peernotes.notes.lifecycle import State
+from peernotes.notes.models import Note
 from peernotes.records.service import write_entry
 from peernotes.workforce.wellbeing import service as wellbeing
 
@@ -31,6 +36,11 @@ LETTER = (
     "Letter from the emergency department: Alex attended on Saturday night after cutting his"
     " forearm. The wound was cleaned and closed; no further treatment needed. Alex asked for"
     " his peer worker Sam to know he has an appointment with Dr Chen on Tuesday."
+)
+
+CALL_NOTES = (
+    "Notes from today's call. Alex talked about Saturday night, when he cut his arm and went to"
+    " the emergency department, and how texting Sam first made it easier to ask for help."
 )
 
 
@@ -56,3 +66,24 @@ def seed(db: Session, users: dict[str, User], request_id: str) -> None:
         LETTER,
         content_note="self_harm",
     )
+    # Sam's draft with Alex (the loader's): its next version tags the section about Saturday
+    # night, which Sam's own page then shows folded. Still a draft: only Sam can see it.
+    draft = db.scalars(
+        select(Note)
+        .where(
+            Note.author_id == users["sam"].id,
+            Note.subject_id == users["alex"].id,
+            Note.state == State.DRAFT,
+        )
+        .order_by(Note.id)
+    ).first()
+    if draft is not None:
+        first, *rest = notes.DEFAULT_SECTIONS
+        tagged = [notes.Section(first, CALL_NOTES, "self_harm")]
+        notes.save(
+            db,
+            sam,
+            draft.id,
+            tagged + [notes.Section(h, "") for h in rest],
+            draft.current_revision,
+        )

@@ -26,6 +26,9 @@ from peernotes.web.counts import counts_shown
 from peernotes.web.forms import ConfirmForm
 from peernotes.web.paging import bad_page_position
 from peernotes.web.routes import requires
+from peernotes.workforce.wellbeing import service as wellbeing
+from peernotes.workforce.wellbeing.topics import CONTENT_NOTES
+from peernotes.workforce.wellbeing.topics import collapsed as folded_for
 
 bp = Blueprint("notes", __name__)
 
@@ -47,8 +50,12 @@ def _checked_form() -> None:
         abort(400)
 
 
-def _sections_from_form() -> tuple[list[str], list[str]]:
-    return request.form.getlist("heading"), request.form.getlist("body")
+def _sections_from_form() -> tuple[list[str], list[str], list[str]]:
+    """Headings, bodies and content notes ("" for none), one of each per section. A form
+    without content notes (an older page still open) tags nothing."""
+    headings, bodies = request.form.getlist("heading"), request.form.getlist("body")
+    content_notes = request.form.getlist("content_note") or [""] * len(bodies)
+    return headings, bodies, content_notes
 
 
 def _flash_language(db: Session, sections: list[notes.Section]) -> None:
@@ -93,12 +100,13 @@ def new(actor: Actor, db: Session, subject_id: int) -> str | Response:
         abort(404)
     headings = list(notes.DEFAULT_SECTIONS)
     bodies = [""] * len(headings)
+    content_notes = [""] * len(headings)
     error = None
     if request.method == "POST":
         _checked_form()
-        headings, bodies = _sections_from_form()
+        headings, bodies, content_notes = _sections_from_form()
         try:
-            sections = notes.validate_sections(headings, bodies)
+            sections = notes.validate_sections(headings, bodies, content_notes)
             note = notes.create(db, actor, subject.id, sections)
         except notes.NotesError as exc:
             error = str(exc)
@@ -109,10 +117,11 @@ def new(actor: Actor, db: Session, subject_id: int) -> str | Response:
     return render_template(
         "notes/edit.html",
         subject=subject,
-        sections=list(zip(headings, bodies, strict=False)),
+        sections=list(zip(headings, bodies, content_notes, strict=False)),
         error=error,
         action=url_for("notes.new", subject_id=subject.id),
         based_on=None,
+        content_notes=CONTENT_NOTES,
     )
 
 
@@ -135,17 +144,28 @@ def show(actor: Actor, db: Session, note_id: int) -> str:
         names=display_names(db, {view.author_id, view.subject_id, actor.id}),
         audiences=list(Audience),
         confirm=ConfirmForm(),
+        content_notes=CONTENT_NOTES,
+        # How each section is shown, never whether: the indexes of the sections folded behind
+        # their content note for a reader who asked for that topic folded (`/my/wellbeing`).
+        folded=_folded(db, actor, view.sections),
     )
+
+
+def _folded(db: Session, actor: Actor, sections: list[notes.ShownSection]) -> frozenset[int]:
+    if not any(s.content_note for s in sections):
+        return frozenset()  # no query at all for an untagged note
+    topics = wellbeing.topics_of(db, actor.id)
+    return frozenset(i for i, s in enumerate(sections) if folded_for(s.content_note, topics))
 
 
 @bp.route("/notes/<int:note_id>/save", methods=["POST"])
 @requires(Permission.NOTES_WRITE)
 def save(actor: Actor, db: Session, note_id: int) -> str | Response | tuple[str, int]:
     _checked_form()
-    headings, bodies = _sections_from_form()
+    headings, bodies, content_notes = _sections_from_form()
     based_on = request.form.get("based_on", type=int) or 0
     try:
-        sections = notes.validate_sections(headings, bodies)
+        sections = notes.validate_sections(headings, bodies, content_notes)
         notes.save(db, actor, note_id, sections, based_on)
     except InvalidTransition as exc:
         raise StepRefused(str(exc)) from exc
@@ -160,8 +180,9 @@ def save(actor: Actor, db: Session, note_id: int) -> str | Response | tuple[str,
             "notes/conflict.html",
             note_id=note_id,
             theirs=conflict.theirs,
-            mine=list(zip(headings, bodies, strict=False)),
+            mine=list(zip(headings, bodies, content_notes, strict=False)),
             current=conflict.current,
+            content_notes=CONTENT_NOTES,
         ), 409
     flash("Saved as a new version.", "info")
     _flash_language(db, sections)

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
+from sqlalchemy import select
 
-from peernotes.demo.wellbeing import LETTER
+from peernotes.db import get_database
+from peernotes.demo.wellbeing import CALL_NOTES, LETTER
+from peernotes.notes.models import Note
 from tests.browser.conftest import LIVE_APPS
 from tests.browser.test_journeys import _serious, _sign_in
 from tests.helpers import demo_email, user_id
@@ -111,3 +114,37 @@ def test_sam_sees_a_tagged_entry_collapsed_and_opens_it(browser: Browser, live_s
     expect(body).to_be_visible()
     expect(body).to_contain_text(LETTER[:60])
     page.screenshot(path=SCREENSHOTS / "wellbeing-content-note-opened.png", full_page=True)
+
+
+def test_sam_sees_a_tagged_note_section_folded_and_opens_it(
+    browser: Browser, live_server: str
+) -> None:
+    # The demo tags the first section of Sam's draft with Alex "self-harm", a topic Sam folds.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_context().new_page()
+    _sign_in(page, live_server, demo_email("sam"))
+    app = LIVE_APPS[live_server]
+    with app.app_context(), get_database(app).session() as db:
+        note_id = db.scalar(
+            select(Note.id).where(
+                Note.author_id == user_id(app, "sam"),
+                Note.subject_id == user_id(app, "alex"),
+                Note.state == "draft",
+            )
+        )
+    page.goto(f"{live_server}/notes/{note_id}")
+    section = page.locator("section.note-section").first
+    summary = section.locator("details.content-note summary")
+    expect(summary).to_have_text("Content note: self-harm. Open to read this section.")
+    body = section.locator("details.content-note .entry-body")
+    expect(body).to_be_hidden()
+    # The writer's form keeps the tag, so a revision does not drop it unnoticed.
+    expect(page.get_by_label("Content note for this section (optional)").first).to_have_value(
+        "self_harm"
+    )
+    page.screenshot(path=SCREENSHOTS / "note-content-note-collapsed.png", full_page=True)
+    assert _serious(page) == []
+    summary.click()
+    expect(body).to_be_visible()
+    expect(body).to_contain_text(CALL_NOTES[:40])
+    page.screenshot(path=SCREENSHOTS / "note-content-note-opened.png", full_page=True)

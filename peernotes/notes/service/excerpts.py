@@ -14,6 +14,8 @@ from peernotes.notes.models import Note
 from peernotes.notes.service.parties import _log
 from peernotes.notes.service.prefetch import prefetched
 from peernotes.notes.service.reading import Refused, readable
+from peernotes.workforce.wellbeing import service as wellbeing
+from peernotes.workforce.wellbeing.topics import collapsed
 
 #: About a line of text: enough to tell notes apart, too little to read a note from a list.
 WORDS = 16
@@ -57,6 +59,9 @@ def words_for(db: Session, by: Acting, notes: Iterable[Note]) -> dict[int, str]:
     """
     found: dict[int, str] = {}
     listed = list(notes)
+    # A section tagged with a topic this reader asked to see folded is never excerpted: a list
+    # has nowhere to fold it, so its words wait behind the note on the note's own page.
+    folded = wellbeing.topics_of(db, by.id) if listed else frozenset()
     with prefetched(db, listed):  # what each note's reading needs, for all at once
         for note in listed:
             if note.id in found:
@@ -68,7 +73,18 @@ def words_for(db: Session, by: Acting, notes: Iterable[Note]) -> dict[int, str]:
                 continue
             if isinstance(seen, Refused):
                 continue
-            words = next((w for w in (first_words(s.body) for s in seen.sections) if w), "")
+            words = next(
+                (
+                    w
+                    for w in (
+                        first_words(s.body)
+                        for s in seen.sections
+                        if not collapsed(s.content_note, folded)
+                    )
+                    if w
+                ),
+                "",
+            )
             if not words:
                 continue
             found[note.id] = words

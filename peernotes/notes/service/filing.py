@@ -83,6 +83,9 @@ def file_section(db: Session, by: Acting, note_id: int, section: int, category: 
         sections[section].body,
         provenance,
     )
+    # The section's content note goes with its words into the record (parsed when the note
+    # was written; the entry's header carries it, as an entry written in the record does).
+    entry.content_note = sections[section].content_note
     _log(db, by, Action.NOTE_FILE, note, note.subject_id, Outcome.ALLOWED, ObjectBasis.AUTHOR)
     return entry.id
 

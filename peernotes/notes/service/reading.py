@@ -39,6 +39,8 @@ class ShownSection:
     heading: str
     body: str
     audience: Audience | None
+    #: The author's content note (how the section may be shown, never who may read it).
+    content_note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +215,10 @@ def readable(db: Session, by: Acting, note: Note) -> Readable | Refused:
             if note.approved_revision == note.current_revision
             else {}
         )
-        shown = [ShownSection(s.heading, s.body, audiences.get(i)) for i, s in enumerate(sections)]
+        shown = [
+            ShownSection(s.heading, s.body, audiences.get(i), s.content_note)
+            for i, s in enumerate(sections)
+        ]
         return Readable(who, note.current_revision, shown, own.basis, withheld=False)
     if note.erased_at is not None:
         # Erased at the person's request: a tombstone for author and subject, nothing for others.
@@ -231,7 +236,12 @@ def readable(db: Session, by: Acting, note: Note) -> Readable | Refused:
     return Readable(
         who,
         approved,
-        [ShownSection(sections[i].heading, sections[i].body, Audience.CARE_TEAM) for i in visible],
+        [
+            ShownSection(
+                sections[i].heading, sections[i].body, Audience.CARE_TEAM, sections[i].content_note
+            )
+            for i in visible
+        ],
         basis,
         withheld=len(visible) < len(sections),
     )

@@ -56,8 +56,14 @@ def _aad(table: str, row: int, number: int, subject_id: int) -> bytes:
 
 
 def _canonical(sections: list[Section]) -> bytes:
+    # A content note is written only when there is one, so an untagged revision keeps the
+    # exact bytes (and approval hash) it always had.
     return json.dumps(
-        [{"heading": s.heading, "body": s.body} for s in sections],
+        [
+            {"heading": s.heading, "body": s.body}
+            | ({"content_note": s.content_note} if s.content_note else {})
+            for s in sections
+        ],
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
@@ -128,7 +134,9 @@ def open_revision_strictly(db: Session, note: Note, number: int) -> tuple[list[S
         raise NoteNotFound(note.id)
     aad = _aad("note_revisions", note.id, number, note.subject_id)
     plain = _unseal(db, note, revision.ciphertext, aad)
-    return [Section(s["heading"], s["body"]) for s in json.loads(plain)], plain
+    return [
+        Section(s["heading"], s["body"], s.get("content_note")) for s in json.loads(plain)
+    ], plain
 
 
 def _seal_text(db: Session, note: Note, table: str, row_hint: int, text: str) -> bytes:

@@ -11,6 +11,7 @@ from peernotes.notes.lifecycle import InvalidTransition
 from peernotes.notes.models import (
     NoteKind,
 )
+from peernotes.workforce.wellbeing.topics import UnknownTopic, parse_note
 
 
 class NoteBasis(StrEnum):
@@ -53,6 +54,9 @@ class NoteNotFound(LookupError):
 class Section:
     heading: str
     body: str
+    #: The author's content note for this section (`workforce.wellbeing.topics`), or None. It
+    #: is sealed with the words of its revision: a later revision carries its own.
+    content_note: str | None = None
 
 
 class Conflict(Exception):
@@ -64,12 +68,22 @@ class Conflict(Exception):
         self.theirs, self.current = theirs, current
 
 
-def validate_sections(headings: list[str], bodies: list[str]) -> list[Section]:
-    """Raises NotesError on an empty note, too many sections, or a section over the limit."""
-    if len(headings) != len(bodies) or not headings or len(headings) > MAX_SECTIONS:
+def validate_sections(
+    headings: list[str], bodies: list[str], content_notes: list[str] | None = None
+) -> list[Section]:
+    """Raises NotesError on an empty note, too many sections, a section over the limit, or a
+    content note outside the list. `content_notes`, one per section ("" for none), may be left
+    out: then no section is tagged."""
+    notes = content_notes if content_notes is not None else [""] * len(bodies)
+    if (
+        len(headings) != len(bodies)
+        or len(notes) != len(bodies)
+        or not headings
+        or len(headings) > MAX_SECTIONS
+    ):
         raise NotesError(f"A note has between 1 and {MAX_SECTIONS} sections.")
     sections = []
-    for heading, body in zip(headings, bodies, strict=True):
+    for heading, body, raw_note in zip(headings, bodies, notes, strict=True):
         heading, body = heading.strip(), body.strip().replace("\r\n", "\n")
         if not heading or len(heading) > MAX_HEADING:
             raise NotesError(f"Each section needs a heading of up to {MAX_HEADING} characters.")
@@ -77,14 +91,22 @@ def validate_sections(headings: list[str], bodies: list[str]) -> list[Section]:
             raise NotesError(
                 f"“{heading}” is longer than {MAX_SECTION:,} characters; split it or shorten it."
             )
-        sections.append(Section(heading, body))
+        try:
+            note = parse_note(raw_note)
+        except UnknownTopic as exc:
+            raise NotesError("Choose a content note from the list, or none.") from exc
+        sections.append(Section(heading, body, note))
     if not any(s.body for s in sections):
         raise NotesError("The note is empty: write something in at least one section.")
     return sections
 
 
 def _checked(sections: list[Section]) -> list[Section]:
-    return validate_sections([s.heading for s in sections], [s.body for s in sections])
+    return validate_sections(
+        [s.heading for s in sections],
+        [s.body for s in sections],
+        [s.content_note or "" for s in sections],
+    )
 
 
 def _comment(text: str, *, required: bool) -> str:
