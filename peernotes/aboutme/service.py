@@ -200,8 +200,9 @@ def read(db: Session, by: Acting, subject_id: int) -> AboutMe:
 def shared_with_me(db: Session, by: Acting, among: Collection[int]) -> dict[int, AboutMe]:
     """The "about me" of each of these people (a caseload) that this person may read now, each
     read logged once. Candidates come from the SQL twin of `decide()` (whose consent names them
-    for about me); `decide()` has the last word on each. Those whom no consent names are not
-    asked about (nothing of theirs is read, so nothing is logged)."""
+    for about me); `decide()` has the last word on each, asked before reading. Those whom no
+    consent names, or whom the decision refuses (lapsed training), are not read, so nothing is
+    logged about them."""
     if by.id is None or by.role is None or not among:
         return {}
     now = utcnow()
@@ -215,6 +216,10 @@ def shared_with_me(db: Session, by: Acting, among: Collection[int]) -> dict[int,
     found: dict[int, AboutMe] = {}
     for subject_id in sorted(candidates - {by.id}):
         if _newest(db, subject_id) is None:
+            continue
+        # The SQL twin does not know the reader's training: ask the decision first, so a home
+        # page does not write a refused read on the person's log at every load.
+        if not decision(db, by, subject_id).permitted:
             continue
         try:
             found[subject_id] = read(db, by, subject_id)

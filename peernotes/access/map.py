@@ -261,13 +261,16 @@ def _object_access(
             keep(person.id, ObjectKind.SUPPORT_AGREEMENTS, item, decision)
         # The list the subject keeps with a peer worker who supports them now: theirs to keep
         # together, consent or not (what consent adds is in the `skills` column).
+        # Training as the handovers here read it: a peer worker whose training has lapsed
+        # keeps no list with them and reads no wishes (`decide_skills`, `decide_wishes`).
         no_share = Decision.deny(Reason.NO_CONSENT)
         worker_in_care = in_care and person.role in PEER_WORKERS
-        decision = decide_skills(SkillsFacts(person.id, subject_id, worker_in_care, no_share))
+        trained = training_current(db, person.id, at) if worker_in_care or wishes else True
+        decision = decide_skills(
+            SkillsFacts(person.id, subject_id, worker_in_care, no_share, training_current=trained)
+        )
         keep(person.id, ObjectKind.SKILLS_KEPT, ("skills", subject_id), decision)
-        # Their wishes, by the very decision the wishes pages ask (`decide_wishes`), with
-        # training as the handovers here read it.
-        trained = training_current(db, person.id, at) if wishes else True
+        # Their wishes, by the very decision the wishes pages ask (`decide_wishes`).
         for wish in wishes:
             decision = decide_wishes(
                 WishesFacts(

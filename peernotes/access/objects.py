@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from peernotes.access.decision import Decision, Reason
+from peernotes.access.decision import PEER_WORKERS, Decision, Reason
 from peernotes.auth.roles import Role
 
 
@@ -300,7 +300,8 @@ class WishesFacts:
     sent: bool
     #: The actor has an active care assignment to the person.
     in_care: bool
-    #: The actor's training is current (peer workers read only while it is).
+    #: The actor's training, as the consent gate reads it (`Relationships.training_current`):
+    #: a peer worker whose training has lapsed reads none of it. Asked of peer workers only.
     training_current: bool = True
 
 
@@ -321,11 +322,15 @@ def decide_wishes(facts: WishesFacts) -> Decision:
         return Decision.permit(B.SELF, Relation.SUBJECT)
     if facts.actor_role not in WISHES_READERS or not facts.in_care:
         return Decision.deny(B.NOT_IN_CARE)
+    if facts.actor_role in PEER_WORKERS and not facts.training_current:
+        return Decision.deny(Reason.TRAINING_LAPSED)
     if actor == facts.helper_id and facts.actor_role is Role.CONSUMER_PEER_WORKER:
         return Decision.permit(WISHES_HELPER, Relation.WORKER)
     if not facts.sent:
         return Decision.deny(WISHES_NOT_SENT)
     return Decision.permit(WISHES_CARE_TEAM, Relation.CARE_TEAM)
+
+
 # Carer peer workers on call (issue 17) ---------------------------------------------------------
 
 
@@ -346,6 +351,8 @@ def decide_on_call(facts: OnCallFacts) -> Decision:
     if facts.actor_role is not None and facts.actor_role in ON_CALL_READERS:
         return Decision.permit(f"role:{facts.actor_role.value}")
     return Decision.deny(B.NOT_PARTY)
+
+
 # Workplace concerns ----------------------------------------------------------------------------
 
 #: The basis of the reader's permit: the worker chose them.
@@ -379,6 +386,8 @@ def decide_workplace_concern(facts: WorkplaceConcernFacts) -> Decision:
         )
         return Decision.permit(CHOSEN_READER, relation)
     return Decision.deny(NOT_CHOSEN_READER)
+
+
 # Skills and resources kept together ------------------------------------------------------------
 
 
@@ -393,6 +402,9 @@ class SkillsFacts:
     worker_in_care: bool
     #: What `decide()` says of the actor reading the subject's `skills` by consent.
     shared: Decision
+    #: The actor's training, as the consent gate reads it (`Relationships.training_current`):
+    #: a peer worker in care whose training has lapsed neither reads nor changes the list.
+    training_current: bool = True
 
 
 def decide_skills(facts: SkillsFacts) -> Decision:
@@ -404,5 +416,47 @@ def decide_skills(facts: SkillsFacts) -> Decision:
     if actor is not None and actor == facts.subject_id:
         return Decision.permit(B.SELF, Relation.SUBJECT)
     if actor is not None and facts.worker_in_care:
+        if not facts.training_current:
+            return Decision.deny(Reason.TRAINING_LAPSED)
         return Decision.permit(B.PARTY, Relation.WORKER)
     return facts.shared
+
+
+# What a permit on the new objects lets its holder do (issue 17 review) -------------------------
+
+#: Who writes a wishes statement, and so sees its drafts and unsent changes: the person and the
+#: peer worker they chose (`decide_wishes` relations). The care team reads what was sent only.
+WISHES_WRITERS = frozenset({Relation.SUBJECT, Relation.WORKER})
+
+
+def writes_wishes(decision: Decision) -> bool:
+    """Does this permit of `decide_wishes` make its holder a writer of the statement?"""
+    return decision.permitted and decision.relation in WISHES_WRITERS
+
+
+@dataclass(frozen=True)
+class WishesListFacts:
+    actor_id: int | None
+    subject_id: int
+    #: The actor has an active care assignment to the person.
+    in_care: bool
+
+
+#: The basis of the list page for someone in the person's care (as the access log spells it).
+WISHES_LIST_IN_CARE = "care_assignment"
+
+
+def decide_wishes_list(facts: WishesListFacts) -> Decision:
+    """The list page of a person's wishes statements: the person, and whoever is in their care
+    now (the list then shows only the statements `decide_wishes` lets them read)."""
+    if facts.actor_id is not None and facts.actor_id == facts.subject_id:
+        return Decision.permit(B.SELF, Relation.SUBJECT)
+    if facts.actor_id is not None and facts.in_care:
+        return Decision.permit(WISHES_LIST_IN_CARE, Relation.CARE_TEAM)
+    return Decision.deny(B.NOT_IN_CARE)
+
+
+def acknowledges_concern(decision: Decision) -> bool:
+    """Does this permit of `decide_workplace_concern` let its holder acknowledge the concern?
+    Only the reader the worker chose does; the worker who raised it replies or closes."""
+    return decision.permitted and decision.relation in (Relation.COORDINATOR, Relation.SUPERVISOR)

@@ -131,7 +131,15 @@ def _decide_for(rel: Relationships, by: Acting, subject_id: int) -> Decision:
         rel.consent_facts(subject_id),
     )
     worker_in_care = by.role in PEER_WORKERS and rel.in_care(subject_id)
-    return decide_skills(SkillsFacts(by.id, subject_id, worker_in_care, shared))
+    return decide_skills(
+        SkillsFacts(
+            actor_id=by.id,
+            subject_id=subject_id,
+            worker_in_care=worker_in_care,
+            shared=shared,
+            training_current=not worker_in_care or rel.training_current(),
+        )
+    )
 
 
 @governs(SkillItem, target_type=TARGET, not_found=SkillsNotFound)

@@ -25,8 +25,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peernotes.access.authorize import governs, load_and_authorize
-from peernotes.access.decision import Decision
-from peernotes.access.objects import ObjectBasis, Relation, WishesFacts, decide_wishes
+from peernotes.access.decision import PEER_WORKERS, Decision
+from peernotes.access.objects import (
+    ObjectBasis,
+    Relation,
+    WishesFacts,
+    WishesListFacts,
+    decide_wishes,
+    decide_wishes_list,
+    writes_wishes,
+)
 from peernotes.access.relationships import Relationships, relationships
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
@@ -119,6 +127,7 @@ def _decide(rel: Relationships, by: Acting, wish: Wish) -> Decision:
             helper_id=wish.helper_id,
             sent=wish.sent_at is not None,
             in_care=by.id != wish.subject_id and rel.in_care(wish.subject_id),
+            training_current=by.role not in PEER_WORKERS or rel.training_current(),
         )
     )
 
@@ -216,7 +225,7 @@ def _may_write(db: Session, by: Acting, wish_id: int, action: Action) -> tuple[W
         WishError: a care-team member, who reads it but does not write it (logged).
     """
     wish, decision = load_and_authorize(db, by, Wish, wish_id, action)
-    if decision.relation not in (Relation.SUBJECT, Relation.WORKER):
+    if not writes_wishes(decision):
         _log(db, by, action, wish.subject_id, wish.id, Outcome.DENIED, NOT_WRITER)
         raise WishError("Only the person and the peer worker they chose write their wishes.")
     return wish, decision
@@ -238,7 +247,8 @@ def for_editing(db: Session, by: Acting, wish_id: int) -> tuple[Wish, OpenVersio
         WishNotFound: missing, or not theirs to read (logged, the same answer).
         WishError: a care-team member, who reads it but does not write it (logged).
     """
-    wish, decision = _may_write(db, by, wish_id, Action.WISHES_READ)
+    # A refused edit page is a refused edit (a care-team member may read it, not write it).
+    wish, decision = _may_write(db, by, wish_id, Action.WISHES_WRITE)
     _log(db, by, Action.WISHES_READ, wish.subject_id, wish.id, Outcome.ALLOWED, decision.basis)
     every = _versions(db, wish.id)
     return wish, _open_version(db, wish.subject_id, every[0]) if every else None
@@ -437,26 +447,29 @@ class ListedWish:
     replies: int
 
 
-def _permitted(db: Session, by: Acting, subject_id: int) -> tuple[list[Wish], str | None]:
-    """The person's statements this person may read, and the basis of the first permit."""
+def _permitted(
+    db: Session, by: Acting, subject_id: int
+) -> tuple[list[tuple[Wish, Decision]], str | None]:
+    """The person's statements this person may read, each with its permit, and the basis of the
+    first permit."""
     rel = relationships(db, by)
     rows = db.scalars(
         select(Wish).where(Wish.subject_id == subject_id).order_by(Wish.created_at.desc())
     ).all()
-    shown: list[Wish] = []
+    shown: list[tuple[Wish, Decision]] = []
     basis: str | None = None
     for wish in rows:
         decision = _decide(rel, by, wish)
         if decision.permitted:
-            shown.append(wish)
+            shown.append((wish, decision))
             basis = basis or decision.basis
     return shown, basis
 
 
-def _listed(db: Session, by: Acting, wishes: list[Wish]) -> list[ListedWish]:
+def _listed(db: Session, wishes: list[tuple[Wish, Decision]]) -> list[ListedWish]:
     if not wishes:
         return []
-    ids = [w.id for w in wishes]
+    ids = [w.id for w, _ in wishes]
     versions: dict[int, list[WishVersion]] = {}
     for row in db.scalars(select(WishVersion).where(WishVersion.wish_id.in_(ids))):
         versions.setdefault(row.wish_id, []).append(row)
@@ -468,9 +481,10 @@ def _listed(db: Session, by: Acting, wishes: list[Wish]) -> list[ListedWish]:
         ).all()
     )
     listed = []
-    for wish in wishes:
+    for wish, decision in wishes:
         every = sorted(versions.get(wish.id, []), key=lambda v: v.version, reverse=True)
-        writer = by.id in (wish.subject_id, wish.helper_id)
+        # Its writers see every version (drafts too); the care team only what was sent.
+        writer = writes_wishes(decision)
         seen = every if writer else [v for v in every if v.sent][:1]
         listed.append(
             ListedWish(
@@ -497,13 +511,19 @@ def listed_for(db: Session, by: Acting, subject_id: int) -> list[ListedWish]:
     if subject is None or subject.role is not Role.CONSUMER:
         raise NotInCare(subject_id)
     own = by.id == subject.id
-    if not own and (by.role is None or not relationships(db, by).in_care(subject.id)):
-        _log(db, by, Action.WISHES_LIST, subject.id, None, Outcome.DENIED, ObjectBasis.NOT_IN_CARE)
+    gate = decide_wishes_list(
+        WishesListFacts(
+            actor_id=by.id,
+            subject_id=subject.id,
+            in_care=not own and by.role is not None and relationships(db, by).in_care(subject.id),
+        )
+    )
+    if not gate.permitted:
+        _log(db, by, Action.WISHES_LIST, subject.id, None, Outcome.DENIED, gate.basis)
         raise NotInCare(subject_id)
     wishes, basis = _permitted(db, by, subject.id)
-    reason = basis or (Basis.SELF if own else Basis.CARE_ASSIGNMENT)
-    _log(db, by, Action.WISHES_LIST, subject.id, None, Outcome.ALLOWED, reason)
-    return _listed(db, by, wishes)
+    _log(db, by, Action.WISHES_LIST, subject.id, None, Outcome.ALLOWED, basis or gate.basis)
+    return _listed(db, wishes)
 
 
 def on_record(db: Session, by: Acting, subject_id: int) -> list[ListedWish]:
@@ -513,4 +533,4 @@ def on_record(db: Session, by: Acting, subject_id: int) -> list[ListedWish]:
     if not wishes or basis is None:
         return []
     _log(db, by, Action.WISHES_LIST, subject_id, None, Outcome.ALLOWED, basis)
-    return _listed(db, by, wishes)
+    return _listed(db, wishes)

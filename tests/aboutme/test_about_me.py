@@ -240,6 +240,26 @@ def test_sams_caseload_shows_alexs_about_me_each_read_logged_once(app: Flask) ->
     assert reads(app, "sam", "denied") == refused
 
 
+def test_a_lapsed_peer_worker_s_home_reads_nothing_and_logs_no_refusal(app: Flask) -> None:
+    # The home page asks the decision before reading: with lapsed training Sam is refused Alex's
+    # "about me", and a refused read on Alex's log at every home-page load would be false alarm.
+    from peernotes.training.models import TrainingRecord
+
+    sam = user_id(app, "sam")
+    with get_database(app).session() as db:
+        for record in db.scalars(
+            aboutme.select(TrainingRecord).where(TrainingRecord.user_id == sam)
+        ):
+            record.expires_on = utcnow().date() - timedelta(days=1)
+        db.commit()
+    before, refused = reads(app, "sam"), reads(app, "sam", "denied")
+    for _ in range(2):
+        home = client_as(app, "sam").get("/").get_data(as_text=True)
+        assert "Text first. Not before 10 in the morning." not in home
+    assert reads(app, "sam") == before
+    assert reads(app, "sam", "denied") == refused
+
+
 def test_dr_chens_caseload_shows_nothing_of_it(app: Flask) -> None:
     home = client_as(app, "dr.chen").get("/").get_data(as_text=True)
     assert "Text first. Not before 10" not in home

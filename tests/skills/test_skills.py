@@ -259,3 +259,29 @@ def test_the_pages_add_change_and_put_aside(app: Flask) -> None:
     assert retired.status_code == 302
     assert "Put aside" in sam.get(path).get_data(as_text=True)
     assert count_rows(app, "skill_items", "id = :i AND retired_at IS NOT NULL", {"i": item}) == 1
+
+
+def test_a_peer_worker_with_lapsed_training_neither_reads_nor_changes_it(app: Flask) -> None:
+    # The training gate that closes Alex's "about me" and record to Sam closes his list too.
+    from peernotes.training.models import TrainingRecord
+
+    alex, sam, item = user_id(app, "alex"), user_id(app, "sam"), first_item(app, "alex")
+    actor = By(sam, Role.CONSUMER_PEER_WORKER, "test")
+    with get_database(app).session() as db:
+        for record in db.scalars(select(TrainingRecord).where(TrainingRecord.user_id == sam)):
+            record.expires_on = utcnow().date() - timedelta(days=1)
+        db.commit()
+    with get_database(app).session() as db:
+        with pytest.raises(skills.SkillsNotFound):
+            skills.read_list(db, actor, alex)
+        db.commit()
+    assert last_entry(app, "skills:read")[4:] == ("denied", "training_lapsed")
+    before = count_rows(app, "skill_items"), count_rows(app, "skill_item_versions")
+    with get_database(app).session() as db:
+        with pytest.raises(skills.SkillsNotFound):
+            skills.add(db, actor, alex, "skill", "Added while lapsed", "", "")
+        with pytest.raises(skills.SkillsNotFound):
+            skills.edit(db, actor, item, "Changed while lapsed", "", "")
+        db.commit()
+    assert last_entry(app, "skills:add")[4:] == ("denied", "training_lapsed")
+    assert (count_rows(app, "skill_items"), count_rows(app, "skill_item_versions")) == before

@@ -371,3 +371,50 @@ def test_maya_s_download_holds_her_wishes_and_the_reply(app: Flask) -> None:
     )
     data = json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("information.json"))
     assert data["wishes"] == []
+
+
+def lapse_training(app: Flask, key: str) -> None:
+    from peernotes.training.models import TrainingRecord
+
+    with session(app) as db:
+        for record in db.scalars(
+            select(TrainingRecord).where(TrainingRecord.user_id == uid(app, key))
+        ):
+            record.expires_on = (utcnow() - timedelta(days=1)).date()
+        db.commit()
+
+
+def test_a_peer_worker_with_lapsed_training_reads_no_wishes(app: Flask) -> None:
+    # Tui wrote Maya's statement with her; with her training lapsed she reads it no more (as
+    # Maya's record and "about me" are closed to her), and the refusal says why.
+    wish_id = demo_wish(app)
+    assert reads(app, "tui", wish_id) is not None
+    lapse_training(app, "tui")
+    assert reads(app, "tui", wish_id) is None
+    assert query(
+        app,
+        "SELECT outcome, basis FROM audit_log WHERE action = 'wishes:read' AND actor_id = :u"
+        " ORDER BY seq DESC LIMIT 1",
+        {"u": uid(app, "tui")},
+    ) == [("denied", "training_lapsed")]
+    with session(app) as db, pytest.raises(wishes.WishNotFound):
+        wishes.save(db, by(app, "tui"), wish_id, texts("Written while lapsed"))
+    # Dr Walsh (no training gate for clinicians) still reads it.
+    assert reads(app, "dr.walsh", wish_id) is not None
+
+
+def test_a_refused_edit_page_is_logged_as_a_refused_edit(app: Flask) -> None:
+    # Dr Walsh reads Maya's wishes; opening the edit page is refused as a WRITE, so Maya's log
+    # does not say he "tried to read" what he may read.
+    wish_id = demo_wish(app)
+    walsh = uid(app, "dr.walsh")
+    with session(app) as db:
+        with pytest.raises(wishes.WishError):
+            wishes.for_editing(db, by(app, "dr.walsh"), wish_id)
+        db.commit()
+    refused = query(
+        app,
+        "SELECT action FROM audit_log WHERE actor_id = :u AND outcome = 'denied'",
+        {"u": walsh},
+    )
+    assert refused == [("wishes:write",)]

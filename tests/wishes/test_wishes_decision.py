@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from peernotes.access.objects import WishesFacts, decide_wishes
+from peernotes.access.objects import (
+    WishesFacts,
+    WishesListFacts,
+    decide_wishes,
+    decide_wishes_list,
+    writes_wishes,
+)
 from peernotes.auth.roles import Role
 
 SUBJECT, HELPER, OTHER = 1, 2, 3
@@ -79,3 +85,68 @@ def test_only_the_person_or_their_care_team_ever_reads(
     assert in_care and role in (Role.CLINICIAN, Role.CONSUMER_PEER_WORKER)
     if not sent:
         assert actor == helper and role is Role.CONSUMER_PEER_WORKER
+
+
+# The training gate, and what a permit lets its holder do (decided here, not in the service) ----
+
+
+@pytest.mark.parametrize("sent", [False, True], ids=["draft", "sent"])
+@pytest.mark.parametrize("helper", [HELPER, None], ids=["helper", "care_team"])
+def test_a_peer_worker_with_lapsed_training_reads_none(helper: int | None, sent: bool) -> None:
+    facts = WishesFacts(
+        actor_id=HELPER,
+        actor_role=Role.CONSUMER_PEER_WORKER,
+        subject_id=SUBJECT,
+        helper_id=helper,
+        sent=sent,
+        in_care=True,
+        training_current=False,
+    )
+    decision = decide_wishes(facts)
+    assert not decision.permitted and decision.basis == "training_lapsed"
+
+
+def test_the_training_gate_is_for_peer_workers_only() -> None:
+    facts = WishesFacts(
+        actor_id=OTHER,
+        actor_role=Role.CLINICIAN,
+        subject_id=SUBJECT,
+        helper_id=HELPER,
+        sent=True,
+        in_care=True,
+        training_current=False,
+    )
+    assert decide_wishes(facts).permitted
+    own = WishesFacts(SUBJECT, Role.CONSUMER, SUBJECT, HELPER, False, False, False)
+    assert decide_wishes(own).permitted
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "writer"),
+    [(SUBJECT, Role.CONSUMER, True), (HELPER, Role.CONSUMER_PEER_WORKER, True)]
+    + [(OTHER, Role.CLINICIAN, False), (OTHER, Role.CONSUMER_PEER_WORKER, False)],
+)
+def test_only_the_person_and_their_helper_write_and_see_drafts(
+    actor: int, role: Role, writer: bool
+) -> None:
+    decision = decide_wishes(WishesFacts(actor, role, SUBJECT, HELPER, True, True))
+    assert decision.permitted
+    assert writes_wishes(decision) is writer
+    refused = decide_wishes(WishesFacts(OTHER, Role.CARER, SUBJECT, HELPER, True, True))
+    assert not writes_wishes(refused)
+
+
+@pytest.mark.parametrize(
+    ("actor", "in_care", "said"),
+    [
+        (SUBJECT, False, (True, "self")),
+        (OTHER, True, (True, "care_assignment")),
+        (OTHER, False, (False, "not_in_care")),
+        (None, True, (False, "not_in_care")),
+    ],
+)
+def test_the_list_page_is_the_person_s_and_their_care_team_s(
+    actor: int | None, in_care: bool, said: tuple[bool, str]
+) -> None:
+    decision = decide_wishes_list(WishesListFacts(actor, SUBJECT, in_care))
+    assert (decision.permitted, decision.basis) == said

@@ -140,6 +140,19 @@ def test_the_service_refuses_a_value_of_the_wrong_type(app: Flask) -> None:
         assert db.get(ServiceSetting, KEY) is None
 
 
+def test_the_service_itself_refuses_anyone_but_a_coordinator_and_logs_it(app: Flask) -> None:
+    # The route is not the only check: a caller of the service that skipped it changes nothing.
+    for key in ("dr.chen", "sam", "auditor"):
+        actor = by(app, key)
+        with app.app_context(), get_database(app).session() as db:
+            with pytest.raises(settings.SettingsError, match="Only a coordinator"):
+                settings.change(db, actor, KEY, False)
+            db.commit()
+            assert settings.value_of(db, KEY) is True
+            assert db.get(ServiceSetting, KEY) is None
+        assert setting_log(app)[-1] == (actor.id, "service_setting", KEY, "denied", "no_permission")
+
+
 # New work follows the setting; existing work continues -----------------------------------------
 
 

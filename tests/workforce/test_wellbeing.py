@@ -317,3 +317,23 @@ def test_a_clinician_tags_an_entry_and_an_unknown_note_is_refused(app: Flask) ->
     assert query(app, "SELECT content_note FROM record_entries ORDER BY id DESC LIMIT 1") == [
         ("trauma",)
     ]
+
+
+def test_only_the_chosen_reader_s_permit_acknowledges() -> None:
+    # Who may acknowledge is decided in the access layer, from the concern's decision.
+    from peernotes.access.objects import (
+        WorkplaceConcernFacts,
+        acknowledges_concern,
+        decide_workplace_concern,
+    )
+
+    worker, reader, other = 1, 2, 3
+    for kind in ("supervisor", "coordinator"):
+
+        def said(actor: int, kind: str = kind) -> bool:
+            facts = WorkplaceConcernFacts(actor, worker, reader, kind)
+            return acknowledges_concern(decide_workplace_concern(facts))
+
+        assert said(reader)
+        assert not said(worker)
+        assert not said(other)

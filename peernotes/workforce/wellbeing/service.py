@@ -27,7 +27,11 @@ from sqlalchemy.orm import Session
 
 from peernotes.access.authorize import governs, load_and_authorize
 from peernotes.access.decision import Decision
-from peernotes.access.objects import WorkplaceConcernFacts, decide_workplace_concern
+from peernotes.access.objects import (
+    WorkplaceConcernFacts,
+    acknowledges_concern,
+    decide_workplace_concern,
+)
 from peernotes.access.relationships import Relationships, supervisor_of
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
@@ -355,7 +359,7 @@ def answer(db: Session, by: Acting, concern_id: int, what: str, text: str) -> Wo
     if row.status == CLOSED:
         raise ConcernError("This concern is closed. Raise a new one if something else happens.")
     if what == ACKNOWLEDGE:
-        if by.id != row.reader_id:
+        if not acknowledges_concern(decision):
             raise ConcernError("Only the person it was raised with acknowledges it.", "text")
         if row.status != OPEN:
             raise ConcernError("It is acknowledged already.", "text")
