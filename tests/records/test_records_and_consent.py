@@ -233,8 +233,9 @@ def test_directives_are_versioned_and_answer_what_was_agreed_when(app: Flask) ->
         alex_user = session.get_one(User, subject)
         by = By(subject, Role.CONSUMER, "req")
         grant = consent.Grant(GranteeKind.PERSON, sam_id, None, None, Act.READ, frozenset({Category.CARE_PLAN}), "plan", utcnow(), utcnow() + timedelta(days=30))
-        # The demo's own share (letters, version 1) is carried forward by each change.
-        (letters,) = [p.id for p in current_provisions(session, subject, utcnow())]
+        # The demo's own shares (letters; "about me") are carried forward by each change.
+        demo_shares = [p.id for p in current_provisions(session, subject, utcnow())]
+        assert len(demo_shares) == 2
         provision = consent.grant(session, by, alex_user, grant)
         session.commit()
         between = utcnow()
@@ -243,10 +244,12 @@ def test_directives_are_versioned_and_answer_what_was_agreed_when(app: Flask) ->
         session.commit()
         assert [p.id for p in current_provisions(session, subject, between)] == [*kept, provision.id]
         assert provision.id not in [p.id for p in current_provisions(session, subject, utcnow())]
-        assert len(current_provisions(session, subject, utcnow())) == 1  # the letters share
-        assert letters not in kept  # carried forward under a new id, as every version does
+        assert len(current_provisions(session, subject, utcnow())) == len(demo_shares)
+        # Carried forward under new ids, as every version does.
+        assert not set(demo_shares) & set(kept)
         versions = session.scalars(select(ConsentDirective.version).where(ConsentDirective.subject_id == subject)).all()
-        assert sorted(versions) == [1, 2, 3]
+        # The demo's versions (one per share it made), then the grant's and the revoke's.
+        assert sorted(versions) == list(range(1, len(demo_shares) + 3))
 
 
 # Amendments and history --------------------------------------------------------------------

@@ -124,7 +124,8 @@ SWEEP: tuple[Case, ...] = (
         "POST",
         "/notes/{draft_note}/save",
         ("sam",),
-        {"heading": "What we talked about", "body": "Edited.", "based_on": "1"},
+        # Revision 2 is the demo draft's newest: the wellbeing demo tagged a section of it.
+        {"heading": "What we talked about", "body": "Edited.", "based_on": "2"},
     ),
     Case("POST", "/notes/{draft_note}/propose", ("sam",)),
     Case("POST", "/notes/{draft_note}/withdraw", ("sam",)),
