@@ -20,6 +20,10 @@ class Kind(StrEnum):
     HANDOVER_ASKED = "handover_asked"
     REQUEST_ANSWERED = "request_answered"
     AGREEMENT_TO_CONFIRM = "agreement_to_confirm"
+    WISHES_SENT = "wishes_sent"
+    WISHES_ANSWERED = "wishes_answered"
+    WORKPLACE_CONCERN = "workplace_concern"
+    WORKPLACE_ANSWERED = "workplace_answered"
 
 
 #: One line in the person's list: what is waiting, in plain words.
@@ -32,6 +36,10 @@ LABELS: dict[Kind, str] = {
     Kind.HANDOVER_ASKED: "A handover summary is asked of you",
     Kind.REQUEST_ANSWERED: "Your request for a peer worker has an answer",
     Kind.AGREEMENT_TO_CONFIRM: "A support agreement is waiting for you to confirm",
+    Kind.WISHES_SENT: "Someone in your care sent their wishes to their care team",
+    Kind.WISHES_ANSWERED: "A clinician replied to wishes for an admission or a discharge",
+    Kind.WORKPLACE_CONCERN: "A workplace concern raised with you has something new",
+    Kind.WORKPLACE_ANSWERED: "Your workplace concern has an answer",
 }
 
 #: The settings page's words for each kind: "Email me when …".
@@ -44,6 +52,10 @@ SETTING_LABELS: dict[Kind, str] = {
     Kind.HANDOVER_ASKED: "a handover summary is asked of me",
     Kind.REQUEST_ANSWERED: "my request for a peer worker has an answer",
     Kind.AGREEMENT_TO_CONFIRM: "a support agreement is waiting for me to confirm",
+    Kind.WISHES_SENT: "someone in my care sends their wishes to their care team",
+    Kind.WISHES_ANSWERED: "a clinician replies to wishes I wrote or helped write",
+    Kind.WORKPLACE_CONCERN: "a workplace concern raised with me has something new",
+    Kind.WORKPLACE_ANSWERED: "my workplace concern has an answer",
 }
 
 #: Who can receive each kind (the settings page offers a person only these).
@@ -58,6 +70,12 @@ RECEIVERS: dict[Kind, frozenset[Role]] = {
     Kind.AGREEMENT_TO_CONFIRM: frozenset(
         {Role.CONSUMER, Role.CARER, Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER}
     ),
+    Kind.WISHES_SENT: frozenset({Role.CLINICIAN}),
+    # The person, and the peer worker they chose to write with.
+    Kind.WISHES_ANSWERED: frozenset({Role.CONSUMER, Role.CONSUMER_PEER_WORKER}),
+    # A worker's supervising clinician, or the coordinator they chose instead.
+    Kind.WORKPLACE_CONCERN: frozenset({Role.CLINICIAN, Role.ADMIN}),
+    Kind.WORKPLACE_ANSWERED: frozenset({Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER}),
 }
 
 #: Email about these cannot be switched off: a person is always told when someone opened
@@ -75,6 +93,10 @@ LINKS: dict[Kind, str] = {
     Kind.HANDOVER_ASKED: "/handover/{id}/write",
     Kind.REQUEST_ANSWERED: "/my/peer-worker",
     Kind.AGREEMENT_TO_CONFIRM: "/agreements/{id}",
+    Kind.WISHES_SENT: "/wishes/{id}",
+    Kind.WISHES_ANSWERED: "/wishes/{id}",
+    Kind.WORKPLACE_CONCERN: "/wellbeing/concerns/{id}",
+    Kind.WORKPLACE_ANSWERED: "/my/wellbeing/concerns/{id}",
 }
 
 

@@ -84,18 +84,24 @@ def notify_concern_raised(db: Session, concern: RiskConcern) -> None:
     notify(db, concern.subject_id, Kind.RISK_ABOUT_YOU, concern.id)
     if concern.cosigner_id is not None:
         notify(db, concern.cosigner_id, Kind.COSIGN_ASKED, concern.id)
-    now = utcnow()
-    clinicians = db.scalars(
-        select(CareAssignment.worker_id)
-        .join(User, User.id == CareAssignment.worker_id)
-        .where(
-            CareAssignment.subject_id == concern.subject_id,
-            CareAssignment.active_at(now),
-            User.role == Role.CLINICIAN,
-            User.active.is_(True),
+    clinicians = clinicians_in_care(db, concern.subject_id)
+    notify_all(db, clinicians - {concern.cosigner_id}, Kind.RISK_IN_CARE, concern.id)
+
+
+def clinicians_in_care(db: Session, subject_id: int) -> set[int]:
+    """The active clinicians with a current care assignment to this person."""
+    return set(
+        db.scalars(
+            select(CareAssignment.worker_id)
+            .join(User, User.id == CareAssignment.worker_id)
+            .where(
+                CareAssignment.subject_id == subject_id,
+                CareAssignment.active_at(utcnow()),
+                User.role == Role.CLINICIAN,
+                User.active.is_(True),
+            )
         )
     )
-    notify_all(db, set(clinicians) - {concern.cosigner_id}, Kind.RISK_IN_CARE, concern.id)
 
 
 def notify_handover_asked(db: Session, request: WorkerRequest) -> None:

@@ -35,7 +35,7 @@ from peernotes.access.objects import (
     decide_wishes_list,
     writes_wishes,
 )
-from peernotes.access.relationships import Relationships, relationships
+from peernotes.access.relationships import Relationships, relationships, subjects_in_care
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
@@ -46,6 +46,7 @@ from peernotes.care.models import CareAssignment
 from peernotes.crypto.texts import open_text, seal_text
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 from peernotes.wishes.models import Transition, Wish, WishReply, WishVersion
 
 VERSIONS = "wish_versions"
@@ -179,6 +180,9 @@ def _send(db: Session, by: Acting, wish: Wish, version: WishVersion) -> None:
         wish.sent_at = moment
     db.flush()
     _log(db, by, Action.WISHES_SEND, wish.subject_id, wish.id, Outcome.ALLOWED, Basis.SELF)
+    # The clinicians who read it on the record, and one of whom is to reply, are told.
+    clinicians = notifications.clinicians_in_care(db, wish.subject_id)
+    notifications.notify_all(db, clinicians, notifications.Kind.WISHES_SENT, wish.id)
 
 
 @step
@@ -329,6 +333,10 @@ def reply(db: Session, by: Acting, wish_id: int, text: str) -> WishReply:
     row.text_sealed = sealed
     db.flush()
     _log(db, by, Action.WISHES_REPLY, wish.subject_id, wish.id, Outcome.ALLOWED, decision.basis)
+    # The person, and the peer worker they wrote with (whose own page decides, as always,
+    # whether they may still read it).
+    told = {wish.subject_id} | ({wish.helper_id} if wish.helper_id is not None else set())
+    notifications.notify_all(db, told, notifications.Kind.WISHES_ANSWERED, wish.id)
     return row
 
 
@@ -534,3 +542,59 @@ def on_record(db: Session, by: Acting, subject_id: int) -> list[ListedWish]:
         return []
     _log(db, by, Action.WISHES_LIST, subject_id, None, Outcome.ALLOWED, basis)
     return _listed(db, wishes)
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A statement sent to a clinician's care team whose newest sent version has no reply."""
+
+    wish_id: int
+    subject_id: int
+    transition: Transition
+    sent_at: datetime
+    #: What this clinician may read it by (`decide_wishes`): the basis their home logs.
+    basis: str
+
+
+def awaiting_reply(db: Session, by: Acting) -> list[Awaiting]:
+    """What waits for this clinician's reply: statements of people in their care, decided one
+    by one as any read is. Names no text, and logs nothing here: the home page logs the
+    people it names (`home.attention.log_shown`); the count beside "Home" names no one."""
+    if by.id is None or by.role is not Role.CLINICIAN:
+        return []
+    now = utcnow()
+    rows = db.scalars(
+        select(Wish)
+        .where(Wish.subject_id.in_(subjects_in_care(by.id, now)), Wish.sent_at.is_not(None))
+        .order_by(Wish.sent_at, Wish.id)
+    ).all()
+    if not rows:
+        return []
+    rel = relationships(db, by)
+    readable = {}
+    for wish in rows:
+        decision = _decide(rel, by, wish)
+        if decision.permitted and decision.relation is Relation.CARE_TEAM:
+            readable[wish.id] = (wish, decision)
+    if not readable:
+        return []
+    # The newest version sent of each, and whether any clinician has replied to it.
+    newest: dict[int, tuple[int, datetime]] = {}
+    for wish_id, version, sent_at in db.execute(
+        select(WishVersion.wish_id, WishVersion.version, WishVersion.sent_at).where(
+            WishVersion.wish_id.in_(readable), WishVersion.sent.is_(True)
+        )
+    ):
+        if sent_at is not None and (wish_id not in newest or version > newest[wish_id][0]):
+            newest[wish_id] = (version, sent_at)
+    answered = {
+        (wish_id, version)
+        for wish_id, version in db.execute(
+            select(WishReply.wish_id, WishReply.version).where(WishReply.wish_id.in_(readable))
+        )
+    }
+    return [
+        Awaiting(wish.id, wish.subject_id, wish.transition, newest[wish.id][1], decision.basis)
+        for wish, decision in readable.values()
+        if wish.id in newest and (wish.id, newest[wish.id][0]) not in answered
+    ]

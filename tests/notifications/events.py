@@ -26,10 +26,12 @@ from peernotes.notifications.kinds import Kind, kinds_for
 from peernotes.records import service as records
 from peernotes.risk import service as risk
 from peernotes.supervision import service as supervision
+from peernotes.wishes import service as wishes
 from peernotes.workforce.agreements import service as agreements
 from peernotes.workforce.agreements.terms import validate_terms
 from peernotes.workforce.choosing import service as choosing
 from peernotes.workforce.choosing.models import RequestState, WorkerRequest
+from peernotes.workforce.wellbeing import service as wellbeing
 from tests.helpers import unused_code
 
 CANARIES = {
@@ -40,6 +42,10 @@ CANARIES = {
     "emergency": "CANARY-EMERGENCY-4a0c3b",
     "decline": "CANARY-DECLINE-8e2b16",
     "agreement": "CANARY-AGREEMENT-1f9c58",
+    "wishes": "CANARY-WISHES-6c2e81",
+    "wishes_reply": "CANARY-WISHES-REPLY-0d7b39",
+    "workplace": "CANARY-WORKPLACE-3e9a72",
+    "workplace_answer": "CANARY-WORKPLACE-ANSWER-b41f05",
 }
 
 
@@ -159,6 +165,29 @@ def trigger_every_kind(app: Flask) -> list[Expected]:
         )
         suggested = agreements.propose_change(db, by("alex"), version, reader, terms)
         expected.append(Expected("sam", Kind.AGREEMENT_TO_CONFIRM, suggested.id))
+
+        # Alex writes his wishes with Sam and sends them: his clinician is told; her reply
+        # tells Alex and Sam.
+        words = wishes.check_texts(CANARIES["wishes"], "My sister.", "")
+        wish = wishes.start(db, by("alex"), "admission", people["sam"], words, send=True)
+        expected.append(Expected("dr.chen", Kind.WISHES_SENT, wish.id))
+        wishes.reply(db, by("dr.chen"), wish.id, CANARIES["wishes_reply"])
+        expected += [
+            Expected("alex", Kind.WISHES_ANSWERED, wish.id),
+            Expected("sam", Kind.WISHES_ANSWERED, wish.id),
+        ]
+
+        # Tui raises a workplace concern with the coordinator; each answer tells the other.
+        raised = wellbeing.raise_concern(
+            db, by("tui"), f"coordinator:{people['admin']}", "stigma", CANARIES["workplace"]
+        )
+        expected.append(Expected("admin", Kind.WORKPLACE_CONCERN, raised.id))
+        wellbeing.answer(
+            db, by("admin"), raised.id, wellbeing.ACKNOWLEDGE, CANARIES["workplace_answer"]
+        )
+        expected.append(Expected("tui", Kind.WORKPLACE_ANSWERED, raised.id))
+        wellbeing.answer(db, by("tui"), raised.id, wellbeing.REPLY, "Thank you.")
+        expected.append(Expected("admin", Kind.WORKPLACE_CONCERN, raised.id))
         db.commit()
     return expected
 

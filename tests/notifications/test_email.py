@@ -90,9 +90,9 @@ def test_email_goes_for_the_kinds_chosen_and_always_for_emergency_access(
 
 def test_no_email_carries_any_text_or_name(app: Flask, inbox: Inbox) -> None:
     """Canaries in a note, a record entry, a concern, a delay's reason, an emergency reason,
-    a coordinator's answer and an agreement; every kind is emailed; none of them, and no
-    person's name, is in any email."""
-    recipients = ["alex", "jordan", "sam", "dr.chen", "dr.walsh"]
+    a coordinator's answer, an agreement, wishes and their reply, and a workplace concern and
+    its answer; every kind is emailed; none of them, and no person's name, is in any email."""
+    recipients = ["alex", "jordan", "sam", "dr.chen", "dr.walsh", "tui", "admin"]
     email_everything(app, recipients)
     expected = trigger_every_kind(app)
     assert sender_of(app).wait_idle(30)

@@ -520,3 +520,46 @@ def test_a_carer_sees_a_carer_support_note_to_review_until_they_answer_it(app: F
     response = post_with_token(linh, f"/notes/{note_id}/request-changes", {"comment": "More."})
     assert response.status_code == 302
     assert of_kind(linh, "notes-to-review") == []
+
+
+def test_wishes_sent_wait_for_a_reply_from_the_care_team_and_their_listing_is_logged(
+    app: Flask,
+) -> None:
+    """Alex sends wishes: Dr Chen (his clinician) sees them until a clinician replies to the
+    version sent; a newer version sent asks again. Dr Walsh (not in his care) never does."""
+    from peernotes.wishes import service as wishes
+
+    alex = by(app, "alex", Role.CONSUMER)
+    words = wishes.check_texts("Talk with me about going home.", "My sister.", "")
+    with app.app_context(), get_database(app).session() as db:
+        wish = wishes.start(db, alex, "admission", None, words, send=True)
+        db.commit()
+        wish_id = wish.id
+    chen, walsh = client_as(app, "dr.chen"), client_as(app, "dr.walsh")
+    before = count_rows(app, "audit_log", "action = 'wishes:list'")
+    (item,) = of_kind(chen, "wishes-to-answer")
+    assert item[1].startswith("Alex Nguyen sent their wishes for an admission on ")
+    assert item[2] == f"/wishes/{wish_id}"
+    # Naming him is a list of his wishes: logged, on the care team's basis.
+    assert count_rows(app, "audit_log", "action = 'wishes:list'") == before + 1
+    assert last_list_basis(app) == "care_team"
+    assert of_kind(walsh, "wishes-to-answer") == []
+    # Opening them is not an answer: the item stays until the reply.
+    opens(chen, item[2])
+    assert len(of_kind(chen, "wishes-to-answer")) == 1
+    with app.app_context(), get_database(app).session() as db:
+        wishes.reply(db, by(app, "dr.chen", Role.CLINICIAN), wish_id, "We will plan it with you.")
+        db.commit()
+    assert of_kind(chen, "wishes-to-answer") == []
+    # A newer version sent asks the care team again.
+    with app.app_context(), get_database(app).session() as db:
+        wishes.save(db, alex, wish_id, words, send=True)
+        db.commit()
+    assert len(of_kind(chen, "wishes-to-answer")) == 1
+
+
+def last_list_basis(app: Flask) -> str:
+    (row,) = query(
+        app, "SELECT basis FROM audit_log WHERE action = 'wishes:list' ORDER BY seq DESC LIMIT 1"
+    )
+    return str(row[0])

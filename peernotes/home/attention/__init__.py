@@ -9,7 +9,8 @@ read from the access log, the one record of what a person has looked at, so no s
 
 `needs_attention` is read on every page (the count beside "Home"), so each role's sources are
 a handful of indexed queries; `log_shown` writes what the home page's list reveals about other
-people (risk concerns about people in a clinician's care), as their risk list does.
+people (risk concerns about people in a clinician's care, as their risk list does; wishes
+waiting for a reply, as the person's list of wishes does).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from peernotes.access.objects import WISHES_CARE_TEAM
 from peernotes.audit.events import Action, Outcome
 from peernotes.audit.writer import record_event
 from peernotes.auth.actor import Actor
@@ -52,7 +54,7 @@ def attention_count(items: list[Item]) -> int:
 def log_shown(db: Session, actor: Actor, items: list[Item]) -> None:
     """The home page names people whose risk concerns wait for this clinician: a list of
     concerns, logged once per person as the clinician's risk list logs it (the count in the
-    navigation names no one, and is not logged)."""
+    navigation names no one, and is not logged). Likewise people whose wishes wait."""
     subjects = sorted(
         {
             item.subject_id
@@ -63,3 +65,8 @@ def log_shown(db: Session, actor: Actor, items: list[Item]) -> None:
     )
     for subject_id in subjects:
         record_event(db, actor, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, DUTY_OF_CARE)
+    # Wishes waiting for a reply name their person too: logged once per person as that
+    # person's list of wishes is, on the care-team basis (the only one `awaiting_reply` lists).
+    wishes_of = {i.subject_id for i in items if i.kind is Kind.WISHES_TO_ANSWER}
+    for person in sorted(p for p in wishes_of if p is not None):
+        record_event(db, actor, Action.WISHES_LIST, person, None, Outcome.ALLOWED, WISHES_CARE_TEAM)

@@ -1,6 +1,7 @@
 """What waits for a clinician: risk concerns about people in their care they have not opened,
-co-signatures asked of them, emergency access they hold (with the time left), and
-supervision sessions due with the peer workers they supervise."""
+co-signatures asked of them, emergency access they hold (with the time left), wishes sent
+by people in their care that no clinician has answered yet, and supervision sessions due with
+the peer workers they supervise."""
 
 from __future__ import annotations
 
@@ -19,13 +20,33 @@ from peernotes.home.attention.items import Item, Kind, last_opened, plural
 from peernotes.risk.models import RiskConcern
 from peernotes.supervision import sessions as supervision
 from peernotes.timefmt import clock, when
+from peernotes.wishes import service as wishes
 
 
 def items(db: Session, actor: Actor, now: datetime, today: date) -> list[Item]:
     return [
         *_emergency_held(db, actor, now),
         *_concerns(db, actor, now),
+        *_wishes_to_answer(db, actor),
         *_supervision_due(db, actor, today),
+    ]
+
+
+def _wishes_to_answer(db: Session, actor: Actor) -> list[Item]:
+    """Statements sent to their care team, oldest first, until a clinician replies to the
+    version sent (a newer version sent asks again)."""
+    waiting = wishes.awaiting_reply(db, actor)
+    names = display_names(db, {w.subject_id for w in waiting})
+    return [
+        Item(
+            Kind.WISHES_TO_ANSWER,
+            f"{names.get(w.subject_id, 'Someone in your care')} sent their wishes for "
+            f"{w.transition.label} on {when(w.sent_at)}",
+            url_for("wishes.show", wish_id=w.wish_id),
+            detail="No one in their care team has replied yet: read them, and reply in writing.",
+            subject_id=w.subject_id,
+        )
+        for w in waiting
     ]
 
 

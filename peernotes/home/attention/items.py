@@ -37,6 +37,7 @@ class Kind(StrEnum):
     EMERGENCY_TO_REVIEW = "emergency-to-review"
     UNUSUAL_PATTERN = "unusual-pattern"
     WORKPLACE_CONCERN_WAITING = "workplace-concern-waiting"
+    WISHES_TO_ANSWER = "wishes-to-answer"
 
 
 @dataclass(frozen=True)

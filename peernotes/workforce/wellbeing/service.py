@@ -42,6 +42,7 @@ from peernotes.auth.roles import Role
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
+from peernotes.notifications import service as notifications
 from peernotes.workforce.wellbeing import topics as vocabulary
 from peernotes.workforce.wellbeing.models import (
     CollapsedTopic,
@@ -204,6 +205,7 @@ def raise_concern(
         Outcome.ALLOWED,
         Basis.SELF,
     )
+    notifications.notify(db, reader_id, notifications.Kind.WORKPLACE_CONCERN, row.id)
     return row
 
 
@@ -397,6 +399,11 @@ def answer(db: Session, by: Acting, concern_id: int, what: str, text: str) -> Wo
         Outcome.ALLOWED,
         decision.basis,
     )
+    # The other party is told (the worker and their chosen reader are the only two).
+    if by.id == row.worker_id:
+        notifications.notify(db, row.reader_id, notifications.Kind.WORKPLACE_CONCERN, row.id)
+    else:
+        notifications.notify(db, row.worker_id, notifications.Kind.WORKPLACE_ANSWERED, row.id)
     return row
 
 
