@@ -19,8 +19,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from peernotes.aboutme.models import AboutMeVersion
 from peernotes.access.decision import Act, Category, Decision, Request, decide
@@ -74,10 +75,16 @@ class AboutMe:
         return [(q, self.parts[k]) for k, q, _ in PARTS if self.parts.get(k)]
 
 
+def _kept(subject_id: int) -> ColumnElement[bool]:
+    """The person's versions still holding their words: one emptied at their erasure request
+    (`peernotes.erasure`) is nobody's to read, theirs included."""
+    return and_(AboutMeVersion.subject_id == subject_id, AboutMeVersion.body_sealed.is_not(None))
+
+
 def _newest(db: Session, subject_id: int) -> AboutMeVersion | None:
     return db.scalar(
         select(AboutMeVersion)
-        .where(AboutMeVersion.subject_id == subject_id)
+        .where(_kept(subject_id))
         .order_by(AboutMeVersion.version.desc())
         .limit(1)
     )
@@ -162,7 +169,7 @@ def own(db: Session, by: Acting) -> tuple[AboutMe | None, list[AboutMe]]:
     rows = list(
         db.scalars(
             select(AboutMeVersion)
-            .where(AboutMeVersion.subject_id == by.id)
+            .where(_kept(by.id))
             .order_by(AboutMeVersion.version.desc())
         )
     )
@@ -233,7 +240,7 @@ def versions_of(db: Session, subject_id: int) -> list[AboutMe]:
     information (the caller is the person: `export`)."""
     rows = db.scalars(
         select(AboutMeVersion)
-        .where(AboutMeVersion.subject_id == subject_id)
+        .where(_kept(subject_id))
         .order_by(AboutMeVersion.version)
     )
     return [_open(db, r) for r in rows]

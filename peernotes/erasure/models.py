@@ -18,6 +18,9 @@ class ErasureRequest(Base):
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     #: Peer-space notes whose key was destroyed at once, when the request was made.
     notes_shredded: Mapped[int] = mapped_column(Integer, default=0)
+    #: What the person wrote about themselves and kept with their peer worker, emptied at once:
+    #: their "about me" (1 if it held anything) plus each item of their skills and resources.
+    personal_emptied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: The end of retention as it stood then (last contact + the retention period). Later
     #: contact moves it; `peernotes retention run` recomputes it each time.
     retain_until: Mapped[date] = mapped_column(Date)

@@ -7,6 +7,11 @@ What a person's erasure request does, precisely:
   peer-space keys are marked destroyed in the request's transaction and removed from the key
   vault right after it commits. The note rows stay, as tombstones ("Erased at the person's
   request on …"), so lists and the access log stay consistent.
+- **At once, too:** what they wrote about themselves ("about me") and the list of skills and
+  resources they kept with their peer worker are emptied: each version's sealed text is removed
+  (the rows stay, so versions and the access log stay consistent) and each item is put aside.
+  Neither is part of the clinical record. Sealed copies in backups made earlier stay sealed
+  under their data key, and become unreadable when it is destroyed at the end of retention.
 - **At the end of retention** (last contact + `PEERNOTES_RETENTION_YEARS`, 7 by default):
   `peernotes retention run` destroys their data key, so that their record entries, the notes
   that entered the record and everything else sealed about them can no longer be read.
@@ -24,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from peernotes.aboutme.models import AboutMeVersion
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
 from peernotes.auth.models import User
@@ -42,6 +48,7 @@ from peernotes.erasure.models import ErasureRequest
 from peernotes.notes.models import Note
 from peernotes.notes.service.sealing import entered_record, forget_key, open_revision_strictly
 from peernotes.records.models import RecordEntry, RecordRevision
+from peernotes.skills.models import SkillItem, SkillItemVersion
 
 
 class ErasureError(ValueError):
@@ -128,6 +135,8 @@ class Plan:
     kept_notes: int
     #: Notes that cannot be shredded alone (written before notes had their own keys).
     older_notes: int
+    #: "About me" (1 if it holds anything) plus each skills-and-resources item, emptied at once.
+    personal_now: int
     record_entries: int
     still_in_care: bool
     retain_until: date
@@ -144,6 +153,46 @@ def _notes_of(db: Session, subject_id: int) -> list[Note]:
     )
 
 
+@dataclass(frozen=True)
+class _Personal:
+    """What the person wrote about themselves and kept with their peer worker, not yet emptied."""
+
+    about_me: list[AboutMeVersion]
+    items: list[SkillItem]
+    item_versions: list[SkillItemVersion]
+
+
+def _personal_of(db: Session, subject_id: int) -> _Personal:
+    about_me = db.scalars(
+        select(AboutMeVersion).where(
+            AboutMeVersion.subject_id == subject_id, AboutMeVersion.body_sealed.is_not(None)
+        )
+    ).all()
+    item_versions = db.scalars(
+        select(SkillItemVersion)
+        .join(SkillItem, SkillItem.id == SkillItemVersion.item_id)
+        .where(SkillItem.subject_id == subject_id, SkillItemVersion.body_sealed.is_not(None))
+    ).all()
+    ids = {v.item_id for v in item_versions}
+    items = db.scalars(select(SkillItem).where(SkillItem.id.in_(ids))).all() if ids else []
+    return _Personal(list(about_me), list(items), list(item_versions))
+
+
+def _empty_personal(db: Session, subject_id: int, now: datetime) -> int:
+    """Remove the sealed texts of their "about me" and skills and resources (rows kept, items
+    put aside by the person); returns how many things were emptied, as `Plan.personal_now`."""
+    found = _personal_of(db, subject_id)
+    for version in found.about_me:
+        version.body_sealed = None
+    for item_version in found.item_versions:
+        item_version.body_sealed = None
+    for item in found.items:
+        if item.retired_at is None:
+            item.retired_at, item.retired_by_id = now, subject_id
+    db.flush()
+    return int(bool(found.about_me)) + len(found.items)
+
+
 def plan(db: Session, subject_id: int, today: date, years: int) -> Plan:
     notes = _notes_of(db, subject_id)
     shred = [n for n in notes if n.space_key_id is not None]
@@ -155,6 +204,7 @@ def plan(db: Session, subject_id: int, today: date, years: int) -> Plan:
     entries = db.scalar(
         select(func.count()).select_from(RecordEntry).where(RecordEntry.subject_id == subject_id)
     )
+    personal = _personal_of(db, subject_id)
     earlier = db.scalars(
         select(ErasureRequest)
         .where(ErasureRequest.subject_id == subject_id)
@@ -164,6 +214,7 @@ def plan(db: Session, subject_id: int, today: date, years: int) -> Plan:
         shred_now=len(shred),
         kept_notes=len(notes) - len(shred) - len(older),
         older_notes=len(older),
+        personal_now=int(bool(personal.about_me)) + len(personal.items),
         record_entries=entries or 0,
         still_in_care=still_in_care(db, subject_id, today),
         retain_until=retain_until(db, subject_id, today, years),
@@ -188,6 +239,8 @@ def explain(p: Plan, *, done: bool = False) -> list[str]:
             f"{'them' if p.shred_now > 1 else 'it'} again, not even from a backup. You will "
             "still see that the note existed, marked as erased."
         )
+    elif p.personal_now:
+        lines.append("You have no notes that only you and your peer worker can read.")
     else:
         lines.append(
             "You have no notes that only you and your peer worker can read, so nothing is "
@@ -206,6 +259,13 @@ def explain(p: Plan, *, done: bool = False) -> list[str]:
                 "You are still in care with us, so this date moves later while you keep in "
                 "contact. Until then your care team can still read what you shared with them."
             )
+    if p.personal_now:
+        lines.append(
+            "What you wrote about yourself (“about me”) and your list of skills and resources "
+            f"{'were emptied just now' if done else 'will be emptied straight away'}: nobody "
+            "can read them in PeerNotes again. Sealed copies in the service's backups can no "
+            "longer be read once the rest is erased."
+        )
     if done:
         lines.append("You can go on using PeerNotes. New notes can be erased the same way.")
     return lines
@@ -217,6 +277,7 @@ def as_done(p: Plan, request: ErasureRequest) -> Plan:
         shred_now=request.notes_shredded,
         kept_notes=p.kept_notes,
         older_notes=p.older_notes,
+        personal_now=request.personal_emptied,
         record_entries=p.record_entries,
         still_in_care=p.still_in_care,
         retain_until=p.retain_until,
@@ -231,8 +292,9 @@ def as_done(p: Plan, request: ErasureRequest) -> Plan:
 def request_erasure(
     db: Session, by: AuditActor, subject_id: int, *, today: date, years: int
 ) -> ErasureRequest:
-    """Record the person's request and shred their peer-space notes (the vault entries go
-    right after the commit). Only for oneself: the caller passes the signed-in person's id.
+    """Record the person's request, shred their peer-space notes (the vault entries go right
+    after the commit) and empty their "about me" and skills and resources. Only for oneself:
+    the caller passes the signed-in person's id.
 
     Raises:
         ErasureError: the account is not one whose notes can be erased.
@@ -247,10 +309,12 @@ def request_erasure(
             forget_key(note, now)
             shredded += 1
     destroy_space_keys(db, subject_id, now)
+    emptied = _empty_personal(db, subject_id, now)
     request = ErasureRequest(
         subject_id=subject_id,
         requested_at=now,
         notes_shredded=shredded,
+        personal_emptied=emptied,
         retain_until=retain_until(db, subject_id, today, years),
     )
     db.add(request)

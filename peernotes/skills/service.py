@@ -206,7 +206,12 @@ def _items(db: Session, subject_id: int, rows: list[SkillItem]) -> tuple[Item, .
     versions: dict[int, list[Version]] = {}
     for v in db.scalars(
         select(SkillItemVersion)
-        .where(SkillItemVersion.item_id.in_([r.id for r in rows]))
+        .where(
+            SkillItemVersion.item_id.in_([r.id for r in rows]),
+            # Emptied at the person's erasure request: nobody's to read, and an item left with
+            # nothing is no longer on the list.
+            SkillItemVersion.body_sealed.is_not(None),
+        )
         .order_by(SkillItemVersion.version.desc())
     ):
         versions.setdefault(v.item_id, []).append(_open(db, subject_id, v))
@@ -269,8 +274,11 @@ def read_item(db: Session, by: Acting, item_id: int) -> tuple[Item, str | None]:
         SkillsNotFound: missing, or not theirs to read (the same answer).
     """
     row, permit = load_and_authorize(db, by, SkillItem, item_id, Action.SKILLS_READ)
+    found = _items(db, row.subject_id, [row])
+    if not found:  # emptied at the person's erasure request
+        raise SkillsNotFound(item_id)
     _log(db, by, Action.SKILLS_READ, row.subject_id, row.id, Outcome.ALLOWED, permit.basis)
-    return _items(db, row.subject_id, [row])[0], permit.relation
+    return found[0], permit.relation
 
 
 @step
@@ -294,8 +302,11 @@ def item_to_change(db: Session, by: Acting, item_id: int) -> Item:
             ObjectBasis.NOT_PARTY,
         )
         raise NotYours("Only the person and the peer workers who support them change this list.")
+    found = _items(db, row.subject_id, [row])
+    if not found:  # emptied at the person's erasure request
+        raise SkillsNotFound(item_id)
     _log(db, by, Action.SKILLS_READ, row.subject_id, row.id, Outcome.ALLOWED, permit.basis)
-    return _items(db, row.subject_id, [row])[0]
+    return found[0]
 
 
 def items_of(db: Session, subject_id: int) -> tuple[Item, ...]:

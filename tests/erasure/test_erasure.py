@@ -432,3 +432,73 @@ def test_a_database_restored_from_before_an_erasure_shows_the_note_as_unreadable
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "its key is not in the key vault" in text and PRIVATE not in text
+
+
+def _personal(app: Flask, key: str) -> tuple[int, int, int, int]:
+    """This person's "about me" versions holding words, skills-item versions holding words,
+    skills items in all, and items put aside."""
+    person = user_id(app, key)
+    with get_database(app).session() as db:
+        row = db.execute(
+            text(
+                "SELECT (SELECT count(*) FROM about_me_versions"
+                "        WHERE subject_id = :p AND body_sealed IS NOT NULL),"
+                " (SELECT count(*) FROM skill_item_versions v JOIN skill_items i"
+                "        ON i.id = v.item_id WHERE i.subject_id = :p AND v.body_sealed IS NOT NULL),"
+                " (SELECT count(*) FROM skill_items WHERE subject_id = :p),"
+                " (SELECT count(*) FROM skill_items WHERE subject_id = :p"
+                "        AND retired_at IS NOT NULL)"
+            ),
+            {"p": person},
+        ).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def test_about_me_and_skills_are_emptied_at_once_and_nobody_reads_them_after(app: Flask) -> None:
+    """Alex's "about me" (shared with Sam by consent) and the skills list he keeps with Sam are
+    not clinical record: his request empties them at once, rows kept, items put aside. Sam's
+    caseload no longer shows them; Alex's own page shows nothing written; the page says so
+    before and after; Jordan's are untouched. A new "about me" can be written and emptied again."""
+    from peernotes.aboutme import service as aboutme
+    from peernotes.skills import service as skills
+
+    about, item_versions, items, _ = _personal(app, "alex")
+    assert about >= 1 and item_versions >= 1 and items >= 1, "the demo's Alex has both"
+    jordan_before = _personal(app, "jordan")
+    sam = _by(app, "sam", Role.CONSUMER_PEER_WORKER)
+    alex = _by(app, "alex", Role.CONSUMER)
+    alex_id = alex.id
+    with get_database(app).session() as db:
+        assert alex_id in aboutme.shared_with_me(db, sam, [alex_id])
+        assert skills.read_list(db, sam, alex_id).items
+    planned = _plan(app)
+    assert planned.personal_now == 1 + items
+    page = client_as(app, "alex").get("/my/erasure").get_data(as_text=True)
+    assert "your list of skills and resources will be emptied straight away" in page
+
+    made = _erase(app)
+    assert made.personal_emptied == planned.personal_now
+    assert _personal(app, "alex") == (0, 0, items, items)
+    assert _personal(app, "jordan") == jordan_before
+    with get_database(app).session() as db:
+        assert aboutme.shared_with_me(db, sam, [alex_id]) == {}
+        assert skills.read_list(db, sam, alex_id).items == ()
+        assert aboutme.own(db, alex) == (None, [])
+        item_id = db.scalar(
+            text("SELECT min(id) FROM skill_items WHERE subject_id = :p"), {"p": alex_id}
+        )
+        with pytest.raises(skills.SkillsNotFound):
+            skills.read_item(db, alex, item_id)
+        db.commit()
+    after = client_as(app, "alex").get("/my/erasure").get_data(as_text=True)
+    assert "your list of skills and resources were emptied just now" in after
+    assert _plan(app).personal_now == 0
+    assert "emptied straight away" not in after.split("If you ask again now")[1]
+
+    # Written again, it is his again, and a second request empties it again.
+    with get_database(app).session() as db:
+        aboutme.save(db, alex, {"helps": "A walk by the sea."})
+        db.commit()
+    assert _plan(app).personal_now == 1
+    assert _erase(app).personal_emptied == 1
+    assert _personal(app, "alex")[0] == 0
