@@ -168,9 +168,7 @@ def own(db: Session, by: Acting) -> tuple[AboutMe | None, list[AboutMe]]:
     assert by.id is not None
     rows = list(
         db.scalars(
-            select(AboutMeVersion)
-            .where(_kept(by.id))
-            .order_by(AboutMeVersion.version.desc())
+            select(AboutMeVersion).where(_kept(by.id)).order_by(AboutMeVersion.version.desc())
         )
     )
     if not rows:
@@ -239,8 +237,6 @@ def versions_of(db: Session, subject_id: int) -> list[AboutMe]:
     """Every version of the person's own "about me", oldest first, for their own copy of their
     information (the caller is the person: `export`)."""
     rows = db.scalars(
-        select(AboutMeVersion)
-        .where(_kept(subject_id))
-        .order_by(AboutMeVersion.version)
+        select(AboutMeVersion).where(_kept(subject_id)).order_by(AboutMeVersion.version)
     )
     return [_open(db, r) for r in rows]
