@@ -140,7 +140,7 @@ def create_assignment(
             raise CareError(
                 "These two people already have an assignment covering those dates.", "starts_on"
             )
-    if subject.role is Role.CARER:
+    if subject.role in (Role.CARER, Role.CONSUMER):
         _refuse_both_sides(db, worker, subject)
     assignment = CareAssignment(
         worker_id=worker.id,
@@ -156,20 +156,44 @@ def create_assignment(
     return assignment
 
 
-def _refuse_both_sides(db: Session, worker: User, carer: User) -> None:
-    """One worker on both sides of a family would carry what each tells them across: a worker
-    who supports a consumer is not also assigned to a carer that consumer names."""
-    now = utcnow()
-    for nomination in nominations_of(db, carer.id):
-        if any(a.worker_id == worker.id for a in care_team(db, nomination.consumer_id, now)):
-            consumer = db.get_one(User, nomination.consumer_id)
-            raise CareError(
-                f"{worker.display_name} supports {consumer.display_name}, who names "
-                f"{carer.display_name} as their carer. One worker on both sides of a family "
-                f"would carry what each tells them across: choose someone else for "
-                f"{carer.display_name}.",
-                "worker_id",
-            )
+def _family_across(db: Session, subject: User) -> list[int]:
+    """The people on the other side of this person's family: for a carer, the consumers who
+    name them; for a consumer, the carers they name; nobody for anyone else."""
+    if subject.role is Role.CARER:
+        return [n.consumer_id for n in nominations_of(db, subject.id)]
+    if subject.role is Role.CONSUMER:
+        return [n.carer_id for n in nominations_by(db, subject.id)]
+    return []
+
+
+def other_side_workers(db: Session, subject: User, now: datetime) -> dict[int, int]:
+    """The workers who support someone on the other side of this person's family now, each
+    with that someone's id. Neither is assigned, offered or confirmed to this person: one
+    worker on both sides of a family would carry what each tells them across, which is what
+    keeping a carer's support apart from the consumer's is for. Both directions: a consumer
+    peer worker may support a carer as well as consumers."""
+    found: dict[int, int] = {}
+    for person_id in _family_across(db, subject):
+        for assignment in care_team(db, person_id, now):
+            found.setdefault(assignment.worker_id, person_id)
+    return found
+
+
+def _refuse_both_sides(db: Session, worker: User, subject: User) -> None:
+    """Refuse assigning `worker` to `subject` when they support the other side of the family."""
+    across = other_side_workers(db, subject, utcnow()).get(worker.id)
+    if across is None:
+        return
+    other = db.get_one(User, across)
+    if subject.role is Role.CARER:
+        why = f"{other.display_name}, who names {subject.display_name} as their carer"
+    else:
+        why = f"{other.display_name}, whom {subject.display_name} names as their carer"
+    raise CareError(
+        f"{worker.display_name} supports {why}. One worker on both sides of a family would "
+        f"carry what each tells them across: choose someone else for {subject.display_name}.",
+        "worker_id",
+    )
 
 
 def _overlaps(existing: CareAssignment, starts_on: date, ends_on: date | None) -> bool:

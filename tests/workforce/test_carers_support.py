@@ -192,8 +192,8 @@ def test_a_consumer_peer_worker_is_assigned_to_a_carer_only_while_the_setting_is
     response = post_with_token(client_as(app, "admin"), "/admin/assignments", form)
     assert "does not assign a peer worker to a carer" in response.get_data(as_text=True)
     assert count_rows(app, "care_assignments") == before
-    # A carer peer worker is still assigned to carers, a consumer peer worker to consumers.
-    _assign(app, "tui", "alex")
+    # A consumer peer worker is still assigned to consumers (Jordan: no carer of his is Tui's).
+    _assign(app, "tui", "jordan")
 
 
 def test_sam_writes_carer_support_notes_with_robert_also_after_the_setting_is_off(
@@ -494,3 +494,52 @@ def test_the_coordinator_cannot_assign_one_worker_to_both_sides_of_a_family(app:
                 by=admin,
             )
     assert count_rows(app, "care_assignments", "subject_id = :s", {"s": linh_id}) == before
+
+
+def test_the_other_way_round_a_consumer_is_not_given_the_peer_worker_of_the_carer_they_name(
+    app: Flask,
+) -> None:
+    """Tui comes to support Linh, and Alex names Linh as his carer: Tui is not offered to
+    Alex, asking for Tui is refused without saying why, and the coordinator cannot assign Tui
+    to Alex."""
+    alex, tui_id = by(app, "alex"), user_id(app, "tui")
+    admin, linh_id = by(app, "admin"), user_id(app, "linh")
+    _assign(app, "tui", "linh")
+    with app.app_context(), get_database(app).session() as db:
+        assert tui_id in {a.worker_id for a in care.care_team(db, linh_id, utcnow())}
+        assert linh_id in {n.carer_id for n in care.nominations_by(db, alex.id)}
+        me = db.get_one(User, alex.id)
+        assert tui_id not in {m.candidate.worker_id for m in choosing.matches_for(db, me, utcnow())}
+        with pytest.raises(choosing.ChoosingError, match="Choose a peer worker from your matches"):
+            choosing.request_worker(db, alex, tui_id)
+    assert (
+        count_rows(
+            app,
+            "worker_requests",
+            "subject_id = :s AND worker_id = :w",
+            {"s": alex.id, "w": tui_id},
+        )
+        == 0
+    )
+    before = count_rows(app, "care_assignments", "subject_id = :s", {"s": alex.id})
+    with app.app_context(), get_database(app).session() as db:
+        with pytest.raises(care.CareError, match="supports Linh Nguyen, whom Alex Nguyen names"):
+            care.create_assignment(
+                db,
+                worker=db.get_one(User, tui_id),
+                subject=db.get_one(User, alex.id),
+                starts_on=utcnow().date(),
+                ends_on=None,
+                team=None,
+                by=admin,
+            )
+    assert count_rows(app, "care_assignments", "subject_id = :s", {"s": alex.id}) == before
+    # Once Alex no longer names Linh, Tui may be offered to him again.
+    with app.app_context(), get_database(app).session() as db:
+        for nomination in care.nominations_by(db, alex.id):
+            if nomination.carer_id == linh_id:
+                care.end_nomination(db, nomination, by=alex)
+        db.commit()
+    with app.app_context(), get_database(app).session() as db:
+        me = db.get_one(User, alex.id)
+        assert tui_id not in choosing.offer_for(db, me, utcnow()).other_side

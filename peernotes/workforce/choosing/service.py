@@ -161,8 +161,8 @@ class Offer:
     roles: frozenset[Role]
     #: Their peer workers now: asking for one of them again is not a change.
     current: frozenset[int]
-    #: For a carer, the workers who support a consumer naming them as their carer
-    #: (`_supporting_their_consumers`).
+    #: The workers who support someone on the other side of the person's family: for a carer,
+    #: a consumer naming them; for a consumer, a carer they name (`care.other_side_workers`).
     other_side: frozenset[int]
 
     @property
@@ -174,9 +174,7 @@ def offer_for(db: Session, subject: User, now: datetime) -> Offer:
     criteria = preferences_of(db, subject.id).criteria
     allowed = settings.may_newly_support(db, Role.CONSUMER_PEER_WORKER, subject.role)
     roles = worker_roles_for(subject.role, criteria, consumer_workers_for_carers=allowed)
-    other_side = (
-        _supporting_their_consumers(db, subject.id, now) if subject.role is Role.CARER else set()
-    )
+    other_side = care.other_side_workers(db, subject, now)
     return Offer(
         roles=roles,
         current=frozenset(a.worker_id for a in current_assignments(db, subject, now)),
@@ -199,17 +197,6 @@ def matches_for(db: Session, subject: User, now: datetime) -> list[Match]:
         exclude=offer.excluded,
         consumer_workers_for_carers=Role.CONSUMER_PEER_WORKER in offer.roles,
     )
-
-
-def _supporting_their_consumers(db: Session, carer_id: int, now: datetime) -> set[int]:
-    """The workers who support a consumer who names this carer. They are not offered to the
-    carer: one worker on both sides of a family would carry what each tells them across,
-    which is what keeping the carer's support apart from the consumer's is for."""
-    return {
-        a.worker_id
-        for n in care.nominations_of(db, carer_id)
-        for a in care.care_team(db, n.consumer_id, now)
-    }
 
 
 def requests_of(db: Session, subject_id: int) -> list[WorkerRequest]:
@@ -265,9 +252,14 @@ def _eligible(
         )
     if worker.id in offer.other_side:
         # The person is not told why: whom their family member sees is not theirs to know.
+        across = (
+            f"someone who names {who} as their carer"
+            if subject.role is Role.CARER
+            else f"a carer whom {who} names"
+        )
         raise ChoosingError(
-            f"{name} supports someone who names {who} as their carer; one worker on both sides"
-            " of a family is not allowed. Decline this request and tell them."
+            f"{name} supports {across}; one worker on both sides of a family is not allowed."
+            " Decline this request and tell them."
             if coordinator
             else "Choose a peer worker from your matches.",
             "worker_id",
