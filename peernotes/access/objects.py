@@ -440,6 +440,9 @@ class WishesListFacts:
     subject_id: int
     #: The actor has an active care assignment to the person.
     in_care: bool
+    #: As `WishesFacts.training_current`: a peer worker whose training has lapsed reads none
+    #: of the statements, so the list is not theirs either. Asked of peer workers only.
+    training_current: bool = True
 
 
 #: The basis of the list page for someone in the person's care (as the access log spells it).
@@ -452,6 +455,8 @@ def decide_wishes_list(facts: WishesListFacts) -> Decision:
     if facts.actor_id is not None and facts.actor_id == facts.subject_id:
         return Decision.permit(B.SELF, Relation.SUBJECT)
     if facts.actor_id is not None and facts.in_care:
+        if not facts.training_current:
+            return Decision.deny(Reason.TRAINING_LAPSED)
         return Decision.permit(WISHES_LIST_IN_CARE, Relation.CARE_TEAM)
     return Decision.deny(B.NOT_IN_CARE)
 

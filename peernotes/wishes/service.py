@@ -513,17 +513,20 @@ def listed_for(db: Session, by: Acting, subject_id: int) -> list[ListedWish]:
     statements each may read). One access-log entry.
 
     Raises:
-        NotInCare: neither the person nor in their care now (logged; the page is missing).
+        NotInCare: neither the person nor in their care now, or a peer worker whose training
+            has lapsed (logged, with the reason; the page is missing).
     """
     subject = db.get(User, subject_id)
     if subject is None or subject.role is not Role.CONSUMER:
         raise NotInCare(subject_id)
     own = by.id == subject.id
+    rel = relationships(db, by)
     gate = decide_wishes_list(
         WishesListFacts(
             actor_id=by.id,
             subject_id=subject.id,
-            in_care=not own and by.role is not None and relationships(db, by).in_care(subject.id),
+            in_care=not own and by.role is not None and rel.in_care(subject.id),
+            training_current=own or by.role not in PEER_WORKERS or rel.training_current(),
         )
     )
     if not gate.permitted:

@@ -401,6 +401,15 @@ def test_a_peer_worker_with_lapsed_training_reads_no_wishes(app: Flask) -> None:
         wishes.save(db, by(app, "tui"), wish_id, texts("Written while lapsed"))
     # Dr Walsh (no training gate for clinicians) still reads it.
     assert reads(app, "dr.walsh", wish_id) is not None
+    # Nor is Maya's list of wishes Tui's now: the page is missing, and the log says why.
+    maya = uid(app, "maya")
+    assert client_as(app, "tui").get(f"/people/{maya}/wishes").status_code == 404
+    assert query(
+        app,
+        "SELECT outcome, basis FROM audit_log WHERE action = 'wishes:list' AND actor_id = :u"
+        " ORDER BY seq DESC LIMIT 1",
+        {"u": uid(app, "tui")},
+    ) == [("denied", "training_lapsed")]
 
 
 def test_a_refused_edit_page_is_logged_as_a_refused_edit(app: Flask) -> None:

@@ -137,16 +137,18 @@ def test_only_the_person_and_their_helper_write_and_see_drafts(
 
 
 @pytest.mark.parametrize(
-    ("actor", "in_care", "said"),
+    ("actor", "in_care", "training", "said"),
     [
-        (SUBJECT, False, (True, "self")),
-        (OTHER, True, (True, "care_assignment")),
-        (OTHER, False, (False, "not_in_care")),
-        (None, True, (False, "not_in_care")),
+        (SUBJECT, False, True, (True, "self")),
+        (OTHER, True, True, (True, "care_assignment")),
+        (OTHER, True, False, (False, "training_lapsed")),
+        (OTHER, False, True, (False, "not_in_care")),
+        (OTHER, False, False, (False, "not_in_care")),
+        (None, True, True, (False, "not_in_care")),
     ],
 )
 def test_the_list_page_is_the_person_s_and_their_care_team_s(
-    actor: int | None, in_care: bool, said: tuple[bool, str]
+    actor: int | None, in_care: bool, training: bool, said: tuple[bool, str]
 ) -> None:
-    decision = decide_wishes_list(WishesListFacts(actor, SUBJECT, in_care))
+    decision = decide_wishes_list(WishesListFacts(actor, SUBJECT, in_care, training))
     assert (decision.permitted, decision.basis) == said
