@@ -282,6 +282,12 @@ def _create(**extra: Any) -> dict[str, Any]:
         ("/notes", _create(sections=[{"heading": "h", "body": "x"}] * 13), "sections", 400),
         ("/notes", _create(sections=[{"heading": "h", "body": "  "}]), None, 422),
         (
+            "/notes",
+            _create(sections=[{"heading": "h", "body": "x", "content_note": "gore"}]),
+            "sections.0.content_note",
+            400,
+        ),
+        (
             "/notes/{shared}/revisions",
             {"based_on": 1, "sections": _SECTIONS, "author_id": 1},
             "author_id",
@@ -413,3 +419,23 @@ def test_each_write_does_what_its_form_does(
                 said = f"{who}: {api_rule} {response.status_code}, {web_rule} {page.status_code}"
                 assert _kind(response.status_code) == _kind(page.status_code), said
                 assert by_api == by_web, said
+
+
+def test_a_section_s_content_note_goes_in_and_comes_back_as_on_the_pages(app: Flask) -> None:
+    """A writer tags a section through the API as on the note page: it is stored in the
+    revision, read back on it, and shown on the page; a revision sent without it has none."""
+    sam = _api(app, "sam")
+    tagged = [
+        {"heading": "What we talked about", "body": "A hard week.", "content_note": "self_harm"},
+        {"heading": "Plans", "body": "Study, part time."},
+    ]
+    made = sam.post("/notes", {"subject_id": user_id(app, "alex"), "sections": tagged})
+    assert made.status_code == 201, made.get_json()
+    path = f"/notes/{made.get_json()['id']}"
+    read = sam.get(path).get_json()
+    assert [s["content_note"] for s in read["sections"]] == ["self_harm", None]
+    page = client_as(app, "sam").get(path).get_data(as_text=True)
+    assert "Content note: self-harm" in page
+    plain = [{k: v for k, v in s.items() if k != "content_note"} for s in tagged]
+    assert sam.post(f"{path}/revisions", {"based_on": 1, "sections": plain}).status_code == 200
+    assert [s["content_note"] for s in sam.get(path).get_json()["sections"]] == [None, None]

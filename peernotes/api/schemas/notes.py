@@ -9,6 +9,7 @@ from pydantic import Field
 from peernotes.api.schemas.common import Body, Int, Out, Query, Str, UtcTime
 from peernotes.notes.service import MAX_COMMENT, MAX_HEADING, MAX_SECTION, MAX_SECTIONS
 from peernotes.parsing import ID_MAX
+from peernotes.workforce.wellbeing.topics import CONTENT_NOTES
 
 #: A row id or revision number, in the range the database's columns hold (as the pages'
 #: addresses are bounded): a larger one is a 400, never an overflow in the driver.
@@ -24,9 +25,22 @@ class NotesQuery(Query):
     cursor: Annotated[str | None, Field(max_length=200)] = None
 
 
+#: A section's content note, from the service's list (`workforce.wellbeing.topics`): how the
+#: section is shown to a peer worker who asked to see such content folded, never who may read
+#: it. Sent back on each revision as it should stay: a revision without it has none.
+ContentNoteName = Annotated[
+    str,
+    Field(
+        pattern="^(" + "|".join(CONTENT_NOTES) + ")$",
+        description="One of: " + ", ".join(CONTENT_NOTES) + ".",
+    ),
+]
+
+
 class SectionIn(Body):
     heading: Annotated[Str, Field(min_length=1, max_length=MAX_HEADING)]
     body: Annotated[Str, Field(max_length=MAX_SECTION)]
+    content_note: ContentNoteName | None = None
 
 
 Sections = Annotated[list[SectionIn], Field(min_length=1, max_length=MAX_SECTIONS)]
@@ -73,6 +87,8 @@ class ApproveBody(Body):
 class SectionOut(Out):
     heading: str
     body: str
+    #: The content note its author tagged it with, if any (`SectionIn.content_note`).
+    content_note: str | None = None
     #: Set once the person approved this revision: who sees the section.
     audience: AudienceName | None = None
 

@@ -109,7 +109,9 @@ def _written(note: Note) -> NoteWrittenOut:
 
 def _sections(sent: list[SectionIn]) -> list[notes.Section]:
     # The pages' own check (`validate_sections`): trimmed, within the limits, not all empty.
-    return notes.validate_sections([s.heading for s in sent], [s.body for s in sent])
+    return notes.validate_sections(
+        [s.heading for s in sent], [s.body for s in sent], [s.content_note or "" for s in sent]
+    )
 
 
 def _step(do: Callable[[], Note]) -> NoteWrittenOut:
@@ -171,6 +173,7 @@ def get_note(actor: Actor, db: Session, note_id: int) -> NoteOut:
                 heading=s.heading,
                 body=s.body,
                 audience=_AUDIENCES[s.audience] if s.audience is not None else None,
+                content_note=s.content_note,
             )
             for s in view.sections
         ],
