@@ -19,12 +19,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from peernotes.audit.events import Action, Basis, Outcome
+from peernotes.access.authorize import holds_or_logged
+from peernotes.audit.events import Action, Outcome
 from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, acting_basis, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import SETTING_GATED, Permission, Role, has_permission, newly_assignable
+from peernotes.auth.roles import SETTING_GATED, Permission, Role, newly_assignable
 from peernotes.care.models import CareAssignment
 from peernotes.db import utcnow
 from peernotes.errors import Refused
@@ -84,16 +85,8 @@ def change(db: Session, by: Acting, key: str, value: object) -> ServiceSetting:
     """
     # The route checks the permission too; the service does not rely on it (as language and
     # on-call services do not).
-    if by.id is None or by.role is None or not has_permission(by.role, Permission.ADMIN_SETTINGS):
-        record_event(
-            db,
-            by,
-            Action.SETTING_CHANGE,
-            None,
-            Target("service_setting", key),
-            Outcome.DENIED,
-            Basis.NO_PERMISSION,
-        )
+    target = Target("service_setting", key)
+    if not holds_or_logged(db, by, Permission.ADMIN_SETTINGS, Action.SETTING_CHANGE, target):
         raise SettingsError("Only a coordinator can change the service's settings.")
     spec = SETTINGS.get(key)
     if spec is None:

@@ -25,7 +25,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from peernotes.access.authorize import governs, load_and_authorize
+from peernotes.access.authorize import governs, holds_or_logged, load_and_authorize
 from peernotes.access.decision import Decision
 from peernotes.access.objects import (
     WorkplaceConcernFacts,
@@ -38,7 +38,7 @@ from peernotes.audit.steps import step
 from peernotes.audit.writer import Target, record_event
 from peernotes.auth.actor import Acting
 from peernotes.auth.models import User
-from peernotes.auth.roles import Role
+from peernotes.auth.roles import Permission, Role
 from peernotes.crypto.sealing import seal_about, unseal_about
 from peernotes.db import utcnow
 from peernotes.errors import Refused
@@ -49,8 +49,6 @@ from peernotes.workforce.wellbeing.models import (
     WorkplaceConcern,
     WorkplaceConcernMessage,
 )
-
-PEER_WORKER_ROLES = (Role.CONSUMER_PEER_WORKER, Role.CARER_PEER_WORKER)
 
 #: What a concern is about, in the worker's words for it.
 KINDS: dict[str, str] = {
@@ -172,11 +170,9 @@ def raise_concern(
     Raises:
         ConcernError: not a peer worker (logged), or bad input (nothing stored).
     """
-    if by.role not in PEER_WORKER_ROLES or by.id is None:
-        record_event(
-            db, by, Action.WORKPLACE_CONCERN_RAISE, None, None, Outcome.DENIED, Basis.NO_PERMISSION
-        )
+    if not holds_or_logged(db, by, Permission.WELLBEING_OWN, Action.WORKPLACE_CONCERN_RAISE):
         raise ConcernError("Only peer workers raise workplace concerns here.")
+    assert by.id is not None
     if kind not in KINDS:
         raise ConcernError("Choose what the concern is about.", "kind")
     reader_id, reader_kind = _reader(db, by.id, reader_choice)
@@ -435,11 +431,9 @@ def set_topics(db: Session, by: Acting, chosen: Iterable[str]) -> frozenset[str]
     Raises:
         ConcernError: not a peer worker (logged), or a topic outside the vocabulary.
     """
-    if by.role not in PEER_WORKER_ROLES or by.id is None:
-        record_event(
-            db, by, Action.COLLAPSED_TOPICS_SET, None, None, Outcome.DENIED, Basis.NO_PERMISSION
-        )
+    if not holds_or_logged(db, by, Permission.WELLBEING_OWN, Action.COLLAPSED_TOPICS_SET):
         raise ConcernError("Only peer workers choose topics to see collapsed here.")
+    assert by.id is not None
     try:
         wanted = vocabulary.parse_topics(chosen)
     except vocabulary.UnknownTopic as exc:
