@@ -4,6 +4,7 @@ reply. A draft is nobody's but Maya's until she sends it."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,20 @@ def test_maya_writes_discharge_wishes_dr_walsh_replies_maya_reads_it(
     expect(maya.get_by_role("status")).to_contain_text("Sent to your care team.")
     assert _serious(maya) == []
 
-    # 6. Dr Walsh finds it on Maya's record, reads it and replies.
+    replied = re.compile("A clinician replied to wishes")
+    maya.goto(f"{live_server}/notifications")
+    told_before = maya.get_by_role("main").get_by_text(replied).count()
+    maya.go_back()
+
+    # 6. Dr Walsh's home says it waits for a reply; she finds it on Maya's record, reads it
+    # and replies.
     walsh.goto(f"{live_server}/")
-    walsh.get_by_role("link", name="Maya Thompson").first.click()
+    expect(
+        walsh.locator('[data-kind="wishes-to-answer"]').get_by_role(
+            "link", name=re.compile(r"^Maya Thompson sent their wishes for a discharge on ")
+        )
+    ).to_be_visible()
+    walsh.get_by_role("link", name="Maya Thompson", exact=True).first.click()
     record = walsh.get_by_role(
         "region", name="Maya Thompson's wishes for an admission or a discharge"
     )
@@ -89,3 +101,9 @@ def test_maya_writes_discharge_wishes_dr_walsh_replies_maya_reads_it(
     expect(replies).to_contain_text("Dr Fiona Walsh")
     assert _serious(maya) == []
     maya.screenshot(path=SCREENSHOTS / "wishes-maya-reads-reply.png", full_page=True)
+
+    # 8. Maya was told in her notifications; Dr Walsh's home no longer asks for a reply.
+    maya.goto(f"{live_server}/notifications")
+    expect(maya.get_by_role("main").get_by_text(replied)).to_have_count(told_before + 1)
+    walsh.goto(f"{live_server}/")
+    expect(walsh.locator('[data-kind="wishes-to-answer"]')).to_have_count(0)
