@@ -555,8 +555,6 @@ class Awaiting:
     subject_id: int
     transition: Transition
     sent_at: datetime
-    #: What this clinician may read it by (`decide_wishes`): the basis their home logs.
-    basis: str
 
 
 def awaiting_reply(db: Session, by: Acting) -> list[Awaiting]:
@@ -574,11 +572,12 @@ def awaiting_reply(db: Session, by: Acting) -> list[Awaiting]:
     if not rows:
         return []
     rel = relationships(db, by)
-    readable = {}
+    # Only what they read as the care team (the basis the home logs: `WISHES_CARE_TEAM`).
+    readable: dict[int, Wish] = {}
     for wish in rows:
         decision = _decide(rel, by, wish)
         if decision.permitted and decision.relation is Relation.CARE_TEAM:
-            readable[wish.id] = (wish, decision)
+            readable[wish.id] = wish
     if not readable:
         return []
     # The newest version sent of each, and whether any clinician has replied to it.
@@ -597,7 +596,7 @@ def awaiting_reply(db: Session, by: Acting) -> list[Awaiting]:
         )
     }
     return [
-        Awaiting(wish.id, wish.subject_id, wish.transition, newest[wish.id][1], decision.basis)
-        for wish, decision in readable.values()
+        Awaiting(wish.id, wish.subject_id, wish.transition, newest[wish.id][1])
+        for wish in readable.values()
         if wish.id in newest and (wish.id, newest[wish.id][0]) not in answered
     ]
