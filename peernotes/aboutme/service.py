@@ -75,7 +75,7 @@ class AboutMe:
         return [(q, self.parts[k]) for k, q, _ in PARTS if self.parts.get(k)]
 
 
-def _kept(subject_id: int) -> ColumnElement[bool]:
+def holding_words(subject_id: int) -> ColumnElement[bool]:
     """The person's versions still holding their words: one emptied at their erasure request
     (`peernotes.erasure`) is nobody's to read, theirs included."""
     return and_(AboutMeVersion.subject_id == subject_id, AboutMeVersion.body_sealed.is_not(None))
@@ -84,7 +84,7 @@ def _kept(subject_id: int) -> ColumnElement[bool]:
 def _newest(db: Session, subject_id: int) -> AboutMeVersion | None:
     return db.scalar(
         select(AboutMeVersion)
-        .where(_kept(subject_id))
+        .where(holding_words(subject_id))
         .order_by(AboutMeVersion.version.desc())
         .limit(1)
     )
@@ -168,7 +168,9 @@ def own(db: Session, by: Acting) -> tuple[AboutMe | None, list[AboutMe]]:
     assert by.id is not None
     rows = list(
         db.scalars(
-            select(AboutMeVersion).where(_kept(by.id)).order_by(AboutMeVersion.version.desc())
+            select(AboutMeVersion)
+            .where(holding_words(by.id))
+            .order_by(AboutMeVersion.version.desc())
         )
     )
     if not rows:
@@ -237,6 +239,6 @@ def versions_of(db: Session, subject_id: int) -> list[AboutMe]:
     """Every version of the person's own "about me", oldest first, for their own copy of their
     information (the caller is the person: `export`)."""
     rows = db.scalars(
-        select(AboutMeVersion).where(_kept(subject_id)).order_by(AboutMeVersion.version)
+        select(AboutMeVersion).where(holding_words(subject_id)).order_by(AboutMeVersion.version)
     )
     return [_open(db, r) for r in rows]

@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from peernotes.aboutme import service as aboutme
 from peernotes.aboutme.models import AboutMeVersion
 from peernotes.audit.events import Action, Basis, Outcome
 from peernotes.audit.writer import AuditActor, Target, record_event
@@ -161,13 +162,14 @@ class _Personal:
     items: list[SkillItem]
     item_versions: list[SkillItemVersion]
 
+    @property
+    def count(self) -> int:
+        """As `Plan.personal_now` counts it: "about me" (1 if it holds anything) plus each item."""
+        return int(bool(self.about_me)) + len(self.items)
+
 
 def _personal_of(db: Session, subject_id: int) -> _Personal:
-    about_me = db.scalars(
-        select(AboutMeVersion).where(
-            AboutMeVersion.subject_id == subject_id, AboutMeVersion.body_sealed.is_not(None)
-        )
-    ).all()
+    about_me = db.scalars(select(AboutMeVersion).where(aboutme.holding_words(subject_id))).all()
     item_versions = db.scalars(
         select(SkillItemVersion)
         .join(SkillItem, SkillItem.id == SkillItemVersion.item_id)
@@ -190,7 +192,7 @@ def _empty_personal(db: Session, subject_id: int, now: datetime) -> int:
         if item.retired_at is None:
             item.retired_at, item.retired_by_id = now, subject_id
     db.flush()
-    return int(bool(found.about_me)) + len(found.items)
+    return found.count
 
 
 def plan(db: Session, subject_id: int, today: date, years: int) -> Plan:
@@ -214,7 +216,7 @@ def plan(db: Session, subject_id: int, today: date, years: int) -> Plan:
         shred_now=len(shred),
         kept_notes=len(notes) - len(shred) - len(older),
         older_notes=len(older),
-        personal_now=int(bool(personal.about_me)) + len(personal.items),
+        personal_now=personal.count,
         record_entries=entries or 0,
         still_in_care=still_in_care(db, subject_id, today),
         retain_until=retain_until(db, subject_id, today, years),

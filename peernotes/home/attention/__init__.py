@@ -51,22 +51,27 @@ def attention_count(items: list[Item]) -> int:
     return sum(item.count for item in items)
 
 
+#: The items that name another person, and how naming them is logged: as the list it is of
+#: that person's things (their risk concerns, as the clinician's risk list logs it; their
+#: wishes, on the care-team basis, the only one `wishes.awaiting_reply` lists them by).
+_LOGGED_AS: dict[Kind, tuple[Action, str]] = {
+    Kind.RISK_IN_CARE: (Action.RISK_LIST, DUTY_OF_CARE),
+    Kind.COSIGN_ASKED: (Action.RISK_LIST, DUTY_OF_CARE),
+    Kind.WISHES_TO_ANSWER: (Action.WISHES_LIST, WISHES_CARE_TEAM),
+}
+
+
 def log_shown(db: Session, actor: Actor, items: list[Item]) -> None:
-    """The home page names people whose risk concerns wait for this clinician: a list of
-    concerns, logged once per person as the clinician's risk list logs it (the count in the
-    navigation names no one, and is not logged). Likewise people whose wishes wait."""
-    subjects = sorted(
+    """The home page names people whose risk concerns, or wishes, wait for this clinician:
+    each is logged once per person and kind of list (the count in the navigation names no
+    one, and is not logged)."""
+    shown = sorted(
         {
-            item.subject_id
+            (_LOGGED_AS[item.kind], item.subject_id)
             for item in items
-            if item.kind in (Kind.RISK_IN_CARE, Kind.COSIGN_ASKED)
-            and item.subject_id not in (None, actor.id)
-        }
+            if item.kind in _LOGGED_AS and item.subject_id not in (None, actor.id)
+        },
+        key=lambda pair: (pair[0][0].value, pair[1] or 0),
     )
-    for subject_id in subjects:
-        record_event(db, actor, Action.RISK_LIST, subject_id, None, Outcome.ALLOWED, DUTY_OF_CARE)
-    # Wishes waiting for a reply name their person too: logged once per person as that
-    # person's list of wishes is, on the care-team basis (the only one `awaiting_reply` lists).
-    wishes_of = {i.subject_id for i in items if i.kind is Kind.WISHES_TO_ANSWER}
-    for person in sorted(p for p in wishes_of if p is not None):
-        record_event(db, actor, Action.WISHES_LIST, person, None, Outcome.ALLOWED, WISHES_CARE_TEAM)
+    for (action, basis), subject_id in shown:
+        record_event(db, actor, action, subject_id, None, Outcome.ALLOWED, basis)
