@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from peernotes.aboutme import service as aboutme
 from peernotes.aboutme.models import AboutMeVersion
 from peernotes.access.decision import CARER_SIDE, PEER_WORKERS, Category, Decision
 from peernotes.access.map import Item, ObjectKind, Row, access_map, basis_words, object_words
@@ -206,9 +207,9 @@ def seen_by(
         seen.append(Seen(*skills_item, "Your skills and resources", None, None, why=said))
     if Category.ABOUT_ME in reads:
         written = db.scalar(
-            select(func.max(AboutMeVersion.written_at)).where(
-                AboutMeVersion.subject_id == subject.id
-            )
+            # Only versions still holding words: one emptied at the person's erasure request
+            # is read by nobody, so the preview does not say it is.
+            select(func.max(AboutMeVersion.written_at)).where(aboutme.holding_words(subject.id))
         )
         if written is not None:
             said = words(reads[Category.ABOUT_ME]).words

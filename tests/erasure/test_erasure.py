@@ -15,12 +15,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import select, text, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from config import KEY_VAULT_DIR_NAME, MASTER_KEY_FILE_NAME
 from peernotes.audit.writer import By
 from peernotes.auth.roles import Role
 from peernotes.backup.service import create_backup, restore_backup
 from peernotes.care.models import CareAssignment
+from peernotes.consent.preview import Preview
 from peernotes.crypto.keyring import Keyring
 from peernotes.crypto.keys import unseal
 from peernotes.crypto.models import DataKey, SpaceKey
@@ -471,6 +473,8 @@ def test_about_me_and_skills_are_emptied_at_once_and_nobody_reads_them_after(app
     with get_database(app).session() as db:
         assert alex_id in aboutme.shared_with_me(db, sam, [alex_id])
         assert skills.read_list(db, sam, alex_id).items
+        # His preview of what Sam sees says so.
+        assert _previewed(db, alex, sam.id).of("about_me")
     planned = _plan(app)
     assert planned.personal_now == 1 + items
     page = client_as(app, "alex").get("/my/erasure").get_data(as_text=True)
@@ -484,6 +488,8 @@ def test_about_me_and_skills_are_emptied_at_once_and_nobody_reads_them_after(app
         assert aboutme.shared_with_me(db, sam, [alex_id]) == {}
         assert skills.read_list(db, sam, alex_id).items == ()
         assert aboutme.own(db, alex) == (None, [])
+        # Nor does his preview say Sam sees an "about me" any more.
+        assert _previewed(db, alex, sam.id).of("about_me") == []
         item_id = db.scalar(
             text("SELECT min(id) FROM skill_items WHERE subject_id = :p"), {"p": alex_id}
         )
@@ -502,3 +508,12 @@ def test_about_me_and_skills_are_emptied_at_once_and_nobody_reads_them_after(app
     assert _plan(app).personal_now == 1
     assert _erase(app).personal_emptied == 1
     assert _personal(app, "alex")[0] == 0
+
+
+def _previewed(db: Session, subject: By[Role], person_id: int | None) -> Preview:
+    """What the subject's sharing preview says `person_id` sees now."""
+    from peernotes.consent.preview import preview
+
+    _, shown = preview(db, subject, person_id)
+    assert shown is not None
+    return shown
